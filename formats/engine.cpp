@@ -1,0 +1,349 @@
+// The generic conversion engine: one rounding routine for every format row, fed either by exact rationals
+// (parsed decimal input) or by binary64 values (integer bit arithmetic, no rationals).
+#include "formats/engine.h"
+
+#include <bit>      // std::bit_width, std::bit_cast
+#include <cmath>    // std::ldexp
+#include <cstring>  // std::memcpy
+
+#include "formats/error.h"
+
+namespace numscope {
+namespace {
+
+/// |x| split at the quantum 2^qe: |x| = (n + f) · 2^qe with f in [0, 1) known as its top 64 bits `frac`
+/// and `sticky` (any further nonzero bit). `e` is floor(log2 |x|).
+struct Split {
+  u128 n = 0;
+  std::uint64_t frac = 0;
+  bool sticky = false;
+  long e = 0;
+  int qe = 0;
+};
+
+bool inexact(const Split& s) { return s.frac != 0 || s.sticky; }
+
+/// Step 4: does the magnitude round up from n to n + 1?
+bool round_up(Rounding r, bool neg, const Split& s, Rng* rng) {
+  constexpr std::uint64_t kHalf = std::uint64_t{1} << 63;
+  if (!inexact(s)) return false;
+  switch (r) {
+    case Rounding::kNearestEven: return s.frac > kHalf || (s.frac == kHalf && (s.sticky || (s.n & 1)));
+    case Rounding::kNearestAway: return s.frac >= kHalf;
+    case Rounding::kTowardZero: return false;
+    case Rounding::kUp: return !neg;
+    case Rounding::kDown: return neg;
+    case Rounding::kOdd: return (s.n & 1) == 0;  // truncate, then force the last bit to 1
+    case Rounding::kStochastic: {
+      if (rng == nullptr) throw InputError("stochastic rounding needs a seed (--seed N)");
+      // P(up) = f: U is uniform on [0, 2^64), and U < f·2^64 <=> U < frac, or U == frac with sticky bits.
+      const std::uint64_t u = rng->next();
+      return u < s.frac || (u == s.frac && s.sticky);
+    }
+  }
+  return false;
+}
+
+/// Does this mode, for this sign, round an overflowing magnitude toward zero (IEEE 754 §7.4: to ±max)?
+bool overflow_goes_to_max(Rounding r, bool neg) {
+  switch (r) {
+    case Rounding::kTowardZero:
+    case Rounding::kOdd: return true;
+    case Rounding::kUp: return neg;
+    case Rounding::kDown: return !neg;
+    default: return false;
+  }
+}
+
+u128 with_sign(const Format& f, bool neg, u128 mag) { return neg ? (mag | sign_bit(f)) : mag; }
+
+/// Step 5: the code for an overflowing magnitude.
+Encoded overflow_result(const Format& f, bool neg, const ConvertOptions& opt) {
+  Encoded out{0, kOverflow | kInexact};
+  const u128 max = max_finite_code(f);
+  if (opt.saturate) {
+    out.code = with_sign(f, neg, max);
+    out.status |= kSaturated;
+  } else if (overflow_goes_to_max(opt.rounding, neg)) {
+    out.code = with_sign(f, neg, max);
+  } else if (f.nonfinite == Nonfinite::kIeee754) {
+    out.code = with_sign(f, neg, u128(max_exponent_field(f)) << f.mantissa_bits);
+  } else if (f.nonfinite == Nonfinite::kNanOnly) {
+    out.code = f.nan == NanEncoding::kNegativeZero ? sign_bit(f) : with_sign(f, neg, nan_code(f));
+  } else {  // finite-only MX elements saturate (OCP MX v1.0 §5.3)
+    out.code = with_sign(f, neg, max);
+    out.status |= kSaturated;
+  }
+  return out;
+}
+
+/// Steps 4-6 for floats: `s` was split at qe = max(e, emin) - m.
+Encoded finish_float(const Format& f, bool neg, Split s, const ConvertOptions& opt) {
+  const int m = f.mantissa_bits;
+  unsigned status = inexact(s) ? kInexact : kOk;
+  if (s.e < emin(f) && (status & kInexact)) status |= kUnderflow;  // tiny before rounding, and inexact
+  if (round_up(opt.rounding, neg, s, opt.rng)) s.n += 1;           // a carry into 2^(m+1) is the next binade
+  const long eq = s.qe + m;                                        // max(e, emin)
+  // Step 6: magnitude code = (eq - emin) << m plus n, whose hidden bit carries into the exponent field;
+  // formats without subnormals have no hidden-bit-free binade, so the hidden bit is taken off.
+  i128 mag = (i128(eq - emin(f)) << m) + i128(s.n);
+  if (!f.has_subnormals) mag -= i128(1) << m;
+  if (mag > i128(max_finite_code(f))) return overflow_result(f, neg, opt);
+  // Below the smallest value of a format without zero (E8M0): the smallest value, flagged.
+  if (mag < 0) return Encoded{0, kUnderflow | kInexact};
+  if (opt.ftz && mag > 0 && mag < (i128(1) << m) && f.has_subnormals) {
+    mag = 0;
+    status |= kUnderflow | kInexact;
+  }
+  if (mag == 0 && !has_negative_zero(f)) neg = false;  // fnuz and unsigned formats have only +0
+  return Encoded{with_sign(f, neg, u128(mag)), status};
+}
+
+/// Steps 4-5 for integers: `s` was split at qe = 0. Rounds by the mode, then saturates to the range.
+Encoded finish_int(const Format& f, bool neg, Split s, const ConvertOptions& opt) {
+  unsigned status = inexact(s) ? kInexact : kOk;
+  if (round_up(opt.rounding, neg, s, opt.rng)) s.n += 1;
+  const i128 lo = int_min(f), hi = int_max(f);
+  i128 v;
+  if (!neg) {
+    v = s.n > u128(hi) ? hi + 1 : i128(s.n);
+  } else {
+    v = s.n > u128(-lo) + 1 ? lo - 1 : -i128(s.n);
+  }
+  if (v > hi || v < lo) {
+    v = v > hi ? hi : lo;
+    status |= kSaturated | kInexact | kOverflow;
+  }
+  return Encoded{u128(v) & mask_bits(f.int_bits), status};
+}
+
+/// Splits m · 2^ex (m > 0, 64-bit) at qe with shifts only.
+Split split_binary(std::uint64_t m, long ex, long e, int qe) {
+  Split s;
+  s.e = e;
+  s.qe = qe;
+  const long shift = qe - ex;
+  if (shift <= 0) {
+    s.n = u128(m) << (-shift);
+  } else if (shift < 64) {
+    s.n = m >> shift;
+    s.frac = m << (64 - shift);
+  } else {
+    const long below = shift - 64;  // bits of m that fall below the 64-bit fraction window
+    if (below < 64) {
+      s.frac = m >> below;
+      s.sticky = below > 0 && (m & ((std::uint64_t{1} << below) - 1)) != 0;
+    } else {
+      s.sticky = true;
+    }
+  }
+  return s;
+}
+
+/// Splits an exact rational p/q at qe.
+Split split_rational(const Rational& x, long e, int qe) {
+  Split s;
+  s.e = e;
+  s.qe = qe;
+  if (e < long(qe) - 64) {  // |x| / 2^qe < 2^-64: only the sticky bit survives
+    s.sticky = true;
+    return s;
+  }
+  BigInt num = boost::multiprecision::numerator(x), den = boost::multiprecision::denominator(x);
+  if (qe < 0) num <<= -qe; else den <<= qe;
+  BigInt n, rem;
+  boost::multiprecision::divide_qr(num, den, n, rem);
+  s.n = static_cast<u128>(n);
+  if (rem != 0) {
+    rem <<= 64;
+    BigInt f, r2;
+    boost::multiprecision::divide_qr(rem, den, f, r2);
+    s.frac = static_cast<std::uint64_t>(f);
+    s.sticky = r2 != 0;
+  }
+  return s;
+}
+
+/// Steps 1-2, shared by both inputs: non-finite, zero and sign handling. Returns true when `out` is final.
+bool special_input(const Format& f, Number::Kind kind, bool neg, bool zero, const ConvertOptions& opt,
+                   Encoded& out) {
+  if (f.kind == Kind::kInt) {
+    if (kind == Number::Kind::kNan) { out = {0, kInvalid}; return true; }
+    if (kind == Number::Kind::kInf) {
+      out = {u128(neg ? int_min(f) : int_max(f)) & mask_bits(f.int_bits), kSaturated | kInexact | kOverflow};
+      return true;
+    }
+    if (zero) { out = {0, kOk}; return true; }
+    return false;
+  }
+  if (kind == Number::Kind::kNan) {
+    if (!has_nan(f)) { out = {0, kInvalid}; return true; }
+    out = {f.nan == NanEncoding::kNegativeZero ? nan_code(f) : with_sign(f, neg, nan_code(f)), kOk};
+    return true;
+  }
+  if (neg && !f.has_sign && !zero) {  // a negative number into an unsigned float (E8M0)
+    out = {has_nan(f) ? nan_code(f) : 0, kInvalid};
+    return true;
+  }
+  if (kind == Number::Kind::kInf) {
+    if (has_inf(f)) { out = {with_sign(f, neg, u128(max_exponent_field(f)) << f.mantissa_bits), kOk}; return true; }
+    ConvertOptions sat = opt;
+    sat.rounding = Rounding::kNearestEven;  // an infinite input is never pulled back by a directed mode
+    out = overflow_result(f, neg, sat);
+    return true;
+  }
+  if (zero) {
+    if (!f.has_subnormals) { out = {0, kUnderflow | kInexact}; return true; }  // E8M0 has no zero
+    out = {with_sign(f, neg && has_negative_zero(f), 0), kOk};
+    return true;
+  }
+  return false;
+}
+
+/// The quantum exponent for a value with floor(log2|x|) = e, or false when the magnitude overflows for sure.
+bool quantum(const Format& f, long e, int& qe) {
+  if (f.kind == Kind::kInt) {
+    qe = 0;
+    return e < 127;
+  }
+  if (e > emax(f)) return false;
+  qe = static_cast<int>(std::max<long>(e, emin(f)) - f.mantissa_bits);
+  return true;
+}
+
+}  // namespace
+
+Rounding parse_rounding(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"rne", "rna", "rtz", "up", "down", "odd", "stochastic"};
+  for (int i = 0; i < 7; ++i) {
+    if (name.size() == kNames[i].size()) {
+      bool eq = true;
+      for (std::size_t k = 0; k < name.size(); ++k) eq &= (std::tolower(static_cast<unsigned char>(name[k])) == kNames[i][k]);
+      if (eq) return static_cast<Rounding>(i);
+    }
+  }
+  throw InputError("unknown rounding mode '" + std::string(name) +
+                   "': use rne, rna, rtz, up, down, odd or stochastic");
+}
+
+std::string_view rounding_name(Rounding r) {
+  static constexpr std::string_view kNames[] = {"rne", "rna", "rtz", "up", "down", "odd", "stochastic"};
+  return kNames[static_cast<int>(r)];
+}
+
+std::string_view class_name(ValueClass c) {
+  static constexpr std::string_view kNames[] = {"zero", "subnormal", "normal", "inf", "nan"};
+  return kNames[static_cast<int>(c)];
+}
+
+Encoded encode(const Format& f, const Number& x, const ConvertOptions& opt) {
+  Encoded out;
+  if (special_input(f, x.kind, x.neg, x.is_zero(), opt, out)) return out;
+  const long e = floor_log2(x.mag);
+  int qe = 0;
+  if (!quantum(f, e, qe)) {
+    if (f.kind == Kind::kInt) return finish_int(f, x.neg, Split{~u128{0} >> 1, 0, false, e, 0}, opt);
+    return overflow_result(f, x.neg, opt);
+  }
+  const Split s = split_rational(x.mag, e, qe);
+  return f.kind == Kind::kInt ? finish_int(f, x.neg, s, opt) : finish_float(f, x.neg, s, opt);
+}
+
+Encoded encode(const Format& f, double x, const ConvertOptions& opt) {
+  const std::uint64_t b = std::bit_cast<std::uint64_t>(x);
+  const bool neg = (b >> 63) != 0;
+  const int field = static_cast<int>((b >> 52) & 0x7ff);
+  const std::uint64_t frac = b & ((std::uint64_t{1} << 52) - 1);
+  const Number::Kind kind = field != 0x7ff ? Number::Kind::kFinite : frac ? Number::Kind::kNan : Number::Kind::kInf;
+  Encoded out;
+  if (special_input(f, kind, neg, field == 0 && frac == 0, opt, out)) return out;
+  // binary64: |x| = m · 2^ex with m the 53-bit significand (IEEE 754 §3.4), subnormals with field 0.
+  const std::uint64_t m = field ? (frac | (std::uint64_t{1} << 52)) : frac;
+  const long ex = (field ? field : 1) - 1075;
+  const long e = ex + std::bit_width(m) - 1;
+  int qe = 0;
+  if (!quantum(f, e, qe)) {
+    if (f.kind == Kind::kInt) return finish_int(f, neg, Split{~u128{0} >> 1, 0, false, e, 0}, opt);
+    return overflow_result(f, neg, opt);
+  }
+  const Split s = split_binary(m, ex, e, qe);
+  return f.kind == Kind::kInt ? finish_int(f, neg, s, opt) : finish_float(f, neg, s, opt);
+}
+
+u128 nan_code(const Format& f) {
+  const int m = f.mantissa_bits;
+  switch (f.nan) {
+    case NanEncoding::kIeee:
+      return (u128(max_exponent_field(f)) << m) | (m > 0 ? u128{1} << (m - 1) : 0);  // quiet NaN
+    case NanEncoding::kAllOnes: return mask_bits(f.exponent_bits + m);
+    case NanEncoding::kNegativeZero: return sign_bit(f);
+    case NanEncoding::kNone: return 0;
+  }
+  return 0;
+}
+
+bool valid_code(const Format& f, u128 code) { return bits(f) >= 128 || (code >> bits(f)) == 0; }
+
+Decoded decode(const Format& f, u128 code) {
+  Decoded d;
+  if (f.kind == Kind::kInt) {
+    i128 v = i128(code & mask_bits(f.int_bits));
+    if (f.is_signed && (code >> (f.int_bits - 1)) & 1) v -= i128(1) << f.int_bits;  // sign-extend
+    d.neg = v < 0;
+    d.sig = u128(v < 0 ? -v : v);
+    d.cls = v == 0 ? ValueClass::kZero : ValueClass::kNormal;
+    return d;
+  }
+  const int m = f.mantissa_bits;
+  d.neg = f.has_sign && (code & sign_bit(f)) != 0;
+  const u128 mag = code & mask_bits(f.exponent_bits + m);
+  const int field = static_cast<int>(mag >> m);
+  const u128 frac = mag & mask_bits(m);
+  if (f.nonfinite == Nonfinite::kIeee754 && field == max_exponent_field(f)) {
+    d.cls = frac == 0 ? ValueClass::kInf : ValueClass::kNan;
+    return d;
+  }
+  if ((f.nan == NanEncoding::kAllOnes && mag == mask_bits(f.exponent_bits + m)) ||
+      (f.nan == NanEncoding::kNegativeZero && d.neg && mag == 0)) {
+    d.cls = ValueClass::kNan;
+    return d;
+  }
+  if (field == 0 && f.has_subnormals) {
+    d.cls = frac == 0 ? ValueClass::kZero : ValueClass::kSubnormal;
+    d.sig = frac;
+    d.exp2 = emin(f) - m;  // 0.m · 2^emin = m · 2^(emin - m)
+    return d;
+  }
+  d.cls = ValueClass::kNormal;
+  d.sig = frac | (u128{1} << m);  // 1.m · 2^(field - bias) = (2^m + m) · 2^(field - bias - m)
+  d.exp2 = field - f.bias - m;
+  return d;
+}
+
+Number Decoded::number() const {
+  Number n;
+  n.neg = neg;
+  if (cls == ValueClass::kNan) n.kind = Number::Kind::kNan;
+  else if (cls == ValueClass::kInf) n.kind = Number::Kind::kInf;
+  else {
+    BigInt s = 0;
+    s = static_cast<std::uint64_t>(sig >> 64);
+    s <<= 64;
+    s += static_cast<std::uint64_t>(sig);
+    n.mag = dyadic(s, exp2);
+  }
+  return n;
+}
+
+double decode_double(const Format& f, u128 code) {
+  const Decoded d = decode(f, code);
+  double v;
+  switch (d.cls) {
+    case ValueClass::kNan: return std::numeric_limits<double>::quiet_NaN();
+    case ValueClass::kInf: v = std::numeric_limits<double>::infinity(); break;
+    default: v = std::ldexp(static_cast<double>(d.sig), d.exp2);
+  }
+  return d.neg ? -v : v;
+}
+
+}  // namespace numscope

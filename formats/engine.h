@@ -1,0 +1,93 @@
+// The one generic conversion engine: rounds an exact value into any format row, and decodes any code.
+//
+// Steps (named as in ml_dtypes' ConvertImpl): 1. non-finite input, 2. zero, 3. split |x| at the format's
+// quantum 2^(max(e, emin) - m) into an integer significand and a fraction, 4. round once by the mode,
+// 5. overflow / underflow by the row's nonfinite rule or --saturate, 6. pack sign, exponent and mantissa.
+// Overflow follows IEEE 754 §7.4 and OFP8 §5 ("round first, then decide": E4M3 464 -> 448, 465 -> NaN).
+#pragma once
+
+#include <cstdint>      // std::uint64_t
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+
+#include "formats/format.h"
+#include "formats/number.h"
+
+namespace numscope {
+
+/// Rounding modes (IEEE 754 §4.3 plus round-to-odd and stochastic rounding).
+enum class Rounding : std::uint8_t {
+  kNearestEven,  // rne: the default
+  kNearestAway,  // rna: ties away from zero, how NVIDIA's cvt.rna.tf32.f32 converts FP32 to TF32
+  kTowardZero,   // rtz
+  kUp,           // toward +inf
+  kDown,         // toward -inf
+  kOdd,          // round to odd: truncate, then set the last bit when inexact (avoids double rounding)
+  kStochastic,   // round up with probability equal to the discarded fraction, reproducible from a seed
+};
+/// Parses rne, rna, rtz, up, down, odd, stochastic (case-insensitive); throws InputError otherwise.
+Rounding parse_rounding(std::string_view name);
+std::string_view rounding_name(Rounding r);
+
+/// IEEE 754 §7 style status flags; overflow and underflow always come with inexact.
+enum Status : unsigned {
+  kOk = 0,
+  kInvalid = 1,     // NaN into a format without NaN, a negative into an unsigned float, NaN into an integer
+  kOverflow = 4,    // the rounded magnitude exceeds the largest finite value
+  kUnderflow = 8,   // a tiny (below the smallest normal) result that is inexact
+  kInexact = 16,    // the stored value differs from the input
+  kSaturated = 32,  // the result was clamped to ±max (or an integer bound)
+};
+
+/// A reproducible random stream for stochastic rounding (splitmix64).
+struct Rng {
+  std::uint64_t state = 0;
+  std::uint64_t next() {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+};
+
+struct ConvertOptions {
+  Rounding rounding = Rounding::kNearestEven;
+  bool saturate = false;  // clamp overflow to ±max in every format (OFP8 "saturation mode")
+  bool ftz = false;       // flush subnormal results to zero
+  Rng* rng = nullptr;     // required for kStochastic
+};
+
+struct Encoded {
+  u128 code = 0;
+  unsigned status = kOk;
+};
+
+/// Encodes an exact number; one rounding, straight from the rational.
+/// Example: encode(find_format("e4m3"), parse_number("-431.99999999999994")) is -416 (code 0xfa).
+Encoded encode(const Format& f, const Number& x, const ConvertOptions& opt = {});
+/// Encodes a binary64 value; the same rounding as the exact path, with integer arithmetic only (fast).
+Encoded encode(const Format& f, double x, const ConvertOptions& opt = {});
+
+enum class ValueClass : std::uint8_t { kZero, kSubnormal, kNormal, kInf, kNan };
+std::string_view class_name(ValueClass c);
+
+/// A decoded code. Finite values are (-1)^neg · sig · 2^exp2 exactly (integers: exp2 = 0).
+struct Decoded {
+  ValueClass cls = ValueClass::kZero;
+  bool neg = false;
+  u128 sig = 0;
+  int exp2 = 0;
+  /// The exact value as a Number (inf / nan / signed zero kept).
+  Number number() const;
+};
+
+Decoded decode(const Format& f, u128 code);
+/// The value as a double: exact for every format whose values fit binary64 (all built-ins).
+double decode_double(const Format& f, u128 code);
+/// The canonical NaN code: IEEE quiet NaN (sign 0, exponent all ones, top mantissa bit), S.1111.111 with S=0,
+/// or 0x80 for fnuz. Formats without NaN: 0 (callers check has_nan).
+u128 nan_code(const Format& f);
+/// Codes with a sign bit are stored in the low bits(f) of the container; `code` above bits(f) must be zero.
+bool valid_code(const Format& f, u128 code);
+
+}  // namespace numscope

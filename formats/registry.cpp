@@ -1,0 +1,256 @@
+// The built-in format rows, their aliases, and user-defined ExMy / intN formats.
+#include "formats/registry.h"
+
+#include <algorithm>  // std::find_if
+#include <array>      // std::array
+#include <cctype>     // std::tolower, std::isdigit
+#include <mutex>      // std::mutex, std::lock_guard
+#include <set>        // std::set (stable storage for the names of user-defined formats)
+
+#include "formats/error.h"
+
+namespace numscope {
+namespace {
+
+using N = Nonfinite;
+using E = NanEncoding;
+
+constexpr Format float_row(std::string_view name, int e, int m, int bias, N nf, E nan, std::string_view summary) {
+  Format f;
+  f.name = name;
+  f.exponent_bits = e;
+  f.mantissa_bits = m;
+  f.bias = bias;
+  f.nonfinite = nf;
+  f.nan = nan;
+  f.summary = summary;
+  return f;
+}
+constexpr Format int_row(std::string_view name, int bits, bool is_signed, std::string_view summary) {
+  Format f;
+  f.name = name;
+  f.kind = Kind::kInt;
+  f.int_bits = bits;
+  f.is_signed = is_signed;
+  f.summary = summary;
+  return f;
+}
+constexpr Format tf32_row() {
+  Format f = float_row("tf32", 8, 10, 127, N::kIeee754, E::kIeee,
+                       "NVIDIA TensorFloat-32: fp32's range, fp16's precision, 19 bits in a 32-bit container");
+  f.storage_override = 32;
+  return f;
+}
+constexpr Format e8m0_row() {
+  Format f = float_row("e8m0", 8, 0, 127, N::kNanOnly, E::kAllOnes,
+                       "OCP MX shared scale: unsigned powers of two 2^-127..2^127, NaN = 0xFF, no zero");
+  f.has_sign = false;
+  f.has_subnormals = false;
+  return f;
+}
+
+// One row per format: adding a format is adding a row (and a test row with its published anchors).
+constexpr std::array kBuiltins = {
+    // S1 E11 M52, bias 1023: IEEE 754 binary64
+    float_row("fp64", 11, 52, 1023, N::kIeee754, E::kIeee, "IEEE 754 binary64 (double)"),
+    // S1 E8 M23, bias 127: IEEE 754 binary32
+    float_row("fp32", 8, 23, 127, N::kIeee754, E::kIeee, "IEEE 754 binary32 (float)"),
+    tf32_row(),  // S1 E8 M10, bias 127, stored in 32 bits with the low 13 bits zero
+    // S1 E5 M10, bias 15: IEEE 754 binary16, max 65504
+    float_row("fp16", 5, 10, 15, N::kIeee754, E::kIeee, "IEEE 754 binary16 (half)"),
+    // S1 E8 M7, bias 127: the top half of binary32 (Google Brain)
+    float_row("bf16", 8, 7, 127, N::kIeee754, E::kIeee, "bfloat16: fp32's exponent, 7 mantissa bits"),
+    // S1 E5 M2, bias 15, inf = S.11111.00, NaN = S.11111.{01,10,11}: OFP8 E5M2, max 57344
+    float_row("e5m2", 5, 2, 15, N::kIeee754, E::kIeee, "OCP FP8 E5M2: IEEE-like, with inf"),
+    // S1 E4 M3, bias 7, no inf, NaN = S.1111.111: OFP8 E4M3 (e4m3fn), max 448
+    float_row("e4m3", 4, 3, 7, N::kNanOnly, E::kAllOnes, "OCP FP8 E4M3 (e4m3fn): no inf, NaN = S.1111.111"),
+    // S1 E4 M3, bias 8, NaN = 0x80 only, no -0 (Graphcore / AMD fnuz), max 240
+    float_row("e4m3fnuz", 4, 3, 8, N::kNanOnly, E::kNegativeZero, "FP8 E4M3 fnuz: bias 8, NaN = 0x80, no -0"),
+    // S1 E5 M2, bias 16, NaN = 0x80 only, no -0, max 57344
+    float_row("e5m2fnuz", 5, 2, 16, N::kNanOnly, E::kNegativeZero, "FP8 E5M2 fnuz: bias 16, NaN = 0x80, no -0"),
+    // S1 E4 M3, bias 11, NaN = 0x80 only, no -0, max 30
+    float_row("e4m3b11fnuz", 4, 3, 11, N::kNanOnly, E::kNegativeZero,
+              "FP8 E4M3 bias 11 fnuz (TPU): NaN = 0x80, no -0"),
+    // S1 E4 M3, bias 7, IEEE-like with inf (ml_dtypes float8_e4m3), max 240
+    float_row("e4m3-ieee", 4, 3, 7, N::kIeee754, E::kIeee, "FP8 E4M3 IEEE-like, with inf (ml_dtypes float8_e4m3)"),
+    // S1 E3 M4, bias 3, IEEE-like with inf, max 15.5
+    float_row("e3m4", 3, 4, 3, N::kIeee754, E::kIeee, "FP8 E3M4 IEEE-like, with inf"),
+    // S1 E3 M2, bias 3, every code finite: OCP MX FP6 E3M2, max 28
+    float_row("e3m2", 3, 2, 3, N::kFiniteOnly, E::kNone, "OCP MX FP6 E3M2: finite only"),
+    // S1 E2 M3, bias 1, every code finite: OCP MX FP6 E2M3, max 7.5
+    float_row("e2m3", 2, 3, 1, N::kFiniteOnly, E::kNone, "OCP MX FP6 E2M3: finite only"),
+    // S1 E2 M1, bias 1, every code finite: OCP MX FP4 E2M1, max 6
+    float_row("e2m1", 2, 1, 1, N::kFiniteOnly, E::kNone, "OCP MX FP4 E2M1: finite only"),
+    e8m0_row(),  // E8 M0, unsigned, bias 127, no zero, NaN = 0xFF
+    int_row("int8", 8, true, "two's complement, -128..127"),
+    int_row("uint8", 8, false, "unsigned, 0..255"),
+    int_row("int4", 4, true, "two's complement, -8..7"),
+    int_row("uint4", 4, false, "unsigned, 0..15"),
+    int_row("int2", 2, true, "two's complement, -2..1"),
+    int_row("uint2", 2, false, "unsigned, 0..3"),
+};
+
+// Cross-checks of the rows against published anchors (IEEE 754, OFP8, OCP MX, LLVM APFloat's fltSemantics).
+static_assert(emax(kBuiltins[3]) == 15 && emin(kBuiltins[3]) == -14);  // fp16
+static_assert(emax(kBuiltins[6]) == 8 && emin(kBuiltins[6]) == -6);    // e4m3fn: APFloat {8, -6, 4, 8}
+static_assert(max_finite_code(kBuiltins[6]) == 0x7e);                   // 0b0'1111'110 = 1.75 · 2^8 = 448
+static_assert(max_finite_code(kBuiltins[5]) == 0x7b);                   // 0b0'11110'11 = 1.75 · 2^15 = 57344
+static_assert(max_finite_code(kBuiltins[3]) == 0x7bff);                 // 65504
+static_assert(emax(kBuiltins[15]) == 127 && emin(kBuiltins[15]) == -127);  // e8m0
+static_assert(bits(kBuiltins[2]) == 19 && storage_bits(kBuiltins[2]) == 32);
+
+struct Alias {
+  std::string_view alias, name;
+};
+constexpr Alias kAliases[] = {
+    {"float64", "fp64"},         {"double", "fp64"},
+    {"float32", "fp32"},         {"float", "fp32"},
+    {"tensorfloat32", "tf32"},   {"float16", "fp16"},
+    {"half", "fp16"},            {"bfloat16", "bf16"},
+    {"fp8-e5m2", "e5m2"},        {"float8_e5m2", "e5m2"},
+    {"fp8-e4m3", "e4m3"},        {"e4m3fn", "e4m3"},
+    {"float8_e4m3fn", "e4m3"},   {"float8_e4m3fnuz", "e4m3fnuz"},
+    {"float8_e5m2fnuz", "e5m2fnuz"}, {"float8_e4m3b11fnuz", "e4m3b11fnuz"},
+    {"float8_e4m3", "e4m3-ieee"},    {"float8_e3m4", "e3m4"},
+    {"fp6-e3m2", "e3m2"},        {"float6_e3m2fn", "e3m2"},
+    {"fp6-e2m3", "e2m3"},        {"float6_e2m3fn", "e2m3"},
+    {"fp4", "e2m1"},             {"fp4-e2m1", "e2m1"},
+    {"float4_e2m1fn", "e2m1"},   {"float8_e8m0fnu", "e8m0"},
+    {"e8m0fnu", "e8m0"},
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view intern(const std::string& s) {
+  static std::mutex mu;
+  static std::set<std::string> names;
+  std::lock_guard<std::mutex> lock(mu);
+  return *names.insert(s).first;
+}
+
+[[noreturn]] void unknown(std::string_view name, const std::string& why = "") {
+  throw InputError("unknown format '" + std::string(name) + "'" + (why.empty() ? "" : " (" + why + ")") +
+                   ": expected " + accepted_format_names());
+}
+
+/// Reads decimal digits at s[i...]; returns -1 when there are none or too many.
+long read_uint(const std::string& s, std::size_t& i) {
+  const std::size_t start = i;
+  long v = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && i - start < 7) v = v * 10 + (s[i++] - '0');
+  return i == start || (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ? -1 : v;
+}
+
+/// intN / uintN, 2 <= N <= 64.
+bool user_int(const std::string& s, Format& out) {
+  const bool is_unsigned = s.rfind("uint", 0) == 0;
+  if (!is_unsigned && s.rfind("int", 0) != 0) return false;
+  std::size_t i = is_unsigned ? 4 : 3;
+  const long n = read_uint(s, i);
+  if (n < 0 || i != s.size()) return false;
+  if (n < 2 || n > 64) unknown(s, "integer widths go from 2 to 64 bits");
+  out = int_row(intern(s), static_cast<int>(n), !is_unsigned, is_unsigned ? "unsigned integer" : "two's complement");
+  return true;
+}
+
+/// eXmY[fn|fnuz][:bias=N].
+bool user_float(const std::string& s, Format& out) {
+  if (s.empty() || s[0] != 'e') return false;
+  std::size_t i = 1;
+  const long e = read_uint(s, i);
+  if (e < 0 || i >= s.size() || s[i] != 'm') return false;
+  ++i;
+  const long m = read_uint(s, i);
+  if (m < 0) return false;
+  std::string suffix = s.substr(i);
+  std::string bias_text;
+  if (const auto colon = suffix.find(':'); colon != std::string::npos) {
+    bias_text = suffix.substr(colon + 1);
+    suffix = suffix.substr(0, colon);
+    if (bias_text.rfind("bias=", 0) != 0) unknown(s, "the only parameter is :bias=N");
+    bias_text = bias_text.substr(5);
+  }
+  if (!suffix.empty() && suffix != "fn" && suffix != "fnuz") unknown(s, "suffixes are fn and fnuz");
+  if (e < 1 || e > 15 || m > 112) unknown(s, "user-defined formats have 1..15 exponent and 0..112 mantissa bits");
+  Format f;
+  f.exponent_bits = static_cast<int>(e);
+  f.mantissa_bits = static_cast<int>(m);
+  f.bias = (1 << (e - 1)) - 1;  // IEEE 754 §3.3: bias = emax = 2^(w-1) - 1
+  if (suffix == "fn") {
+    f.nonfinite = N::kNanOnly;
+    f.nan = E::kAllOnes;
+    f.summary = "user-defined, no inf, NaN = all ones";
+  } else if (suffix == "fnuz") {
+    f.nonfinite = N::kNanOnly;
+    f.nan = E::kNegativeZero;
+    f.bias += 1;  // the fnuz convention: one more than IEEE
+    f.summary = "user-defined, no inf, no -0, NaN = 0x80..0";
+  } else {
+    if (m == 0) unknown(s, "an IEEE-like format needs a mantissa bit to tell NaN from inf; try the fn suffix");
+    f.summary = "user-defined, IEEE-like";
+  }
+  if (!bias_text.empty()) {
+    std::size_t k = bias_text[0] == '-' ? 1 : 0;
+    const long b = read_uint(bias_text, k);
+    if (b < 0 || k != bias_text.size() || b > 65536) unknown(s, "bias must be an integer from -65536 to 65536");
+    f.bias = static_cast<int>(bias_text[0] == '-' ? -b : b);
+  }
+  if (max_finite_code(f) == 0) unknown(s, "it has no finite value other than zero");
+  std::string canonical = "e" + std::to_string(e) + "m" + std::to_string(m) + suffix;
+  if (!bias_text.empty()) canonical += ":bias=" + std::to_string(f.bias);
+  f.name = intern(canonical);
+  out = f;
+  return true;
+}
+
+}  // namespace
+
+std::span<const Format> builtin_formats() { return kBuiltins; }
+
+std::vector<std::string_view> aliases(const Format& f) {
+  std::vector<std::string_view> out;
+  for (const Alias& a : kAliases)
+    if (a.name == f.name) out.push_back(a.alias);
+  return out;
+}
+
+Format find_format(std::string_view name) {
+  const std::string key = lower(name);
+  std::string_view canonical = key;
+  for (const Alias& a : kAliases)
+    if (a.alias == key) canonical = a.name;
+  for (const Format& f : kBuiltins)
+    if (f.name == canonical) return f;
+  Format out;
+  if (user_int(key, out) || user_float(key, out)) return out;
+  unknown(name);
+}
+
+std::vector<Format> find_formats(std::string_view list) {
+  std::vector<Format> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t end = list.find(',', start);
+    if (end == std::string_view::npos) end = list.size();
+    std::string_view item = list.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) throw InputError("empty format name in list '" + std::string(list) + "': expected " +
+                                       "comma-separated names such as fp16,bf16,e4m3");
+    out.push_back(find_format(item));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string accepted_format_names() {
+  std::string out;
+  for (const Format& f : kBuiltins) out += std::string(f.name) + ", ";
+  return out + "or eXmY[fn|fnuz][:bias=N] (1<=X<=15, 0<=Y<=112), intN or uintN (2<=N<=64)";
+}
+
+}  // namespace numscope

@@ -1,0 +1,44 @@
+// The command registry: each command is a spec (options, help) and a function that fills a Report.
+#pragma once
+
+#include <iosfwd>  // std::istream, std::ostream
+#include <span>    // std::span
+#include <string>  // std::string
+#include <vector>  // std::vector
+
+#include "tools/cli/args.h"
+#include "tools/cli/table.h"
+
+namespace numscope::cli {
+
+/// What a command may touch: its input and output streams. Tests pass string streams.
+struct Context {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+struct Command {
+  CommandSpec spec;
+  /// Runs the command and returns the exit code. Table-printing commands fill `report` and return 0;
+  /// the caller renders it in the chosen output format. Commands that write bytes themselves (cast)
+  /// write to ctx.out and leave `report` empty. Bad input throws InputError (exit 2).
+  int (*run)(const Args& args, Context& ctx, Report& report);
+};
+
+/// All commands, in the order of `numscope --help`.
+const std::vector<Command>& commands();
+
+/// The whole program: `numscope COMMAND ...`; returns the exit code. Prints one line on ctx.err and returns
+/// 2 for bad input.
+int run_main(std::span<const std::string> argv, Context& ctx);
+
+// One accessor per command (tools/cli/cmd_*.cpp).
+const Command& formats_command();
+const Command& store_command();
+const Command& explain_command();
+const Command& values_command();
+const Command& cast_command();
+const Command& tour_command();
+
+}  // namespace numscope::cli
