@@ -270,6 +270,50 @@ Encoded encode(const Format& f, double x, const ConvertOptions& opt) {
   return f.kind == Kind::kInt ? finish_int(f, neg, s, opt) : finish_float(f, neg, s, opt);
 }
 
+std::string_view outcome(const Format& f, const Number& input, const Encoded& e) {
+  if (e.status & kInvalid) return "invalid";
+  if (input.kind == Number::Kind::kNan) return "nan";
+  if (e.status & kSaturated) return "saturated";
+  if (e.status & kOverflow) return "overflow";
+  if ((e.status & kUnderflow) && (decode(f, e.code).cls == ValueClass::kZero || !f.has_subnormals)) return "underflow";
+  if (e.status & kInexact) return "rounded";
+  return "exact";
+}
+
+namespace {
+/// The neighbour of a finite nonzero float one step of the magnitude away from zero (or toward it).
+std::optional<u128> step(const Format& f, bool neg, u128 mag, bool away) {
+  if (away) {
+    if (mag != max_finite_code(f)) return with_sign(f, neg, mag + 1);
+    if (!has_inf(f)) return std::nullopt;
+    return with_sign(f, neg, u128(max_exponent_field(f)) << f.mantissa_bits);
+  }
+  if (mag == 0) return std::nullopt;                       // E8M0's floor: nothing below 2^-127
+  return mag == 1 ? u128{0} : with_sign(f, neg, mag - 1);  // the step onto zero lands on +0
+}
+
+std::optional<u128> neighbour(const Format& f, u128 code, bool up) {
+  const Decoded d = decode(f, code);
+  if (f.kind == Kind::kInt) {
+    const i128 v = (d.neg ? -i128(d.sig) : i128(d.sig)) + (up ? 1 : -1);
+    if (v < int_min(f) || v > int_max(f)) return std::nullopt;
+    return u128(v) & mask_bits(f.int_bits);
+  }
+  switch (d.cls) {
+    case ValueClass::kNan: return std::nullopt;
+    case ValueClass::kInf:  // -inf steps up to -max, +inf down to +max
+      return up == d.neg ? std::optional<u128>(with_sign(f, d.neg, max_finite_code(f))) : std::nullopt;
+    case ValueClass::kZero:
+      if (!up && !f.has_sign) return std::nullopt;
+      return with_sign(f, !up, 1);  // ±(smallest subnormal)
+    default: return step(f, d.neg, code & mask_bits(f.exponent_bits + f.mantissa_bits), up != d.neg);
+  }
+}
+}  // namespace
+
+std::optional<u128> next_up(const Format& f, u128 code) { return neighbour(f, code, true); }
+std::optional<u128> next_down(const Format& f, u128 code) { return neighbour(f, code, false); }
+
 u128 nan_code(const Format& f) {
   const int m = f.mantissa_bits;
   switch (f.nan) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>      // std::uint64_t
+#include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 
@@ -87,6 +88,16 @@ double decode_double(const Format& f, u128 code);
 /// The canonical NaN code: IEEE quiet NaN (sign 0, exponent all ones, top mantissa bit), S.1111.111 with S=0,
 /// or 0x80 for fnuz. Formats without NaN: 0 (callers check has_nan).
 u128 nan_code(const Format& f);
+/// One word for a conversion's outcome, as tables print it: "exact", "rounded", "overflow" (to inf or NaN, or
+/// to ±max by a directed rounding), "saturated", "underflow" (a nonzero input became zero, or E8M0's floor),
+/// "nan" (a NaN input kept as NaN) or "invalid" (no code can stand for the input).
+std::string_view outcome(const Format& f, const Number& input, const Encoded& e);
+
+/// The code of the next representable value above (toward +inf) or below (toward -inf), or nothing past the
+/// ends of the format (and for NaN). Zero's neighbours are the smallest subnormals; +0 and -0 are one value.
+std::optional<u128> next_up(const Format& f, u128 code);
+std::optional<u128> next_down(const Format& f, u128 code);
+
 /// Codes with a sign bit are stored in the low bits(f) of the container; `code` above bits(f) must be zero.
 bool valid_code(const Format& f, u128 code);
 

@@ -105,7 +105,9 @@ std::string hex_float(const Format& f, u128 code) {
 }
 
 std::string bits_hex(const Format& f, u128 code) {
-  const int digits = (bits(f) + 3) / 4;
+  // tf32 shows its 32-bit container (the 19 bits at the top), as it sits in memory and in `cast`.
+  if (f.storage_override) code <<= f.storage_override - bits(f);
+  const int digits = (storage_bits(f) + 3) / 4;
   std::string s;
   for (int i = digits - 1; i >= 0; --i) s.push_back("0123456789abcdef"[static_cast<int>((code >> (4 * i)) & 0xf)]);
   return "0x" + s;

@@ -15,7 +15,7 @@ std::string shortest_decimal(const Format& f, u128 code);
 /// Hex float of the exact value, normalised: "0x1.e24p+16"; "inf", "nan", "0x0p+0".
 std::string hex_float(const Format& f, u128 code);
 
-/// "0x7bff", zero-padded to the format's width.
+/// "0x7bff", zero-padded to the format's width; tf32 as its 32-bit container ("0x47f1c000").
 std::string bits_hex(const Format& f, u128 code);
 
 /// The bits grouped by field: "0 10000 1111000111" (sign, exponent, mantissa); integers as one group.

@@ -6,6 +6,7 @@
 #include <string>  // std::string
 #include <vector>  // std::vector
 
+#include "formats/error.h"
 #include "tools/cli/args.h"
 #include "tools/cli/table.h"
 
@@ -40,5 +41,6 @@ const Command& explain_command();
 const Command& values_command();
 const Command& cast_command();
 const Command& tour_command();
+const Command& doc_tables_command();
 
 }  // namespace numscope::cli

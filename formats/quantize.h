@@ -1,0 +1,130 @@
+// Runs a quantization scheme (scheme.h) over a tensor row by row and measures the error (Eigen, double sums).
+//
+// A tensor is seen as rows x cols: rows are the output channels (shape[0]), cols the product of the other
+// dimensions; a 1-D tensor is one row. Per-channel scales are per row, groups and blocks run along a row.
+// Tensors are read in chunks of rows, so a memory-mapped checkpoint is never converted to doubles whole.
+// Sources: see scheme.h; each quantizer cites its own in quantize.cpp.
+#pragma once
+
+#include <cstdint>      // std::uint64_t
+#include <functional>   // std::function
+#include <iosfwd>       // std::ostream
+#include <optional>     // std::optional
+#include <span>         // std::span
+#include <string>       // std::string
+#include <vector>       // std::vector
+
+#include "formats/scheme.h"
+
+namespace numscope {
+
+/// A tensor that hands out its rows as doubles (C order within a row).
+class RowSource {
+ public:
+  virtual ~RowSource() = default;
+  virtual std::uint64_t rows() const = 0;
+  virtual std::uint64_t cols() const = 0;
+  /// Writes rows [first, first + count) to out (count · cols doubles).
+  virtual void read_rows(std::uint64_t first, std::uint64_t count, double* out) const = 0;
+};
+
+/// A tensor held in memory.
+class MemorySource : public RowSource {
+ public:
+  MemorySource(std::vector<double> data, std::uint64_t rows, std::uint64_t cols);
+  std::uint64_t rows() const override { return rows_; }
+  std::uint64_t cols() const override { return cols_; }
+  void read_rows(std::uint64_t first, std::uint64_t count, double* out) const override;
+  const std::vector<double>& data() const { return data_; }
+
+ private:
+  std::vector<double> data_;
+  std::uint64_t rows_, cols_;
+};
+
+/// Summary of the input (finite values only).
+struct TensorStats {
+  std::uint64_t count = 0;      // all elements
+  std::uint64_t nonfinite = 0;  // NaN or inf among them
+  double min = 0, max = 0, amax = 0, mean = 0, std = 0;
+  double kurtosis = 0;          // Pearson's (normal: 3)
+  double outlier_fraction = 0;  // share of |x| > 6·std
+};
+TensorStats tensor_stats(const RowSource& src);
+
+/// Error accumulators, in double; merged over chunks.
+struct Metrics {
+  std::uint64_t n = 0;  // elements compared (finite inputs)
+  double sum_x2 = 0, sum_y2 = 0, sum_xy = 0, sum_err2 = 0, max_abs_err = 0, sum_rel = 0;
+  std::uint64_t rel_n = 0;       // nonzero inputs (for the mean relative error)
+  std::uint64_t clipped = 0;     // saturated or clamped to the largest code of its scale
+  std::uint64_t underflow = 0;   // nonzero input that became zero
+  std::uint64_t nonfinite = 0;   // NaN or inf produced
+  void merge(const Metrics& o);
+  double mse() const;
+  double rmse() const;
+  double sqnr_db() const;  // 10·log10(Σx²/Σ(x−y)²); +inf when exact
+  double cosine() const;
+  double mean_rel_error() const;
+  double clipped_fraction() const { return n ? double(clipped) / double(n) : 0; }
+  double underflow_fraction() const { return n ? double(underflow) / double(n) : 0; }
+};
+
+struct QuantizeOptions {
+  bool ignore_nonfinite = false;  // NaN / inf inputs quantize as 0 and are left out of the metrics
+  std::ostream* blocks = nullptr;  // q8_0 / q4_0: the blocks in ggml's byte layout
+  /// Receives the dequantized rows in order (count · cols doubles).
+  std::function<void(const double* y, std::uint64_t count)> dequantized;
+  std::uint64_t chunk_elements = 1 << 20;  // rows are read in chunks of about this many elements
+};
+
+struct SchemeResult {
+  Scheme scheme;
+  double storage_bits = 0;  // the whole tensor: elements, scales, zero points
+  double bits_per_element = 0;
+  std::uint64_t bytes = 0;  // ceil(storage_bits / 8)
+  Metrics metrics;
+};
+
+/// Quantizes and dequantizes the whole tensor with one scheme. Throws InputError when the input has NaN / inf
+/// and options.ignore_nonfinite is off, or when ggml blocks are asked for and cols is not a multiple of 32.
+SchemeResult quantize_tensor(const Scheme& s, const RowSource& src, const TensorStats& stats,
+                             const QuantizeOptions& options = {});
+
+/// Quantize + dequantize of one buffer (rows x cols, in memory): the building block, exposed for tests.
+std::vector<double> quantize_dequantize(const Scheme& s, std::span<const double> x, std::uint64_t rows,
+                                        std::uint64_t cols, Metrics* metrics = nullptr,
+                                        std::ostream* blocks = nullptr);
+
+// ---- Building blocks, exposed for tests --------------------------------------------------------------------
+
+/// bitsandbytes NF4 code values, index 0..15 (functional.py get_4bit_type("nf4"), kernels.cu dDequantizeNF4).
+std::span<const float> nf4_codes();
+/// bitsandbytes FP4 code values, index 0..15 (bit 3 = sign; magnitudes {0, 0.0625, 8, 12, 4, 6, 2, 3}/12).
+std::span<const float> bnb_fp4_codes();
+/// bitsandbytes create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8), sorted: the 8-bit code of
+/// the double-quantized absmax values.
+std::span<const float> bnb_dynamic_map();
+/// Index of the nearest code of a sorted table (by midpoints in fp32, a tie goes to the lower code).
+int nearest_code(std::span<const float> sorted_codes, float x);
+
+/// OCP MX v1.0 shared exponent of a block: floor rule floor(log2 amax) − emax_elem, ceil rule
+/// ceil(log2(amax / max_elem)); clamped to the E8M0 range [−127, 127]; an all-zero block gets −127 (code 0).
+int mx_scale_exponent(double amax, int emax_elem, double max_elem, MxScaleRule rule);
+
+/// One llama.cpp block_q8_0 (34 bytes) from 32 floats, as quantize_row_q8_0_ref.
+void ggml_quantize_q8_0(const float* x, unsigned char out[34]);
+/// One llama.cpp block_q4_0 (18 bytes) from 32 floats, as quantize_row_q4_0_ref.
+void ggml_quantize_q4_0(const float* x, unsigned char out[18]);
+
+/// The recommendation: the cheapest result meeting both bars, and one line for each cheaper one saying why
+/// it fails. `chosen` is empty when none qualifies.
+struct Recommendation {
+  std::optional<std::size_t> chosen;
+  std::vector<std::string> reasons;
+  std::string summary;  // one line
+};
+Recommendation recommend(const std::vector<SchemeResult>& results, std::optional<double> max_bits,
+                         std::optional<double> min_sqnr_db);
+
+}  // namespace numscope

@@ -1,0 +1,90 @@
+// The command registry and the program's top level: dispatch, --help, --version, and the exit-code contract.
+#include <exception>  // std::exception
+#include <iostream>   // std::ostream
+#include <new>        // std::bad_alloc
+
+#include "formats/error.h"
+#include "tools/cli/command.h"
+
+namespace numscope::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCommands = {
+      formats_command(), store_command(), explain_command(), values_command(), cast_command(),
+      tour_command(),    doc_tables_command(),
+  };
+  return kCommands;
+}
+
+namespace {
+
+std::string command_names() {
+  std::string s;
+  for (const auto& c : commands()) s += (s.empty() ? "" : ", ") + c.spec.name;
+  return s;
+}
+
+std::string main_help() {
+  std::string s =
+      "numscope " NUMSCOPE_VERSION ": bit-exact numeric formats of machine learning\n\n"
+      "Usage: numscope COMMAND [ARGS] [-o table|md|csv|json]\n\nCommands:\n";
+  for (const auto& c : commands()) {
+    std::string name = "  " + c.spec.name;
+    name += std::string(name.size() < 14 ? 14 - name.size() : 2, ' ');
+    s += name + c.spec.summary + "\n";
+  }
+  s += "\nRun 'numscope COMMAND --help' for a command's options. New here? Run 'numscope tour'.\n"
+       "Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr says why).\n";
+  return s;
+}
+
+}  // namespace
+
+int run_main(std::span<const std::string> argv, Context& ctx) {
+  try {
+    if (argv.size() < 2) throw InputError("missing command: expected one of " + command_names() + " (numscope --help)");
+    const std::string& name = argv[1];
+    if (name == "--help" || name == "-h" || name == "help") {
+      if (argv.size() > 2) {
+        for (const auto& c : commands())
+          if (c.spec.name == argv[2]) {
+            ctx.out << help_text(c.spec);
+            return 0;
+          }
+        throw InputError("unknown command '" + argv[2] + "': expected one of " + command_names());
+      }
+      ctx.out << main_help();
+      return 0;
+    }
+    if (name == "--version" || name == "-V" || name == "version") {
+      ctx.out << "numscope " NUMSCOPE_VERSION "\n";
+      return 0;
+    }
+    for (const auto& c : commands()) {
+      if (c.spec.name != name) continue;
+      const Args args = parse_args(c.spec, argv.subspan(2));
+      if (args.help) {
+        ctx.out << help_text(c.spec);
+        return 0;
+      }
+      Report report;
+      const int rc = c.run(args, ctx, report);
+      if (!report.tables.empty() || report.json) render(report, args.output, ctx.out);
+      ctx.out.flush();
+      return rc;
+    }
+    throw InputError("unknown command '" + name.substr(0, 60) + "': expected one of " + command_names() +
+                     " (numscope --help)");
+  } catch (const InputError& e) {
+    ctx.err << "numscope: " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    ctx.err << "numscope: out of memory: the input is too large for this machine\n";
+    return 2;
+  } catch (const std::exception& e) {
+    ctx.err << "numscope: internal error: " << e.what() << " (please report it)\n";
+    return 3;
+  }
+}
+
+}  // namespace numscope::cli
