@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Sets numscope up on Debian 12 (installs missing packages, builds), then runs `numscope tour` or the test suite.
+#   bash scripts/quickstart.sh tour   # install, build, run the tour
+#   bash scripts/quickstart.sh test   # install, build, run every test through ctest (the CI command)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-tour}
+case "$what" in tour|test) ;; *) echo "usage: bash scripts/quickstart.sh tour|test" >&2; exit 2 ;; esac
+
+packages="build-essential cmake ninja-build libboost-dev libeigen3-dev libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev"
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "installing:$missing"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$jobs"
+
+if [ "$what" = tour ]; then
+  exec build/bin/numscope tour
+fi
+cd build
+exec ctest --output-on-failure -j "$jobs"

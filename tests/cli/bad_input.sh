@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Bad input against the real binary: every line of the case file is the arguments of one run that must exit 2,
+# print exactly one line on stderr starting with "numscope: ", and print nothing on stdout.
+set -u
+bin=$1 cases=$2 fail=0 n=0
+while IFS= read -r line; do
+  case "$line" in ''|'#'*) continue ;; esac
+  n=$((n + 1))
+  eval "set -- $line"
+  out=$(timeout 20 "$bin" "$@" 2>/tmp/bad_err.$$ </dev/null); rc=$?
+  lines=$(wc -l < /tmp/bad_err.$$)
+  if [ "$rc" != 2 ] || [ "$lines" != 1 ] || [ -n "$out" ] || ! grep -q '^numscope: ' /tmp/bad_err.$$; then
+    echo "FAIL: numscope $line -> rc=$rc, stderr lines=$lines, stdout bytes=${#out}"; cat /tmp/bad_err.$$
+    fail=$((fail + 1))
+  fi
+done < "$cases"
+rm -f /tmp/bad_err.$$
+echo "bad input: $((n - fail)) passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,111 @@
+// In-process tests of the CLI library: option parsing, the renderer, and commands' JSON against published figures.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tools/cli/command.h"
+
+using namespace numscope::cli;
+
+namespace {
+struct Run {
+  int rc;
+  std::string out, err;
+};
+Run run(std::vector<std::string> args) {
+  args.insert(args.begin(), "numscope");
+  std::istringstream in;
+  std::ostringstream out, err;
+  Context ctx{in, out, err};
+  const int rc = run_main(args, ctx);
+  return {rc, out.str(), err.str()};
+}
+}  // namespace
+
+TEST_CASE("render: markdown, csv and json of one table", "[cli][render]") {
+  Table t;
+  t.columns = {{"name", "name"}, {"max", "max", true}, {"hidden", "hidden", false, Column::Show::kJson}};
+  t.add({str("fp16"), str("65504"), num(16)});
+  t.add({str("a|b"), str("x,y"), null_cell()});
+  std::ostringstream md, csv, js;
+  render(t, OutputFormat::kMarkdown, md);
+  render(t, OutputFormat::kCsv, csv);
+  render(t, OutputFormat::kJson, js);
+  CHECK(md.str() == "| name | max |\n| :--- | ---: |\n| fp16 | 65504 |\n| a\\|b | x,y |\n");
+  CHECK(csv.str() == "name,max\nfp16,65504\na|b,\"x,y\"\n");
+  const auto j = nlohmann::json::parse(js.str());
+  CHECK(j[0]["hidden"] == 16);
+  CHECK(j[1]["hidden"].is_null());
+  CHECK(display_width("精度abc") == 7);
+}
+
+TEST_CASE("args: options, values, negative numbers as values", "[cli][args]") {
+  CommandSpec spec{"x", "", "x V...", "", {{"rounding", 'r', "MODE", ""}, {"saturate", 0, "", ""}}, 1, -1};
+  std::vector<std::string> argv = {"-1.5", "--rounding=rtz", "-0", "--saturate", "-o", "md", "-inf"};
+  const Args a = parse_args(spec, argv);
+  CHECK(a.positional == std::vector<std::string>{"-1.5", "-0", "-inf"});
+  CHECK(a.get("rounding") == "rtz");
+  CHECK(a.has("saturate"));
+  CHECK(a.output == OutputFormat::kMarkdown);
+  std::vector<std::string> bad1 = {"1", "--nope"}, bad2 = {"1", "--rounding"}, bad3 = {"1", "--saturate=1"}, bad4 = {};
+  CHECK_THROWS_AS(parse_args(spec, bad1), numscope::InputError);
+  CHECK_THROWS_AS(parse_args(spec, bad2), numscope::InputError);
+  CHECK_THROWS_AS(parse_args(spec, bad3), numscope::InputError);
+  CHECK_THROWS_AS(parse_args(spec, bad4), numscope::InputError);
+}
+
+TEST_CASE("store -o json: the issue's published figures", "[cli][store]") {
+  const Run r = run({"store", "123456.789", "-o", "json"});
+  REQUIRE(r.rc == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  std::map<std::string, nlohmann::json> by;
+  for (const auto& row : j) by[row["format"]] = row;
+  CHECK(by["bf16"]["stored"] == "123392");          // not 123456.8 as a seed note claims
+  CHECK(by["bf16"]["bits"] == "0x47f1");
+  CHECK(by["fp32"]["stored"] == "123456.7890625");
+  CHECK(by["e5m2"]["stored"] == "inf");             // e5m2's max is 57344
+  CHECK(by["e5m2"]["status"] == "overflow");
+  CHECK(by["fp16"]["stored"] == "inf");
+  CHECK(by["e4m3"]["stored"] == "nan");             // OFP8 E4M3 has no inf
+  CHECK(by["int8"]["stored"] == "127");
+  CHECK(by["int8"]["status"] == "saturated");
+  CHECK(by["fp32"]["abs_error"] == "0.0000625");    // 123456.7890625 - 123456.789
+}
+
+TEST_CASE("formats -o json: keys and exact values", "[cli][formats]") {
+  const Run r = run({"formats", "fp16", "e4m3", "e5m2", "bf16", "-o", "json"});
+  REQUIRE(r.rc == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j[0]["max"] == "65504");
+  CHECK(j[0]["min_subnormal"] == "0.000000059604644775390625");  // 2^-24
+  CHECK(j[0]["has_inf"] == true);
+  CHECK(j[1]["max"] == "448");
+  CHECK(j[1]["nan_encoding"] == "S.1111.111");
+  CHECK(j[2]["max"] == "57344");
+  CHECK(j[3]["max"] == "339617752923046005526922703901628039168");  // (2 - 2^-7) · 2^127
+  for (const char* key : {"name", "bits", "exponent_bits", "mantissa_bits", "bias", "max", "min_normal",
+                          "min_subnormal", "epsilon", "decimal_digits", "has_inf", "nan_encoding"})
+    CHECK(j[0].contains(key));
+}
+
+TEST_CASE("values e2m1: the OCP MX FP4 value set", "[cli][values]") {
+  const Run r = run({"values", "e2m1", "-o", "json"});
+  REQUIRE(r.rc == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.size() == 16);
+  const char* expected[] = {"0", "0.5", "1", "1.5", "2", "3", "4", "6"};  // OCP MX v1.0 Table 5
+  for (int i = 0; i < 8; ++i) {
+    CHECK(j[i]["value"] == expected[i]);
+    CHECK(j[i + 8]["value"] == (i == 0 ? std::string("-0") : "-" + std::string(expected[i])));
+  }
+}
+
+TEST_CASE("exit codes and one-line errors", "[cli]") {
+  CHECK(run({"--version"}).rc == 0);
+  CHECK(run({"--help"}).rc == 0);
+  CHECK(run({"store", "--help"}).rc == 0);
+  const Run bad = run({"store", "12x"});
+  CHECK(bad.rc == 2);
+  CHECK(bad.out.empty());
+  CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+}

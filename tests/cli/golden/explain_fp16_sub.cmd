@@ -1,0 +1,1 @@
+explain fp16 1e-7

@@ -1,0 +1,1 @@
+values e2m1
