@@ -42,5 +42,7 @@ const Command& values_command();
 const Command& cast_command();
 const Command& tour_command();
 const Command& doc_tables_command();
+const Command& quantize_command();
+const Command& memory_command();
 
 }  // namespace numscope::cli
