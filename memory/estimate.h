@@ -1,0 +1,144 @@
+// The LLM memory estimator: a request (the flags of `numscope memory`, settable as key=value) and its breakdown.
+//
+// Every row is one formula with its source (docs/memory.md): weights, gradients, optimizer states and the FP32
+// master copy (Rajbhandari et al. 2019, ZeRO), activations (Korthikanti et al. 2022, Table 2), the KV cache
+// (Kwon et al. 2023, vLLM), LoRA adapters (Hu et al. 2021) over a frozen or NF4 base (Dettmers et al. 2023).
+// Byte widths come from the format registry (storage_bits / 8) and from formats/scheme.h for block schemes;
+// the overflow check runs the format engine.
+#pragma once
+
+#include <cstdint>      // std::int64_t
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <utility>      // std::pair
+#include <vector>       // std::vector
+
+#include "memory/gpu.h"
+#include "memory/model.h"
+
+namespace numscope::memory {
+
+enum class Mode : std::uint8_t { kInference, kTrain, kLora, kQlora };
+enum class Optimizer : std::uint8_t { kNone, kSgd, kMomentum, kAdam, kAdamW, kAdam8bit };
+enum class Recompute : std::uint8_t { kNone, kSelective, kFull };
+enum class Units : std::uint8_t { kBoth, kGB, kGiB };
+
+/// Everything `numscope memory` accepts. Unset optionals take the defaults documented per field; the same keys
+/// (without "--") work in set_option().
+struct MemoryRequest {
+  // The model: exactly one of model, config, params, or the architecture fields (or `architecture` itself).
+  std::string model;                         // model=llama-3-8b
+  std::string config;                        // config=path/to/config.json
+  std::optional<std::int64_t> params;        // params=7B: weights-only estimates
+  std::optional<std::int64_t> layers, hidden, heads, kv_heads, head_dim, intermediate, vocab;
+  std::optional<std::int64_t> experts, experts_per_token;
+  std::optional<bool> tied;                  // tied=true
+  std::optional<bool> gated_mlp;             // mlp=gated|plain (default gated)
+  std::optional<Architecture> architecture;  // for library callers that already hold one
+
+  std::optional<Mode> mode;                  // default inference
+  std::string weights;                       // default bf16 (qlora: nf4)
+  std::string grads;                         // default: the trained dtype
+  std::string master;                        // "none" or a dtype; default fp32 when training narrower than fp32
+  std::optional<Optimizer> optimizer;        // default adamw when training, none for inference
+  std::string optimizer_dtype;               // default fp32
+  std::optional<std::int64_t> batch, seq;    // turn on activations (training) and the KV cache (inference)
+  std::string kv;                            // default: as the weights when they are a plain format of >= 8 bits
+  std::optional<Recompute> recompute;        // default none
+  bool sequence_parallel = false;            // sp=true (Korthikanti's sequence parallelism, needs tp > 1)
+  std::optional<int> zero;                   // 0..3, default 0
+  std::optional<std::int64_t> gpus;          // default: tp
+  std::optional<std::int64_t> tp;            // default 1
+  std::optional<std::int64_t> lora_rank;     // default 8 (PEFT LoraConfig.r) in lora / qlora
+  std::vector<std::string> lora_targets;     // default q,k,v,o,gate,up,down
+  std::optional<double> overhead_fraction;   // overhead=20%
+  std::optional<double> overhead_bytes;      // overhead=1.5GiB (per GPU)
+  Units units = Units::kBoth;
+  std::vector<std::string> gpu;              // gpu=H100-80GB,RTX-4090: fit check
+  std::string max_abs;                       // max-abs=123456.789: overflow check (exact decimal text)
+};
+
+/// Sets one field from its flag name (with or without "--", '_' or '-') and its text value, validating it:
+/// set_option(r, "weights", "fp16"), set_option(r, "kv-heads", "8"), set_option(r, "tied", "").
+/// Throws InputError naming the key and what it accepts.
+void set_option(MemoryRequest& r, std::string_view key, std::string_view value);
+/// "key=value" in one string: set_option(r, "seq=8192").
+void set_option(MemoryRequest& r, std::string_view key_eq_value);
+/// Builds a request from key/value pairs: make_request({{"model", "llama-3-8b"}, {"seq", "8192"}}).
+MemoryRequest make_request(const std::vector<std::pair<std::string, std::string>>& options);
+/// The accepted keys, for error messages.
+std::string option_keys();
+
+/// One row of the breakdown.
+struct Component {
+  std::string name;                  // weights, gradients, optimizer, master, activations, kv_cache, lora_*, ...
+  std::string dtype;                 // "bf16", "nf4", "fp32"
+  double bytes_per_element = 0;      // from the registry (storage_bits / 8) or the scheme (bits with scales / 8)
+  std::optional<double> elements;    // none for formula rows (activations, overhead)
+  double bytes = 0;                  // one model replica, before ZeRO sharding (the ZeRO paper's baseline)
+  double per_gpu_bytes = 0;          // what each GPU holds after tensor parallelism and ZeRO
+  std::string formula;               // the row's formula, as printed
+};
+
+/// The fit of the per-GPU total on one card.
+struct Fit {
+  std::string gpu;
+  std::int64_t capacity_bytes = 0;
+  bool fits = false;
+  std::optional<std::int64_t> gpus_needed;  // the fewest cards that hold the job (ZeRO-3 or tensor parallel)
+  std::string how;                          // "ZeRO-3 data parallel" or "tensor parallel"
+};
+
+/// The format engine's verdict on the largest magnitude the user expects, per dtype in use.
+struct OverflowCheck {
+  std::string dtype;
+  std::string value;   // the input, as given
+  std::string stored;  // exact decimal of the stored value ("inf", "nan", "-" for block-scaled schemes)
+  std::string status;  // exact, rounded, underflow, saturated, overflow, scaled
+  std::string max;     // the format's largest finite value, exact
+  std::string used_for;  // weights, gradients, master, optimizer, kv_cache, activations
+};
+
+struct MemoryEstimate {
+  std::int64_t params = 0;            // parameters of the model
+  std::int64_t trainable_params = 0;  // params (train), the adapters (lora / qlora), 0 (inference)
+  std::optional<Architecture> architecture;
+  Mode mode = Mode::kInference;
+  std::vector<Component> components;
+  // Bytes per row kind (one replica; the components' sum where several rows share a kind), for callers that
+  // want one number: estimate(r).kv_cache.
+  double weights = 0, gradients = 0, optimizer = 0, master = 0, activations = 0, kv_cache = 0, lora = 0,
+         overhead = 0;
+  double total_bytes = 0;    // sum of the rows, one replica
+  double per_gpu_bytes = 0;  // sum of the rows per GPU
+  std::int64_t gpus = 1, tp = 1, dp = 1;
+  int zero = 0;
+  std::vector<Fit> fits;
+  std::vector<OverflowCheck> overflow;
+  std::vector<std::string> notes;  // assumptions and advice, one line each
+
+  /// A number by key: params, trainable_params, weights, gradients, optimizer, master, activations, kv_cache,
+  /// lora, overhead, total (total_bytes), per_gpu (per_gpu_bytes), or a component name. Empty when unknown.
+  std::optional<double> get(std::string_view key) const;
+};
+
+/// Computes the breakdown. Throws InputError for bad or contradictory requests (naming the flags).
+MemoryEstimate estimate(const MemoryRequest& r);
+
+/// Bytes of one element of a dtype: storage_bits(find_format(name)) / 8 for registry formats, and
+/// scheme_bits_per_element(name) / 8 for storage schemes (int4-g128, q8_0, nf4, mxfp4, ...). `flag` names the
+/// option in the error message. Example: dtype_bytes("int4") == 0.5, dtype_bytes("tf32") == 4.
+double dtype_bytes(std::string_view name, std::string_view flag = "dtype");
+
+/// Korthikanti et al. 2022, Table 2: activation bytes of ONE transformer layer per GPU, with 16-bit activations.
+/// linear = 34 for a 4h GeLU MLP (18 + 4·I/h in general; 18 + 6·I/h for a gated MLP).
+double activation_bytes_per_layer(double s, double b, double h, double a, double linear, std::int64_t t, bool sp,
+                                  Recompute recompute);
+
+/// The exact mode / optimizer / recompute names.
+std::string_view mode_name(Mode m);
+std::string_view optimizer_name(Optimizer o);
+std::string_view recompute_name(Recompute r);
+
+}  // namespace numscope::memory

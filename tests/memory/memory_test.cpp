@@ -1,0 +1,339 @@
+// Tests of the memory estimator against published parameter counts, papers' worked examples and the users' notes.
+#include <catch2/catch.hpp>
+
+#include <cmath>    // std::round
+#include <set>      // std::set
+#include <string>   // std::string
+
+#include "formats/error.h"
+#include "memory/estimate.h"
+#include "memory/gpu.h"
+#include "memory/model.h"
+
+using namespace numscope;
+using namespace numscope::memory;
+
+namespace {
+
+MemoryEstimate est(const std::vector<std::pair<std::string, std::string>>& kv) { return estimate(make_request(kv)); }
+
+const Component& component(const MemoryEstimate& e, const std::string& name) {
+  for (const Component& c : e.components)
+    if (c.name == name) return c;
+  FAIL("no component " << name);
+  return e.components.front();
+}
+
+std::string fixture(const std::string& name) { return std::string(NUMSCOPE_MEMORY_FIXTURES) + "/" + name; }
+
+// Rounds to `digits` significant figures, as papers print them.
+double sig(double v, int digits) {
+  const double scale = std::pow(10.0, digits - 1 - static_cast<int>(std::floor(std::log10(std::fabs(v)))));
+  return std::round(v * scale) / scale;
+}
+
+}  // namespace
+
+TEST_CASE("every preset's parameter count equals its published count", "[memory][params]") {
+  REQUIRE(presets().size() >= 15);
+  for (const Architecture& a : presets()) {
+    INFO(a.name);
+    REQUIRE(a.published_params > 0);
+    CHECK(param_count(a) == a.published_params);
+  }
+  // The anchors of the issue, spelled out.
+  CHECK(param_count(find_preset("llama-2-7b")) == 6'738'415'616);
+  CHECK(param_count(find_preset("llama-3-8b")) == 8'030'261'248);
+  CHECK(param_count(find_preset("gpt2")) == 124'439'808);
+  CHECK(param_count(find_preset("Mixtral-8x7B")) == 46'702'792'704);
+}
+
+TEST_CASE("the presets the issue names are all there", "[memory][params]") {
+  for (const char* name : {"llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3-8b", "llama-3-70b", "llama-3.1-405b",
+                           "mistral-7b", "mixtral-8x7b", "qwen2.5-0.5b", "qwen2.5-7b", "qwen2.5-72b", "gemma-2b",
+                           "gemma-7b", "phi-3-mini", "gpt2"})
+    CHECK_NOTHROW(find_preset(name));
+  CHECK_THROWS_AS(find_preset("llama-9"), InputError);
+}
+
+TEST_CASE("a config.json per family gives the preset's count", "[memory][config]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"llama-2-7b.json", "llama-2-7b"},     {"llama-3-8b.json", "llama-3-8b"}, {"mistral-7b.json", "mistral-7b"},
+      {"mixtral-8x7b.json", "mixtral-8x7b"}, {"qwen2.5-0.5b.json", "qwen2.5-0.5b"}, {"gemma-2b.json", "gemma-2b"},
+      {"phi-3-mini.json", "phi-3-mini"},     {"gpt2.json", "gpt2"}};
+  for (const auto& [file, preset] : cases) {
+    INFO(file);
+    const Architecture a = load_config_json(fixture(file));
+    CHECK(param_count(a) == param_count(find_preset(preset)));
+    CHECK(a.kv_heads == find_preset(preset).kv_heads);
+    CHECK(a.head_dim == find_preset(preset).head_dim);
+  }
+  // The same through the request.
+  CHECK(est({{"config", fixture("llama-3-8b.json")}}).params == 8'030'261'248);
+}
+
+TEST_CASE("bad config.json files name the problem", "[memory][config][errors]") {
+  try {
+    load_config_json(fixture("incomplete.json"));
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("num_hidden_layers") != std::string::npos);
+  }
+  CHECK_THROWS_WITH(load_config_json(fixture("malformed.json")), Catch::Contains("not valid JSON"));
+  CHECK_THROWS_WITH(load_config_json(fixture("missing.json")), Catch::Contains("cannot read"));
+  CHECK_THROWS_WITH(parse_config_json(R"({"model_type": "bert"})"), Catch::Contains("unsupported model_type"));
+  CHECK_THROWS_WITH(parse_config_json(R"({"hidden_size": 1})"), Catch::Contains("model_type"));
+  CHECK_THROWS_WITH(parse_config_json("[1, 2]"), Catch::Contains("not a JSON object"));
+  CHECK_THROWS_WITH(parse_config_json(R"({"model_type": "llama", "hidden_size": -4096, "num_hidden_layers": 2,
+      "num_attention_heads": 2, "intermediate_size": 8, "vocab_size": 10})"),
+                    Catch::Contains("hidden_size"));
+  CHECK_THROWS_WITH(parse_config_json(R"({"model_type": "llama", "hidden_size": "4096", "num_hidden_layers": 2,
+      "num_attention_heads": 2, "intermediate_size": 8, "vocab_size": 10})"),
+                    Catch::Contains("hidden_size"));
+  CHECK_THROWS_WITH(parse_config_json(R"({"model_type": "mixtral", "hidden_size": 64, "num_hidden_layers": 2,
+      "num_attention_heads": 2, "intermediate_size": 8, "vocab_size": 10})"),
+                    Catch::Contains("num_local_experts"));
+}
+
+TEST_CASE("byte widths come from the format registry and the schemes", "[memory][dtype]") {
+  CHECK(dtype_bytes("fp32") == 4);
+  CHECK(dtype_bytes("tf32") == 4);  // 19 bits in a 32-bit container
+  CHECK(dtype_bytes("bf16") == 2);
+  CHECK(dtype_bytes("e4m3") == 1);
+  CHECK(dtype_bytes("fp8") == 1);
+  CHECK(dtype_bytes("int8") == 1);
+  CHECK(dtype_bytes("int4") == 0.5);
+  CHECK(dtype_bytes("int4-g128") == 4.125 / 8);
+  CHECK(dtype_bytes("q8_0") == 8.5 / 8);
+  CHECK(dtype_bytes("q4_0") == 4.5 / 8);
+  CHECK(dtype_bytes("nf4") == 4.5 / 8);
+  CHECK(dtype_bytes("nf4-dq") == Approx(4.127 / 8).epsilon(1e-3));
+  CHECK(dtype_bytes("mxfp8") == 8.25 / 8);
+  CHECK(dtype_bytes("mxfp6") == 6.25 / 8);
+  CHECK(dtype_bytes("mxfp4") == 4.25 / 8);
+  CHECK(dtype_bytes("nvfp4") == 4.5 / 8);
+  CHECK_THROWS_WITH(dtype_bytes("fp12", "weights"), Catch::Contains("--weights"));
+}
+
+TEST_CASE("the notes' table: 7B in fp32 / fp16 / int8 / int4 is 28 / 14 / 7 / 3.5 GB", "[memory][notes]") {
+  const std::pair<const char*, double> rows[] = {{"fp32", 28e9}, {"fp16", 14e9}, {"bf16", 14e9}, {"int8", 7e9},
+                                                 {"int4", 3.5e9}};
+  for (const auto& [dtype, bytes] : rows) {
+    INFO(dtype);
+    const MemoryEstimate e = est({{"params", "7B"}, {"weights", dtype}});
+    CHECK(e.weights == bytes);
+    CHECK(e.total_bytes == bytes);
+  }
+  // 7B in fp32 is 28 GB = 26.08 GiB (the notes mix the units).
+  CHECK(sig(est({{"params", "7B"}, {"weights", "fp32"}}).total_bytes / (1024.0 * 1024 * 1024), 4) == 26.08);
+  // 13B: 52 / 26 / 13 / 6.5 GB.
+  CHECK(est({{"params", "13B"}, {"weights", "int4"}}).weights == 6.5e9);
+}
+
+TEST_CASE("the notes' 13B mixed-precision Adam: 26 + 26 + 156 = 208 GB", "[memory][notes]") {
+  const MemoryEstimate e =
+      est({{"params", "13B"}, {"mode", "train"}, {"weights", "fp16"}, {"optimizer", "adam"}});
+  CHECK(e.weights == 26e9);
+  CHECK(e.gradients == 26e9);
+  CHECK(e.master == 52e9);
+  CHECK(e.optimizer == 104e9);
+  CHECK(e.master + e.optimizer == 156e9);
+  CHECK(e.total_bytes == 208e9);
+}
+
+TEST_CASE("mixed-precision Adam is 16 bytes per parameter and the ZeRO paper's table", "[memory][zero]") {
+  // Rajbhandari et al. 2019, Figure 1: Psi = 7.5B, N_d = 64: baseline 120 GB, P_os 31.4 GB, P_os+g 16.6 GB,
+  // P_os+g+p 1.88 GB.
+  const std::vector<std::pair<std::string, std::string>> base = {
+      {"params", "7.5B"}, {"mode", "train"}, {"weights", "fp16"}, {"grads", "fp16"},
+      {"master", "fp32"}, {"optimizer", "adam"}, {"optimizer-dtype", "fp32"}, {"gpus", "64"}};
+  auto with_zero = [&](const char* stage) {
+    auto kv = base;
+    kv.emplace_back("zero", stage);
+    return estimate(make_request(kv));
+  };
+  const MemoryEstimate z0 = with_zero("0");
+  CHECK(z0.total_bytes == 16 * 7.5e9);
+  CHECK(z0.per_gpu_bytes == 120e9);
+  CHECK(sig(with_zero("1").per_gpu_bytes / 1e9, 3) == 31.4);
+  CHECK(sig(with_zero("2").per_gpu_bytes / 1e9, 3) == 16.6);
+  CHECK(sig(with_zero("3").per_gpu_bytes / 1e9, 3) == 1.88);
+  // Exactly 4Ψ + 12Ψ/N, 2Ψ + 14Ψ/N, 16Ψ/N.
+  const double psi = 7.5e9;
+  CHECK(with_zero("1").per_gpu_bytes == Approx(4 * psi + 12 * psi / 64));
+  CHECK(with_zero("2").per_gpu_bytes == Approx(2 * psi + 14 * psi / 64));
+  CHECK(with_zero("3").per_gpu_bytes == Approx(16 * psi / 64));
+  // The default training recipe is the same 16 bytes: bf16 weights and grads, fp32 master, AdamW in fp32.
+  CHECK(est({{"params", "1B"}, {"mode", "train"}}).total_bytes == 16e9);
+}
+
+TEST_CASE("Korthikanti et al. 2022: activations per layer", "[memory][activations]") {
+  // GPT-3 175B: s = 2048, h = 12288, a = 96: sbh(34 + 5as/h) = sbh(34 + 80).
+  const double s = 2048, h = 12288, a = 96, b = 1;
+  CHECK(5 * a * s / h == 80);
+  const double sbh = s * b * h;
+  CHECK(activation_bytes_per_layer(s, b, h, a, 34, 1, false, Recompute::kNone) == sbh * 114);
+  CHECK(activation_bytes_per_layer(s, b, h, a, 34, 8, false, Recompute::kNone) == sbh * (10 + 24.0 / 8 + 80.0 / 8));
+  CHECK(activation_bytes_per_layer(s, b, h, a, 34, 8, true, Recompute::kNone) == sbh * (34.0 / 8 + 80.0 / 8));
+  CHECK(activation_bytes_per_layer(s, b, h, a, 34, 8, false, Recompute::kSelective) == sbh * (10 + 24.0 / 8));
+  CHECK(activation_bytes_per_layer(s, b, h, a, 34, 8, true, Recompute::kSelective) == sbh * 34.0 / 8);
+  CHECK(activation_bytes_per_layer(s, b, h, a, 34, 1, false, Recompute::kFull) == 2 * sbh);
+  // Through the request: GPT-3's architecture (96 layers, plain 4h MLP), one sequence, 16-bit activations.
+  const MemoryEstimate e = est({{"layers", "96"},  {"hidden", "12288"}, {"heads", "96"}, {"intermediate", "49152"},
+                                {"vocab", "50257"}, {"mlp", "plain"},   {"mode", "train"}, {"batch", "1"},
+                                {"seq", "2048"}});
+  CHECK(e.activations == 96 * sbh * 114);
+  const MemoryEstimate sel = est({{"layers", "96"},  {"hidden", "12288"}, {"heads", "96"}, {"intermediate", "49152"},
+                                  {"vocab", "50257"}, {"mlp", "plain"},   {"mode", "train"}, {"batch", "1"},
+                                  {"seq", "2048"},    {"recompute", "selective"}, {"tp", "8"}, {"sp", "true"}});
+  CHECK(component(sel, "activations").per_gpu_bytes == 96 * sbh * 34.0 / 8);
+}
+
+TEST_CASE("KV cache bytes per token", "[memory][kv]") {
+  // Llama-3-8B in bf16: 2 · 32 layers · 8 KV heads · 128 · 2 bytes = 131,072 bytes per token.
+  CHECK(est({{"model", "llama-3-8b"}, {"batch", "1"}, {"seq", "1"}, {"kv", "bf16"}}).kv_cache == 131072);
+  CHECK(est({{"model", "llama-3-8b"}, {"seq", "8192"}, {"batch", "1"}, {"kv", "bf16"}}).kv_cache ==
+        131072.0 * 8192);
+  CHECK(est({{"model", "llama-3-8b"}, {"seq", "1"}, {"batch", "1"}, {"kv", "fp8"}}).kv_cache == 65536);
+  CHECK(est({{"model", "llama-3-8b"}, {"seq", "1"}, {"batch", "1"}, {"kv", "int8"}}).kv_cache == 65536);
+  // vLLM paper (Kwon et al. 2023): OPT-13B, 40 layers, hidden 5120, fp16: 819,200 bytes per token.
+  CHECK(est({{"layers", "40"}, {"hidden", "5120"}, {"heads", "40"}, {"intermediate", "20480"}, {"vocab", "50272"},
+             {"weights", "fp16"}, {"batch", "1"}, {"seq", "1"}})
+            .kv_cache == 819200);
+  // Default KV dtype: the weights'; bf16 when the weights are a storage scheme.
+  CHECK(component(est({{"model", "llama-3-8b"}, {"batch", "1"}, {"seq", "1"}, {"weights", "nf4"}}), "kv_cache")
+            .dtype == "bf16");
+  // Tensor parallel splits the KV heads.
+  const MemoryEstimate tp = est({{"model", "llama-3-8b"}, {"batch", "1"}, {"seq", "1"}, {"tp", "4"}});
+  CHECK(component(tp, "kv_cache").per_gpu_bytes == 131072 / 4);
+}
+
+TEST_CASE("LoRA counts r·(d_in + d_out) per adapted matrix", "[memory][lora]") {
+  // The notes (seed 002): "Trainable: 20971520 | total: 7262703616" is Mistral-7B with r = 8 on all seven
+  // projections (PEFT's print_trainable_parameters).
+  const MemoryEstimate e = est({{"model", "mistral-7b"}, {"mode", "lora"}});
+  CHECK(e.trainable_params == 20'971'520);
+  CHECK(e.params + e.trainable_params == 7'262'703'616);
+  // Frozen base (bf16) + adapters with bf16 grads, fp32 master and two fp32 Adam states: 16 bytes each.
+  CHECK(e.weights == 2.0 * 7'241'732'096);
+  CHECK(e.lora == 16.0 * 20'971'520);
+  CHECK(e.gradients == 0);
+  // q and v only, r = 16, on Llama-2-7B: 32 · 16 · (2·8192) = 8,388,608.
+  CHECK(est({{"model", "llama-2-7b"}, {"mode", "lora"}, {"lora-rank", "16"}, {"lora-targets", "q_proj,v_proj"}})
+            .trainable_params == 8'388'608);
+  // QLoRA: the linear layers in NF4 (4.5 bits), the rest in bf16.
+  const MemoryEstimate q = est({{"model", "llama-2-7b"}, {"mode", "qlora"}});
+  const ParamBreakdown b = param_breakdown(find_preset("llama-2-7b"));
+  CHECK(component(q, "weights").dtype == "nf4");
+  CHECK(component(q, "weights").bytes == b.linear * 4.5 / 8);
+  CHECK(component(q, "weights_other").bytes == (b.total - b.linear) * 2.0);
+}
+
+TEST_CASE("GPU catalog and fit", "[memory][gpu]") {
+  CHECK(find_gpu("H100-80GB").capacity_bytes == 81559LL * 1024 * 1024);
+  CHECK(find_gpu("h100").capacity_bytes == 81559LL * 1024 * 1024);
+  CHECK(find_gpu("MI300X").capacity_bytes == 205'822'885'888);
+  CHECK(find_gpu("rtx 4090").capacity_bytes == 24564LL * 1024 * 1024);
+  std::set<std::string> names;
+  for (const Gpu& g : gpus()) names.insert(std::string(g.name));
+  for (const char* n : {"H100-80GB", "H100-NVL", "H200", "A100-40GB", "A100-80GB", "A800", "H800", "H20", "L40S",
+                        "A30", "V100-16GB", "V100-32GB", "T4", "RTX-4090", "RTX-3090", "B200", "MI300X"})
+    CHECK(names.count(n) == 1);
+  CHECK_THROWS_AS(find_gpu("GTX-1080"), InputError);
+
+  // Llama-2-70B in fp16 (137.95 GB) does not fit one H100; tensor parallel needs a divisor of 64 heads: 2.
+  const MemoryEstimate e = est({{"model", "llama-2-70b"}, {"weights", "fp16"}, {"gpu", "H100-80GB,RTX-4090"}});
+  REQUIRE(e.fits.size() == 2);
+  CHECK_FALSE(e.fits[0].fits);
+  CHECK(e.fits[0].gpus_needed == 2);
+  CHECK(e.fits[1].gpus_needed == 8);  // 137.95 GB / 25.76 GB -> 6, rounded up to a divisor of 64
+  // Training with ZeRO-3: 16 bytes per parameter over N cards.
+  const MemoryEstimate t = est({{"params", "7.5B"}, {"mode", "train"}, {"gpu", "A100-40GB"}});
+  REQUIRE(t.fits.size() == 1);
+  CHECK(t.fits[0].gpus_needed == 3);  // 120 GB / 42.9 GB
+  CHECK(est({{"params", "7B"}, {"weights", "int4"}, {"gpu", "T4"}}).fits[0].fits);
+}
+
+TEST_CASE("the overflow check uses the format engine", "[memory][overflow]") {
+  const MemoryEstimate e = est({{"params", "7B"}, {"mode", "train"}, {"weights", "fp16"}, {"max-abs", "123456.789"}});
+  bool saw_fp16 = false, saw_fp32 = false;
+  for (const OverflowCheck& c : e.overflow) {
+    if (c.dtype == "fp16") {
+      saw_fp16 = true;
+      CHECK(c.status == "overflow");
+      CHECK(c.max == "65504");
+      CHECK(c.stored == "inf");
+    }
+    if (c.dtype == "fp32") {
+      saw_fp32 = true;
+      CHECK(c.status == "rounded");
+      CHECK(c.stored == "123456.7890625");
+    }
+  }
+  CHECK(saw_fp16);
+  CHECK(saw_fp32);
+  bool advice = false;
+  for (const std::string& n : e.notes) advice |= n.find("bf16 (stores it as 123392)") != std::string::npos;
+  CHECK(advice);
+  const MemoryEstimate b = est({{"params", "7B"}, {"weights", "bf16"}, {"max-abs", "123456.789"}});
+  REQUIRE_FALSE(b.overflow.empty());
+  CHECK(b.overflow[0].dtype == "bf16");
+  CHECK(b.overflow[0].stored == "123392");
+  CHECK(b.overflow[0].status == "rounded");
+  CHECK(est({{"params", "7B"}, {"weights", "fp16"}, {"max-abs", "2048"}}).overflow[0].status == "exact");
+  CHECK(est({{"params", "7B"}, {"weights", "nf4"}, {"max-abs", "1e6"}}).overflow[0].status == "scaled");
+}
+
+TEST_CASE("bad and contradictory input names the problem", "[memory][errors]") {
+  using KV = std::vector<std::pair<std::string, std::string>>;
+  const std::pair<KV, const char*> cases[] = {
+      {{{"model", "llama-9b"}}, "unknown model"},
+      {{{"params", "7B"}, {"weights", "fp12"}}, "unknown dtype"},
+      {{{"params", "0"}}, "positive"},
+      {{{"params", "-7B"}}, "parameter count"},
+      {{{"params", "1.5"}}, "whole number"},
+      {{{"params", "7B"}, {"gpus", "0"}}, "--gpus"},
+      {{{"params", "7B"}, {"batch", "-1"}}, "--batch"},
+      {{{"model", "gpt2"}, {"params", "7B"}}, "contradictory model sources"},
+      {{{"params", "7B"}, {"optimizer", "adam"}}, "--optimizer adam contradicts --mode inference"},
+      {{{"params", "7B"}, {"mode", "train"}, {"lora-rank", "8"}}, "--lora-rank contradicts --mode train"},
+      {{{"model", "gpt2"}, {"mode", "train"}, {"kv", "fp8"}}, "--kv contradicts"},
+      {{{"model", "gpt2"}, {"tp", "8"}, {"gpus", "4"}}, "--tp 8 contradicts --gpus 4"},
+      {{{"model", "gpt2"}, {"tp", "5"}}, "divide the attention head count"},
+      {{{"params", "7B"}, {"batch", "1"}, {"seq", "2048"}}, "need the architecture"},
+      {{{"model", "gpt2"}, {"batch", "1"}}, "--batch needs --seq"},
+      {{{"model", "gpt2"}, {"mode", "train"}, {"optimizer", "sgd"}, {"optimizer-dtype", "fp32"}}, "no states"},
+      {{{"layers", "2"}, {"hidden", "64"}}, "missing --heads"},
+      {{{"params", "7B"}, {"zero", "4"}}, "--zero"},
+      {{{"params", "7B"}, {"gpu", "GTX-1080"}}, "unknown GPU"},
+      {{{"params", "7B"}, {"max-abs", "-3"}}, "--max-abs"},
+      {{{"params", "7B"}, {"overhead", "lots"}}, "--overhead"},
+      {{{"params", "7B"}, {"colour", "red"}}, "unknown memory option"},
+      {{}, "no model"},
+  };
+  for (const auto& [kv, message] : cases) {
+    INFO(message);
+    CHECK_THROWS_WITH(estimate(make_request(kv)), Catch::Contains(message));
+  }
+}
+
+TEST_CASE("key=value construction and get()", "[memory][api]") {
+  MemoryRequest r;
+  set_option(r, "model=llama-3-8b");
+  set_option(r, "--seq", "8192");
+  set_option(r, "batch", "1");
+  set_option(r, "kv", "bf16");
+  const MemoryEstimate e = estimate(r);
+  CHECK(e.get("kv_cache") == 131072.0 * 8192);
+  CHECK(e.get("params") == 8'030'261'248.0);
+  CHECK(e.get("total") == e.total_bytes);
+  CHECK_FALSE(e.get("nonsense").has_value());
+  CHECK(parse_param_count("7B") == 7'000'000'000);
+  CHECK(parse_param_count("1.5B") == 1'500'000'000);
+  CHECK(parse_param_count("350M") == 350'000'000);
+  CHECK(parse_param_count("124439808") == 124'439'808);
+  CHECK(group_thousands(6'738'415'616) == "6,738,415,616");
+  // Overhead: a percentage of the rows, or a fixed size per GPU.
+  CHECK(est({{"params", "7B"}, {"weights", "fp32"}, {"overhead", "20%"}}).total_bytes == Approx(28e9 * 1.2));
+  CHECK(est({{"params", "7B"}, {"weights", "fp32"}, {"overhead", "1.5GiB"}}).overhead == 1.5 * 1073741824.0);
+}
