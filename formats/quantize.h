@@ -105,6 +105,11 @@ std::span<const float> bnb_fp4_codes();
 /// bitsandbytes create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8), sorted: the 8-bit code of
 /// the double-quantized absmax values.
 std::span<const float> bnb_dynamic_map();
+/// Compares the quantizers' element rounding (with its fast paths: sorted value tables, nearbyint) against the
+/// engine's encode + decode_double, saturating, for every value; true when all agree bit for bit (and in the
+/// clipped flag). On a mismatch, `mismatch` names the format and value.
+bool check_element_rounding(const Format& f, Rounding r, std::span<const double> values, std::string* mismatch);
+
 /// Index of the nearest code of a sorted table (by midpoints in fp32, a tie goes to the lower code).
 int nearest_code(std::span<const float> sorted_codes, float x);
 

@@ -1,0 +1,98 @@
+// Tensor files for `numscope quantize`: NumPy .npy (v1-3) and safetensors read through mmap with full
+// validation, a streaming .npy writer, and deterministic synthetic tensors.
+//
+// Sources: NumPy NEP 1 / numpy.lib.format (the .npy format, versions 1.0-3.0); safetensors' format description
+// and its Rust reader (header length limit 100,000,000, offsets tiling the data buffer, dtype sizes).
+#pragma once
+
+#include <cstdint>      // std::uint64_t
+#include <fstream>      // std::ofstream
+#include <map>          // std::map
+#include <memory>       // std::shared_ptr
+#include <optional>     // std::optional
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
+
+#include "formats/quantize.h"
+
+namespace numscope {
+
+/// A read-only memory map of a whole file (POSIX mmap); unmapped when the last owner goes.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path);  // throws InputError when it cannot be opened
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  const unsigned char* data() const { return data_; }
+  std::uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  const unsigned char* data_ = nullptr;
+  std::uint64_t size_ = 0;
+};
+
+/// Element types the quantizer can read.
+enum class DType { kF64, kF32, kF16, kBF16, kF8E4M3, kF8E5M2, kF8E4M3Fnuz, kF8E5M2Fnuz, kF8E8M0 };
+std::string_view dtype_name(DType t);  // "F32", "F16", ... (safetensors spelling)
+/// Parses a --dtype override: f64, f32, f16, bf16, e4m3, e5m2, e4m3fnuz, e5m2fnuz, e8m0 (or the safetensors
+/// spellings F32, BF16, F8_E4M3, ...).
+DType parse_dtype(std::string_view s);
+
+/// One tensor of a file: its name, dtype, shape, and its rows (decoded on demand from the mapping).
+struct TensorEntry {
+  std::string name;   // the safetensors key, or the file name for .npy
+  std::string dtype;  // as the file spells it ("F32", "<f4")
+  std::vector<std::uint64_t> shape;
+  std::uint64_t elements = 0;
+  std::shared_ptr<const RowSource> source;  // null when the dtype is not supported (unsupported_dtype says it)
+  std::string unsupported;                   // non-empty: why this tensor cannot be analysed
+};
+
+/// Reads a .npy file (versions 1, 2, 3; <f2 <f4 <f8 and big-endian; C or Fortran order). `override_dtype`
+/// reinterprets ml_dtypes' void types (<V2 = bfloat16, <V1 / <f1 = float8). Throws InputError on bad input.
+TensorEntry read_npy(const std::string& path, std::optional<DType> override_dtype = std::nullopt);
+
+/// Reads the header of a .safetensors file and validates it whole: header length, JSON, dtypes, shapes
+/// (overflow-safe element counts), offsets inside the file, entries tiling the data with no hole or overlap.
+struct SafetensorsFile {
+  std::vector<TensorEntry> tensors;  // in data order
+  std::map<std::string, std::string> metadata;
+};
+SafetensorsFile read_safetensors(const std::string& path);
+
+/// A .npy or a .safetensors file, told apart by their magic bytes; throws InputError for anything else.
+std::vector<TensorEntry> read_tensor_file(const std::string& path, std::optional<DType> override_dtype = std::nullopt);
+
+/// Streams a float64 C-order .npy (version 1.0) into a temporary file next to `path`, renamed over `path` by
+/// commit(); a writer destroyed without commit() removes its temporary file.
+class NpyWriter {
+ public:
+  NpyWriter(const std::string& path, const std::vector<std::uint64_t>& shape);
+  ~NpyWriter();
+  void write(const double* values, std::uint64_t count);
+  void commit();
+
+ private:
+  std::string path_, tmp_;
+  std::ofstream out_;
+  std::uint64_t expected_ = 0, written_ = 0;
+  bool done_ = false;
+};
+
+/// A synthetic tensor. Spec: DIST[:key=value,...] with DIST normal | laplace | uniform | student-t and keys
+/// n= (elements, default 65536), shape=ROWSxCOLS, sigma= (standard deviation, default 1), nu= (student-t
+/// degrees of freedom, default 3), outliers=FRACTION:MAGNITUDE (that share of elements set to ±MAGNITUDE·sigma),
+/// seed= (default 0). Values are rounded to fp32, like a stored weight tensor; the same spec always gives the
+/// same tensor (splitmix64, Box-Muller).
+struct SyntheticTensor {
+  std::string name;  // the spec, normalised
+  std::vector<std::uint64_t> shape;
+  std::shared_ptr<const MemorySource> source;
+};
+SyntheticTensor make_synthetic(std::string_view spec);
+
+}  // namespace numscope

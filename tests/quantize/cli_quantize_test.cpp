@@ -1,0 +1,156 @@
+// `numscope quantize` in-process: the JSON contract, the recommendation, written files and bad input (exit 2).
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "formats/quantize.h"
+#include "formats/tensor_io.h"
+#include "tools/cli/command.h"
+
+using namespace numscope;
+namespace fs = std::filesystem;
+
+namespace {
+struct Run {
+  int rc;
+  std::string out, err;
+};
+Run run(std::vector<std::string> args) {
+  args.insert(args.begin(), {"numscope", "quantize"});
+  std::istringstream in;
+  std::ostringstream out, err;
+  cli::Context ctx{in, out, err};
+  const int rc = cli::run_main(args, ctx);
+  return {rc, out.str(), err.str()};
+}
+std::string tmp(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("numscope_quant_cli_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return (dir / name).string();
+}
+std::string le(std::uint64_t v, int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  return s;
+}
+/// A float32 safetensors file with the given tensors (name, shape, values), in order.
+std::string write_st(const std::string& name, const std::vector<std::tuple<std::string, std::vector<int>, std::vector<float>>>& ts) {
+  nlohmann::json h;
+  std::string data;
+  for (const auto& [n, shape, v] : ts) {
+    h[n] = {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {data.size(), data.size() + 4 * v.size()}}};
+    data.append(reinterpret_cast<const char*>(v.data()), 4 * v.size());
+  }
+  const std::string hs = h.dump();
+  const std::string p = tmp(name);
+  std::ofstream(p, std::ios::binary) << le(hs.size(), 8) << hs << data;
+  return p;
+}
+}  // namespace
+
+TEST_CASE("quantize -o json: one object per scheme, sorted by bits", "[quantize][cli]") {
+  const Run r = run({"--synthetic", "normal:n=4096,seed=1", "-o", "json"});
+  REQUIRE(r.rc == 0);
+  CHECK(r.err.empty());
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.is_array());
+  REQUIRE(j.size() == default_scheme_names().size());
+  double prev = 0;
+  for (const auto& row : j) {
+    for (const char* k : {"scheme", "bits_per_element", "bytes", "mse", "sqnr_db", "max_abs_error", "cosine",
+                          "clipped_fraction", "underflow_fraction"})
+      CHECK(row.contains(k));
+    CHECK(row["bits_per_element"].get<double>() >= prev);
+    prev = row["bits_per_element"].get<double>();
+  }
+  const Run t = run({"--synthetic", "normal:n=4096,seed=1"});
+  CHECK(t.out.find("MX scale rule of the mx* rows: floor") != std::string::npos);
+}
+
+TEST_CASE("quantize recommends the cheapest scheme meeting the bars", "[quantize][cli]") {
+  const Run r = run({"--synthetic", "normal:n=4096,seed=1", "-s", "q4_0,q8_0,fp16,int4-g128", "--min-sqnr", "30"});
+  REQUIRE(r.rc == 0);
+  CHECK(r.out.find("recommended: q8_0") != std::string::npos);
+  CHECK(r.out.find("q4_0: SQNR") != std::string::npos);
+  const Run j = run({"--synthetic", "normal:n=4096,seed=1", "-s", "q4_0,q8_0", "--max-bits", "8", "-o", "json"});
+  const auto a = nlohmann::json::parse(j.out);
+  CHECK(a[0]["recommended"] == true);
+  CHECK(a[0]["scheme"] == "q4_0");
+}
+
+TEST_CASE("quantize reads safetensors shards, --tensor and --all", "[quantize][cli]") {
+  std::vector<float> w(64 * 2), v(32);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::sin(float(i));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::cos(float(i));
+  const std::string a = write_st("a.safetensors", {{"layer.0.weight", {2, 64}, w}});
+  const std::string b = write_st("b.safetensors", {{"layer.1.weight", {32}, v}});
+  const Run one = run({"-i", a, "-i", b, "--tensor", "layer.1.weight", "-s", "q8_0", "-o", "json"});
+  REQUIRE(one.rc == 0);
+  const Run all = run({"-i", a, "-i", b, "--all", "-s", "q8_0,nf4", "-o", "json"});
+  REQUIRE(all.rc == 0);
+  const auto j = nlohmann::json::parse(all.out);
+  REQUIRE(j.size() == 6);  // 2 tensors x 2 schemes + 2 totals
+  int totals = 0;
+  for (const auto& row : j) totals += row["tensor"] == "total";
+  CHECK(totals == 2);
+  const Run miss = run({"-i", a, "-i", b, "--tensor", "layer.2.weight"});
+  CHECK(miss.rc == 2);
+  CHECK(miss.err.find("closest: layer.") != std::string::npos);
+  const Run many = run({"-i", a, "-i", b});
+  CHECK(many.rc == 2);
+  CHECK(many.err.find("--tensor NAME or --all") != std::string::npos);
+}
+
+TEST_CASE("quantize --write-blocks writes ggml's bytes, --dump-dequantized the tensor", "[quantize][cli]") {
+  std::vector<float> w(2 * 64);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = float(int(i % 37) - 18) / 7.0f;
+  const std::string in = write_st("w.safetensors", {{"w", {2, 64}, w}});
+  const std::string blocks = tmp("w.q8_0"), dump = tmp("w.npy");
+  const Run r = run({"-i", in, "-s", "q8_0", "--write-blocks", blocks, "--dump-dequantized", dump});
+  REQUIRE(r.rc == 0);
+  std::ifstream f(blocks, std::ios::binary);
+  const std::string got((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  REQUIRE(got.size() == 4 * 34);
+  for (int b = 0; b < 4; ++b) {
+    unsigned char want[34];
+    ggml_quantize_q8_0(w.data() + 32 * b, want);
+    CHECK(std::string(reinterpret_cast<const char*>(want), 34) == got.substr(34 * b, 34));
+  }
+  const TensorEntry d = read_npy(dump);
+  CHECK(d.shape == std::vector<std::uint64_t>{2, 64});
+  std::vector<double> y(128);
+  d.source->read_rows(0, 2, y.data());
+  const std::vector<double> x(w.begin(), w.end());
+  CHECK(y == quantize_dequantize(parse_scheme("q8_0"), x, 2, 64));
+  const Run two = run({"-i", in, "-s", "q8_0,q4_0", "--write-blocks", blocks});
+  CHECK(two.rc == 2);
+  const Run odd = run({"--synthetic", "normal:shape=2x40", "-s", "q4_0", "--write-blocks", blocks});
+  CHECK(odd.rc == 2);
+  CHECK(odd.err.find("multiple of 32") != std::string::npos);
+}
+
+TEST_CASE("quantize bad input: one line, exit 2", "[quantize][cli]") {
+  auto bad = [](std::vector<std::string> args, const std::string& what) {
+    const Run r = run(std::move(args));
+    CHECK(r.rc == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find(what) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  };
+  bad({}, "--input FILE");
+  bad({"-i", tmp("nothing-here.npy")}, "cannot open");
+  bad({"--synthetic", "normal", "-s", "int4-g128,q5_k"}, "unknown scheme 'q5_k'");
+  bad({"--synthetic", "normal", "--mx-scale", "up"}, "--mx-scale");
+  bad({"--synthetic", "normal", "--min-sqnr", "lots"}, "--min-sqnr needs a number");
+  const std::string nan = write_st("nan.safetensors", {{"t", {4}, {1.0f, NAN, 2.0f, INFINITY}}});
+  bad({"-i", nan}, "2 NaN or inf values");
+  const Run ok = run({"-i", nan, "--ignore-nonfinite", "-s", "int8-tensor", "-o", "json"});
+  REQUIRE(ok.rc == 0);
+  CHECK(nlohmann::json::parse(ok.out)[0]["sqnr_db"].get<double>() > 40);
+  const std::string junk = tmp("junk.bin");
+  std::ofstream(junk) << "just some text";
+  bad({"-i", junk}, "not a .npy or .safetensors file");
+}

@@ -1,0 +1,264 @@
+// The quantizers against hand-computed blocks (ggml Q8_0 / Q4_0 bytes, MX scale rule, NVFP4, NF4) and metrics.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <sstream>
+#include <vector>
+
+#include "formats/engine.h"
+#include "formats/quantize.h"
+#include "formats/registry.h"
+#include "formats/tensor_io.h"
+
+using namespace numscope;
+
+namespace {
+std::vector<double> run(const std::string& scheme, const std::vector<double>& x, Metrics* m = nullptr,
+                        std::uint64_t rows = 1) {
+  return quantize_dequantize(parse_scheme(scheme), x, rows, x.size() / rows, m);
+}
+std::vector<unsigned char> bytes(const std::string& s) { return {s.begin(), s.end()}; }
+}  // namespace
+
+TEST_CASE("uniform data under INTb: SQNR ~ 6.02 b dB", "[quantize][metrics]") {
+  // A uniform quantizer on a full-scale uniform signal: SQNR = 20·log10(steps over the range) = 6.02·b dB for 2^b
+  // steps. Levels sit on the range's ends here: asymmetric has 2^b - 1 steps, symmetric (absmax, -qmax..qmax)
+  // 2^b - 2, so 4 bits lose 0.56 / 1.16 dB against 6.02·b and 8 bits 0.03 / 0.07 dB.
+  const SyntheticTensor t = make_synthetic("uniform:n=65536,seed=3");
+  const TensorStats st = tensor_stats(*t.source);
+  for (int b : {4, 6, 8}) {
+    const double ideal = 6.02 * b;
+    const double sym = quantize_tensor(parse_scheme("int" + std::to_string(b) + "-tensor"), *t.source, st)
+                           .metrics.sqnr_db();
+    const double asym = quantize_tensor(parse_scheme("int" + std::to_string(b) + "-asym-tensor"), *t.source, st)
+                            .metrics.sqnr_db();
+    INFO("bits " << b << " sym " << sym << " asym " << asym);
+    CHECK(std::fabs(sym - 20 * std::log10(std::ldexp(1.0, b) - 2)) < 0.1);
+    CHECK(std::fabs(asym - 20 * std::log10(std::ldexp(1.0, b) - 1)) < 0.1);
+    if (b == 8) CHECK(std::fabs(sym - ideal) < 0.1);
+  }
+}
+
+TEST_CASE("metrics: exact schemes, cosine, clipping, underflow", "[quantize][metrics]") {
+  Metrics m;
+  const std::vector<double> x = {1.0, -2.0, 0.5, 0.0, 3.0, 1e-9};
+  const auto y = run("fp32", x, &m);
+  CHECK(y[5] == static_cast<double>(static_cast<float>(1e-9)));
+  Metrics e;
+  run("fp64", x, &e);
+  CHECK(std::isinf(e.sqnr_db()));
+  CHECK(e.cosine() == 1.0);
+  CHECK(e.mse() == 0);
+  Metrics h;
+  const auto yh = run("fp16", {1.0, 1e5, 1e-9, 2.0}, &h);  // 1e5 overflows fp16 to inf, 1e-9 flushes to 0
+  CHECK(std::isinf(yh[1]));
+  CHECK(h.nonfinite == 1);
+  CHECK(h.clipped == 1);
+  CHECK(h.underflow == 1);
+  // Element rounding is the engine's: every fp16 cast equals encode + decode.
+  const Format f16 = find_format("fp16");
+  const std::vector<double> v = {0.1, -3.14159, 65519.0, 65520.0, 6e-8, 1.0 / 3};
+  const auto yv = run("fp16", v);
+  for (std::size_t i = 0; i < v.size(); ++i) CHECK(yv[i] == decode_double(f16, encode(f16, v[i]).code));
+}
+
+TEST_CASE("scaled FP8: amax maps to fmt_max", "[quantize][scaled]") {
+  const auto y = run("e4m3-tensor", {3.5, -1.0, 0.01, 2.0});  // scale 448/3.5 = 128: 3.5 -> 448 exactly
+  CHECK(y[0] == 3.5);
+  CHECK(y[1] == -1.0);
+  CHECK(y[3] == 2.0);
+  const auto c = run("e5m2-ch", {1.0, 2.0, 100.0, 50.0}, nullptr, 2);  // rows scaled separately
+  CHECK(c[0] == 1.0);
+  CHECK(c[2] == Approx(100.0).epsilon(1e-7));  // fp32 scale 57344/100 is inexact
+}
+
+TEST_CASE("integer schemes: symmetric, asymmetric, groups", "[quantize][int]") {
+  // int8 symmetric: scale = amax/127 = 1 -> integers round to themselves.
+  const auto s = run("int8-tensor", {127.0, -127.0, 3.4, -2.5, 2.5});
+  CHECK(s == std::vector<double>{127, -127, 3, -2, 2});  // rne: ties to even
+  const auto a = quantize_dequantize(parse_scheme("int8-tensor", Rounding::kNearestAway), std::vector<double>{127, 2.5},
+                                     1, 2);
+  CHECK(a[1] == 3);
+  // int4 asymmetric on [0, 15]: scale 1, zero 0: every integer exact.
+  std::vector<double> r(16);
+  for (int i = 0; i < 16; ++i) r[i] = i;
+  CHECK(run("int4-asym-tensor", r) == r);
+  // Groups of 2: each pair has its own fp16 scale.
+  const auto g = run("int4-g2", {7.0, 1.0, 0.07, 0.01});
+  CHECK(g[0] == 7.0);
+  CHECK(g[1] == 1.0);
+  CHECK(std::fabs(g[2] - 0.07) < 1e-4);
+}
+
+TEST_CASE("MX scale rule on hand-made blocks", "[quantize][mx]") {
+  // OCP MX v1.0 §6.3: X = 2^(floor(log2 amax) - emax_elem); emax_elem E4M3 8, E2M1 2, INT8 0.
+  CHECK(mx_scale_exponent(6.0, 2, 6.0, MxScaleRule::kFloor) == 0);
+  CHECK(mx_scale_exponent(7.99, 2, 6.0, MxScaleRule::kFloor) == 0);
+  CHECK(mx_scale_exponent(8.0, 2, 6.0, MxScaleRule::kFloor) == 1);
+  CHECK(mx_scale_exponent(6.0, 2, 6.0, MxScaleRule::kCeil) == 0);   // amax/max_elem = 1: exact
+  CHECK(mx_scale_exponent(6.01, 2, 6.0, MxScaleRule::kCeil) == 1);
+  CHECK(mx_scale_exponent(0.0, 8, 448.0, MxScaleRule::kFloor) == -127);  // all zeros: E8M0 code 0
+  CHECK(mx_scale_exponent(std::ldexp(1.0, 300), 8, 448.0, MxScaleRule::kFloor) == 127);
+  CHECK(mx_scale_exponent(std::ldexp(1.0, -300), 8, 448.0, MxScaleRule::kFloor) == -127);
+
+  SECTION("all zeros") {
+    Metrics m;
+    const auto y = run("mxfp8", std::vector<double>(32, 0.0), &m);
+    CHECK(y == std::vector<double>(32, 0.0));
+    CHECK(m.underflow == 0);
+  }
+  SECTION("one huge outlier flushes the rest of its block") {
+    std::vector<double> x(32, 0.001);
+    x[5] = std::ldexp(1.0, 20);  // X = 2^(20-8): 0.001 / 4096 is below E4M3's 2^-10 -> 0
+    Metrics m;
+    const auto y = run("mxfp8", x, &m);
+    CHECK(y[5] == x[5]);
+    CHECK(y[0] == 0);
+    CHECK(m.underflow == 31);
+  }
+  SECTION("a block at the top of the range: floor saturates, ceil does not") {
+    std::vector<double> x(32, 1.0);
+    x[0] = 7.5;  // floor: X = 2^(2-2) = 1, 7.5 saturates to 6; ceil: X = 2^ceil(log2(7.5/6)) = 2, 3.75 -> 4 -> 8
+    Metrics mf, mc;
+    const auto f = run("mxfp4", x, &mf);
+    const auto c = run("mxfp4-ceil", x, &mc);
+    CHECK(f[0] == 6.0);
+    CHECK(mf.clipped == 1);
+    CHECK(c[0] == 8.0);
+    CHECK(mc.clipped == 0);
+    CHECK(f[1] == 1.0);
+    CHECK(c[1] == 1.0);
+  }
+  SECTION("mxint8 elements are k/64") {
+    std::vector<double> x(32, 0.0);
+    x[0] = 1.0;  // X = 2^0
+    x[1] = 0.5 + 1.0 / 128;  // 32.5/64: tie -> 32 (rne)
+    x[2] = -1.99;            // -127.36/64 -> -127/64
+    const auto y = run("mxint8", x);
+    CHECK(y[0] == 1.0);
+    CHECK(y[1] == 0.5);
+    CHECK(y[2] == -127.0 / 64);
+  }
+}
+
+TEST_CASE("NVFP4 on a hand-made tensor", "[quantize][nvfp4]") {
+  // amax = 6·448 -> s2 = 1; block 1 scale e4m3(2688/6) = 448; block 2 scale e4m3(6/6) = 1.
+  std::vector<double> x(32, 0.0);
+  x[0] = 2688;
+  x[1] = 448;
+  x[16] = 6;
+  x[17] = 3;
+  x[18] = 1.5;
+  x[19] = 0.25;  // tie between 0 and 0.5: even -> 0
+  x[20] = 0.75;  // tie between 0.5 and 1: even -> 1
+  const auto y = run("nvfp4", x);
+  CHECK(y[0] == 2688);
+  CHECK(y[1] == 448);
+  CHECK(y[16] == 6);
+  CHECK(y[17] == 3);
+  CHECK(y[18] == 1.5);
+  CHECK(y[19] == 0);
+  CHECK(y[20] == 1);
+}
+
+TEST_CASE("NF4 and bitsandbytes FP4 code tables", "[quantize][nf4]") {
+  const float expected[16] = {-1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f,
+                              -0.28444138169288635f, -0.18477343022823334f, -0.09105003625154495f, 0.0f,
+                              0.07958029955625534f, 0.16093020141124725f, 0.24611230194568634f,
+                              0.33791524171829224f, 0.44070982933044434f, 0.5626170039176941f,
+                              0.7229568362236023f, 1.0f};
+  const auto c = nf4_codes();
+  REQUIRE(c.size() == 16);
+  for (int i = 0; i < 16; ++i) CHECK(c[i] == expected[i]);
+  // Midpoints: a tie goes to the lower code; just above goes up.
+  const float mid = (c[9] + c[10]) / 2.0f;
+  CHECK(nearest_code(c, mid) == 9);
+  CHECK(nearest_code(c, std::nextafter(mid, 2.0f)) == 10);
+  CHECK(nearest_code(c, -2.0f) == 0);
+  CHECK(nearest_code(c, 2.0f) == 15);
+  // A block holding code·3 for every code comes back exactly (absmax 3).
+  std::vector<double> x;
+  for (int r = 0; r < 4; ++r)
+    for (int i = 0; i < 16; ++i) x.push_back(static_cast<double>(c[i] * 3.0f));
+  CHECK(run("nf4", x) == x);
+  const auto f = bnb_fp4_codes();
+  CHECK(f[0b0011] == 1.0f);
+  CHECK(f[0b1011] == -1.0f);
+  CHECK(f[0b0001] == 0.0625f / 12);
+  CHECK(f[0b0100] == 4.0f / 12);
+  const auto dm = bnb_dynamic_map();
+  REQUIRE(dm.size() == 256);
+  CHECK(dm.front() == -1.0f * 0.0f + dm.front());  // sorted, holds 0 and 1
+  CHECK(dm.back() == 1.0f);
+  CHECK(std::is_sorted(dm.begin(), dm.end()));
+  // nf4-dq: the dequantized absmax is close to the true one.
+  const SyntheticTensor t = make_synthetic("normal:n=16384,seed=4");
+  const TensorStats st = tensor_stats(*t.source);
+  const double a = quantize_tensor(parse_scheme("nf4"), *t.source, st).metrics.sqnr_db();
+  const double b = quantize_tensor(parse_scheme("nf4-dq"), *t.source, st).metrics.sqnr_db();
+  CHECK(std::fabs(a - b) < 0.1);
+}
+
+TEST_CASE("ggml Q8_0 blocks byte by byte", "[quantize][ggml]") {
+  // amax 127 -> d = 1 (fp16 0x3C00), q = roundf(x): ties away from zero (2.5 -> 3, -2.5 -> -3).
+  float x[32] = {127, -127, 0.5f, -0.5f, 1.5f, -1.5f, 2.5f, -2.5f, 100.49f, -3.51f};
+  unsigned char b[34];
+  ggml_quantize_q8_0(x, b);
+  const unsigned char want[34] = {0x00, 0x3C, 127, 0x81, 1, 0xFF, 2, 0xFE, 3, 0xFD, 100, 0xFC};
+  for (int i = 0; i < 34; ++i) CHECK(int(b[i]) == int(want[i]));
+  // amax 1 -> d = 1/127 in fp32, stored as fp16 (1 + 8/1024)·2^-7 = 0x2008; 1 -> 127, 0.5 -> 64 (63.5 away).
+  float y[32] = {1.0f, 0.5f, -1.0f};
+  ggml_quantize_q8_0(y, b);
+  CHECK(int(b[0]) == 0x08);
+  CHECK(int(b[1]) == 0x20);
+  CHECK(int(b[2]) == 127);
+  CHECK(int(b[3]) == 64);
+  CHECK(int(b[4]) == 0x81);
+  // Dequantization uses the fp16 d.
+  std::vector<double> xv(32, 0.0);
+  xv[0] = 1.0;
+  const auto dq = run("q8_0", xv);
+  CHECK(dq[0] == 127 * 0.00787353515625);
+  // All zeros: d = 0, id = 0, every q 0.
+  float z[32] = {};
+  ggml_quantize_q8_0(z, b);
+  for (int i = 0; i < 34; ++i) CHECK(int(b[i]) == 0);
+}
+
+TEST_CASE("ggml Q4_0 blocks byte by byte", "[quantize][ggml]") {
+  // x_j = j - 16: max = -16 (largest |x|, first), d = -16/-8 = 2 (fp16 0x4000), id = 0.5,
+  // q_j = min(15, (int8)(x_j/2 + 8.5)) = floor((j+1)/2), 16 -> 15; qs[j] = q_j | q_{j+16} << 4.
+  float x[32];
+  for (int j = 0; j < 32; ++j) x[j] = float(j - 16);
+  unsigned char b[18];
+  ggml_quantize_q4_0(x, b);
+  const unsigned char want[18] = {0x00, 0x40, 0x80, 0x91, 0x91, 0xA2, 0xA2, 0xB3, 0xB3,
+                                  0xC4, 0xC4, 0xD5, 0xD5, 0xE6, 0xE6, 0xF7, 0xF7, 0xF8};
+  for (int i = 0; i < 18; ++i) CHECK(int(b[i]) == int(want[i]));
+  // Dequantized (q - 8)·d; the largest positive element saturates at 15 (clipped).
+  std::vector<double> xv(x, x + 32);
+  Metrics m;
+  const auto y = run("q4_0", xv, &m);
+  CHECK(y[0] == -16);
+  CHECK(y[1] == -14);
+  CHECK(y[31] == 14);
+  CHECK(m.clipped == 1);
+  // The blocks written for --write-blocks are the same bytes, one block per 32 elements of a row.
+  std::ostringstream out;
+  quantize_dequantize(parse_scheme("q4_0"), xv, 1, 32, nullptr, &out);
+  CHECK(bytes(out.str()) == std::vector<unsigned char>(want, want + 18));
+}
+
+TEST_CASE("recommendation picks the cheapest scheme meeting both bars", "[quantize][recommend]") {
+  const SyntheticTensor t = make_synthetic("normal:n=4096,seed=5");
+  const TensorStats st = tensor_stats(*t.source);
+  std::vector<SchemeResult> rs;
+  for (const char* s : {"int4-g128", "q4_0", "q8_0", "fp16"}) rs.push_back(quantize_tensor(parse_scheme(s), *t.source, st));
+  const Recommendation r = recommend(rs, 9.0, 30.0);
+  REQUIRE(r.chosen);
+  CHECK(rs[*r.chosen].scheme.name == "q8_0");
+  REQUIRE(r.reasons.size() == 2);
+  CHECK(r.reasons[0].find("int4-g128: SQNR") == 0);
+  const Recommendation none = recommend(rs, 4.0, std::nullopt);
+  CHECK_FALSE(none.chosen);
+  CHECK(none.summary.find("no scheme") == 0);
+}
