@@ -186,7 +186,10 @@ bool special_input(const Format& f, Number::Kind kind, bool neg, bool zero, cons
     return true;
   }
   if (kind == Number::Kind::kInf) {
-    if (has_inf(f)) { out = {with_sign(f, neg, u128(max_exponent_field(f)) << f.mantissa_bits), kOk}; return true; }
+    if (has_inf(f) && !opt.saturate) {
+      out = {with_sign(f, neg, u128(max_exponent_field(f)) << f.mantissa_bits), kOk};
+      return true;
+    }
     ConvertOptions sat = opt;
     sat.rounding = Rounding::kNearestEven;  // an infinite input is never pulled back by a directed mode
     out = overflow_result(f, neg, sat);

@@ -53,7 +53,8 @@ struct Rng {
 
 struct ConvertOptions {
   Rounding rounding = Rounding::kNearestEven;
-  bool saturate = false;  // clamp overflow to ±max in every format (OFP8 "saturation mode")
+  bool saturate = false;  // clamp overflow and infinities to ±max in every format (OFP8 saturation mode,
+                          // NVIDIA __NV_SATFINITE)
   bool ftz = false;       // flush subnormal results to zero
   Rng* rng = nullptr;     // required for kStochastic
 };
@@ -64,7 +65,7 @@ struct Encoded {
 };
 
 /// Encodes an exact number; one rounding, straight from the rational.
-/// Example: encode(find_format("e4m3"), parse_number("-431.99999999999994")) is -416 (code 0xfa).
+/// Example: encode(find_format("e4m3"), parse_number("-431.99999999999994")) is -416 (code 0xfd = 1 1111 101: -(1.625 · 2^8)).
 Encoded encode(const Format& f, const Number& x, const ConvertOptions& opt = {});
 /// Encodes a binary64 value; the same rounding as the exact path, with integer arithmetic only (fast).
 Encoded encode(const Format& f, double x, const ConvertOptions& opt = {});

@@ -17,9 +17,11 @@ using BigInt = boost::multiprecision::cpp_int;
 using Rational = boost::multiprecision::cpp_rational;
 
 /// Bounds that keep every parse and every exact computation finite and fast (docs/formats.md, "Limits").
-inline constexpr std::size_t kMaxNumberLength = 100000;  // characters of one number
-inline constexpr long kMaxDecimalExponent = 100000;      // |decimal exponent| of the value (1e100000)
-inline constexpr long kMaxBinaryExponent = 340000;       // |binary exponent| of a hex float (about the same)
+// The widest built-in range is 1e±4966 (e15m112's subnormals); user biases (±16384) stretch that to about
+// 1e±15000. The exact expansion of e15m112's smallest subnormal has about 16500 characters.
+inline constexpr std::size_t kMaxNumberLength = 20000;  // characters of one number
+inline constexpr long kMaxDecimalExponent = 20000;      // |decimal exponent| of the value (1e20000)
+inline constexpr long kMaxBinaryExponent = 66440;       // |binary exponent| of a hex float (2^66440 ≈ 1e20000)
 
 /// An exact input: a finite rational, ±inf or NaN. Zero keeps its sign (-0).
 struct Number {
@@ -49,8 +51,8 @@ bool is_terminating(const Rational& r);
 std::string exact_decimal(const Rational& r);
 std::string exact_decimal(const Number& n);  // also "inf", "-inf", "nan", "-0"
 
-/// A rounded form with `digits` significant digits in scientific notation when far from 1 ("5.18519e-04"),
-/// plain otherwise; round to nearest, ties to even. Callers label it as rounded.
+/// A rounded form with `digits` significant digits in scientific notation when far from 1, as printf's %g
+/// ("5.18519e-05", "0.000518519"); round to nearest, ties to even. Callers label it as rounded.
 std::string rounded_decimal(const Rational& r, int digits);
 
 /// floor(log2 |r|) for r != 0.

@@ -49,7 +49,7 @@ struct Codec {
       min_int = double(int_min(f));
       fast_int = bits(f) <= 53 && saturate &&
                  (r == Rounding::kNearestEven || r == Rounding::kNearestAway || r == Rounding::kTowardZero);
-    } else if (bits(f) <= 8 && f.has_sign && saturate && r == Rounding::kNearestEven && !opt.ftz) {
+    } else if (bits(f) <= 8 && f.has_sign && has_negative_zero(f) && saturate && r == Rounding::kNearestEven) {
       for (std::uint32_t c = 0; c <= static_cast<std::uint32_t>(max_finite_code(f)); ++c) {
         const Decoded d = decode(f, c);
         if (d.cls == ValueClass::kNan || d.cls == ValueClass::kInf || d.neg) continue;
@@ -225,7 +225,8 @@ void q4_0_block(const float* x, unsigned char* out, unsigned char* clip) {
 
 class RowQuantizer {
  public:
-  RowQuantizer(const Scheme& s, Ctx& ctx) : s_(s), ctx_(ctx), elem_(make_elem(s, ctx)) {}
+  RowQuantizer(const Scheme& s, Ctx& ctx)
+      : s_(s), ctx_(ctx), elem_(make_elem(s, ctx)), wide_(find_format("int32"), s.rounding, true, &ctx.rng) {}
 
   void run(const double* x, double* y, unsigned char* clip, std::uint64_t cols, std::uint64_t row,
            std::ostream* blocks) {
@@ -311,10 +312,9 @@ class RowQuantizer {
   /// Asymmetric (GPTQ / AWQ): scale = (max - min) / (2^B - 1), zero = round(-min / scale) clamped to
   /// [0, 2^B - 1], q = clamp(round(x / scale) + zero), y = (q - zero) · scale.
   void asym_block(const double* x, double* y, unsigned char* clip, std::uint64_t n, double lo, double hi) {
-    static const Format i32 = find_format("int32");
     const double qmax = elem_.max_finite;
     const double scale = stored_scale((hi - lo) / qmax);
-    const Codec wide(i32, s_.rounding, true, &ctx_.rng);
+    const Codec& wide = wide_;  // round(x / scale) before the zero point is added
     const double zero = scale > 0 ? std::clamp(std::nearbyint(-lo / scale), 0.0, qmax) : 0.0;
     for (std::uint64_t i = 0; i < n; ++i) {
       if (!(scale > 0)) {
@@ -433,6 +433,7 @@ class RowQuantizer {
   const Scheme& s_;
   Ctx& ctx_;
   Codec elem_;
+  Codec wide_;  // int32, for the asymmetric schemes
 };
 
 /// Adds one chunk to the metrics (Eigen arrays, double sums). `clip` holds one flag per element.

@@ -196,7 +196,7 @@ bool user_float(const std::string& s, Format& out) {
   if (!bias_text.empty()) {
     std::size_t k = bias_text[0] == '-' ? 1 : 0;
     const long b = read_uint(bias_text, k);
-    if (b < 0 || k != bias_text.size() || b > 65536) unknown(s, "bias must be an integer from -65536 to 65536");
+    if (b < 0 || k != bias_text.size() || b > 16384) unknown(s, "bias must be an integer from -16384 to 16384");
     f.bias = static_cast<int>(bias_text[0] == '-' ? -b : b);
   }
   if (max_finite_code(f) == 0) unknown(s, "it has no finite value other than zero");

@@ -312,3 +312,17 @@ TEST_CASE("decimals just above a midpoint round up: no double rounding, in every
     CHECK(tested > 0);
   }
 }
+
+TEST_CASE("saturate: clamps infinities to ±max in every format", "[formats][known_bits]") {
+  // OFP8 saturation mode and NVIDIA's __NV_SATFINITE send ±inf to ±max; without it formats with inf keep it.
+  ConvertOptions sat;
+  sat.saturate = true;
+  const Number inf = parse_number("inf"), minus_inf = parse_number("-inf");
+  CHECK(encode(find_format("fp16"), inf).code == 0x7c00);                 // 0 11111 0000000000 = +inf
+  CHECK(encode(find_format("fp16"), inf, sat).code == 0x7bff);            // 65504
+  CHECK(encode(find_format("fp16"), inf, sat).status == (kSaturated | kOverflow | kInexact));
+  CHECK(encode(find_format("e5m2"), minus_inf, sat).code == 0xfb);        // -57344 = 1 11110 11
+  CHECK(encode(find_format("e4m3"), inf, sat).code == 0x7e);              // 448 = 0 1111 110
+  CHECK(encode(find_format("e4m3"), inf).code == 0x7f);                   // NaN without --saturate
+  CHECK(encode(find_format("fp16"), std::numeric_limits<double>::infinity(), sat).code == 0x7bff);
+}

@@ -4,7 +4,7 @@
 // or, for the shortest round-trip decimal, a brute-force check against reference.h's independent rounding.
 #include <catch2/catch.hpp>
 
-#include <chrono>
+
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -81,25 +81,23 @@ TEST_CASE("parse_number rejects bad input with InputError", "[formats][number]")
   CHECK_THROWS_AS(parse_number(bad), InputError);
 }
 
-TEST_CASE("huge and tiny inputs parse and convert quickly", "[formats][number]") {
-  const auto t0 = std::chrono::steady_clock::now();
-  const std::string digits(kMaxNumberLength, '9');  // a 100000-digit integer, just under 1e100000
+TEST_CASE("inputs at the length and exponent bounds parse and convert", "[formats][number]") {
+  // Speed is measured in bench/, not asserted here; these are the largest inputs the bounds admit.
+  const std::string digits(kMaxNumberLength, '9');  // a 20000-digit integer, just under 1e20000
   const Number big = parse_number(digits);
   CHECK(big.kind == Number::Kind::kFinite);
   CHECK(encode(find_format("fp32"), big).code == 0x7f800000);   // +inf, overflow
   CHECK(encode(find_format("e4m3"), big).code == 0x7f);         // NaN
-  const Number tiny = parse_number("1e-100000");
-  CHECK(tiny.mag == Rational(BigInt(1), boost::multiprecision::pow(BigInt(10), 100000)));
+  const Number tiny = parse_number("1e-20000");
+  CHECK(tiny.mag == Rational(BigInt(1), boost::multiprecision::pow(BigInt(10), 20000)));
   const Encoded e = encode(find_format("fp64"), tiny);
   CHECK(e.code == 0);
   CHECK(e.status == (kUnderflow | kInexact));
-  CHECK(seconds_since(t0) < 1.0);
-  // A 100000-character decimal fraction: bounded too, but slower (the rational m / 10^99998 is reduced by a
-  // gcd of ~330000-bit numbers, about 0.8 s on the reference machine), hence the looser bound.
-  const auto t1 = std::chrono::steady_clock::now();
-  const std::string long_frac = "0." + std::string(kMaxNumberLength - 3, '3') + "4";  // 100000 characters
+  const std::string long_frac = "0." + std::string(kMaxNumberLength - 3, '3') + "4";  // 20000 characters
   CHECK(encode(find_format("fp16"), parse_number(long_frac)).code == 0x3555);  // 1/3 in fp16: 0 01101 0101010101
-  CHECK(seconds_since(t1) < 5.0);
+  CHECK_THROWS_AS(parse_number("1e20001"), InputError);
+  CHECK_THROWS_AS(parse_number("1e-20001"), InputError);
+  CHECK_THROWS_AS(parse_number(std::string(kMaxNumberLength + 1, '1')), InputError);
 }
 
 TEST_CASE("exact_decimal prints every digit", "[formats][number]") {

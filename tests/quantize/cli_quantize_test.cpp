@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <unistd.h>  // getpid
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -99,6 +100,17 @@ TEST_CASE("quantize reads safetensors shards, --tensor and --all", "[quantize][c
   const Run miss = run({"-i", a, "-i", b, "--tensor", "layer.2.weight"});
   CHECK(miss.rc == 2);
   CHECK(miss.err.find("closest: layer.") != std::string::npos);
+  // --all skips tensors of other dtypes and says so; naming one is an error that names the dtype.
+  nlohmann::json h = {{"w", {{"dtype", "F32"}, {"shape", {32}}, {"data_offsets", {0, 128}}}},
+                      {"ids", {{"dtype", "I64"}, {"shape", {2}}, {"data_offsets", {128, 144}}}}};
+  const std::string hs = h.dump(), mixed = tmp("mixed.safetensors");
+  std::ofstream(mixed, std::ios::binary) << le(hs.size(), 8) << hs << std::string(144, '\0');
+  const Run skip = run({"-i", mixed, "--all", "-s", "q8_0"});
+  CHECK(skip.rc == 0);
+  CHECK(skip.out.find("skipped (not a float tensor the quantizer reads, or empty): ids (I64)") != std::string::npos);
+  const Run named = run({"-i", mixed, "--tensor", "ids"});
+  CHECK(named.rc == 2);
+  CHECK(named.err.find("dtype I64 is not supported") != std::string::npos);
   const Run many = run({"-i", a, "-i", b});
   CHECK(many.rc == 2);
   CHECK(many.err.find("--tensor NAME or --all") != std::string::npos);

@@ -1,5 +1,6 @@
 // The quantizers against hand-computed blocks (ggml Q8_0 / Q4_0 bytes, MX scale rule, NVFP4, NF4) and metrics.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <vector>
@@ -261,4 +262,37 @@ TEST_CASE("recommendation picks the cheapest scheme meeting both bars", "[quanti
   const Recommendation none = recommend(rs, 4.0, std::nullopt);
   CHECK_FALSE(none.chosen);
   CHECK(none.summary.find("no scheme") == 0);
+}
+
+TEST_CASE("element rounding fast paths agree with the engine bit for bit", "[quantize][engine]") {
+  for (const char* name : {"e4m3", "e5m2", "e2m1", "e2m3", "e3m2", "e4m3fnuz", "e3m4", "int8", "int4", "uint4", "int32"}) {
+    const Format f = find_format(name);
+    std::vector<double> v;
+    // Every value of a narrow format, the midpoints between neighbours (ties), and points just beside them.
+    if (bits(f) <= 8) {
+      std::vector<double> vals;
+      for (unsigned c = 0; c < (1u << bits(f)); ++c) {
+        const double d = decode_double(f, c);
+        if (std::isfinite(d)) vals.push_back(d);
+      }
+      std::sort(vals.begin(), vals.end());
+      for (std::size_t i = 0; i + 1 < vals.size(); ++i) {
+        const double m = (vals[i] + vals[i + 1]) / 2;
+        for (double x : {vals[i], m, std::nextafter(m, -1e300), std::nextafter(m, 1e300)}) v.push_back(x);
+      }
+      const double mx = vals.back();
+      for (double x : {mx * 1.01, mx * 1.1, mx * 3, 1e30, -mx * 1.07, 1e-300, -1e-300, 0.0, -0.0}) v.push_back(x);
+    }
+    numscope::Rng rng{42};
+    for (int i = 0; i < 2000; ++i) {
+      const double u = double(rng.next() >> 11) * 0x1.0p-53;
+      v.push_back((u - 0.5) * std::ldexp(1.0, int(rng.next() % 40) - 20));
+    }
+    for (Rounding r : {Rounding::kNearestEven, Rounding::kNearestAway, Rounding::kTowardZero}) {
+      std::string why;
+      INFO(name << " " << rounding_name(r));
+      CHECK(check_element_rounding(f, r, v, &why));
+      CHECK(why.empty());
+    }
+  }
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
+#include <unistd.h>  // getpid
 #include <fstream>
 #include <string>
 #include <vector>

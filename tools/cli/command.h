@@ -44,5 +44,6 @@ const Command& tour_command();
 const Command& doc_tables_command();
 const Command& quantize_command();
 const Command& memory_command();
+const Command& check_command();
 
 }  // namespace numscope::cli

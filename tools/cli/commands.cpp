@@ -11,7 +11,7 @@ namespace numscope::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       formats_command(), store_command(), explain_command(), values_command(), cast_command(),
-      tour_command(),    doc_tables_command(), quantize_command(), memory_command(),
+      tour_command(),    doc_tables_command(), quantize_command(), memory_command(), check_command(),
   };
   return kCommands;
 }
