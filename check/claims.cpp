@@ -451,7 +451,9 @@ class Parser {
       fail(at, name + "(FORMAT) takes one format name, got " + std::to_string(args.size()) + " arguments");
     const Format f = format_arg(args[0]);
     const Properties p = properties(f);
-    last_call = CallInfo{CallInfo::Kind::kOther, text};
+    last_call = CallInfo{};
+    last_call.kind = CallInfo::Kind::kOther;
+    last_call.text = text;
     const bool is_int = f.kind == Kind::kInt;
     auto int_only = [&](const char* what) {
       if (is_int) fail(args[0].begin, std::string(f.name) + " is an integer format: it has no " + what);
