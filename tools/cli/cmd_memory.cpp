@@ -143,7 +143,7 @@ int run(const Args& args, Context&, Report& report) {
                     (e.trainable_params > 0 && e.trainable_params != e.params
                          ? "; P_lora = " + group_thousands(e.trainable_params) + " trainable"
                          : "") +
-                    ". GB = 10^9 bytes, GiB = 2^30 bytes.");
+                    ". GB = 10^9 bytes, GiB = 2^30 bytes, both rounded to 0.01; -o json gives exact bytes.");
   if (!req.overhead_fraction && !req.overhead_bytes)
     t.notes.push_back("No overhead row: the CUDA context, allocator caching and workspaces come on top "
                       "(add --overhead 20% or --overhead 1.5GiB).");
