@@ -65,8 +65,9 @@ std::string process(const fs::path& path, const std::string& text, std::vector<O
   while (std::getline(in, line)) {
     ++lineno;
     result += line + "\n";
-    const auto at = line.find(kOpen);
-    if (at == std::string::npos) continue;
+    // A marker starts its line (after indentation): one quoted inside prose or a code span is not a marker.
+    const auto at = line.find_first_not_of(" \t");
+    if (at == std::string::npos || line.compare(at, kOpen.size(), kOpen) != 0) continue;
     const auto stop = line.find("-->", at);
     if (stop == std::string::npos) throw InputError(path.string() + ":" + std::to_string(lineno) + ": unclosed <!-- numscope: marker");
     const std::string command = line.substr(at + kOpen.size(), stop - at - kOpen.size());
@@ -87,7 +88,10 @@ std::string process(const fs::path& path, const std::string& text, std::vector<O
     std::istringstream none;
     std::ostringstream out, err;
     Context ctx{none, out, err};
-    const int rc = run_main(argv, ctx);
+    // A marker that runs doc-tables would recurse (on its own file, without end): refused as an error.
+    const int rc = argv.size() > 1 && argv[1] == "doc-tables"
+                       ? (err << "numscope: a generated table cannot run doc-tables itself\n", 2)
+                       : run_main(argv, ctx);
     std::string fresh = out.str();
     Outcome o{path.string(), command, "", start};
     if (rc != 0 && rc != 1) {
