@@ -386,7 +386,7 @@ double decode_double(const Format& f, u128 code) {
   const Decoded d = decode(f, code);
   double v;
   switch (d.cls) {
-    case ValueClass::kNan: return std::numeric_limits<double>::quiet_NaN();
+    case ValueClass::kNan: v = std::numeric_limits<double>::quiet_NaN(); break;  // signed, as number() is
     case ValueClass::kInf: v = std::numeric_limits<double>::infinity(); break;
     default: v = std::ldexp(static_cast<double>(d.sig), d.exp2);
   }

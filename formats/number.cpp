@@ -4,6 +4,7 @@
 #include <algorithm>  // std::max
 #include <cctype>     // std::isdigit, std::isxdigit, std::tolower
 #include <cmath>      // std::floor
+#include <cstdlib>    // std::abs
 
 #include "formats/error.h"
 
@@ -133,6 +134,10 @@ Number parse_number(std::string_view text) {
   Number n;
   n.neg = a.neg != b.neg;
   n.mag = a.mag / b.mag;
+  // Each side is in bounds, but their quotient can leave them (1e20000/1e-20000): the bound is on the value.
+  if (n.mag != 0 && std::abs(floor_log2(n.mag)) > kMaxBinaryExponent)
+    bad(text, "magnitude out of range: numscope accepts numbers between 1e-" + std::to_string(kMaxDecimalExponent) +
+                  " and 1e" + std::to_string(kMaxDecimalExponent));
   return n;
 }
 

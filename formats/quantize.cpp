@@ -18,6 +18,7 @@
 #include <sstream>     // std::ostringstream
 
 #include "formats/error.h"
+#include "formats/fast_convert.h"
 #include "formats/registry.h"
 
 namespace numscope {
@@ -35,6 +36,8 @@ struct Codec {
   std::vector<double> pos;              // fast float path: the non-negative finite values, ascending
   std::vector<std::uint32_t> pos_code;  // ... and their codes
   bool fast_float = false, fast_int = false;
+  fast::EncodeFn fast_encode = nullptr;  // fp32 -> f and back through the fast kernels (fast_convert.h), for
+  fast::DecodeFn fast_decode = nullptr;  // rows whose values are all fp32 values
 
   Codec(const Format& fmt, Rounding r, bool saturate, Rng* rng) : f(fmt) {
     opt.rounding = r;
@@ -45,6 +48,8 @@ struct Codec {
       for (std::size_t c = 0; c < table.size(); ++c) table[c] = decode_double(f, c);
     }
     max_finite = f.kind == Kind::kInt ? double(int_max(f)) : decode_double(f, max_finite_code(f));
+    fast_encode = fast::encoder(f, opt);
+    fast_decode = fast_encode ? fast::decoder(f, opt) : nullptr;
     if (f.kind == Kind::kInt) {
       min_int = double(int_min(f));
       fast_int = bits(f) <= 53 && saturate &&
@@ -83,6 +88,30 @@ struct Codec {
     const Encoded e = encode(f, v, opt);
     clipped = (e.status & (kSaturated | kOverflow)) != 0;
     return table.empty() ? decode_double(f, e.code) : table[static_cast<std::size_t>(e.code)];
+  }
+  /// Rounds n values into the format and back through the fast fp32 kernels, bit for bit as round(); false
+  /// (nothing written) when there is no kernel or a value is not an fp32 value. Tensors stored as fp32, fp16,
+  /// bf16 or fp8 always hold fp32 values. `clipped` needs the engine only for values beyond the largest finite
+  /// one (nothing at or below it can round past it).
+  bool round_fp32(const double* x, double* y, unsigned char* clip, std::uint64_t n) const {
+    if (!fast_encode || !fast_decode) return false;
+    for (std::uint64_t i = 0; i < n; ++i)
+      if (static_cast<double>(static_cast<float>(x[i])) != x[i]) return false;
+    constexpr std::uint64_t kBlock = 4096;
+    float xf[kBlock], yf[kBlock];
+    alignas(16) unsigned char codes[kBlock * 4];
+    for (std::uint64_t b = 0; b < n; b += kBlock) {
+      const std::uint64_t m = std::min(kBlock, n - b);
+      for (std::uint64_t i = 0; i < m; ++i) xf[i] = static_cast<float>(x[b + i]);
+      fast_encode(xf, codes, m);
+      fast_decode(codes, yf, m);
+      for (std::uint64_t i = 0; i < m; ++i) {
+        y[b + i] = static_cast<double>(yf[i]);
+        clip[b + i] = std::fabs(x[b + i]) > max_finite &&
+                      (encode(f, x[b + i], opt).status & (kSaturated | kOverflow)) != 0;
+      }
+    }
+    return true;
   }
   /// The engine alone, for the tests of the fast paths.
   double round_engine(double v, bool& clipped) const {
@@ -232,6 +261,7 @@ class RowQuantizer {
            std::ostream* blocks) {
     switch (s_.family) {
       case SchemeFamily::kCast:
+        if (elem_.round_fp32(x, y, clip, cols)) return;
         for (std::uint64_t i = 0; i < cols; ++i) y[i] = elem_round(x[i], clip[i]);
         return;
       case SchemeFamily::kScaled: return scaled(x, y, clip, cols);
@@ -617,6 +647,22 @@ bool check_element_rounding(const Format& f, Rounding r, std::span<const double>
     if (std::bit_cast<std::uint64_t>(a) != std::bit_cast<std::uint64_t>(b) || c1 != c2) {
       if (mismatch) *mismatch = std::string(f.name) + " " + std::to_string(v);
       return false;
+    }
+  }
+  // The fp32 batch path (fast kernels), on the values that are fp32 values.
+  std::vector<double> x32;
+  for (double v : values)
+    if (static_cast<double>(static_cast<float>(v)) == v) x32.push_back(v);
+  std::vector<double> y(x32.size());
+  std::vector<unsigned char> clip(x32.size());
+  if (c.round_fp32(x32.data(), y.data(), clip.data(), x32.size())) {
+    for (std::size_t i = 0; i < x32.size(); ++i) {
+      bool c2 = false;
+      const double b = c.round_engine(x32[i], c2);
+      if (std::bit_cast<std::uint64_t>(y[i]) != std::bit_cast<std::uint64_t>(b) || (clip[i] != 0) != c2) {
+        if (mismatch) *mismatch = std::string(f.name) + " (fp32 kernels) " + std::to_string(x32[i]);
+        return false;
+      }
     }
   }
   return true;

@@ -14,6 +14,7 @@
 #include <cstring>             // std::memcpy, std::strerror
 #include <nlohmann/json.hpp>   // nlohmann::json (the safetensors header)
 #include <numbers>             // std::numbers::pi
+#include <set>                 // std::set
 
 #include "formats/engine.h"
 #include "formats/error.h"
@@ -331,8 +332,9 @@ TensorEntry read_npy(const std::string& path, std::optional<DType> override_dtyp
   const unsigned char* p = file->data();
   const std::uint64_t size = file->size();
   static constexpr unsigned char kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-  if (size < 10 || std::memcmp(p, kMagic, 6) != 0)
-    throw InputError(path + ": not a .npy file (no \\x93NUMPY magic)");
+  if (size < 6 || std::memcmp(p, kMagic, 6) != 0) throw InputError(path + ": not a .npy file (no \\x93NUMPY magic)");
+  if (size < 10)
+    throw InputError(path + ": not a .npy file: truncated (" + std::to_string(size) + " bytes)");
   const int major = p[6];
   if (major < 1 || major > 3)
     throw InputError(path + ": .npy version " + std::to_string(major) + "." + std::to_string(p[7]) +
@@ -383,6 +385,9 @@ TensorEntry read_npy(const std::string& path, std::optional<DType> override_dtyp
 
 // ---- safetensors --------------------------------------------------------------------------------------------------
 
+// A safetensors header is an object of objects holding arrays: 3 levels. Deeper nesting is refused.
+constexpr int kMaxHeaderDepth = 16;
+
 SafetensorsFile read_safetensors(const std::string& path) {
   auto file = std::make_shared<const MappedFile>(path);
   const unsigned char* p = file->data();
@@ -398,8 +403,19 @@ SafetensorsFile read_safetensors(const std::string& path) {
               " bytes)");
   if (n < 2 || p[8] != '{') throw bad("the header must be a JSON object starting with '{'");
   nlohmann::json j;
+  // While parsing: refuse nesting deeper than any header needs (memory grows with depth) and duplicate tensor
+  // names (a JSON object would silently keep the last one).
+  std::set<std::string> names;
+  auto guard = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
+        depth >= kMaxHeaderDepth)
+      throw bad("the header is nested more than " + std::to_string(kMaxHeaderDepth) + " levels deep");
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && !names.insert(parsed.get<std::string>()).second)
+      throw bad("duplicate tensor name '" + parsed.get<std::string>() + "'");
+    return true;
+  };
   try {
-    j = nlohmann::json::parse(p + 8, p + 8 + n);
+    j = nlohmann::json::parse(p + 8, p + 8 + n, guard);
   } catch (const nlohmann::json::exception& ex) {
     throw bad(std::string("the header is not valid JSON (") + ex.what() + ")");
   }

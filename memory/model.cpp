@@ -3,6 +3,7 @@
 
 #include <algorithm>          // std::find_if
 #include <cctype>             // std::tolower, std::isdigit
+#include <filesystem>         // std::filesystem::is_directory
 #include <fstream>            // std::ifstream
 #include <limits>             // std::numeric_limits
 #include <nlohmann/json.hpp>  // nlohmann::json: config.json
@@ -14,6 +15,9 @@
 
 namespace numscope::memory {
 namespace {
+
+constexpr std::size_t kMaxConfigBytes = 16 * 1024 * 1024;  // config.json files are a few KiB
+constexpr int kMaxConfigDepth = 32;                        // nesting of objects and arrays in config.json
 
 std::string lower(std::string_view s) {
   std::string r(s);
@@ -227,16 +231,26 @@ void validate(const Architecture& a) {
   // Keep every product below 2^63: the largest count is layers · experts · 3 · hidden · intermediate.
   const long double big = static_cast<long double>(a.layers) * std::max<std::int64_t>(a.experts, 1) * 3 *
                           a.hidden * a.intermediate + static_cast<long double>(a.vocab) * a.hidden * 2 +
-                          static_cast<long double>(a.layers) * 4 * a.hidden * a.heads * a.head_dim;
+                          static_cast<long double>(a.layers) * 4 * a.hidden * a.heads * a.head_dim +
+                          static_cast<long double>(a.positions) * a.hidden;
   if (big > 1e18L) throw InputError(who + ": the sizes give more than 10^18 parameters; check the values");
 }
 
 Architecture parse_config_json(std::string_view text, std::string_view name) {
   const std::string file(name);
   nlohmann::json j;
+  // A config.json is a flat object with a few nested ones (rope_scaling, quantization_config): deeper nesting is
+  // refused while parsing, before it costs memory.
+  auto guard = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
+        depth >= kMaxConfigDepth)
+      throw InputError(file + ": JSON nested more than " + std::to_string(kMaxConfigDepth) +
+                       " levels deep; not a config.json");
+    return true;
+  };
   try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+    j = nlohmann::json::parse(text, guard);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     throw InputError(file + ": not valid JSON (" + std::string(e.what()) + ")");
   }
   if (!j.is_object()) throw InputError(file + ": not a JSON object; expected a Hugging Face config.json");
@@ -299,12 +313,17 @@ Architecture parse_config_json(std::string_view text, std::string_view name) {
 }
 
 Architecture load_config_json(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError("config file '" + path + "' is a directory; give the path of a Hugging Face config.json");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot read config file '" + path + "'; give the path of a Hugging Face config.json");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  if (text.size() > 16 * 1024 * 1024) throw InputError(path + ": larger than 16 MiB; not a config.json");
+  // Read at most kMaxConfigBytes + 1 bytes: a huge file (or a device) is refused without reading it whole.
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw InputError("cannot read config file '" + path + "'");
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxConfigBytes) throw InputError(path + ": larger than 16 MiB; not a config.json");
   return parse_config_json(text, path);
 }
 
@@ -315,6 +334,7 @@ std::int64_t parse_param_count(std::string_view text) {
   std::string digits(text);
   for (char& c : digits) if (c == '_' || c == ',') c = '\0';
   digits.erase(std::remove(digits.begin(), digits.end(), '\0'), digits.end());
+  if (digits.empty()) throw InputError(bad);  // "_" or ",": nothing left to read
   int exp10 = 0;
   const char last = static_cast<char>(std::tolower(static_cast<unsigned char>(digits.back())));
   if (last == 'k') exp10 = 3;

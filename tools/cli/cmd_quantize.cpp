@@ -233,7 +233,7 @@ int run(const Args& args, Context&, Report& report) {
   }
   if (ggml) {
     blocks.close();
-    if (!blocks || std::rename(blocks_tmp.c_str(), args.get("write-blocks").c_str()) != 0) {
+    if (!blocks) {
       std::remove(blocks_tmp.c_str());
       throw InputError("cannot write '" + args.get("write-blocks") + "'");
     }
@@ -242,26 +242,36 @@ int run(const Args& args, Context&, Report& report) {
   const Recommendation rec =
       (max_bits || min_sqnr) ? recommend(totals, max_bits, min_sqnr) : Recommendation{};
 
-  if (args.has("dump-dequantized")) {
-    std::string name = args.get("dump-scheme");
-    const Scheme* pick = nullptr;
-    if (!name.empty()) {
-      const Scheme want = parse_scheme(name, rounding, rule);
-      for (const Scheme& s : schemes)
-        if (s.name == want.name) pick = &s;
-      if (!pick) throw InputError("--dump-scheme " + name + " is not among the schemes run");
-    } else if (schemes.size() == 1) {
-      pick = &schemes[0];
-    } else if (rec.chosen) {
-      pick = &schemes[*rec.chosen];
-    } else {
-      throw InputError("--dump-dequantized needs --dump-scheme NAME (or a single scheme, or a recommendation)");
+  // The blocks file is renamed into place only after the dump succeeded: an error leaves neither output.
+  try {
+    if (args.has("dump-dequantized")) {
+      std::string name = args.get("dump-scheme");
+      const Scheme* pick = nullptr;
+      if (!name.empty()) {
+        const Scheme want = parse_scheme(name, rounding, rule);
+        for (const Scheme& s : schemes)
+          if (s.name == want.name) pick = &s;
+        if (!pick) throw InputError("--dump-scheme " + name + " is not among the schemes run");
+      } else if (schemes.size() == 1) {
+        pick = &schemes[0];
+      } else if (rec.chosen) {
+        pick = &schemes[*rec.chosen];
+      } else {
+        throw InputError("--dump-dequantized needs --dump-scheme NAME (or a single scheme, or a recommendation)");
+      }
+      NpyWriter w(args.get("dump-dequantized"), inputs[0].shape);
+      QuantizeOptions o = qopt;
+      o.dequantized = [&](const double* y, std::uint64_t count) { w.write(y, count * inputs[0].source->cols()); };
+      quantize_tensor(*pick, *inputs[0].source, inputs[0].stats, o);
+      w.commit();
     }
-    NpyWriter w(args.get("dump-dequantized"), inputs[0].shape);
-    QuantizeOptions o = qopt;
-    o.dequantized = [&](const double* y, std::uint64_t count) { w.write(y, count * inputs[0].source->cols()); };
-    quantize_tensor(*pick, *inputs[0].source, inputs[0].stats, o);
-    w.commit();
+  } catch (...) {
+    if (ggml) std::remove(blocks_tmp.c_str());
+    throw;
+  }
+  if (ggml && std::rename(blocks_tmp.c_str(), args.get("write-blocks").c_str()) != 0) {
+    std::remove(blocks_tmp.c_str());
+    throw InputError("cannot write '" + args.get("write-blocks") + "'");
   }
 
   Table t;

@@ -45,5 +45,7 @@ const Command& doc_tables_command();
 const Command& quantize_command();
 const Command& memory_command();
 const Command& check_command();
+const Command& verify_command();
+const Command& bench_command();
 
 }  // namespace numscope::cli

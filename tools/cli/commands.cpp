@@ -2,6 +2,7 @@
 #include <exception>  // std::exception
 #include <iostream>   // std::ostream
 #include <new>        // std::bad_alloc
+#include <string>     // std::string
 
 #include "formats/error.h"
 #include "tools/cli/command.h"
@@ -12,6 +13,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       formats_command(), store_command(), explain_command(), values_command(), cast_command(),
       tour_command(),    doc_tables_command(), quantize_command(), memory_command(), check_command(),
+      verify_command(),  bench_command(),
   };
   return kCommands;
 }
@@ -36,6 +38,21 @@ std::string main_help() {
   s += "\nRun 'numscope COMMAND --help' for a command's options. New here? Run 'numscope tour'.\n"
        "Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr says why).\n";
   return s;
+}
+
+/// The error contract is one line on stderr: control characters quoted from the input (a newline inside an
+/// argument or a file name) are shown escaped, never as line breaks.
+std::string one_line(std::string_view message) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : message) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (u < 0x20 || u == 0x7f) out += std::string("\\x") + kHex[u >> 4] + kHex[u & 15];
+    else out += c;
+  }
+  return out;
 }
 
 }  // namespace
@@ -76,13 +93,13 @@ int run_main(std::span<const std::string> argv, Context& ctx) {
     throw InputError("unknown command '" + name.substr(0, 60) + "': expected one of " + command_names() +
                      " (numscope --help)");
   } catch (const InputError& e) {
-    ctx.err << "numscope: " << e.what() << "\n";
+    ctx.err << "numscope: " << one_line(e.what()) << "\n";
     return 2;
   } catch (const std::bad_alloc&) {
     ctx.err << "numscope: out of memory: the input is too large for this machine\n";
     return 2;
   } catch (const std::exception& e) {
-    ctx.err << "numscope: internal error: " << e.what() << " (please report it)\n";
+    ctx.err << "numscope: internal error: " << one_line(e.what()) << " (please report it)\n";
     return 3;
   }
 }
