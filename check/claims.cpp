@@ -24,6 +24,13 @@ using Dec = mp::cpp_dec_float_50;
 
 long bit_length(const BigInt& x) { return x == 0 ? 0 : static_cast<long>(mp::msb(abs(x))) + 1; }
 long size_bits(const Rational& r) { return bit_length(mp::numerator(r)) + bit_length(mp::denominator(r)); }
+/// log2 |x| for x != 0, from the leading 53 bits: the size of x^k is about k times this (2^k needs k + 1 bits).
+double log2_of(const BigInt& x) {
+  const BigInt a = abs(x);
+  const long top = bit_length(a) - 1;
+  if (top < 53) return std::log2(static_cast<double>(a));
+  return static_cast<double>(top - 52) + std::log2(static_cast<double>(a >> static_cast<unsigned>(top - 52)));
+}
 
 Rational from_double(double d) {
   if (d == 0) return Rational(0);
@@ -289,7 +296,8 @@ class Parser {
                        "; check evaluates exactly and bounds exponents and the size of every intermediate number so "
                        "that each claim finishes in bounded time and memory");
     const long k = static_cast<long>(abs(n));
-    check_size(size_bits(b) * k, at);
+    // |numerator|^k and denominator^k: about k·log2 of each, plus a bit apiece.
+    check_size(static_cast<long>(std::ceil(k * (log2_of(mp::numerator(b)) + log2_of(mp::denominator(b))))) + 2, at);
     const BigInt num = mp::pow(BigInt(mp::numerator(b)), static_cast<unsigned>(k));
     const BigInt den = mp::pow(BigInt(mp::denominator(b)), static_cast<unsigned>(k));
     const Rational r = n < 0 ? Rational(den, num) : Rational(num, den);

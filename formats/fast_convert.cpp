@@ -29,6 +29,8 @@
 // the quiet NaN 0x7fc00000 with the code's sign bit, as decode_double + encode(fp32) give.
 #include "formats/fast_convert.h"
 
+#include <cpuid.h>  // __get_cpuid, __get_cpuid_count
+
 #include <immintrin.h>  // F16C, AVX-512 BF16 intrinsics for the hardware baselines
 
 #include <algorithm>  // std::min, std::max
@@ -40,6 +42,22 @@
 #include <stdexcept>  // std::logic_error
 #include <thread>     // std::thread
 #include <utility>    // std::index_sequence
+
+namespace numscope {
+namespace {
+/// F16C (CPUID.1:ECX bit 29) and AVX512_BF16 (CPUID.(7,1):EAX bit 5), read with cpuid: clang 14's
+/// __builtin_cpu_supports does not know these names. Both need the OS to save AVX state, which "avx" and
+/// "avx512f" confirm.
+bool cpu_has_f16c() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) && ((c >> 29) & 1) && __builtin_cpu_supports("avx");
+}
+bool cpu_has_avx512bf16() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 5) & 1) && __builtin_cpu_supports("avx512f");
+}
+}  // namespace
+}  // namespace numscope
 
 namespace numscope::fast {
 namespace {
@@ -522,7 +540,7 @@ namespace {
 /// kernel.
 bool uses_f16c(int shape, const ConvertOptions& opt, Isa isa) {
   return shape == 0 && isa != Isa::kPortable && opt.rounding == Rounding::kNearestEven &&
-         __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2");
+         cpu_has_f16c() && __builtin_cpu_supports("avx2");
 }
 }  // namespace
 
@@ -542,7 +560,7 @@ EncodeFn encoder(const Format& to, const ConvertOptions& opt, Isa isa) {
 DecodeFn decoder(const Format& from, const ConvertOptions& opt, Isa isa) {
   const int i = shape_index(from);
   if (i < 0 || opt.ftz || !isa_supported(isa)) return nullptr;
-  if (i == 0 && isa != Isa::kPortable && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2"))
+  if (i == 0 && isa != Isa::kPortable && cpu_has_f16c() && __builtin_cpu_supports("avx2"))
     return fp16_decode_f16c;
   return kDecoders[static_cast<std::size_t>(i)][static_cast<int>(isa)];
 }
@@ -572,11 +590,11 @@ bool codes_valid(const Format& f, const void* in, std::size_t n) {
 Hardware hardware(const Format& f) {
   Hardware h;
   const int i = shape_index(f);
-  if (i == 0 && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx")) {
+  if (i == 0 && cpu_has_f16c() && __builtin_cpu_supports("avx")) {
     h.name = "F16C vcvtps2ph/vcvtph2ps";
     h.encode = f16c_encode;
     h.decode = f16c_decode;
-  } else if (i == 1 && __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512f")) {
+  } else if (i == 1 && cpu_has_avx512bf16() && __builtin_cpu_supports("avx512f")) {
     h.name = "AVX-512 BF16 vcvtneps2bf16";
     h.encode = bf16_encode;
     h.daz = true;

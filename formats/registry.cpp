@@ -1,5 +1,6 @@
 // The built-in format rows, their aliases, and user-defined ExMy / intN formats.
 #include "formats/registry.h"
+#include "formats/ascii.h"
 
 #include <algorithm>  // std::find_if
 #include <array>      // std::array
@@ -119,12 +120,6 @@ constexpr Alias kAliases[] = {
     {"e8m0fnu", "e8m0"},
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view intern(const std::string& s) {
   static std::mutex mu;
   static std::set<std::string> names;
@@ -219,7 +214,7 @@ std::vector<std::string_view> aliases(const Format& f) {
 }
 
 Format find_format(std::string_view name) {
-  const std::string key = lower(name);
+  const std::string key = ascii_lower(name);
   std::string_view canonical = key;
   for (const Alias& a : kAliases)
     if (a.alias == key) canonical = a.name;

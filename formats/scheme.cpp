@@ -1,5 +1,6 @@
 // Scheme names -> scheme rows, and the storage cost each row implies (bits per element, bits per tensor).
 #include "formats/scheme.h"
+#include "formats/ascii.h"
 
 #include <cctype>  // std::tolower, std::isdigit
 #include <cmath>   // std::ceil
@@ -10,11 +11,6 @@
 namespace numscope {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -202,7 +198,7 @@ bool parse_scaled(const std::string& key, Scheme& out) {
 }  // namespace
 
 Scheme parse_scheme(std::string_view name, Rounding rounding, MxScaleRule mx_rule) {
-  std::string key = lower(name);
+  std::string key = ascii_lower(name);
   while (!key.empty() && key.front() == ' ') key.erase(key.begin());
   while (!key.empty() && key.back() == ' ') key.pop_back();
   if (key.empty()) unknown_scheme(name, "empty name");

@@ -1,5 +1,6 @@
 // Readers for .npy and .safetensors (mmap, validated before any data is touched), the .npy writer, synthetic data.
 #include "formats/tensor_io.h"
+#include "formats/ascii.h"
 
 #include <fcntl.h>     // open
 #include <sys/mman.h>  // mmap, munmap
@@ -22,12 +23,6 @@
 
 namespace numscope {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::uint64_t load_le(const unsigned char* p, int n) {
   std::uint64_t v = 0;
@@ -304,7 +299,7 @@ std::string_view dtype_name(DType t) {
 }
 
 DType parse_dtype(std::string_view s) {
-  const std::string k = lower(s);
+  const std::string k = ascii_lower(s);
   struct A {
     std::string_view a;
     DType t;
@@ -564,7 +559,7 @@ void NpyWriter::commit() {
 // ---- Synthetic tensors --------------------------------------------------------------------------------------------
 
 SyntheticTensor make_synthetic(std::string_view spec) {
-  const std::string s = lower(spec);
+  const std::string s = ascii_lower(spec);
   const std::size_t colon = s.find(':');
   const std::string dist = s.substr(0, colon);
   auto bad = [&](const std::string& why) {

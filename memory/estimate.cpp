@@ -1,6 +1,7 @@
 // The memory estimator (see estimate.h): request parsing, defaults, contradiction checks, the rows, ZeRO and
 // tensor-parallel sharding, the GPU fit and the format engine's overflow check.
 #include "memory/estimate.h"
+#include "formats/ascii.h"
 
 #include <algorithm>  // std::find, std::max
 #include <cctype>     // std::tolower
@@ -18,12 +19,6 @@
 namespace numscope::memory {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
-
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -33,7 +28,7 @@ std::string trim(std::string_view s) {
 // "kv_heads", "--kv-heads", "KV-Heads" -> "kv-heads".
 std::string canonical_key(std::string_view key) {
   while (!key.empty() && key.front() == '-') key.remove_prefix(1);
-  std::string k = lower(key);
+  std::string k = ascii_lower(key);
   for (char& c : k)
     if (c == '_') c = '-';
   return k;
@@ -62,7 +57,7 @@ Dtype resolve_dtype(std::string_view name, std::string_view flag) {
   if (text.empty()) throw InputError("--" + std::string(flag) + " needs a dtype name, e.g. bf16, fp16, int8, nf4");
   // vLLM's kv_cache_dtype "fp8" means fp8_e4m3 (vLLM docs, "Quantized KV Cache"); the registry keeps fp8 unnamed
   // because it is ambiguous, so only this one spelling is mapped.
-  const std::string key = lower(text) == "fp8" ? std::string("e4m3") : text;
+  const std::string key = ascii_lower(text) == "fp8" ? std::string("e4m3") : text;
   try {
     const Format f = find_format(key);
     return Dtype{std::string(f.name), static_cast<double>(storage_bits(f)), f};
@@ -98,7 +93,7 @@ std::int64_t positive_int(std::string_view key, std::string_view value) {
 }
 
 bool parse_bool(std::string_view key, std::string_view value) {
-  const std::string v = lower(trim(value));
+  const std::string v = ascii_lower(trim(value));
   if (v.empty() || v == "true" || v == "1" || v == "yes" || v == "on") return true;
   if (v == "false" || v == "0" || v == "no" || v == "off") return false;
   throw InputError("--" + std::string(key) + " takes true or false, got '" + std::string(value) + "'");
@@ -114,7 +109,7 @@ double parse_size(std::string_view key, std::string_view value) {
                           v[i] == '+' || v[i] == 'e' || v[i] == 'E'))
     ++i;
   // Keep an 'e' / 'E' that starts a unit ("1e9" is a number; "2EB" is not accepted anyway).
-  std::string number = v.substr(0, i), unit = lower(trim(std::string_view(v).substr(i)));
+  std::string number = v.substr(0, i), unit = ascii_lower(trim(std::string_view(v).substr(i)));
   static const std::map<std::string, double> kUnits = {
       {"", 1},      {"b", 1},          {"kb", 1e3},       {"mb", 1e6},           {"gb", 1e9},
       {"tb", 1e12}, {"kib", 1024.0},   {"mib", 1048576.0}, {"gib", 1073741824.0}, {"tib", 1099511627776.0}};
@@ -187,13 +182,13 @@ void set_option(MemoryRequest& r, std::string_view key_in, std::string_view valu
   if (key == "experts-per-token") { r.experts_per_token = positive_int(key, value); return; }
   if (key == "tied") { r.tied = parse_bool(key, value); return; }
   if (key == "mlp") {
-    const std::string v = lower(value);
+    const std::string v = ascii_lower(value);
     if (v != "gated" && v != "plain") throw InputError("--mlp takes gated or plain, got '" + value + "'");
     r.gated_mlp = v == "gated";
     return;
   }
   if (key == "mode") {
-    const std::string v = lower(value);
+    const std::string v = ascii_lower(value);
     if (v == "inference") r.mode = Mode::kInference;
     else if (v == "train") r.mode = Mode::kTrain;
     else if (v == "lora") r.mode = Mode::kLora;
@@ -204,12 +199,12 @@ void set_option(MemoryRequest& r, std::string_view key_in, std::string_view valu
   if (key == "weights") { resolve_dtype(value, key); r.weights = value; return; }
   if (key == "grads") { resolve_dtype(value, key); r.grads = value; return; }
   if (key == "master") {
-    if (lower(value) != "none") resolve_dtype(value, key);
+    if (ascii_lower(value) != "none") resolve_dtype(value, key);
     r.master = value;
     return;
   }
   if (key == "optimizer") {
-    const std::string v = lower(value);
+    const std::string v = ascii_lower(value);
     if (v == "none") r.optimizer = Optimizer::kNone;
     else if (v == "sgd") r.optimizer = Optimizer::kSgd;
     else if (v == "momentum") r.optimizer = Optimizer::kMomentum;
@@ -224,7 +219,7 @@ void set_option(MemoryRequest& r, std::string_view key_in, std::string_view valu
   if (key == "seq") { r.seq = positive_int(key, value); return; }
   if (key == "kv") { resolve_dtype(value, key); r.kv = value; return; }
   if (key == "recompute") {
-    const std::string v = lower(value);
+    const std::string v = ascii_lower(value);
     if (v == "none") r.recompute = Recompute::kNone;
     else if (v == "selective") r.recompute = Recompute::kSelective;
     else if (v == "full") r.recompute = Recompute::kFull;
@@ -248,7 +243,7 @@ void set_option(MemoryRequest& r, std::string_view key_in, std::string_view valu
     while (start <= value.size()) {
       std::size_t comma = value.find(',', start);
       if (comma == std::string::npos) comma = value.size();
-      const std::string t = lower(trim(std::string_view(value).substr(start, comma - start)));
+      const std::string t = ascii_lower(trim(std::string_view(value).substr(start, comma - start)));
       if (t.empty()) throw InputError("--lora-targets has an empty name in '" + value + "'");
       r.lora_targets.push_back(t);
       start = comma + 1;
@@ -274,7 +269,7 @@ void set_option(MemoryRequest& r, std::string_view key_in, std::string_view valu
     return;
   }
   if (key == "units") {
-    const std::string v = lower(value);
+    const std::string v = ascii_lower(value);
     if (v == "gb") r.units = Units::kGB;
     else if (v == "gib") r.units = Units::kGiB;
     else if (v == "both") r.units = Units::kBoth;
@@ -418,7 +413,7 @@ Plan make_plan(const MemoryRequest& r) {
   const std::string mode = "--mode " + std::string(mode_name(p.mode));
   if (!training) {
     if (!r.grads.empty()) throw InputError("--grads contradicts " + mode + ": inference keeps no gradients");
-    if (!r.master.empty() && lower(r.master) != "none")
+    if (!r.master.empty() && ascii_lower(r.master) != "none")
       throw InputError("--master " + r.master + " contradicts " + mode + ": the master copy is a training buffer");
     if (r.optimizer && *r.optimizer != Optimizer::kNone)
       throw InputError("--optimizer " + std::string(optimizer_name(*r.optimizer)) + " contradicts " + mode +
@@ -446,7 +441,7 @@ Plan make_plan(const MemoryRequest& r) {
     if (r.master.empty()) {
       // Mixed precision keeps an fp32 master copy when the trained dtype is narrower (Micikevicius et al. 2018).
       if (p.trained.bits < 32) p.master = resolve_dtype("fp32", "master");
-    } else if (lower(r.master) != "none") {
+    } else if (ascii_lower(r.master) != "none") {
       p.master = resolve_dtype(r.master, "master");
     }
   }

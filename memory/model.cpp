@@ -1,5 +1,6 @@
 // Presets, config.json parsing and exact parameter counts for the memory estimator (see model.h).
 #include "memory/model.h"
+#include "formats/ascii.h"
 
 #include <algorithm>          // std::find_if
 #include <cctype>             // std::tolower, std::isdigit
@@ -18,12 +19,6 @@ namespace {
 
 constexpr std::size_t kMaxConfigBytes = 16 * 1024 * 1024;  // config.json files are a few KiB
 constexpr int kMaxConfigDepth = 32;                        // nesting of objects and arrays in config.json
-
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
 
 // A Llama-style row: RMSNorm, gated MLP, no biases, RoPE (modeling_llama.py).
 Architecture llama_like(std::string name, std::string family, std::int64_t layers, std::int64_t hidden,
@@ -198,7 +193,7 @@ std::string preset_names() {
 }
 
 const Architecture& find_preset(std::string_view name) {
-  const std::string key = lower(name);
+  const std::string key = ascii_lower(name);
   const auto& t = preset_table();
   auto it = std::find_if(t.begin(), t.end(), [&](const Architecture& a) { return a.name == key; });
   if (it == t.end())
@@ -257,7 +252,7 @@ Architecture parse_config_json(std::string_view text, std::string_view name) {
   ConfigReader r{j, file};
   if (!r.has("model_type") || !j.at("model_type").is_string())
     r.fail("missing field \"model_type\" (llama, mistral, mixtral, qwen2, gemma, phi3 or gpt2)");
-  const std::string type = lower(j.at("model_type").get<std::string>());
+  const std::string type = ascii_lower(j.at("model_type").get<std::string>());
 
   Architecture a;
   a.name = file;

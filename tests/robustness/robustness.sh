@@ -77,9 +77,7 @@ bad() {
   [ -z "${known[$id]:-}" ] || [ -n "$why" ] || echo "NOTE $id passes now: remove it from the known list"
 }
 # Cases that still fail in code this suite does not own: reported as KNOWN (not a failure) until fixed.
-declare -A known=(
-  [cast-stdin-dir]="tools/cli/cmd_cast.cpp reads a directory on stdin as empty input"
-)
+declare -A known=()
 open=0
 skipped() { ran+=("$1"); skip=$((skip + 1)); echo "SKIP $1: $2"; }
 
