@@ -6,6 +6,7 @@
 #include <sstream>     // std::ostringstream
 
 #include "check/claims.h"
+#include "formats/files.h"
 
 namespace numscope::check {
 namespace {
@@ -52,14 +53,6 @@ std::optional<Fence> fence_of(std::string_view line) {
   while (!info.empty() && (info.front() == ' ' || info.front() == '\t')) info.remove_prefix(1);
   while (!info.empty() && (info.back() == ' ' || info.back() == '\t' || info.back() == '\r')) info.remove_suffix(1);
   return Fence{ch, n, std::string(info)};
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw InputError("cannot read '" + p.string() + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 bool is_markdown(const fs::path& p) {
@@ -142,7 +135,7 @@ std::vector<ClaimResult> check_paths(const std::vector<std::string>& paths) {
   }
   std::vector<ClaimResult> out;
   for (const fs::path& f : files) {
-    std::vector<ClaimResult> r = check_text(read_file(f), is_markdown(f), f.string());
+    std::vector<ClaimResult> r = check_text(read_text_file(f), is_markdown(f), f.string());
     out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
   }
   return out;

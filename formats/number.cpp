@@ -3,7 +3,8 @@
 
 #include <algorithm>  // std::max
 #include <cctype>     // std::isdigit, std::isxdigit, std::tolower
-#include <cmath>      // std::floor
+#include <charconv>   // std::from_chars
+#include <cmath>      // std::floor, std::isfinite
 #include <cstdlib>    // std::abs
 
 #include "formats/error.h"
@@ -139,6 +140,14 @@ Number parse_number(std::string_view text) {
     bad(text, "magnitude out of range: numscope accepts numbers between 1e-" + std::to_string(kMaxDecimalExponent) +
                   " and 1e" + std::to_string(kMaxDecimalExponent));
   return n;
+}
+
+std::optional<double> parse_finite_double(std::string_view text) {
+  double d = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, d);
+  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(d)) return std::nullopt;
+  return d;
 }
 
 Rational dyadic(const BigInt& m, long e) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/multiprecision/cpp_int.hpp>  // cpp_int, cpp_rational
+#include <optional>                           // std::optional
 #include <string>                            // std::string
 #include <string_view>                       // std::string_view
 
@@ -39,6 +40,10 @@ struct Number {
 /// Parses "123456.789", "-1.5e-3", "0x1.8p3", "1/3", "inf", "-inf", "nan", "-0" exactly.
 /// Throws InputError naming the problem and the accepted forms.
 Number parse_number(std::string_view text);
+
+/// A finite double written in full by `text` ("20", "-1.5e-3"), or nothing (empty, trailing text, inf, nan,
+/// out of range). For options that are measurements rather than exact inputs (--min-sqnr, sigma=).
+std::optional<double> parse_finite_double(std::string_view text);
 
 /// The value m · 2^e as an exact rational.
 Rational dyadic(const BigInt& m, long e);

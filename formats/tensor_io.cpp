@@ -573,15 +573,9 @@ SyntheticTensor make_synthetic(std::string_view spec) {
   double sigma = 1, nu = 3, out_frac = 0, out_mag = 0;
   bool has_n = false;
   auto number = [&](const std::string& key, const std::string& v) {
-    std::size_t used = 0;
-    double d = 0;
-    try {
-      d = std::stod(v, &used);
-    } catch (...) {
-      used = 0;
-    }
-    if (used != v.size() || v.empty() || !std::isfinite(d)) throw bad(key + " must be a number");
-    return d;
+    const std::optional<double> d = parse_finite_double(v);
+    if (!d) throw bad(key + " must be a number");
+    return *d;
   };
   auto integer = [&](const std::string& key, const std::string& v) {
     if (v.empty() || v.size() > 12 || v.find_first_not_of("0123456789") != std::string::npos)

@@ -10,6 +10,7 @@
 #include <sstream>     // std::istringstream, std::ostringstream
 
 #include "tools/cli/command.h"
+#include "formats/files.h"
 
 namespace numscope::cli {
 namespace {
@@ -42,14 +43,6 @@ std::vector<std::string> split_words(std::string_view s) {
   }
   if (in_word) out.push_back(cur);
   return out;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw InputError("cannot read '" + p.string() + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 struct Outcome {
@@ -124,7 +117,7 @@ int run(const Args& args, Context&, Report& report) {
   std::vector<Outcome> outcomes;
   const bool update = args.has("update");
   for (const auto& f : files) {
-    const std::string text = read_file(f);
+    const std::string text = read_text_file(f);
     const std::string fresh = process(f, text, outcomes);
     if (update && fresh != text) {
       const fs::path tmp = f.string() + ".tmp";

@@ -74,16 +74,9 @@ std::string trimmed(double v, int decimals) {
 std::optional<double> get_double(const Args& args, const std::string& name) {
   if (!args.has(name)) return std::nullopt;
   const std::string v = args.get(name);
-  std::size_t used = 0;
-  double d = 0;
-  try {
-    d = std::stod(v, &used);
-  } catch (...) {
-    used = 0;
-  }
-  if (v.empty() || used != v.size() || !std::isfinite(d))
-    throw InputError("--" + name + " needs a number, got '" + v + "'");
-  return d;
+  const std::optional<double> d = parse_finite_double(v);
+  if (!d) throw InputError("--" + name + " needs a number, got '" + v + "'");
+  return *d;
 }
 
 std::vector<Input> load_inputs(const Args& args, std::vector<std::string>& skipped) {
