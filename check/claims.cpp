@@ -215,7 +215,7 @@ class Parser {
     if (bits > kMaxBits)
       fail(at, "refused: the result would need about " + std::to_string(bits) + " bits (the limit is " +
                    std::to_string(kMaxBits) +
-                   ", about 120000 decimal digits); check evaluates exactly and bounds every intermediate number so "
+                   ", about 30000 decimal digits); check evaluates exactly and bounds every intermediate number so "
                    "that each claim finishes in bounded time and memory");
   }
 

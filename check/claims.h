@@ -18,7 +18,7 @@ namespace numscope::check {
 
 /// Bounds that keep every evaluation finite and fast.
 inline constexpr long kMaxExponent = 1000000;      // |n| in x^n
-inline constexpr long kMaxBits = 400000;           // bits of numerator + denominator of any value (~120000 digits)
+inline constexpr long kMaxBits = 100000;           // bits of numerator + denominator of any value (~30000 digits)
 inline constexpr int kMaxDepth = 100;              // nesting of parentheses and calls
 inline constexpr std::size_t kMaxClaimLength = 100000;  // characters of one claim line
 

@@ -220,20 +220,25 @@ std::string rounded_decimal(const Rational& r, int digits) {
   const Rational a = r < 0 ? Rational(-r) : r;
   // Decimal exponent k with 10^k <= |r| < 10^(k+1): start from log10(2)·floor(log2) and correct.
   long k = static_cast<long>(std::floor(static_cast<double>(floor_log2(a)) * 0.30102999566398120));
+  // Integer arithmetic on numerator and denominator only: a Rational product would reduce by a gcd, which
+  // costs seconds on the 100,000-bit values a claim may hold.
+  const BigInt p = abs(mp::numerator(a)), q = mp::denominator(a);
   BigInt scaled;
   for (int tries = 0; tries < 4; ++tries) {
     const long shift = digits - 1 - k;  // scaled = round(|r| · 10^shift), ties to even
-    Rational t = shift >= 0 ? Rational(a * pow10(shift)) : Rational(a / pow10(-shift));
-    BigInt q, rem;
-    mp::divide_qr(mp::numerator(t), mp::denominator(t), q, rem);
+    BigInt num = p, den = q;
+    if (shift >= 0) num *= pow10(shift);
+    else den *= pow10(-shift);
+    BigInt quo, rem;
+    mp::divide_qr(num, den, quo, rem);
     const BigInt twice = rem * 2;
-    if (twice > mp::denominator(t) || (twice == mp::denominator(t) && (q & 1) != 0)) q += 1;
-    if (q >= pow10(digits)) {
+    if (twice > den || (twice == den && (quo & 1) != 0)) quo += 1;
+    if (quo >= pow10(digits)) {
       ++k;
-    } else if (q < pow10(digits - 1)) {
+    } else if (quo < pow10(digits - 1)) {
       --k;
     } else {
-      scaled = q;
+      scaled = quo;
       break;
     }
   }
