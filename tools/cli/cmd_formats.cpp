@@ -88,8 +88,10 @@ int run(const Args& args, Context&, Report& report) {
     report.json = std::move(all);
     return 0;
   }
+  // Text tables say yes/no where JSON says true/false.
   for (auto& row : floats.rows)
-    for (std::size_t c : {20u, 21u}) row[c].text = row[c].text == "true" ? "yes" : "no";
+    for (Cell& cell : row)
+      if (cell.type == Cell::Type::kBool) cell.text = cell.text == "true" ? "yes" : "no";
   if (!floats.rows.empty()) {
     if (!exact) floats.notes.push_back(kRoundedNote);
     report.tables.push_back(std::move(floats));
