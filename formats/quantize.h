@@ -2,7 +2,10 @@
 //
 // A tensor is seen as rows x cols: rows are the output channels (shape[0]), cols the product of the other
 // dimensions; a 1-D tensor is one row. Per-channel scales are per row, groups and blocks run along a row.
-// Tensors are read in chunks of rows, so a memory-mapped checkpoint is never converted to doubles whole.
+// Tensors are read in chunks of about chunk_elements (whole rows, or pieces of a long row cut at block
+// boundaries), so a memory-mapped checkpoint is never converted to doubles whole. One pass over the data serves
+// every scheme, and the chunks are spread over the cores; every sum is taken per chunk in fixed lanes and the
+// chunks are merged in order, so results do not depend on the number of threads.
 // Sources: see scheme.h; each quantizer cites its own in quantize.cpp.
 #pragma once
 
@@ -26,6 +29,9 @@ class RowSource {
   virtual std::uint64_t cols() const = 0;
   /// Writes rows [first, first + count) to out (count · cols doubles).
   virtual void read_rows(std::uint64_t first, std::uint64_t count, double* out) const = 0;
+  /// Writes elements [first, first + count) in C order (row-major over rows x cols) to out. The default goes
+  /// through read_rows one row at a time.
+  virtual void read_range(std::uint64_t first, std::uint64_t count, double* out) const;
 };
 
 /// A tensor held in memory.
@@ -35,6 +41,7 @@ class MemorySource : public RowSource {
   std::uint64_t rows() const override { return rows_; }
   std::uint64_t cols() const override { return cols_; }
   void read_rows(std::uint64_t first, std::uint64_t count, double* out) const override;
+  void read_range(std::uint64_t first, std::uint64_t count, double* out) const override;
   const std::vector<double>& data() const { return data_; }
 
  private:
@@ -50,7 +57,8 @@ struct TensorStats {
   double kurtosis = 0;          // Pearson's (normal: 3)
   double outlier_fraction = 0;  // share of |x| > 6·std
 };
-TensorStats tensor_stats(const RowSource& src);
+/// Two passes over the tensor in chunks of 2^20 elements on `threads` threads (0: every core).
+TensorStats tensor_stats(const RowSource& src, unsigned threads = 0);
 
 /// Error accumulators, in double; merged over chunks.
 struct Metrics {
@@ -73,9 +81,10 @@ struct Metrics {
 struct QuantizeOptions {
   bool ignore_nonfinite = false;  // NaN / inf inputs quantize as 0 and are left out of the metrics
   std::ostream* blocks = nullptr;  // q8_0 / q4_0: the blocks in ggml's byte layout
-  /// Receives the dequantized rows in order (count · cols doubles).
+  /// Receives the dequantized tensor in order, `count` elements at a time (C order). Runs on one thread.
   std::function<void(const double* y, std::uint64_t count)> dequantized;
-  std::uint64_t chunk_elements = 1 << 20;  // rows are read in chunks of about this many elements
+  std::uint64_t chunk_elements = 1 << 20;  // the tensor is read in chunks of about this many elements
+  unsigned threads = 0;                    // 0: every core
 };
 
 struct SchemeResult {
@@ -86,8 +95,12 @@ struct SchemeResult {
   Metrics metrics;
 };
 
-/// Quantizes and dequantizes the whole tensor with one scheme. Throws InputError when the input has NaN / inf
-/// and options.ignore_nonfinite is off, or when ggml blocks are asked for and cols is not a multiple of 32.
+/// Quantizes and dequantizes the whole tensor with every scheme, in one pass over the data. Throws InputError
+/// when the input has NaN / inf and options.ignore_nonfinite is off, or when ggml blocks are asked for and cols
+/// is not a multiple of 32. options.blocks receives the blocks of the q8_0 / q4_0 scheme (keep one of them).
+std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, const RowSource& src,
+                                           const TensorStats& stats, const QuantizeOptions& options = {});
+/// The same for one scheme.
 SchemeResult quantize_tensor(const Scheme& s, const RowSource& src, const TensorStats& stats,
                              const QuantizeOptions& options = {});
 
@@ -105,10 +118,18 @@ std::span<const float> bnb_fp4_codes();
 /// bitsandbytes create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8), sorted: the 8-bit code of
 /// the double-quantized absmax values.
 std::span<const float> bnb_dynamic_map();
-/// Compares the quantizers' element rounding (with its fast paths: sorted value tables, nearbyint) against the
-/// engine's encode + decode_double, saturating, for every value; true when all agree bit for bit (and in the
-/// clipped flag). On a mismatch, `mismatch` names the format and value.
-bool check_element_rounding(const Format& f, Rounding r, std::span<const double> values, std::string* mismatch);
+/// Compares the quantizers' element rounding (with its fast paths: the binade grid, integer rounding in double,
+/// the AVX2 / SSE2 vector kernels, the fp32 kernels) against the engine's encode + decode_double for every
+/// value; true when all agree bit for bit (and in the clipped flag). On a mismatch, `mismatch` names the format
+/// and value.
+bool check_element_rounding(const Format& f, Rounding r, std::span<const double> values, std::string* mismatch,
+                            bool saturate = true);
+
+/// The error metrics of y against x (clipped counts 0), summed as quantize_tensor sums one chunk: element i in
+/// lane i mod 8, lanes added as ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)). isa: 0 the best vector kernel, 1 SSE2,
+/// 2 AVX2 (only where have_avx2_kernels()); every choice gives the same bits.
+Metrics error_metrics(std::span<const double> x, std::span<const double> y, int isa = 0);
+bool have_avx2_kernels();
 
 /// Index of the nearest code of a sorted table (by midpoints in fp32, a tie goes to the lower code).
 int nearest_code(std::span<const float> sorted_codes, float x);

@@ -88,9 +88,39 @@ class MappedSource : public RowSource {
   std::uint64_t rows() const override { return rows_; }
   std::uint64_t cols() const override { return cols_; }
   void read_rows(std::uint64_t first, std::uint64_t count, double* out) const override {
+    MappedSource::read_range(first * cols_, count * cols_, out);
+  }
+  void read_range(std::uint64_t first, std::uint64_t count, double* out) const override {
     const int size = dtype_bytes(t_);
-    for (std::uint64_t r = first; r < first + count; ++r)
-      for (std::uint64_t c = 0; c < cols_; ++c) *out++ = value(index(r, c) * std::uint64_t(size), size);
+    if (!big_ && (!fortran_ || shape_.size() < 2) && std::endian::native == std::endian::little) {
+      // Contiguous little-endian data: plain loads, no per-element index arithmetic (the common case).
+      const unsigned char* p = base_ + first * std::uint64_t(size);
+      if (t_ == DType::kF64) {
+        std::memcpy(out, p, count * sizeof(double));
+        return;
+      }
+      if (t_ == DType::kF32) {
+        for (std::uint64_t i = 0; i < count; ++i) {
+          float f;
+          std::memcpy(&f, p + 4 * i, 4);
+          out[i] = static_cast<double>(f);
+        }
+        return;
+      }
+      const double* table = table_->data();
+      if (size == 1) {
+        for (std::uint64_t i = 0; i < count; ++i) out[i] = table[p[i]];
+        return;
+      }
+      for (std::uint64_t i = 0; i < count; ++i) {
+        std::uint16_t h;
+        std::memcpy(&h, p + 2 * i, 2);
+        out[i] = table[h];
+      }
+      return;
+    }
+    for (std::uint64_t e = first; e < first + count; ++e)
+      *out++ = value(index(e / cols_, e % cols_) * std::uint64_t(size), size);
   }
 
  private:

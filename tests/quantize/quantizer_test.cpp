@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <vector>
 
@@ -265,7 +266,9 @@ TEST_CASE("recommendation picks the cheapest scheme meeting both bars", "[quanti
 }
 
 TEST_CASE("element rounding fast paths agree with the engine bit for bit", "[quantize][engine]") {
-  for (const char* name : {"e4m3", "e5m2", "e2m1", "e2m3", "e3m2", "e4m3fnuz", "e3m4", "int8", "int4", "uint4", "int32"}) {
+  for (const char* name : {"e4m3", "e5m2", "e2m1", "e2m3", "e3m2", "e4m3fnuz", "e5m2fnuz", "e3m4", "e4m3-ieee", "fp16",
+                           "bf16", "tf32", "fp32", "e5m7", "e4m3fnuz:bias=3", "e8m0", "int8", "int4", "uint4", "uint8",
+                           "int32"}) {
     const Format f = find_format(name);
     std::vector<double> v;
     // Every value of a narrow format, the midpoints between neighbours (ties), and points just beside them.
@@ -280,19 +283,155 @@ TEST_CASE("element rounding fast paths agree with the engine bit for bit", "[qua
         const double m = (vals[i] + vals[i + 1]) / 2;
         for (double x : {vals[i], m, std::nextafter(m, -1e300), std::nextafter(m, 1e300)}) v.push_back(x);
       }
-      const double mx = vals.back();
-      for (double x : {mx * 1.01, mx * 1.1, mx * 3, 1e30, -mx * 1.07, 1e-300, -1e-300, 0.0, -0.0}) v.push_back(x);
     }
+    // The largest value and what lies just beyond it, both signs; tiny, zero, infinite and NaN inputs.
+    const double mx = f.kind == numscope::Kind::kInt ? double(numscope::int_max(f))
+                                                      : decode_double(f, numscope::max_finite_code(f));
+    for (double x : {mx, std::nextafter(mx, 1e300), mx * 1.01, mx * 1.1, mx * 3, 1e30, 0x1p52, 0x1p51, 1e300}) {
+      v.push_back(x);
+      v.push_back(-x);
+    }
+    for (double x : {1e-300, -1e-300, 4.9e-324, 0.0, -0.0, std::numeric_limits<double>::infinity(),
+                     -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()})
+      v.push_back(x);
     numscope::Rng rng{42};
     for (int i = 0; i < 2000; ++i) {
       const double u = double(rng.next() >> 11) * 0x1.0p-53;
       v.push_back((u - 0.5) * std::ldexp(1.0, int(rng.next() % 40) - 20));
     }
-    for (Rounding r : {Rounding::kNearestEven, Rounding::kNearestAway, Rounding::kTowardZero}) {
-      std::string why;
-      INFO(name << " " << rounding_name(r));
-      CHECK(check_element_rounding(f, r, v, &why));
-      CHECK(why.empty());
+    // Random doubles across the whole range of the format: around every binade and into the subnormals.
+    const int lo = f.kind == numscope::Kind::kInt ? -4 : numscope::emin(f) - f.mantissa_bits - 3;
+    const int hi = f.kind == numscope::Kind::kInt ? f.int_bits + 2 : numscope::emax(f) + 3;
+    for (int i = 0; i < 4000; ++i) {
+      const double u = 1.0 + double(rng.next() >> 11) * 0x1.0p-53;
+      const double x = std::ldexp(u, lo + int(rng.next() % std::uint64_t(hi - lo + 1)));
+      v.push_back(rng.next() & 1 ? -x : x);
+    }
+    for (Rounding r : {Rounding::kNearestEven, Rounding::kNearestAway, Rounding::kTowardZero, Rounding::kUp,
+                       Rounding::kDown})
+      for (bool saturate : {true, false}) {
+        std::string why;
+        INFO(name << " " << rounding_name(r) << (saturate ? " saturating" : ""));
+        CHECK(check_element_rounding(f, r, v, &why, saturate));
+        CHECK(why.empty());
+      }
+  }
+}
+
+TEST_CASE("error sums: eight fixed lanes, the same bits with SSE2 and AVX2", "[quantize][metrics]") {
+  // An independent scalar loop in the documented order: element i into lane i mod 8, lanes added pairwise.
+  numscope::Rng rng{7};
+  for (std::size_t n : {0, 1, 7, 8, 9, 63, 1000, 4099}) {
+    std::vector<double> x(n), y(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      x[i] = (double(rng.next() >> 11) * 0x1.0p-53 - 0.5) * std::ldexp(1.0, int(rng.next() % 30) - 15);
+      const std::uint64_t k = rng.next() % 10;
+      y[i] = k == 0 ? 0.0 : k == 1 ? x[i] : x[i] * (1 + 1e-3 * (double(rng.next() >> 11) * 0x1.0p-53 - 0.5));
+      if (k == 2) x[i] = 0;
+    }
+    double x2[8] = {}, y2[8] = {}, xy[8] = {}, e2[8] = {}, rel[8] = {}, mx = 0;
+    std::uint64_t rel_n = 0, under = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double e = x[i] - y[i];
+      x2[i % 8] += x[i] * x[i];
+      y2[i % 8] += y[i] * y[i];
+      xy[i % 8] += x[i] * y[i];
+      e2[i % 8] += e * e;
+      mx = std::max(mx, std::fabs(e));
+      if (x[i] != 0) {
+        rel[i % 8] += std::fabs(e) / std::fabs(x[i]);
+        ++rel_n;
+        under += y[i] == 0;
+      }
+    }
+    auto total = [](const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); };
+    for (int isa : {1, 2}) {
+      if (isa == 2 && !have_avx2_kernels()) continue;
+      INFO("n " << n << " isa " << isa);
+      const Metrics m = error_metrics(x, y, isa);
+      CHECK(m.n == n);
+      CHECK(m.sum_x2 == total(x2));
+      CHECK(m.sum_y2 == total(y2));
+      CHECK(m.sum_xy == total(xy));
+      CHECK(m.sum_err2 == total(e2));
+      CHECK(m.sum_rel == total(rel));
+      CHECK(m.max_abs_err == mx);
+      CHECK(m.rel_n == rel_n);
+      CHECK(m.underflow == under);
+      CHECK(m.nonfinite == 0);
+    }
+  }
+  // Non-finite results: counted, and the largest error becomes infinite.
+  const std::vector<double> x = {1, 2, 3}, y = {1, std::numeric_limits<double>::infinity(),
+                                               std::numeric_limits<double>::quiet_NaN()};
+  const Metrics m = error_metrics(x, y);
+  CHECK(m.nonfinite == 2);
+  CHECK(m.max_abs_err == std::numeric_limits<double>::infinity());
+}
+
+TEST_CASE("quantize results do not depend on threads, chunk size or how long rows are cut", "[quantize][driver]") {
+  // 3 rows of 5000 (rows cut into segments when the chunk is small) and one 1-D tensor of 20000.
+  numscope::Rng rng{11};
+  auto data = [&](std::size_t n) {
+    std::vector<double> v(n);
+    for (double& d : v) d = (double(rng.next() >> 11) * 0x1.0p-53 - 0.5) * std::ldexp(1.0, int(rng.next() % 8) - 6);
+    return v;
+  };
+  std::vector<Scheme> schemes;
+  for (const std::string& name : default_scheme_names()) schemes.push_back(parse_scheme(name));
+  schemes.push_back(parse_scheme("int4-asym-ch"));
+  schemes.push_back(parse_scheme("e5m2-ch"));
+  for (auto [rows, cols] : {std::pair<std::uint64_t, std::uint64_t>{3, 5000}, {1, 20000}}) {
+    const MemorySource src(data(rows * cols), rows, cols);
+    const TensorStats st = tensor_stats(src, 1);
+    const TensorStats st3 = tensor_stats(src, 3);
+    CHECK(st.mean == st3.mean);
+    CHECK(st.std == st3.std);
+    CHECK(st.kurtosis == st3.kurtosis);
+    // The reference: one thread, chunks that hold the whole tensor.
+    QuantizeOptions whole;
+    whole.threads = 1;
+    whole.chunk_elements = rows * cols;
+    std::vector<std::vector<double>> ref_y;
+    std::vector<SchemeResult> ref;
+    for (const Scheme& s : schemes) {
+      QuantizeOptions o = whole;
+      std::vector<double> y;
+      o.dequantized = [&](const double* p, std::uint64_t n) { y.insert(y.end(), p, p + n); };
+      ref.push_back(quantize_tensor(s, src, st, o));
+      ref_y.push_back(std::move(y));
+    }
+    for (std::uint64_t chunk : {std::uint64_t{1} << 20, std::uint64_t{4096}, std::uint64_t{1000}}) {
+      for (unsigned threads : {1u, 2u, 3u}) {
+        INFO(rows << "x" << cols << " chunk " << chunk << " threads " << threads);
+        QuantizeOptions o;
+        o.threads = threads;
+        o.chunk_elements = chunk;
+        const std::vector<SchemeResult> all = quantize_schemes(schemes, src, st, o);
+        o.threads = 1;
+        const std::vector<SchemeResult> one = quantize_schemes(schemes, src, st, o);
+        for (std::size_t k = 0; k < schemes.size(); ++k) {
+          INFO(schemes[k].name);
+          const Metrics &a = all[k].metrics, &b = one[k].metrics, &r = ref[k].metrics;
+          // Threads: the same bits for a given chunk size.
+          CHECK(a.sum_err2 == b.sum_err2);
+          CHECK(a.sum_xy == b.sum_xy);
+          CHECK(a.sum_rel == b.sum_rel);
+          // Chunk size: the same counts and largest error; sums equal up to the order of additions.
+          CHECK(a.n == r.n);
+          CHECK(a.clipped == r.clipped);
+          CHECK(a.underflow == r.underflow);
+          CHECK(a.max_abs_err == r.max_abs_err);
+          CHECK(a.sum_err2 == Approx(r.sum_err2).epsilon(1e-12));
+          CHECK(a.sum_x2 == Approx(r.sum_x2).epsilon(1e-12));
+          // The dequantized values themselves, bit for bit.
+          QuantizeOptions od = o;
+          std::vector<double> y;
+          od.dequantized = [&](const double* p, std::uint64_t n) { y.insert(y.end(), p, p + n); };
+          quantize_tensor(schemes[k], src, st, od);
+          CHECK(y == ref_y[k]);
+        }
+      }
     }
   }
 }

@@ -11,6 +11,7 @@
 #include <vector>     // std::vector
 
 #include "formats/fast_convert.h"
+#include "formats/parallel.h"
 #include "formats/quantize.h"
 #include "formats/registry.h"
 #include "formats/scheme.h"
@@ -18,6 +19,25 @@
 
 namespace numscope::cli {
 namespace {
+
+/// An fp32 tensor in memory, read as `numscope quantize` reads a mapped fp32 file.
+class Fp32Source : public RowSource {
+ public:
+  Fp32Source(std::vector<float> data, std::uint64_t rows, std::uint64_t cols)
+      : data_(std::move(data)), rows_(rows), cols_(cols) {}
+  std::uint64_t rows() const override { return rows_; }
+  std::uint64_t cols() const override { return cols_; }
+  void read_rows(std::uint64_t first, std::uint64_t count, double* out) const override {
+    read_range(first * cols_, count * cols_, out);
+  }
+  void read_range(std::uint64_t first, std::uint64_t count, double* out) const override {
+    for (std::uint64_t i = 0; i < count; ++i) out[i] = static_cast<double>(data_[first + i]);
+  }
+
+ private:
+  std::vector<float> data_;
+  std::uint64_t rows_, cols_;
+};
 
 const char* const kFormats = "fp16,bf16,tf32,e5m2,e4m3,e4m3fnuz,e5m2fnuz,e3m2,e2m3,e2m1";
 
@@ -177,27 +197,42 @@ int run(const Args& args, Context&, Report& report) {
 
   if (!args.has("no-quantize")) {
     const std::size_t qn = qsize / 4;
-    std::vector<double> data(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(std::min(qn, n)));
-    if (data.size() < qn) data.resize(qn, 0.5);
-    const std::uint64_t cols = 4096, rows = qn / cols ? qn / cols : 1;
-    data.resize(rows * std::min<std::uint64_t>(cols, qn));
-    const MemorySource src(std::move(data), rows, std::min<std::uint64_t>(cols, qn));
+    std::vector<float> data(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(std::min(qn, n)));
+    if (data.size() < qn) data.resize(qn, 0.5f);
+    const std::uint64_t cols = std::min<std::uint64_t>(4096, qn), rows = qn / cols ? qn / cols : 1;
+    data.resize(rows * cols);
+    const Fp32Source src(std::move(data), rows, cols);
     const TensorStats stats = tensor_stats(src);
     Table q;
     q.title = fmt::format(
-        "Quantize analysis (quantize + dequantize + error metrics), {} of fp32 as a "
-        "{}x{} tensor, single thread",
+        "Quantize analysis (quantize + dequantize + error metrics), {} of fp32 as a {}x{} tensor",
         size_text(qsize), src.rows(), src.cols());
     q.columns = columns;
-    const double tq_memcpy = t_memcpy * double(src.rows() * src.cols()) / double(n);
+    const double elements = double(src.rows() * src.cols());
+    const double tq_memcpy = t_memcpy * elements / double(n);
+    std::vector<Scheme> all;
+    auto row = [&](const std::string& name, double secs) {
+      q.add({str(name), num(gbps_text(elements * 4 / secs / 1e9)), ratio(tq_memcpy / secs), null_cell(),
+             null_cell()});
+    };
+    QuantizeOptions one;
+    one.threads = 1;
     for (const std::string& name : default_scheme_names()) {
-      const Scheme s = parse_scheme(name);
-      const double secs = best_time([&] { quantize_tensor(s, src, stats); }, 0.1);
-      q.add({str(name), num(gbps_text(double(src.rows() * src.cols()) * 4 / secs / 1e9)),
-             ratio(tq_memcpy / secs), null_cell(), null_cell()});
+      all.push_back(parse_scheme(name));
+      row(name, best_time([&] { quantize_tensor(all.back(), src, stats, one); }, 0.1));
     }
+    // The whole default run as `numscope quantize` does it: statistics, then every scheme in one pass.
+    const double t1 = best_time([&] { quantize_schemes(all, src, tensor_stats(src, 1), one); }, 0.1);
+    row("all defaults, 1 thread", t1);
+    const double tn = best_time([&] { quantize_schemes(all, src, tensor_stats(src), QuantizeOptions{}); }, 0.1);
+    row(fmt::format("all defaults, {} threads", core_count()), tn);
     q.notes.push_back(
-        "GB/s of fp32 input analysed (the tensor is held as doubles, as `numscope quantize` reads it).");
+        "GB/s of fp32 input analysed, single thread unless the row says otherwise; the tensor is read from "
+        "fp32 in memory, as `numscope quantize` reads a mapped file.");
+    q.notes.push_back(fmt::format(
+        "At these rates the default schemes take {:.1f} s per GiB of fp32 on {} threads ({:.1f} s on one); "
+        "time grows linearly with size.",
+        tn * double(1ull << 30) / (elements * 4), core_count(), t1 * double(1ull << 30) / (elements * 4)));
     report.tables.push_back(std::move(q));
     report.json_keys = {"conversions", "quantize"};
   }

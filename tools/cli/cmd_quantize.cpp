@@ -160,8 +160,9 @@ int run(const Args& args, Context&, Report& report) {
   std::vector<Input> inputs = load_inputs(args, skipped);
   QuantizeOptions qopt;
   qopt.ignore_nonfinite = args.has("ignore-nonfinite");
+  qopt.threads = static_cast<unsigned>(args.get_int("threads", 0, 1, 1024));
   for (Input& in : inputs) {
-    in.stats = tensor_stats(*in.source);
+    in.stats = tensor_stats(*in.source, qopt.threads);
     if (in.stats.nonfinite > 0 && !qopt.ignore_nonfinite)
       throw InputError("tensor '" + in.name + "' has " + std::to_string(in.stats.nonfinite) + " NaN or inf values among " +
                        std::to_string(in.stats.count) + ": pass --ignore-nonfinite to analyse the finite values only");
@@ -200,20 +201,25 @@ int run(const Args& args, Context&, Report& report) {
   std::vector<Row> rows;
   std::vector<SchemeResult> totals;
   try {
+    // One pass over each tensor serves every scheme (quantize_schemes); rows are listed scheme by scheme.
+    std::vector<std::vector<SchemeResult>> per_input;
+    for (const Input& in : inputs) {
+      QuantizeOptions o = qopt;
+      if (ggml) o.blocks = &blocks;
+      per_input.push_back(quantize_schemes(schemes, *in.source, in.stats, o));
+    }
+    std::uint64_t n = 0;
+    for (const Input& in : inputs) n += in.stats.count;
     for (std::size_t k = 0; k < schemes.size(); ++k) {
       SchemeResult total;
       total.scheme = schemes[k];
-      for (const Input& in : inputs) {
-        QuantizeOptions o = qopt;
-        if (ggml && &schemes[k] == ggml) o.blocks = &blocks;
-        SchemeResult r = quantize_tensor(schemes[k], *in.source, in.stats, o);
+      for (std::size_t i = 0; i < inputs.size(); ++i) {
+        SchemeResult& r = per_input[i][k];
         total.storage_bits += r.storage_bits;
         total.bytes += r.bytes;
         total.metrics.merge(r.metrics);
-        rows.push_back({in.name, std::move(r)});
+        rows.push_back({inputs[i].name, std::move(r)});
       }
-      std::uint64_t n = 0;
-      for (const Input& in : inputs) n += in.stats.count;
       total.bits_per_element = n ? total.storage_bits / double(n) : 0;
       totals.push_back(std::move(total));
     }
@@ -254,7 +260,7 @@ int run(const Args& args, Context&, Report& report) {
       }
       NpyWriter w(args.get("dump-dequantized"), inputs[0].shape);
       QuantizeOptions o = qopt;
-      o.dequantized = [&](const double* y, std::uint64_t count) { w.write(y, count * inputs[0].source->cols()); };
+      o.dequantized = [&](const double* y, std::uint64_t count) { w.write(y, count); };
       quantize_tensor(*pick, *inputs[0].source, inputs[0].stats, o);
       w.commit();
     }
@@ -374,6 +380,7 @@ const Command& quantize_command() {
         {"dtype", 0, "TYPE", "the type inside an ml_dtypes .npy saved as <V2 / <V1 (bf16, e4m3, e5m2)"},
         {"schemes", 's', "LIST", "comma-separated scheme names (repeatable)", true},
         {"rounding", 0, "MODE", "element rounding of casts, scaled, integer, MX and NVFP4 schemes (default rne)"},
+        {"threads", 'j', "N", "worker threads (default: every core); results do not depend on it"},
         {"mx-scale", 0, "RULE", "MX block scale rule: floor (OCP MX v1.0, default) or ceil"},
         {"max-bits", 0, "B", "recommend only schemes of at most B bits per element"},
         {"min-sqnr", 0, "D", "recommend only schemes with SQNR of at least D dB"},
