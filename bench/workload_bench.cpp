@@ -31,8 +31,10 @@ const numscope::MemorySource& tensor() {
 void BM_quantize(benchmark::State& state, std::string name) {
   const numscope::Scheme s = numscope::parse_scheme(name);
   const numscope::MemorySource& src = tensor();
-  const numscope::TensorStats stats = numscope::tensor_stats(src);
-  for (auto _ : state) benchmark::DoNotOptimize(numscope::quantize_tensor(s, src, stats));
+  const numscope::TensorStats stats = numscope::tensor_stats(src, 1);
+  numscope::QuantizeOptions one;
+  one.threads = 1;  // one core: the rows compare schemes, not thread counts
+  for (auto _ : state) benchmark::DoNotOptimize(numscope::quantize_tensor(s, src, stats, one));
   const auto n = static_cast<int64_t>(src.rows() * src.cols());
   state.SetItemsProcessed(state.iterations() * n);
   state.SetBytesProcessed(state.iterations() * n * 4);  // fp32 bytes analysed

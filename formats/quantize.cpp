@@ -42,20 +42,46 @@ struct GridParams {
   double min_int = 0;     // integers: the range
 };
 
-/// Rounds n values (n a multiple of W) to nearest even on a float format's grid, as Codec::grid_round; returns
-/// nothing for values it cannot handle, which the caller finds by |v| > max_finite (or NaN) and redoes.
-template <class D, class I>
-[[gnu::always_inline]] inline void grid_rne_kernel(const GridParams& p, const double* v, double* out,
-                                                   std::uint64_t n) {
+/// A scaling around the element rounding: out = post(round(pre(v))), each a multiplication or a division by its
+/// own number (or nothing), as the schemes write them: x·s then /s (scaled FP8), x/s then ·s (integers, NVFP4),
+/// x·2^-e then ·2^e (MX). Fusing them into the kernels saves two passes over the row.
+enum class ScaleOp : std::uint8_t { kNone, kMul, kDiv };
+struct Affine {
+  ScaleOp pre = ScaleOp::kNone;
+  double a = 1;
+  ScaleOp post = ScaleOp::kNone;
+  double b = 1;
+  static double apply(ScaleOp op, double x, double s) {
+    return op == ScaleOp::kMul ? x * s : op == ScaleOp::kDiv ? x / s : x;
+  }
+};
+template <ScaleOp Op, class D>
+[[gnu::always_inline]] inline D apply_op(D x, D s) {
+  if constexpr (Op == ScaleOp::kMul) return x * s;
+  else if constexpr (Op == ScaleOp::kDiv) return x / s;
+  else return x;
+}
+
+/// Rounds pre(v) to nearest even on a float format's grid (as Codec::grid_round) and writes post of it, for n
+/// values (n a multiple of W). Lanes it cannot round (|pre(v)| > max_finite, NaN) get clip 2 and keep pre(v)
+/// in out, for the caller to redo; the others get clip 0. Returns whether there was any.
+template <class D, class I, ScaleOp Pre, ScaleOp Post>
+[[gnu::always_inline]] inline bool grid_rne_kernel(const GridParams& p, const Affine& s, const double* v,
+                                                   double* out, unsigned char* clip, std::uint64_t n) {
   constexpr int W = sizeof(D) / sizeof(double);
   const I abs_mask = I{} + 0x7fffffffffffffffLL, exp_mask = I{} + 0x7ff0000000000000LL;
   const I up_base = I{} + static_cast<long long>(static_cast<std::uint64_t>(2046 + p.m) << 52);
   const I m_field = I{} + static_cast<long long>(static_cast<std::uint64_t>(p.m) << 52);
-  const D magic = D{} + 0x1p52, min_normal = D{} + p.min_normal, zero = D{};
+  const D magic = D{} + 0x1p52, min_normal = D{} + p.min_normal, zero = D{}, max_finite = D{} + p.max_finite;
+  const D sa = D{} + s.a, sb = D{} + s.b;
+  I outside = I{};
   for (std::uint64_t i = 0; i < n; i += W) {
     D x;
     std::memcpy(&x, v + i, sizeof x);
+    x = apply_op<Pre>(x, sa);
     const D a = (D)((I)x & abs_mask);
+    const I out_lane = ~(a <= max_finite);
+    outside |= out_lane;
     const D c = a > min_normal ? a : min_normal;  // max(|v|, 2^emin): its exponent is e
     const I e_field = (I)c & exp_mask;              // (e + 1023) << 52
     const D up = (D)(up_base - e_field);            // 2^(m - e)
@@ -65,44 +91,80 @@ template <class D, class I>
     const D q = (D)((I)((at + magic) - magic) | ((I)t & ~abs_mask));  // rint_even(t), sign kept
     D r = q * down;
     if (!p.negzero) r = r + zero;  // -0 + 0 = +0 in round to nearest
+    r = out_lane ? x : apply_op<Post>(r, sb);
     std::memcpy(out + i, &r, sizeof r);
+    for (int l = 0; l < W; ++l) clip[i + l] = static_cast<unsigned char>(out_lane[l] & 2);
   }
+  bool any = false;
+  for (int l = 0; l < W; ++l) any |= outside[l] != 0;
+  return any;
 }
 
-/// Rounds n values (n a multiple of W) to the nearest even integer clamped to [min_int, max_finite], writing
-/// the clipped flags; values with |v| >= 2^51 (or NaN) are redone by the caller.
-template <class D, class I>
-[[gnu::always_inline]] inline void int_rne_kernel(const GridParams& p, const double* v, double* out,
-                                                  unsigned char* clip, std::uint64_t n) {
+/// Rounds pre(v) to the nearest even integer clamped to [min_int, max_finite] and writes post of it, with the
+/// clipped flags (1); lanes with |pre(v)| >= 2^51 or NaN get clip 2 and keep pre(v), as grid_rne_kernel.
+template <class D, class I, ScaleOp Pre, ScaleOp Post>
+[[gnu::always_inline]] inline bool int_rne_kernel(const GridParams& p, const Affine& s, const double* v,
+                                                  double* out, unsigned char* clip, std::uint64_t n) {
   constexpr int W = sizeof(D) / sizeof(double);
   const I abs_mask = I{} + 0x7fffffffffffffffLL;
-  const D magic = D{} + 0x1p52, lo = D{} + p.min_int, hi = D{} + p.max_finite, zero = D{};
+  const D magic = D{} + 0x1p52, lo = D{} + p.min_int, hi = D{} + p.max_finite, zero = D{}, limit = D{} + 0x1p51;
+  const D sa = D{} + s.a, sb = D{} + s.b;
+  I outside = I{};
   for (std::uint64_t i = 0; i < n; i += W) {
     D x;
     std::memcpy(&x, v + i, sizeof x);
+    x = apply_op<Pre>(x, sa);
     const D a = (D)((I)x & abs_mask);
+    const I out_lane = ~(a < limit);
+    outside |= out_lane;
     D q = (D)((I)((a + magic) - magic) | ((I)x & ~abs_mask));
     const I clipped = (q > hi) | (q < lo);
     q = q > hi ? hi : q;
     q = q < lo ? lo : q;
     q = q + zero;  // integers have no -0
+    q = out_lane ? x : apply_op<Post>(q, sb);
     std::memcpy(out + i, &q, sizeof q);
-    for (int l = 0; l < W; ++l) clip[i + l] = static_cast<unsigned char>(clipped[l] & 1);
+    const I flag = out_lane ? I{} + 2 : clipped & 1;
+    for (int l = 0; l < W; ++l) clip[i + l] = static_cast<unsigned char>(flag[l]);
   }
+  bool any = false;
+  for (int l = 0; l < W; ++l) any |= outside[l] != 0;
+  return any;
 }
 
-[[gnu::target("avx2")]] void grid_rne_avx2(const GridParams& p, const double* v, double* out, std::uint64_t n) {
-  grid_rne_kernel<V4d, V4i>(p, v, out, n);
+using RoundKernel = bool (*)(const GridParams&, const Affine&, const double*, double*, unsigned char*,
+                             std::uint64_t);
+template <ScaleOp Pre, ScaleOp Post>
+[[gnu::target("avx2")]] bool grid_avx2(const GridParams& p, const Affine& s, const double* v, double* out,
+                                       unsigned char* clip, std::uint64_t n) {
+  return grid_rne_kernel<V4d, V4i, Pre, Post>(p, s, v, out, clip, n);
 }
-void grid_rne_sse2(const GridParams& p, const double* v, double* out, std::uint64_t n) {
-  grid_rne_kernel<V2d, V2i>(p, v, out, n);
+template <ScaleOp Pre, ScaleOp Post>
+bool grid_sse2(const GridParams& p, const Affine& s, const double* v, double* out, unsigned char* clip,
+               std::uint64_t n) {
+  return grid_rne_kernel<V2d, V2i, Pre, Post>(p, s, v, out, clip, n);
 }
-[[gnu::target("avx2")]] void int_rne_avx2(const GridParams& p, const double* v, double* out, unsigned char* clip,
-                                          std::uint64_t n) {
-  int_rne_kernel<V4d, V4i>(p, v, out, clip, n);
+template <ScaleOp Pre, ScaleOp Post>
+[[gnu::target("avx2")]] bool int_avx2(const GridParams& p, const Affine& s, const double* v, double* out,
+                                      unsigned char* clip, std::uint64_t n) {
+  return int_rne_kernel<V4d, V4i, Pre, Post>(p, s, v, out, clip, n);
 }
-void int_rne_sse2(const GridParams& p, const double* v, double* out, unsigned char* clip, std::uint64_t n) {
-  int_rne_kernel<V2d, V2i>(p, v, out, clip, n);
+template <ScaleOp Pre, ScaleOp Post>
+bool int_sse2(const GridParams& p, const Affine& s, const double* v, double* out, unsigned char* clip,
+              std::uint64_t n) {
+  return int_rne_kernel<V2d, V2i, Pre, Post>(p, s, v, out, clip, n);
+}
+/// The kernel for a format kind (integer or float grid), instruction set and scaling.
+RoundKernel round_kernel(bool integer, bool avx2, ScaleOp pre, ScaleOp post) {
+  using enum ScaleOp;
+#define NUMSCOPE_KERNELS(K) \
+  {{K<kNone, kNone>, K<kNone, kMul>, K<kNone, kDiv>}, \
+   {K<kMul, kNone>, K<kMul, kMul>, K<kMul, kDiv>},    \
+   {K<kDiv, kNone>, K<kDiv, kMul>, K<kDiv, kDiv>}}
+  static constexpr RoundKernel kTable[2][2][3][3] = {{NUMSCOPE_KERNELS(grid_sse2), NUMSCOPE_KERNELS(grid_avx2)},
+                                                     {NUMSCOPE_KERNELS(int_sse2), NUMSCOPE_KERNELS(int_avx2)}};
+#undef NUMSCOPE_KERNELS
+  return kTable[integer][avx2][static_cast<int>(pre)][static_cast<int>(post)];
 }
 bool have_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2");
@@ -119,6 +181,7 @@ struct Codec {
   std::vector<double> table;  // decode_double of every code, for formats of at most 16 bits
   double max_finite = 0, min_int = 0;
   bool fast_int = false;
+  bool restricted = false;  // integers: the range is [-max, max] (restrict_to_symmetric)
   bool fast_grid = false;  // float formats without a value table search: rounding on the binade grid
   int grid_m = 0, grid_emin = 0;
   bool grid_negzero = true;
@@ -210,7 +273,19 @@ struct Codec {
     }
     const Encoded e = encode(f, v, opt);
     clipped = (e.status & (kSaturated | kOverflow)) != 0;
-    return table.empty() ? decode_double(f, e.code) : table[static_cast<std::size_t>(e.code)];
+    const double r = table.empty() ? decode_double(f, e.code) : table[static_cast<std::size_t>(e.code)];
+    if (restricted && r < min_int) {
+      clipped = true;
+      return min_int;
+    }
+    return r;
+  }
+  /// Symmetric integer quantization leaves the most negative code unused (int8: [-127, 127]; OCP MX v1.0
+  /// §5.3.3 for MXINT8): values below -max clamp to -max and count as clipped.
+  void restrict_to_symmetric() {
+    restricted = true;
+    min_int = -max_finite;
+    grid.min_int = min_int;
   }
   /// Rounds n values into the format and back through the fast fp32 kernels, bit for bit as round(); false
   /// (nothing written) when there is no kernel or a value is not an fp32 value. Tensors stored as fp32, fp16,
@@ -236,25 +311,21 @@ struct Codec {
     }
     return true;
   }
-  /// Rounds n values as round() does, into out (which may be v), with the clipped flags: the vector kernels
-  /// for round to nearest even on a float grid or an integer range, round() for the rest and for the values
-  /// the kernels leave (beyond max_finite, NaN, integers past 2^51).
-  void round_n(const double* v, double* out, unsigned char* clip, std::uint64_t n) const {
+  /// Rounds pre(v) as round() does and writes post of it into out (which may be v), with the clipped flags:
+  /// the vector kernels for round to nearest even on a float grid or an integer range, round() for the rest
+  /// and for the values the kernels leave (beyond max_finite, NaN, integers past 2^51).
+  void round_n(const double* v, double* out, unsigned char* clip, std::uint64_t n, const Affine& s = {}) const {
     const std::uint64_t body = n / 4 * 4;
-    if (fast_grid && f.has_sign && opt.rounding == Rounding::kNearestEven) {
-      (avx2 ? grid_rne_avx2 : grid_rne_sse2)(grid, v, out, body);
-      for (std::uint64_t i = 0; i < body; ++i) {
-        clip[i] = 0;
-        if (!(std::fabs(v[i]) <= max_finite)) out[i] = round_clip(v[i], clip[i]);
-      }
-    } else if (fast_int && opt.rounding == Rounding::kNearestEven) {
-      (avx2 ? int_rne_avx2 : int_rne_sse2)(grid, v, out, clip, body);
-      for (std::uint64_t i = 0; i < body; ++i)
-        if (!(std::fabs(v[i]) < 0x1p51)) out[i] = round_clip(v[i], clip[i]);
-    } else {
-      for (std::uint64_t i = 0; i < body; ++i) out[i] = round_clip(v[i], clip[i]);
+    const bool grid_ok = fast_grid && f.has_sign && opt.rounding == Rounding::kNearestEven;
+    const bool int_ok = fast_int && opt.rounding == Rounding::kNearestEven;
+    std::uint64_t i = 0;
+    if (grid_ok || int_ok) {
+      if (round_kernel(int_ok, avx2, s.pre, s.post)(grid, s, v, out, clip, body))
+        for (std::uint64_t k = 0; k < body; ++k)
+          if (clip[k] == 2) out[k] = Affine::apply(s.post, round_clip(out[k], clip[k]), s.b);  // out[k]: pre(v)
+      i = body;
     }
-    for (std::uint64_t i = body; i < n; ++i) out[i] = round_clip(v[i], clip[i]);
+    for (; i < n; ++i) out[i] = Affine::apply(s.post, round_clip(Affine::apply(s.pre, v[i], s.a), clip[i]), s.b);
   }
   double round_clip(double v, unsigned char& clip) const {
     bool c = false;
@@ -299,11 +370,23 @@ std::uint16_t float_to_fp16_bits(float v) {  // GGML_FP32_TO_FP16: round to near
 /// A sorted code table with its fp32 midpoints (bitsandbytes compares against midpoints, ties to the lower).
 struct CodeBook {
   std::vector<float> codes, mids;
+  std::vector<float> padded;  // mids, then +inf up to a power of two, for the branch-free search
+  int first_step = 0;
   explicit CodeBook(std::span<const float> c) : codes(c.begin(), c.end()) {
     for (std::size_t i = 0; i + 1 < codes.size(); ++i) mids.push_back((codes[i] + codes[i + 1]) / 2.0f);
+    std::size_t p = 1;
+    while (p < mids.size() + 1) p *= 2;
+    padded = mids;
+    padded.resize(p, std::numeric_limits<float>::infinity());
+    first_step = static_cast<int>(p / 2);
   }
-  int nearest(float x) const {  // the number of midpoints strictly below x
-    return static_cast<int>(std::lower_bound(mids.begin(), mids.end(), x) - mids.begin());
+  /// The number of midpoints strictly below x (std::lower_bound's index), by a binary search whose steps are
+  /// selects, not branches: the codes of a tensor's elements are unpredictable, and mispredicted branches cost
+  /// more than the whole search. NaN counts none.
+  int nearest(float x) const {
+    int i = 0;
+    for (int step = first_step; step >= 1; step /= 2) i += padded[static_cast<std::size_t>(i + step - 1)] < x ? step : 0;
+    return i;
   }
 };
 
@@ -444,7 +527,10 @@ class RowQuantizer {
     // Casts keep the format's own overflow rule where it has inf (fp16 overflow gives inf, reported); every
     // scaled / block element saturates (OCP MX v1.0 §6.3, FP8 recipes).
     const bool saturate = s.family != SchemeFamily::kCast || !has_inf(s.element);
-    return Codec(s.element, s.rounding, saturate, &ctx.rng);
+    Codec c(s.element, s.rounding, saturate, &ctx.rng);
+    const bool symmetric_int = (s.family == SchemeFamily::kInt && !s.asymmetric) || s.family == SchemeFamily::kMx;
+    if (symmetric_int && s.element.kind == Kind::kInt && s.element.is_signed) c.restrict_to_symmetric();
+    return c;
   }
 
   /// TransformerEngine / torchao: scale = fmt_max / amax (fp32), saturating cast of x·scale, y = q / scale.
@@ -454,9 +540,7 @@ class RowQuantizer {
                                          : block_amax(x, cols);
     double scale = static_cast<float>(elem_.max_finite / amax);
     if (!(amax > 0) || !std::isfinite(scale) || scale == 0) scale = 1.0;  // keep the previous (unit) scale
-    for (std::uint64_t i = 0; i < cols; ++i) y[i] = x[i] * scale;
-    elem_.round_n(y, y, clip, cols);
-    for (std::uint64_t i = 0; i < cols; ++i) y[i] /= scale;
+    elem_.round_n(x, y, clip, cols, {ScaleOp::kMul, scale, ScaleOp::kDiv, scale});
   }
 
   void integer(const double* x, double* y, unsigned char* clip, std::uint64_t cols, std::uint64_t row) {
@@ -495,13 +579,8 @@ class RowQuantizer {
       std::fill_n(clip, n, static_cast<unsigned char>(0));
       return;
     }
-    for (std::uint64_t i = 0; i < n; ++i) y[i] = x[i] / scale;
-    elem_.round_n(y, y, clip, n);
-    for (std::uint64_t i = 0; i < n; ++i) {
-      const bool below = y[i] < -qmax;  // the most negative code is left unused (restricted range)
-      clip[i] |= static_cast<unsigned char>(below);
-      y[i] = (below ? -qmax : y[i]) * scale;
-    }
+    // q in [-qmax, qmax]: the most negative code is left unused.
+    elem_.round_n(x, y, clip, n, {ScaleOp::kDiv, scale, ScaleOp::kMul, scale});
   }
   /// Asymmetric (GPTQ / AWQ): scale = (max - min) / (2^B - 1), zero = round(-min / scale) clamped to
   /// [0, 2^B - 1], q = clamp(round(x / scale) + zero), y = (q - zero) · scale.
@@ -515,8 +594,7 @@ class RowQuantizer {
       return;
     }
     const double zero = std::clamp(std::nearbyint(-lo / scale), 0.0, qmax);
-    for (std::uint64_t i = 0; i < n; ++i) y[i] = x[i] / scale;
-    wide.round_n(y, y, clip, n);
+    wide.round_n(x, y, clip, n, {ScaleOp::kDiv, scale});
     for (std::uint64_t i = 0; i < n; ++i) {
       const double q = y[i] + zero;
       clip[i] = q < 0 || q > qmax;
@@ -538,16 +616,10 @@ class RowQuantizer {
       const double up = std::bit_cast<double>(static_cast<std::uint64_t>(1023 + e) << 52);
       if (is_int) {
         for (std::uint64_t i = b; i < b + n; ++i) y[i] = (x[i] * down) * 64;
-        elem_.round_n(y + b, y + b, clip + b, n);
-        for (std::uint64_t i = b; i < b + n; ++i) {
-          const bool below = y[i] < -127;
-          clip[i] |= static_cast<unsigned char>(below);
-          y[i] = ((below ? -127 : y[i]) / 64) * up;
-        }
+        elem_.round_n(y + b, y + b, clip + b, n);  // k in [-127, 127]
+        for (std::uint64_t i = b; i < b + n; ++i) y[i] = (y[i] / 64) * up;
       } else {
-        for (std::uint64_t i = b; i < b + n; ++i) y[i] = x[i] * down;
-        elem_.round_n(y + b, y + b, clip + b, n);
-        for (std::uint64_t i = b; i < b + n; ++i) y[i] *= up;
+        elem_.round_n(x + b, y + b, clip + b, n, {ScaleOp::kMul, down, ScaleOp::kMul, up});
       }
     }
   }
@@ -569,9 +641,7 @@ class RowQuantizer {
         std::fill_n(y + b, n, 0.0);
         continue;  // clip stays 0
       }
-      for (std::uint64_t i = b; i < b + n; ++i) y[i] = x[i] / scale;
-      elem_.round_n(y + b, y + b, clip + b, n);
-      for (std::uint64_t i = b; i < b + n; ++i) y[i] *= scale;
+      elem_.round_n(x + b, y + b, clip + b, n, {ScaleOp::kDiv, scale, ScaleOp::kMul, scale});
     }
   }
 
@@ -1029,15 +1099,35 @@ bool check_element_rounding(const Format& f, Rounding r, std::span<const double>
     c.avx2 = pass >= 4;
     if (off >= values.size()) continue;
     const std::span<const double> part = values.subspan(off);
-    std::vector<double> out(part.size());
+    std::vector<double> out(part.begin(), part.end());  // in place, as the quantizers call it
     std::vector<unsigned char> clip(part.size());
-    c.round_n(part.data(), out.data(), clip.data(), part.size());
+    c.round_n(out.data(), out.data(), clip.data(), part.size());
     for (std::size_t i = 0; i < part.size(); ++i) {
       bool c2 = false;
       const double b = c.round_engine(part[i], c2);
       if (std::bit_cast<std::uint64_t>(out[i]) != std::bit_cast<std::uint64_t>(b) || (clip[i] != 0) != c2) {
         if (mismatch) *mismatch = std::string(f.name) + " (vector kernels) " + std::to_string(part[i]);
         return false;
+      }
+    }
+  }
+  // The scalings fused into the kernels: post(round(pre(v))) against the engine on pre(v), then post.
+  const double scale = 0.7;  // not a power of two: every multiplication and division rounds
+  for (const Affine& aff : {Affine{ScaleOp::kMul, scale, ScaleOp::kDiv, scale},
+                            Affine{ScaleOp::kDiv, scale, ScaleOp::kMul, scale},
+                            Affine{ScaleOp::kMul, 0.25, ScaleOp::kMul, 4.0}, Affine{ScaleOp::kDiv, scale}}) {
+    for (bool use_avx2 : {false, have_avx2()}) {
+      c.avx2 = use_avx2;
+      std::vector<double> out(values.begin(), values.end());
+      std::vector<unsigned char> clip(values.size());
+      c.round_n(out.data(), out.data(), clip.data(), values.size(), aff);
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        bool c2 = false;
+        const double b = Affine::apply(aff.post, c.round_engine(Affine::apply(aff.pre, values[i], aff.a), c2), aff.b);
+        if (std::bit_cast<std::uint64_t>(out[i]) != std::bit_cast<std::uint64_t>(b) || (clip[i] != 0) != c2) {
+          if (mismatch) *mismatch = std::string(f.name) + " (scaled vector kernels) " + std::to_string(values[i]);
+          return false;
+        }
       }
     }
   }

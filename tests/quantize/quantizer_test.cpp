@@ -177,6 +177,22 @@ TEST_CASE("NF4 and bitsandbytes FP4 code tables", "[quantize][nf4]") {
   CHECK(nearest_code(c, std::nextafter(mid, 2.0f)) == 10);
   CHECK(nearest_code(c, -2.0f) == 0);
   CHECK(nearest_code(c, 2.0f) == 15);
+  // The branch-free search is std::lower_bound over the midpoints, for every table and at every midpoint and
+  // its neighbours, plus random values.
+  for (std::span<const float> table : {nf4_codes(), bnb_dynamic_map()}) {
+    std::vector<float> mids;
+    for (std::size_t i = 0; i + 1 < table.size(); ++i) mids.push_back((table[i] + table[i + 1]) / 2.0f);
+    std::vector<float> probes = {-2.0f, 2.0f, 0.0f, -0.0f, std::numeric_limits<float>::quiet_NaN()};
+    for (float m : mids)
+      for (float p : {m, std::nextafter(m, -3.0f), std::nextafter(m, 3.0f)}) probes.push_back(p);
+    numscope::Rng rng{5};
+    for (int i = 0; i < 10000; ++i) probes.push_back(float(double(rng.next() >> 11) * 0x1.0p-52 - 1.0));
+    for (float p : probes) {
+      const int want = static_cast<int>(std::lower_bound(mids.begin(), mids.end(), p) - mids.begin());
+      INFO(p);
+      CHECK(nearest_code(table, p) == want);
+    }
+  }
   // A block holding code·3 for every code comes back exactly (absmax 3).
   std::vector<double> x;
   for (int r = 0; r < 4; ++r)
