@@ -32,6 +32,8 @@ typedef double V2d __attribute__((vector_size(16)));
 typedef long long V2i __attribute__((vector_size(16)));
 typedef double V4d __attribute__((vector_size(32)));
 typedef long long V4i __attribute__((vector_size(32)));
+typedef unsigned long long V2u __attribute__((vector_size(16)));  // bit arithmetic that may wrap
+typedef unsigned long long V4u __attribute__((vector_size(32)));
 
 /// What a vector rounding kernel needs of a format.
 struct GridParams {
@@ -65,13 +67,14 @@ template <ScaleOp Op, class D>
 /// Rounds pre(v) to nearest even on a float format's grid (as Codec::grid_round) and writes post of it, for n
 /// values (n a multiple of W). Lanes it cannot round (|pre(v)| > max_finite, NaN) get clip 2 and keep pre(v)
 /// in out, for the caller to redo; the others get clip 0. Returns whether there was any.
-template <class D, class I, ScaleOp Pre, ScaleOp Post>
+template <class D, class I, class U, ScaleOp Pre, ScaleOp Post>
 [[gnu::always_inline]] inline bool grid_rne_kernel(const GridParams& p, const Affine& s, const double* v,
                                                    double* out, unsigned char* clip, std::uint64_t n) {
   constexpr int W = sizeof(D) / sizeof(double);
-  const I abs_mask = I{} + 0x7fffffffffffffffLL, exp_mask = I{} + 0x7ff0000000000000LL;
-  const I up_base = I{} + static_cast<long long>(static_cast<std::uint64_t>(2046 + p.m) << 52);
-  const I m_field = I{} + static_cast<long long>(static_cast<std::uint64_t>(p.m) << 52);
+  const I abs_mask = I{} + 0x7fffffffffffffffLL;
+  const U exp_mask = U{} + 0x7ff0000000000000ULL;
+  const U up_base = U{} + (static_cast<std::uint64_t>(2046 + p.m) << 52);  // wraps past 2^63: unsigned
+  const U m_field = U{} + (static_cast<std::uint64_t>(p.m) << 52);
   const D magic = D{} + 0x1p52, min_normal = D{} + p.min_normal, zero = D{}, max_finite = D{} + p.max_finite;
   const D sa = D{} + s.a, sb = D{} + s.b;
   I outside = I{};
@@ -83,7 +86,7 @@ template <class D, class I, ScaleOp Pre, ScaleOp Post>
     const I out_lane = ~(a <= max_finite);
     outside |= out_lane;
     const D c = a > min_normal ? a : min_normal;  // max(|v|, 2^emin): its exponent is e
-    const I e_field = (I)c & exp_mask;              // (e + 1023) << 52
+    const U e_field = (U)c & exp_mask;              // (e + 1023) << 52
     const D up = (D)(up_base - e_field);            // 2^(m - e)
     const D down = (D)(e_field - m_field);          // 2^(e - m)
     const D t = x * up;
@@ -137,12 +140,12 @@ using RoundKernel = bool (*)(const GridParams&, const Affine&, const double*, do
 template <ScaleOp Pre, ScaleOp Post>
 [[gnu::target("avx2")]] bool grid_avx2(const GridParams& p, const Affine& s, const double* v, double* out,
                                        unsigned char* clip, std::uint64_t n) {
-  return grid_rne_kernel<V4d, V4i, Pre, Post>(p, s, v, out, clip, n);
+  return grid_rne_kernel<V4d, V4i, V4u, Pre, Post>(p, s, v, out, clip, n);
 }
 template <ScaleOp Pre, ScaleOp Post>
 bool grid_sse2(const GridParams& p, const Affine& s, const double* v, double* out, unsigned char* clip,
                std::uint64_t n) {
-  return grid_rne_kernel<V2d, V2i, Pre, Post>(p, s, v, out, clip, n);
+  return grid_rne_kernel<V2d, V2i, V2u, Pre, Post>(p, s, v, out, clip, n);
 }
 template <ScaleOp Pre, ScaleOp Post>
 [[gnu::target("avx2")]] bool int_avx2(const GridParams& p, const Affine& s, const double* v, double* out,

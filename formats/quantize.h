@@ -1,4 +1,4 @@
-// Runs a quantization scheme (scheme.h) over a tensor row by row and measures the error (Eigen, double sums).
+// Runs quantization schemes (scheme.h) over a tensor in chunks, all schemes in one pass, and measures the error.
 //
 // A tensor is seen as rows x cols: rows are the output channels (shape[0]), cols the product of the other
 // dimensions; a 1-D tensor is one row. Per-channel scales are per row, groups and blocks run along a row.
