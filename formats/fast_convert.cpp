@@ -28,6 +28,7 @@
 // FTZ/DAZ, which the project never sets). Specials (inf, NaN) are selected afterwards; every NaN decodes to
 // the quiet NaN 0x7fc00000 with the code's sign bit, as decode_double + encode(fp32) give.
 #include "formats/fast_convert.h"
+#include "formats/parallel.h"
 
 #include <cpuid.h>  // __get_cpuid, __get_cpuid_count
 
@@ -423,10 +424,10 @@ template <bool kSat>
 // ---- Threads
 // ------------------------------------------------------------------------------------------------
 
-/// Runs fn(begin, end) over [0, n) on up to hardware_concurrency() threads when total_bytes > kParallelBytes.
+/// Runs fn(begin, end) over [0, n) on up to core_count() threads when total_bytes > kParallelBytes.
 template <class Fn>
 void split(std::size_t n, std::size_t total_bytes, Fn fn) {
-  static const unsigned cores = std::max(1u, std::thread::hardware_concurrency());  // a system call: once
+  const unsigned cores = core_count();
   if (total_bytes <= kParallelBytes || cores < 2) {
     fn(std::size_t{0}, n);
     return;

@@ -16,8 +16,7 @@ unsigned core_count() {
 }
 
 void parallel_tasks(std::uint64_t tasks, unsigned threads, const std::function<void(std::uint64_t, unsigned)>& fn) {
-  if (threads == 0) threads = core_count();
-  const unsigned workers = static_cast<unsigned>(std::min<std::uint64_t>(threads, tasks));
+  const unsigned workers = static_cast<unsigned>(std::min<std::uint64_t>(worker_count(threads), tasks));
   if (workers <= 1) {
     for (std::uint64_t t = 0; t < tasks; ++t) fn(t, 0);
     return;

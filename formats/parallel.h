@@ -8,6 +8,8 @@ namespace numscope {
 
 /// The number of cores (std::thread::hardware_concurrency, at least 1), read once.
 unsigned core_count();
+/// The threads a `threads` option means: itself, or every core for 0. Callers size per-worker buffers by it.
+inline unsigned worker_count(unsigned threads) { return threads ? threads : core_count(); }
 
 /// Runs fn(task, worker) for every task in [0, tasks) on min(threads, tasks) threads (threads 0: every core);
 /// workers take the next task from a shared counter, so tasks start in order but may finish in any order.

@@ -15,6 +15,7 @@
 #include <limits>      // std::numeric_limits
 #include <memory>      // std::unique_ptr
 #include <numeric>     // std::lcm
+#include <optional>    // std::optional
 #include <ostream>     // std::ostream
 #include <sstream>     // std::ostringstream
 
@@ -64,6 +65,14 @@ template <ScaleOp Op, class D>
   else return x;
 }
 
+/// Whether any lane of a comparison mask is set.
+template <class I>
+[[gnu::always_inline]] inline bool any_lane(const I& mask) {
+  bool any = false;
+  for (std::size_t l = 0; l < sizeof(I) / sizeof(mask[0]); ++l) any |= mask[l] != 0;
+  return any;
+}
+
 /// Rounds pre(v) to nearest even on a float format's grid (as Codec::grid_round) and writes post of it, for n
 /// values (n a multiple of W). Lanes it cannot round (|pre(v)| > max_finite, NaN) get clip 2 and keep pre(v)
 /// in out, for the caller to redo; the others get clip 0. Returns whether there was any.
@@ -98,9 +107,7 @@ template <class D, class I, class U, ScaleOp Pre, ScaleOp Post>
     std::memcpy(out + i, &r, sizeof r);
     for (int l = 0; l < W; ++l) clip[i + l] = static_cast<unsigned char>(out_lane[l] & 2);
   }
-  bool any = false;
-  for (int l = 0; l < W; ++l) any |= outside[l] != 0;
-  return any;
+  return any_lane(outside);
 }
 
 /// Rounds pre(v) to the nearest even integer clamped to [min_int, max_finite] and writes post of it, with the
@@ -130,9 +137,7 @@ template <class D, class I, ScaleOp Pre, ScaleOp Post>
     const I flag = out_lane ? I{} + 2 : clipped & 1;
     for (int l = 0; l < W; ++l) clip[i + l] = static_cast<unsigned char>(flag[l]);
   }
-  bool any = false;
-  for (int l = 0; l < W; ++l) any |= outside[l] != 0;
-  return any;
+  return any_lane(outside);
 }
 
 using RoundKernel = bool (*)(const GridParams&, const Affine&, const double*, double*, unsigned char*,
@@ -169,10 +174,8 @@ RoundKernel round_kernel(bool integer, bool avx2, ScaleOp pre, ScaleOp post) {
 #undef NUMSCOPE_KERNELS
   return kTable[integer][avx2][static_cast<int>(pre)][static_cast<int>(post)];
 }
-bool have_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-}
+/// The AVX2 builds run where fast_convert's AVX2 kernels run (fast::best_isa decides for both).
+bool have_avx2() { return fast::best_isa() >= fast::Isa::kAvx2; }
 
 /// An element format with its rounding options, rounding through the engine. Fast paths, checked against the
 /// engine in tests (check_element_rounding): floats round on their binade grid (grid_round), integers round in
@@ -372,14 +375,13 @@ std::uint16_t float_to_fp16_bits(float v) {  // GGML_FP32_TO_FP16: round to near
 
 /// A sorted code table with its fp32 midpoints (bitsandbytes compares against midpoints, ties to the lower).
 struct CodeBook {
-  std::vector<float> codes, mids;
-  std::vector<float> padded;  // mids, then +inf up to a power of two, for the branch-free search
+  std::vector<float> codes;
+  std::vector<float> padded;  // the midpoints, then +inf up to a power of two, for the branch-free search
   int first_step = 0;
   explicit CodeBook(std::span<const float> c) : codes(c.begin(), c.end()) {
-    for (std::size_t i = 0; i + 1 < codes.size(); ++i) mids.push_back((codes[i] + codes[i + 1]) / 2.0f);
+    for (std::size_t i = 0; i + 1 < codes.size(); ++i) padded.push_back((codes[i] + codes[i + 1]) / 2.0f);
     std::size_t p = 1;
-    while (p < mids.size() + 1) p *= 2;
-    padded = mids;
+    while (p < padded.size() + 1) p *= 2;
     padded.resize(p, std::numeric_limits<float>::infinity());
     first_step = static_cast<int>(p / 2);
   }
@@ -433,11 +435,15 @@ std::vector<float> make_dynamic_map() {
   return data;
 }
 
+/// min(0, row min) and max(0, row max) of each row (row_ranges).
+struct RowRanges {
+  std::vector<double> lo, hi;
+};
+
 /// Per-tensor state shared by all rows of one run.
 struct Ctx {
   double amax = 0, min = 0, max = 0;
-  bool segmented = false;           // rows are cut into segments: per-channel ranges come from row_lo / row_hi
-  std::vector<double> row_lo, row_hi;  // min(0, row min) and max(0, row max) of each row, when segmented
+  const RowRanges* rows = nullptr;  // set when rows are cut into segments: per-channel ranges come from here
   std::vector<float> dq_absmax;  // nf4-dq: the dequantized absmax of each block, row-major
   std::uint64_t blocks_per_row = 0;
   Rng rng{0x6e756d73636f7065ULL};
@@ -539,7 +545,7 @@ class RowQuantizer {
   /// TransformerEngine / torchao: scale = fmt_max / amax (fp32), saturating cast of x·scale, y = q / scale.
   void scaled(const double* x, double* y, unsigned char* clip, std::uint64_t cols, std::uint64_t row) {
     const double amax = s_.granularity == Granularity::kTensor ? ctx_.amax
-                        : ctx_.segmented ? std::max(-ctx_.row_lo[row], ctx_.row_hi[row])
+                        : ctx_.rows ? std::max(-ctx_.rows->lo[row], ctx_.rows->hi[row])
                                          : block_amax(x, cols);
     double scale = static_cast<float>(elem_.max_finite / amax);
     if (!(amax > 0) || !std::isfinite(scale) || scale == 0) scale = 1.0;  // keep the previous (unit) scale
@@ -554,9 +560,9 @@ class RowQuantizer {
       if (s_.granularity == Granularity::kTensor) {
         lo = ctx_.min;
         hi = ctx_.max;
-      } else if (s_.granularity == Granularity::kChannel && ctx_.segmented) {
-        lo = ctx_.row_lo[row];
-        hi = ctx_.row_hi[row];
+      } else if (s_.granularity == Granularity::kChannel && ctx_.rows) {
+        lo = ctx_.rows->lo[row];
+        hi = ctx_.rows->hi[row];
       } else {
         lo = hi = 0;
         for (std::uint64_t i = 0; i < n; ++i) {
@@ -882,7 +888,7 @@ void prepare_double_quant(const Scheme& s, const RowSource& src, const Plan& pla
   const std::uint64_t cols = src.cols(), bs = static_cast<std::uint64_t>(s.block);
   ctx.blocks_per_row = (cols + bs - 1) / bs;
   std::vector<float> a(src.rows() * ctx.blocks_per_row);
-  std::vector<std::vector<double>> bufs(threads ? threads : core_count());
+  std::vector<std::vector<double>> bufs(worker_count(threads));
   parallel_tasks(plan.tasks, threads, [&](std::uint64_t k, unsigned w) {
     std::vector<double>& buf = bufs[w];
     read_task(src, plan, k, buf, true);  // NaN / inf count as 0 (the caller has refused them or was told to skip)
@@ -913,18 +919,19 @@ void prepare_double_quant(const Scheme& s, const RowSource& src, const Plan& pla
 }
 
 /// min(0, row min) and max(0, row max) of every row over its finite values, for per-channel schemes on a
-/// segmented plan. A single row's range is the tensor's (stats); longer tensors take one more pass.
-void prepare_row_ranges(const RowSource& src, const Plan& plan, const TensorStats& stats, unsigned threads,
-                        Ctx& ctx) {
-  ctx.row_lo.assign(plan.rows, 0.0);
-  ctx.row_hi.assign(plan.rows, 0.0);
+/// segmented plan (computed once, shared by all of them). A single row's range is the tensor's (stats); longer
+/// tensors take one more pass.
+RowRanges row_ranges(const RowSource& src, const Plan& plan, const TensorStats& stats, unsigned threads) {
+  RowRanges rr;
+  rr.lo.assign(plan.rows, 0.0);
+  rr.hi.assign(plan.rows, 0.0);
   if (plan.rows == 1) {
-    ctx.row_lo[0] = std::min(stats.min, 0.0);
-    ctx.row_hi[0] = std::max(stats.max, 0.0);
-    return;
+    rr.lo[0] = std::min(stats.min, 0.0);
+    rr.hi[0] = std::max(stats.max, 0.0);
+    return rr;
   }
   std::vector<double> lo(plan.tasks, 0.0), hi(plan.tasks, 0.0);
-  std::vector<std::vector<double>> bufs(threads ? threads : core_count());
+  std::vector<std::vector<double>> bufs(worker_count(threads));
   parallel_tasks(plan.tasks, threads, [&](std::uint64_t k, unsigned w) {
     read_task(src, plan, k, bufs[w], true);
     for (double v : bufs[w]) {
@@ -934,9 +941,10 @@ void prepare_row_ranges(const RowSource& src, const Plan& plan, const TensorStat
   });
   for (std::uint64_t k = 0; k < plan.tasks; ++k) {
     const std::uint64_t r = plan.task(k).row;
-    ctx.row_lo[r] = std::min(ctx.row_lo[r], lo[k]);
-    ctx.row_hi[r] = std::max(ctx.row_hi[r], hi[k]);
+    rr.lo[r] = std::min(rr.lo[r], lo[k]);
+    rr.hi[r] = std::max(rr.hi[r], hi[k]);
   }
+  return rr;
 }
 
 std::uint64_t block_lcm(std::span<const Scheme> schemes) {
@@ -954,31 +962,14 @@ MemorySource::MemorySource(std::vector<double> data, std::uint64_t rows, std::ui
     : data_(std::move(data)), rows_(rows), cols_(cols) {
   if (data_.size() != rows * cols) throw InputError("tensor data does not match its shape");
 }
-void MemorySource::read_rows(std::uint64_t first, std::uint64_t count, double* out) const {
-  read_range(first * cols_, count * cols_, out);
-}
 void MemorySource::read_range(std::uint64_t first, std::uint64_t count, double* out) const {
   std::memcpy(out, data_.data() + first, count * sizeof(double));
-}
-
-void RowSource::read_range(std::uint64_t first, std::uint64_t count, double* out) const {
-  // Generic: through read_rows, one row at a time (sources override this with a direct read).
-  const std::uint64_t c = cols();
-  std::vector<double> row(c);
-  while (count > 0) {
-    const std::uint64_t r = first / c, off = first % c, n = std::min(count, c - off);
-    read_rows(r, 1, row.data());
-    std::copy(row.begin() + static_cast<std::ptrdiff_t>(off), row.begin() + static_cast<std::ptrdiff_t>(off + n), out);
-    out += n;
-    first += n;
-    count -= n;
-  }
 }
 
 TensorStats tensor_stats(const RowSource& src, unsigned threads) {
   TensorStats st;
   const Plan plan = make_plan(src, 1 << 20, 1);
-  std::vector<std::vector<double>> bufs(threads ? threads : core_count());
+  std::vector<std::vector<double>> bufs(worker_count(threads));
   // Pass 1, per task: count, sum, min, max, then the task's M2 about its own mean; merged in task order with
   // Chan et al.'s parallel variance update.
   struct Part {
@@ -1087,69 +1078,52 @@ bool check_element_rounding(const Format& f, Rounding r, std::span<const double>
                             bool saturate) {
   Rng rng{1};
   Codec c(f, r, saturate, &rng);
-  for (double v : values) {
-    bool c1 = false, c2 = false;
-    const double a = c.round(v, c1), b = c.round_engine(v, c2);
-    if (std::bit_cast<std::uint64_t>(a) != std::bit_cast<std::uint64_t>(b) || c1 != c2) {
-      if (mismatch) *mismatch = std::string(f.name) + " " + std::to_string(v);
-      return false;
-    }
-  }
-  // The vector kernels (round_n), SSE2 and AVX2, on the whole list, starting at every offset mod 4 so that each
-  // value passes through every vector lane and through the scalar tail.
-  for (unsigned pass = 0; pass < (have_avx2() ? 8u : 4u); ++pass) {  // SSE2, then AVX2 where the CPU has it
-    const std::size_t off = pass % 4;
-    c.avx2 = pass >= 4;
-    if (off >= values.size()) continue;
-    const std::span<const double> part = values.subspan(off);
-    std::vector<double> out(part.begin(), part.end());  // in place, as the quantizers call it
+  // Whether `got` (with its clipped flag) is post(engine(pre(v))); names the path and the value on a mismatch.
+  auto agrees = [&](const char* path, double v, double got, bool got_clip, const Affine& aff) {
+    bool clip = false;
+    const double want = Affine::apply(aff.post, c.round_engine(Affine::apply(aff.pre, v, aff.a), clip), aff.b);
+    if (std::bit_cast<std::uint64_t>(got) == std::bit_cast<std::uint64_t>(want) && got_clip == clip) return true;
+    if (mismatch) *mismatch = std::string(f.name) + path + std::to_string(v);
+    return false;
+  };
+  // round_n over a list, in place as the quantizers call it, against the engine value by value.
+  auto kernels_agree = [&](const char* path, std::span<const double> part, const Affine& aff) {
+    std::vector<double> out(part.begin(), part.end());
     std::vector<unsigned char> clip(part.size());
-    c.round_n(out.data(), out.data(), clip.data(), part.size());
-    for (std::size_t i = 0; i < part.size(); ++i) {
-      bool c2 = false;
-      const double b = c.round_engine(part[i], c2);
-      if (std::bit_cast<std::uint64_t>(out[i]) != std::bit_cast<std::uint64_t>(b) || (clip[i] != 0) != c2) {
-        if (mismatch) *mismatch = std::string(f.name) + " (vector kernels) " + std::to_string(part[i]);
-        return false;
-      }
-    }
+    c.round_n(out.data(), out.data(), clip.data(), part.size(), aff);
+    for (std::size_t i = 0; i < part.size(); ++i)
+      if (!agrees(path, part[i], out[i], clip[i] != 0, aff)) return false;
+    return true;
+  };
+  for (double v : values) {
+    bool clip = false;
+    const double got = c.round(v, clip);
+    if (!agrees(" ", v, got, clip, {})) return false;
+  }
+  // The vector kernels, SSE2 and AVX2, on the whole list, starting at every offset mod 4 so that each value
+  // passes through every vector lane and through the scalar tail.
+  for (unsigned pass = 0; pass < (have_avx2() ? 8u : 4u); ++pass) {  // SSE2, then AVX2 where the CPU has it
+    c.avx2 = pass >= 4;
+    if (pass % 4 < values.size() && !kernels_agree(" (vector kernels) ", values.subspan(pass % 4), {})) return false;
   }
   // The scalings fused into the kernels: post(round(pre(v))) against the engine on pre(v), then post.
   const double scale = 0.7;  // not a power of two: every multiplication and division rounds
   for (const Affine& aff : {Affine{ScaleOp::kMul, scale, ScaleOp::kDiv, scale},
                             Affine{ScaleOp::kDiv, scale, ScaleOp::kMul, scale},
-                            Affine{ScaleOp::kMul, 0.25, ScaleOp::kMul, 4.0}, Affine{ScaleOp::kDiv, scale}}) {
+                            Affine{ScaleOp::kMul, 0.25, ScaleOp::kMul, 4.0}, Affine{ScaleOp::kDiv, scale}})
     for (bool use_avx2 : {false, have_avx2()}) {
       c.avx2 = use_avx2;
-      std::vector<double> out(values.begin(), values.end());
-      std::vector<unsigned char> clip(values.size());
-      c.round_n(out.data(), out.data(), clip.data(), values.size(), aff);
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        bool c2 = false;
-        const double b = Affine::apply(aff.post, c.round_engine(Affine::apply(aff.pre, values[i], aff.a), c2), aff.b);
-        if (std::bit_cast<std::uint64_t>(out[i]) != std::bit_cast<std::uint64_t>(b) || (clip[i] != 0) != c2) {
-          if (mismatch) *mismatch = std::string(f.name) + " (scaled vector kernels) " + std::to_string(values[i]);
-          return false;
-        }
-      }
+      if (!kernels_agree(" (scaled vector kernels) ", values, aff)) return false;
     }
-  }
   // The fp32 batch path (fast kernels), on the values that are fp32 values.
   std::vector<double> x32;
   for (double v : values)
     if (static_cast<double>(static_cast<float>(v)) == v) x32.push_back(v);
   std::vector<double> y(x32.size());
   std::vector<unsigned char> clip(x32.size());
-  if (c.round_fp32(x32.data(), y.data(), clip.data(), x32.size())) {
-    for (std::size_t i = 0; i < x32.size(); ++i) {
-      bool c2 = false;
-      const double b = c.round_engine(x32[i], c2);
-      if (std::bit_cast<std::uint64_t>(y[i]) != std::bit_cast<std::uint64_t>(b) || (clip[i] != 0) != c2) {
-        if (mismatch) *mismatch = std::string(f.name) + " (fp32 kernels) " + std::to_string(x32[i]);
-        return false;
-      }
-    }
-  }
+  if (c.round_fp32(x32.data(), y.data(), clip.data(), x32.size()))
+    for (std::size_t i = 0; i < x32.size(); ++i)
+      if (!agrees(" (fp32 kernels) ", x32[i], y[i], clip[i] != 0, {})) return false;
   return true;
 }
 
@@ -1194,11 +1168,12 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
       if (is_ggml(s))
         throw InputError("--write-blocks needs rows whose length is a multiple of 32 (ggml's QK), got " +
                          std::to_string(cols));
-  const unsigned threads = options.threads ? options.threads : core_count();
+  const unsigned threads = worker_count(options.threads);
   const Plan plan = make_plan(src, options.chunk_elements, block_lcm(schemes));
 
   // Per-scheme state shared by every task: tensor range, nf4-dq's absmax, per-row ranges of a segmented plan.
   std::vector<Ctx> ctx(schemes.size());
+  std::optional<RowRanges> ranges;  // per-row ranges, when a per-channel scheme runs on cut rows
   std::vector<SchemeResult> results(schemes.size());
   for (std::size_t j = 0; j < schemes.size(); ++j) {
     const Scheme& s = schemes[j];
@@ -1207,13 +1182,8 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
     ctx[j].max = stats.max;
     if (s.double_quant) prepare_double_quant(s, src, plan, threads, ctx[j]);
     if (plan.segmented && s.granularity == Granularity::kChannel) {
-      ctx[j].segmented = true;
-      if (j > 0 && ctx[0].segmented && !ctx[0].row_lo.empty()) {
-        ctx[j].row_lo = ctx[0].row_lo;
-        ctx[j].row_hi = ctx[0].row_hi;
-      } else {
-        prepare_row_ranges(src, plan, stats, threads, ctx[j]);
-      }
+      if (!ranges) ranges = row_ranges(src, plan, stats, threads);
+      ctx[j].rows = &*ranges;
     }
     SchemeResult& r = results[j];
     r.scheme = s;

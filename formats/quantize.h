@@ -27,11 +27,12 @@ class RowSource {
   virtual ~RowSource() = default;
   virtual std::uint64_t rows() const = 0;
   virtual std::uint64_t cols() const = 0;
+  /// Writes elements [first, first + count) in C order (row-major over rows x cols) to out.
+  virtual void read_range(std::uint64_t first, std::uint64_t count, double* out) const = 0;
   /// Writes rows [first, first + count) to out (count · cols doubles).
-  virtual void read_rows(std::uint64_t first, std::uint64_t count, double* out) const = 0;
-  /// Writes elements [first, first + count) in C order (row-major over rows x cols) to out. The default goes
-  /// through read_rows one row at a time.
-  virtual void read_range(std::uint64_t first, std::uint64_t count, double* out) const;
+  void read_rows(std::uint64_t first, std::uint64_t count, double* out) const {
+    read_range(first * cols(), count * cols(), out);
+  }
 };
 
 /// A tensor held in memory.
@@ -40,7 +41,6 @@ class MemorySource : public RowSource {
   MemorySource(std::vector<double> data, std::uint64_t rows, std::uint64_t cols);
   std::uint64_t rows() const override { return rows_; }
   std::uint64_t cols() const override { return cols_; }
-  void read_rows(std::uint64_t first, std::uint64_t count, double* out) const override;
   void read_range(std::uint64_t first, std::uint64_t count, double* out) const override;
   const std::vector<double>& data() const { return data_; }
 

@@ -87,9 +87,6 @@ class MappedSource : public RowSource {
   }
   std::uint64_t rows() const override { return rows_; }
   std::uint64_t cols() const override { return cols_; }
-  void read_rows(std::uint64_t first, std::uint64_t count, double* out) const override {
-    MappedSource::read_range(first * cols_, count * cols_, out);
-  }
   void read_range(std::uint64_t first, std::uint64_t count, double* out) const override {
     const int size = dtype_bytes(t_);
     if (!big_ && (!fortran_ || shape_.size() < 2) && std::endian::native == std::endian::little) {

@@ -7,7 +7,6 @@
 #include <chrono>     // std::chrono::steady_clock
 #include <cmath>      // std::ldexp
 #include <cstring>    // std::memcpy
-#include <thread>     // std::thread::hardware_concurrency
 #include <vector>     // std::vector
 
 #include "formats/fast_convert.h"
@@ -27,9 +26,6 @@ class Fp32Source : public RowSource {
       : data_(std::move(data)), rows_(rows), cols_(cols) {}
   std::uint64_t rows() const override { return rows_; }
   std::uint64_t cols() const override { return cols_; }
-  void read_rows(std::uint64_t first, std::uint64_t count, double* out) const override {
-    read_range(first * cols_, count * cols_, out);
-  }
   void read_range(std::uint64_t first, std::uint64_t count, double* out) const override {
     for (std::uint64_t i = 0; i < count; ++i) out[i] = static_cast<double>(data_[first + i]);
   }
@@ -110,7 +106,7 @@ int run(const Args& args, Context&, Report& report) {
   std::memset(copy.data(), 0, n * 4);  // touch every page before timing
   std::memset(back.data(), 0, n * 4);
   std::memset(codes.data(), 0, n * 4);
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = core_count();
   // The reference engine is ~30 ns a value: timed on the first 1 MiB (its cost per value does not depend on
   // n).
   const std::size_t nref = std::min<std::size_t>(n, 1 << 18);

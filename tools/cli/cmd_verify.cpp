@@ -3,9 +3,9 @@
 #include <fmt/format.h>  // fmt::format
 
 #include <chrono>  // std::chrono::steady_clock
-#include <thread>  // std::thread::hardware_concurrency
 
 #include "formats/fast_convert.h"
+#include "formats/parallel.h"
 #include "formats/registry.h"
 #include "tools/cli/command.h"
 
@@ -53,7 +53,7 @@ int run(const Args& args, Context&, Report& report) {
   const std::vector<Format> formats = find_formats(list);
   const std::vector<fast::Isa> isas = parse_isas(args);
   const unsigned threads = static_cast<unsigned>(
-      args.get_int("threads", std::max(1u, std::thread::hardware_concurrency()), 1, 1024));
+      args.get_int("threads", core_count(), 1, 1024));
   std::vector<Rounding> roundings;
   for (const std::string& r : args.list("rounding")) {
     const Rounding m = parse_rounding(r);
