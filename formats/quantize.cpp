@@ -18,6 +18,7 @@
 #include <optional>    // std::optional
 #include <ostream>     // std::ostream
 #include <sstream>     // std::ostringstream
+#include <stdexcept>   // std::invalid_argument
 
 #include "formats/error.h"
 #include "formats/fast_convert.h"
@@ -327,8 +328,13 @@ struct Codec {
     std::uint64_t i = 0;
     if (grid_ok || int_ok) {
       if (round_kernel(int_ok, avx2, s.pre, s.post)(grid, s, v, out, clip, body))
-        for (std::uint64_t k = 0; k < body; ++k)
-          if (clip[k] == 2) out[k] = Affine::apply(s.post, round_clip(out[k], clip[k]), s.b);  // out[k]: pre(v)
+        for (std::uint64_t w = 0; w < body; w += 4) {  // flags four at a time: few lanes are left
+          std::uint32_t word;
+          std::memcpy(&word, clip + w, 4);
+          if (!(word & 0x02020202u)) continue;
+          for (std::uint64_t k = w; k < w + 4; ++k)
+            if (clip[k] == 2) out[k] = Affine::apply(s.post, round_clip(out[k], clip[k]), s.b);  // out[k]: pre(v)
+        }
       i = body;
     }
     for (; i < n; ++i) out[i] = Affine::apply(s.post, round_clip(Affine::apply(s.pre, v[i], s.a), clip[i]), s.b);
@@ -449,10 +455,37 @@ struct Ctx {
   Rng rng{0x6e756d73636f7065ULL};
 };
 
+/// min(0, min x) and max(0, max x) over n finite values, in vector lanes (a single running maximum waits on the
+/// previous one each element). Minima and maxima are exact, so any order gives the same result.
+template <class D>
+[[gnu::always_inline]] inline void range_kernel(const double* x, std::uint64_t n, double& lo, double& hi) {
+  constexpr int W = sizeof(D) / sizeof(double);
+  D l[2] = {}, h[2] = {};
+  std::uint64_t i = 0;
+  for (; i + 2 * W <= n; i += 2 * W)
+    for (int k = 0; k < 2; ++k) {
+      D v;
+      std::memcpy(&v, x + i + W * k, sizeof v);
+      l[k] = v < l[k] ? v : l[k];
+      h[k] = v > h[k] ? v : h[k];
+    }
+  lo = hi = 0;
+  for (int k = 0; k < 2; ++k)
+    for (int j = 0; j < W; ++j) lo = std::min(lo, l[k][j]), hi = std::max(hi, h[k][j]);
+  for (; i < n; ++i) lo = std::min(lo, x[i]), hi = std::max(hi, x[i]);
+}
+[[gnu::target("avx2")]] void range_avx2(const double* x, std::uint64_t n, double& lo, double& hi) {
+  range_kernel<V4d>(x, n, lo, hi);
+}
+void block_range(const double* x, std::uint64_t n, double& lo, double& hi) {
+  static const bool avx2 = have_avx2();
+  if (avx2) return range_avx2(x, n, lo, hi);
+  range_kernel<V2d>(x, n, lo, hi);
+}
 double block_amax(const double* x, std::uint64_t n) {
-  double a = 0;
-  for (std::uint64_t i = 0; i < n; ++i) a = std::max(a, std::fabs(x[i]));
-  return a;
+  double lo, hi;
+  block_range(x, n, lo, hi);
+  return std::max(-lo, hi);
 }
 
 // ---- ggml (llama.cpp ggml-quants.c) ------------------------------------------------------------------------
@@ -564,11 +597,7 @@ class RowQuantizer {
         lo = ctx_.rows->lo[row];
         hi = ctx_.rows->hi[row];
       } else {
-        lo = hi = 0;
-        for (std::uint64_t i = 0; i < n; ++i) {
-          lo = std::min(lo, x[b + i]);
-          hi = std::max(hi, x[b + i]);
-        }
+        block_range(x + b, n, lo, hi);
       }
       lo = std::min(lo, 0.0);  // the range always holds 0, so zero is exact (PyTorch MinMaxObserver)
       hi = std::max(hi, 0.0);
@@ -648,7 +677,8 @@ class RowQuantizer {
       const double scale = bs * s2;                         // exact: 4 x 24 significant bits
       if (!(scale > 0)) {
         std::fill_n(y + b, n, 0.0);
-        continue;  // clip stays 0
+        std::fill_n(clip + b, n, static_cast<unsigned char>(0));
+        continue;
       }
       elem_.round_n(x + b, y + b, clip + b, n, {ScaleOp::kDiv, scale, ScaleOp::kMul, scale});
     }
@@ -816,7 +846,15 @@ void Lanes::add(const double* x, const double* y, const unsigned char* clip, std
     std::copy(y + body, y + n, yt);
     sums(*this, xt, yt, 8);
   }
-  for (std::uint64_t k = 0; k < n; ++k) clipped += clip[k];
+  // The flags are 0 or 1 here: eight at a time as one word, whose bytes the multiplication adds up in its top
+  // byte.
+  std::uint64_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, clip + k, 8);
+    clipped += (w * 0x0101010101010101ULL) >> 56;
+  }
+  for (; k < n; ++k) clipped += clip[k];
 }
 
 /// How a tensor is cut into tasks. When a row fits in a chunk, a task is `rows_per_task` whole rows; a longer
@@ -846,6 +884,33 @@ struct Plan {
   }
   std::uint64_t max_segment() const { return segmented ? seg : cols; }
   std::uint64_t max_task() const { return segmented ? seg : rows_per_task * cols; }
+
+  /// A task is read and analysed in pieces of about `read` elements, so that the input, the dequantized values
+  /// and their flags stay in the core's L2 cache while every scheme runs on them (a whole task of 2^20
+  /// doubles is 8 MiB). A piece is whole rows (at least one), or a part of a segment whose length is a
+  /// multiple of `align` (every block size and the 8 lanes of the error sums, so that the sums are those of
+  /// the whole segment, see Lanes).
+  std::uint64_t read = 1 << 14, align = 8;
+  std::uint64_t max_read() const {
+    if (!segmented) return std::max<std::uint64_t>(1, read / cols) * cols;
+    return std::min(seg, std::max(align, read / align * align));
+  }
+  /// Calls read(off, count) for each piece of the task in order, then seg_fn(off, n, row, col0) for each
+  /// segment of that piece (its rows, or the piece itself); offsets are relative to the task.
+  template <class Read, class Seg>
+  void pieces(const Task& t, Read read, Seg seg_fn) const {
+    const std::uint64_t len = max_read();
+    for (std::uint64_t off = 0; off < t.count; off += len) {
+      const std::uint64_t n = std::min(len, t.count - off);
+      read(off, n);
+      if (segmented) {
+        seg_fn(off, n, t.row, t.col0 + off);
+        continue;
+      }
+      for (std::uint64_t o = off, r = t.row + off / cols; o < off + n; o += cols, ++r)
+        seg_fn(o, cols, r, std::uint64_t{0});
+    }
+  }
 };
 
 /// `block`: every block size of the schemes to run (their least common multiple), 1 for none.
@@ -867,19 +932,49 @@ Plan make_plan(const RowSource& src, std::uint64_t chunk_elements, std::uint64_t
   return p;
 }
 
+/// The number of NaN / inf values among n, each set to 0 when `mask`: |x| <= DBL_MAX in vector lanes (a branch
+/// per element cost as much as the rounding kernel).
+template <class D, class I>
+[[gnu::always_inline]] inline std::uint64_t nonfinite_kernel(double* x, std::uint64_t n, bool mask) {
+  constexpr int W = sizeof(D) / sizeof(double);
+  const I abs_mask = I{} + 0x7fffffffffffffffLL;
+  const D max = D{} + std::numeric_limits<double>::max();
+  I bad = I{};
+  std::uint64_t i = 0;
+  for (; i + W <= n; i += W) {
+    D v;
+    std::memcpy(&v, x + i, sizeof v);
+    const I finite = (D)((I)v & abs_mask) <= max;  // -1 or 0; NaN compares false
+    bad -= ~finite;
+    if (mask) {
+      v = (D)((I)v & finite);
+      std::memcpy(x + i, &v, sizeof v);
+    }
+  }
+  std::uint64_t count = 0;
+  for (int j = 0; j < W; ++j) count += static_cast<std::uint64_t>(bad[j]);
+  for (; i < n; ++i)
+    if (!std::isfinite(x[i])) {
+      ++count;
+      if (mask) x[i] = 0;
+    }
+  return count;
+}
+[[gnu::target("avx2")]] std::uint64_t nonfinite_avx2(double* x, std::uint64_t n, bool mask) {
+  return nonfinite_kernel<V4d, V4i>(x, n, mask);
+}
+std::uint64_t count_nonfinite(double* x, std::uint64_t n, bool mask) {
+  static const bool avx2 = have_avx2();
+  return avx2 ? nonfinite_avx2(x, n, mask) : nonfinite_kernel<V2d, V2i>(x, n, mask);
+}
+
 /// Reads task k of the plan into buf (resized); returns the number of NaN / inf values, set to 0 when `mask`.
 std::uint64_t read_task(const RowSource& src, const Plan& plan, std::uint64_t k, std::vector<double>& buf,
                         bool mask) {
   const Plan::Task t = plan.task(k);
   buf.resize(t.count);
   src.read_range(t.first, t.count, buf.data());
-  std::uint64_t nonfinite = 0;
-  for (double& v : buf)
-    if (!std::isfinite(v)) {
-      ++nonfinite;
-      if (mask) v = 0;
-    }
-  return nonfinite;
+  return count_nonfinite(buf.data(), t.count, mask);
 }
 
 /// nf4-dq (bitsandbytes quantize_4bit with compress_statistics=True): offset = mean(absmax); absmax - offset
@@ -1169,7 +1264,11 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
         throw InputError("--write-blocks needs rows whose length is a multiple of 32 (ggml's QK), got " +
                          std::to_string(cols));
   const unsigned threads = worker_count(options.threads);
-  const Plan plan = make_plan(src, options.chunk_elements, block_lcm(schemes));
+  if (options.dequantized && schemes.size() != 1)
+    throw std::invalid_argument("quantize_schemes: the dequantized callback takes a single scheme");
+  Plan plan = make_plan(src, options.chunk_elements, block_lcm(schemes));
+  plan.align = std::lcm(block_lcm(schemes), std::uint64_t{8});
+  plan.read = std::max<std::uint64_t>(1, options.read_elements);
 
   // Per-scheme state shared by every task: tensor range, nf4-dq's absmax, per-row ranges of a segmented plan.
   std::vector<Ctx> ctx(schemes.size());
@@ -1208,29 +1307,37 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
       std::vector<double> x, y;
       std::vector<unsigned char> clip;
       std::vector<std::unique_ptr<RowQuantizer>> rq;
+      std::vector<Lanes> lanes;
     };
     std::vector<Worker> workers(nthreads);
     parallel_tasks(plan.tasks, nthreads, [&](std::uint64_t k, unsigned w) {
       Worker& wk = workers[w];
       if (wk.rq.empty()) {
         for (std::size_t j : which) wk.rq.push_back(std::make_unique<RowQuantizer>(schemes[j], ctx[j]));
-        wk.y.resize(plan.max_segment());
-        wk.clip.resize(plan.max_segment());
+        wk.x.resize(plan.max_read());
+        wk.y.resize(plan.max_read());
+        wk.clip.resize(plan.max_read());
       }
-      const std::uint64_t masked = read_task(src, plan, k, wk.x, true);
+      // Each piece is read once, and every scheme runs on it while it is in cache. A scheme's sums see its
+      // segments in the order a scheme-by-scheme loop gives them, so this order does not change their bits.
       const Plan::Task t = plan.task(k);
-      for (std::size_t jj = 0; jj < J; ++jj) {
-        RowQuantizer& rq = *wk.rq[jj];
-        std::ostream* blocks = is_ggml(schemes[which[jj]]) ? options.blocks : nullptr;
-        Lanes lanes;
-        plan.segments(t, [&](std::uint64_t off, std::uint64_t n, std::uint64_t row, std::uint64_t col0) {
-          std::fill_n(wk.clip.data(), n, static_cast<unsigned char>(0));
-          rq.run(wk.x.data() + off, wk.y.data(), wk.clip.data(), n, row, col0, blocks);
+      wk.lanes.assign(J, Lanes{});
+      std::uint64_t masked = 0, base = 0;
+      const auto read = [&](std::uint64_t off, std::uint64_t n) {
+        src.read_range(t.first + off, n, wk.x.data());
+        masked += count_nonfinite(wk.x.data(), n, true);
+        base = off;
+      };
+      plan.pieces(t, read, [&](std::uint64_t off, std::uint64_t n, std::uint64_t row, std::uint64_t col0) {
+        const double* x = wk.x.data() + (off - base);
+        for (std::size_t jj = 0; jj < J; ++jj) {
+          std::ostream* blocks = is_ggml(schemes[which[jj]]) ? options.blocks : nullptr;
+          wk.rq[jj]->run(x, wk.y.data(), wk.clip.data(), n, row, col0, blocks);
           if (options.dequantized) options.dequantized(wk.y.data(), n);
-          lanes.add(wk.x.data() + off, wk.y.data(), wk.clip.data(), n);
-        });
-        slots[k * J + jj] = lanes.metrics(t.count - masked);
-      }
+          wk.lanes[jj].add(x, wk.y.data(), wk.clip.data(), n);
+        }
+      });
+      for (std::size_t jj = 0; jj < J; ++jj) slots[k * J + jj] = wk.lanes[jj].metrics(t.count - masked);
     });
     for (std::uint64_t k = 0; k < plan.tasks; ++k)
       for (std::size_t jj = 0; jj < J; ++jj) results[which[jj]].metrics.merge(slots[k * J + jj]);

@@ -84,6 +84,8 @@ struct QuantizeOptions {
   /// Receives the dequantized tensor in order, `count` elements at a time (C order). Runs on one thread.
   std::function<void(const double* y, std::uint64_t count)> dequantized;
   std::uint64_t chunk_elements = 1 << 20;  // the tensor is read in chunks of about this many elements
+  std::uint64_t read_elements = 1 << 14;   // pieces of a chunk that every scheme analyses while in cache;
+                                           // the results do not depend on it (tests vary it)
   unsigned threads = 0;                    // 0: every core
 };
 

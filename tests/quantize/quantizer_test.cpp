@@ -426,6 +426,9 @@ TEST_CASE("quantize results do not depend on threads, chunk size or how long row
         const std::vector<SchemeResult> all = quantize_schemes(schemes, src, st, o);
         o.threads = 1;
         const std::vector<SchemeResult> one = quantize_schemes(schemes, src, st, o);
+        QuantizeOptions small = o;
+        small.read_elements = 200;
+        const std::vector<SchemeResult> small_reads = quantize_schemes(schemes, src, st, small);
         for (std::size_t k = 0; k < schemes.size(); ++k) {
           INFO(schemes[k].name);
           const Metrics &a = all[k].metrics, &b = one[k].metrics, &r = ref[k].metrics;
@@ -433,6 +436,13 @@ TEST_CASE("quantize results do not depend on threads, chunk size or how long row
           CHECK(a.sum_err2 == b.sum_err2);
           CHECK(a.sum_xy == b.sum_xy);
           CHECK(a.sum_rel == b.sum_rel);
+          // Pieces read at a time: the same bits (pieces of a cut row are multiples of 8 lanes and blocks).
+          const Metrics& c = small_reads[k].metrics;
+          CHECK(c.sum_err2 == b.sum_err2);
+          CHECK(c.sum_xy == b.sum_xy);
+          CHECK(c.sum_rel == b.sum_rel);
+          CHECK(c.max_abs_err == b.max_abs_err);
+          CHECK(c.clipped == b.clipped);
           // Chunk size: the same counts and largest error; sums equal up to the order of additions.
           CHECK(a.n == r.n);
           CHECK(a.clipped == r.clipped);

@@ -52,7 +52,10 @@ std::string close_matches(const std::string& want, const std::vector<TensorEntry
 
 std::string shape_text(const std::vector<std::uint64_t>& shape) {
   std::string s;
-  for (std::uint64_t d : shape) s += (s.empty() ? "" : "x") + std::to_string(d);
+  for (std::uint64_t d : shape) {
+    if (!s.empty()) s += 'x';
+    s += std::to_string(d);
+  }
   return s.empty() ? "scalar" : s;
 }
 
