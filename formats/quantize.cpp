@@ -13,7 +13,9 @@
 #include <cstdio>      // std::snprintf
 #include <cstring>     // std::memcpy
 #include <limits>      // std::numeric_limits
-#include <memory>      // std::unique_ptr
+#include <map>         // std::map
+#include <memory>      // std::unique_ptr, std::shared_ptr
+#include <mutex>       // std::mutex
 #include <numeric>     // std::lcm
 #include <optional>    // std::optional
 #include <ostream>     // std::ostream
@@ -178,6 +180,24 @@ RoundKernel round_kernel(bool integer, bool avx2, ScaleOp pre, ScaleOp post) {
 /// The AVX2 builds run where fast_convert's AVX2 kernels run (fast::best_isa decides for both).
 bool have_avx2() { return fast::best_isa() >= fast::Isa::kAvx2; }
 
+/// decode_double of every code of a format of at most 16 bits, built once per format for the whole process
+/// (each worker's codec of fp16 used to build its own 65,536 values, which cost more than analysing a MiB).
+std::shared_ptr<const std::vector<double>> decode_table(const Format& f) {
+  using Key = std::array<int, 10>;
+  const Key key = {static_cast<int>(f.kind), f.exponent_bits, f.mantissa_bits, f.bias, static_cast<int>(f.nonfinite),
+                   static_cast<int>(f.nan), f.has_sign, f.has_subnormals, f.int_bits, f.is_signed};
+  static std::mutex mutex;
+  static std::map<Key, std::shared_ptr<const std::vector<double>>> cache;
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto& t = cache[key];
+  if (!t) {
+    std::vector<double> v(std::size_t{1} << bits(f));
+    for (std::size_t c = 0; c < v.size(); ++c) v[c] = decode_double(f, c);
+    t = std::make_shared<const std::vector<double>>(std::move(v));
+  }
+  return t;
+}
+
 /// An element format with its rounding options, rounding through the engine. Fast paths, checked against the
 /// engine in tests (check_element_rounding): floats round on their binade grid (grid_round), integers round in
 /// double (exact below 2^51), fp32-valued rows of a cast use the fast fp32 kernels. Round to odd, stochastic
@@ -185,7 +205,7 @@ bool have_avx2() { return fast::best_isa() >= fast::Isa::kAvx2; }
 struct Codec {
   Format f;
   ConvertOptions opt;
-  std::vector<double> table;  // decode_double of every code, for formats of at most 16 bits
+  std::shared_ptr<const std::vector<double>> table;  // decode_table, for formats of at most 16 bits
   double max_finite = 0, min_int = 0;
   bool fast_int = false;
   bool restricted = false;  // integers: the range is [-max, max] (restrict_to_symmetric)
@@ -201,10 +221,7 @@ struct Codec {
     opt.rounding = r;
     opt.saturate = saturate;
     opt.rng = rng;
-    if (bits(f) <= 16) {
-      table.resize(std::size_t{1} << bits(f));
-      for (std::size_t c = 0; c < table.size(); ++c) table[c] = decode_double(f, c);
-    }
+    if (bits(f) <= 16) table = decode_table(f);
     max_finite = f.kind == Kind::kInt ? double(int_max(f)) : decode_double(f, max_finite_code(f));
     fast_encode = fast::encoder(f, opt);
     fast_decode = fast_encode ? fast::decoder(f, opt) : nullptr;
@@ -280,7 +297,7 @@ struct Codec {
     }
     const Encoded e = encode(f, v, opt);
     clipped = (e.status & (kSaturated | kOverflow)) != 0;
-    const double r = table.empty() ? decode_double(f, e.code) : table[static_cast<std::size_t>(e.code)];
+    const double r = table ? (*table)[static_cast<std::size_t>(e.code)] : decode_double(f, e.code);
     if (restricted && r < min_int) {
       clipped = true;
       return min_int;
@@ -349,7 +366,7 @@ struct Codec {
   double round_engine(double v, bool& clipped) const {
     const Encoded e = encode(f, v, opt);
     clipped = (e.status & (kSaturated | kOverflow)) != 0;
-    return table.empty() ? decode_double(f, e.code) : table[static_cast<std::size_t>(e.code)];
+    return table ? (*table)[static_cast<std::size_t>(e.code)] : decode_double(f, e.code);
   }
 };
 
@@ -760,7 +777,10 @@ struct Lanes {
   std::int64_t rel_n[8] = {}, under[8] = {}, nonfinite[8] = {}, bad[8] = {};  // element counts
   std::uint64_t clipped = 0;
 
-  void add(const double* x, const double* y, const unsigned char* clip, std::uint64_t n, bool avx2 = have_avx2());
+  /// inv: 1/|x| (0 where x is 0), computed once per piece for every scheme (reciprocals()): the relative
+  /// error |x - y|·(1/|x|) then costs a multiplication instead of a division per scheme.
+  void add(const double* x, const double* inv, const double* y, const unsigned char* clip, std::uint64_t n,
+           bool avx2 = have_avx2());
   static double total(const double (&a)[8]) {  // ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))
     return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
   }
@@ -790,7 +810,8 @@ struct Lanes {
 /// The lane loop for vectors D of W doubles (8 / W vectors make the 8 lanes), I their masks; n is a multiple
 /// of 8.
 template <class D, class I>
-[[gnu::always_inline]] inline void lane_sums(Lanes& t, const double* x, const double* y, std::uint64_t n) {
+[[gnu::always_inline]] inline void lane_sums(Lanes& t, const double* x, const double* inv, const double* y,
+                                             std::uint64_t n) {
   constexpr int W = sizeof(D) / sizeof(double), K = 8 / W;
   constexpr double kMax = std::numeric_limits<double>::max();
   D x2[K], y2[K], xy[K], e2[K], rel[K], emax[K];
@@ -803,14 +824,15 @@ template <class D, class I>
     load(under[k], t.under + W * k), load(nonfinite[k], t.nonfinite + W * k), load(bad[k], t.bad + W * k);
   }
   const I abs_mask = I{} + 0x7fffffffffffffffLL;
-  const D one = D{} + 1.0, zero = D{};
+  const D zero = D{};
   for (std::uint64_t i = 0; i < n; i += 8)
     for (int k = 0; k < K; ++k) {
-      D X, Y;
+      D X, Y, INV;
       load(X, x + i + W * k);
       load(Y, y + i + W * k);
+      load(INV, inv + i + W * k);
       const D E = X - Y;
-      const D AE = (D)((I)E & abs_mask), AX = (D)((I)X & abs_mask), AY = (D)((I)Y & abs_mask);
+      const D AE = (D)((I)E & abs_mask), AY = (D)((I)Y & abs_mask);
       x2[k] += X * X;
       y2[k] += Y * Y;
       xy[k] += X * Y;
@@ -819,8 +841,7 @@ template <class D, class I>
       emax[k] = (finite_err & (AE > emax[k])) ? AE : emax[k];
       bad[k] -= ~finite_err;
       const I nonzero = X != 0.0;
-      const D r = AE / (nonzero ? AX : one);  // |x - y| / |x|, nothing divided by zero
-      rel[k] += nonzero ? r : zero;
+      rel[k] += nonzero ? AE * INV : zero;  // |x - y| · (1/|x|); x = 0 is left out (inf · 0 would be NaN)
       rel_n[k] -= nonzero;
       under[k] -= nonzero & (Y == 0.0);
       nonfinite[k] -= ~(AY <= kMax);
@@ -831,20 +852,49 @@ template <class D, class I>
     store(t.under + W * k, under[k]), store(t.nonfinite + W * k, nonfinite[k]), store(t.bad + W * k, bad[k]);
   }
 }
-[[gnu::target("avx2")]] void lane_sums_avx2(Lanes& t, const double* x, const double* y, std::uint64_t n) {
-  lane_sums<V4d, V4i>(t, x, y, n);
+[[gnu::target("avx2")]] void lane_sums_avx2(Lanes& t, const double* x, const double* inv, const double* y,
+                                             std::uint64_t n) {
+  lane_sums<V4d, V4i>(t, x, inv, y, n);
 }
-void lane_sums_sse2(Lanes& t, const double* x, const double* y, std::uint64_t n) { lane_sums<V2d, V2i>(t, x, y, n); }
+void lane_sums_sse2(Lanes& t, const double* x, const double* inv, const double* y, std::uint64_t n) {
+  lane_sums<V2d, V2i>(t, x, inv, y, n);
+}
 
-void Lanes::add(const double* x, const double* y, const unsigned char* clip, std::uint64_t n, bool avx2) {
+/// inv[i] = 1/|x[i]|, or 0 where x[i] is 0 (for Lanes::add).
+template <class D, class I>
+[[gnu::always_inline]] inline void reciprocal_kernel(const double* x, double* inv, std::uint64_t n) {
+  constexpr int W = sizeof(D) / sizeof(double);
+  const I abs_mask = I{} + 0x7fffffffffffffffLL;
+  const D one = D{} + 1.0;
+  std::uint64_t i = 0;
+  for (; i + W <= n; i += W) {
+    D v;
+    std::memcpy(&v, x + i, sizeof v);
+    const I nonzero = v != 0.0;
+    const D r = (D)((I)(one / (nonzero ? (D)((I)v & abs_mask) : one)) & nonzero);
+    std::memcpy(inv + i, &r, sizeof r);
+  }
+  for (; i < n; ++i) inv[i] = x[i] != 0 ? 1.0 / std::fabs(x[i]) : 0.0;
+}
+[[gnu::target("avx2")]] void reciprocals_avx2(const double* x, double* inv, std::uint64_t n) {
+  reciprocal_kernel<V4d, V4i>(x, inv, n);
+}
+void reciprocals(const double* x, double* inv, std::uint64_t n, bool avx2 = have_avx2()) {
+  if (avx2) return reciprocals_avx2(x, inv, n);
+  reciprocal_kernel<V2d, V2i>(x, inv, n);
+}
+
+void Lanes::add(const double* x, const double* inv, const double* y, const unsigned char* clip, std::uint64_t n,
+                bool avx2) {
   const auto sums = avx2 ? lane_sums_avx2 : lane_sums_sse2;
   const std::uint64_t body = n / 8 * 8;
-  sums(*this, x, y, body);
+  sums(*this, x, inv, y, body);
   if (body < n) {  // the tail, padded with zeros (a zero pair adds nothing to any sum or count)
-    double xt[8] = {}, yt[8] = {};
+    double xt[8] = {}, it[8] = {}, yt[8] = {};
     std::copy(x + body, x + n, xt);
+    std::copy(inv + body, inv + n, it);
     std::copy(y + body, y + n, yt);
-    sums(*this, xt, yt, 8);
+    sums(*this, xt, it, yt, 8);
   }
   // The flags are 0 or 1 here: eight at a time as one word, whose bytes the multiplication adds up in its top
   // byte.
@@ -1225,8 +1275,11 @@ bool check_element_rounding(const Format& f, Rounding r, std::span<const double>
 Metrics error_metrics(std::span<const double> x, std::span<const double> y, int isa) {
   if (x.size() != y.size()) throw InputError("error_metrics: x and y differ in length");
   const std::vector<unsigned char> clip(x.size(), 0);
+  const bool avx2 = isa == 2 || (isa == 0 && have_avx2());
+  std::vector<double> inv(x.size());
+  reciprocals(x.data(), inv.data(), x.size(), avx2);
   Lanes lanes;
-  lanes.add(x.data(), y.data(), clip.data(), x.size(), isa == 2 || (isa == 0 && have_avx2()));
+  lanes.add(x.data(), inv.data(), y.data(), clip.data(), x.size(), avx2);
   return lanes.metrics(x.size());
 }
 bool have_avx2_kernels() { return have_avx2(); }
@@ -1304,7 +1357,7 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
     const std::size_t J = which.size();
     std::vector<Metrics> slots(plan.tasks * J);
     struct Worker {
-      std::vector<double> x, y;
+      std::vector<double> x, inv, y;
       std::vector<unsigned char> clip;
       std::vector<std::unique_ptr<RowQuantizer>> rq;
       std::vector<Lanes> lanes;
@@ -1315,6 +1368,7 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
       if (wk.rq.empty()) {
         for (std::size_t j : which) wk.rq.push_back(std::make_unique<RowQuantizer>(schemes[j], ctx[j]));
         wk.x.resize(plan.max_read());
+        wk.inv.resize(plan.max_read());
         wk.y.resize(plan.max_read());
         wk.clip.resize(plan.max_read());
       }
@@ -1326,15 +1380,17 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
       const auto read = [&](std::uint64_t off, std::uint64_t n) {
         src.read_range(t.first + off, n, wk.x.data());
         masked += count_nonfinite(wk.x.data(), n, true);
+        reciprocals(wk.x.data(), wk.inv.data(), n);
         base = off;
       };
       plan.pieces(t, read, [&](std::uint64_t off, std::uint64_t n, std::uint64_t row, std::uint64_t col0) {
         const double* x = wk.x.data() + (off - base);
+        const double* inv = wk.inv.data() + (off - base);
         for (std::size_t jj = 0; jj < J; ++jj) {
           std::ostream* blocks = is_ggml(schemes[which[jj]]) ? options.blocks : nullptr;
           wk.rq[jj]->run(x, wk.y.data(), wk.clip.data(), n, row, col0, blocks);
           if (options.dequantized) options.dequantized(wk.y.data(), n);
-          wk.lanes[jj].add(x, wk.y.data(), wk.clip.data(), n);
+          wk.lanes[jj].add(x, inv, wk.y.data(), wk.clip.data(), n);
         }
       });
       for (std::size_t jj = 0; jj < J; ++jj) slots[k * J + jj] = wk.lanes[jj].metrics(t.count - masked);
