@@ -510,20 +510,35 @@ double block_amax(const double* x, std::uint64_t n) {
 /// quantize_row_q8_0_ref, one block: amax, d = amax/127, id = 1/d, qs = roundf(x*id), d stored as fp16.
 void q8_0_block(const float* x, unsigned char* out, unsigned char* clip) {
   static const Codec i8(find_format("int8"), Rounding::kNearestAway, true, nullptr);  // C roundf
-  float amax = 0.0f;
-  for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[j]));
+  float lanes[8] = {};  // the maximum in eight independent lanes (exact in any order)
+  for (int j = 0; j < 32; j += 8)
+    for (int l = 0; l < 8; ++l) lanes[l] = std::max(lanes[l], std::fabs(x[j + l]));
+  const float amax = *std::max_element(lanes, lanes + 8);
   const float d = amax / ((1 << 7) - 1);
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
   const std::uint16_t h = float_to_fp16_bits(d);
   out[0] = static_cast<unsigned char>(h & 0xff);
   out[1] = static_cast<unsigned char>(h >> 8);
-  for (int j = 0; j < 32; ++j) {
-    const float x0 = x[j] * id;
-    bool c = false;
-    const double q = i8.round(static_cast<double>(x0), c);
-    out[2 + j] = static_cast<unsigned char>(static_cast<signed char>(q));
-    if (clip) clip[j] = c;
+  unsigned char c[32];
+  if (amax * id < 127.5f) {
+    // Every |x·id| is below 127.5 (rounding is monotonic; NaN fails), so every q fits int8 and none clips: C
+    // roundf inline and branch-free, and the loop vectorises. The truncation and the fraction t - r are exact.
+    for (int j = 0; j < 32; ++j) {
+      const float x0 = x[j] * id, t = std::fabs(x0);
+      float r = static_cast<float>(static_cast<std::int32_t>(t));
+      r += t - r >= 0.5f ? 1.0f : 0.0f;
+      out[2 + j] = static_cast<unsigned char>(static_cast<std::int8_t>(std::copysign(r, x0)));
+      c[j] = 0;
+    }
+  } else {  // an fp32-subnormal d (1/d may overflow): the codec, saturating
+    for (int j = 0; j < 32; ++j) {
+      bool cj = false;
+      const double q = i8.round(static_cast<double>(x[j] * id), cj);
+      out[2 + j] = static_cast<unsigned char>(static_cast<signed char>(q));
+      c[j] = cj;
+    }
   }
+  if (clip) std::copy(c, c + 32, clip);
 }
 
 /// quantize_row_q4_0_ref, one block: max = the signed element of largest |x| (first), d = max/-8, id = 1/d,
@@ -548,7 +563,10 @@ void q4_0_block(const float* x, unsigned char* out, unsigned char* clip) {
     const float x0 = x[j] * id;
     const float shifted = x0 + 8.5f;
     bool c = false;
-    const int t = static_cast<int>(trunc8.round(static_cast<double>(shifted), c));
+    // (int8_t) truncates toward zero: inline where the result is an int8, the codec (saturating) elsewhere.
+    const int t = shifted > -129.0f && shifted < 128.0f
+                      ? static_cast<int>(shifted)
+                      : static_cast<int>(trunc8.round(static_cast<double>(shifted), c));
     q[j] = static_cast<unsigned char>(std::min(15, t));
     if (clip) clip[j] = t > 15;
   }
@@ -746,15 +764,17 @@ class RowQuantizer {
       else q4_0_block(xf, blk, c);
       // dequantize_row_q8_0 / q4_0: y = qs·d and (q - 8)·d in fp32 with the fp16 d.
       const float d = fp16_bits_to_float(static_cast<std::uint16_t>(blk[0] | (blk[1] << 8)));
-      for (std::uint64_t i = 0; i < n; ++i) {
-        float v;
-        if (q8) {
-          v = static_cast<float>(static_cast<signed char>(blk[2 + i])) * d;
-        } else {
-          const int q = i < 16 ? (blk[2 + i] & 0x0f) : (blk[2 + i - 16] >> 4);
-          v = static_cast<float>(q - 8) * d;
+      float v[32];
+      if (q8) {
+        for (int i = 0; i < 32; ++i) v[i] = static_cast<float>(static_cast<signed char>(blk[2 + i])) * d;
+      } else {
+        for (int i = 0; i < 16; ++i) {
+          v[i] = static_cast<float>((blk[2 + i] & 0x0f) - 8) * d;
+          v[i + 16] = static_cast<float>((blk[2 + i] >> 4) - 8) * d;
         }
-        y[b + i] = v;
+      }
+      for (std::uint64_t i = 0; i < n; ++i) {
+        y[b + i] = v[i];
         clip[b + i] = c[i];
       }
       if (blocks) blocks->write(reinterpret_cast<const char*>(blk), q8 ? 34 : 18);

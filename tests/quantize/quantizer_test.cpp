@@ -1,5 +1,7 @@
 // The quantizers against hand-computed blocks (ggml Q8_0 / Q4_0 bytes, MX scale rule, NVFP4, NF4) and metrics.
 #include <catch2/catch.hpp>
+
+#include <Eigen/Core>  // Eigen::half: GGML_FP32_TO_FP16 (round to nearest even), written independently
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -240,6 +242,63 @@ TEST_CASE("ggml Q8_0 blocks byte by byte", "[quantize][ggml]") {
   float z[32] = {};
   ggml_quantize_q8_0(z, b);
   for (int i = 0; i < 34; ++i) CHECK(int(b[i]) == 0);
+}
+
+namespace {
+// ggml-quants.c quantize_row_q8_0_ref and quantize_row_q4_0_ref, transcribed line by line with the C library's
+// roundf and (int8_t) casts, and Eigen::half for GGML_FP32_TO_FP16: an oracle independent of numscope's codecs.
+std::uint16_t ggml_fp16(float d) { return Eigen::numext::bit_cast<std::uint16_t>(Eigen::half(d)); }
+void ref_q8_0(const float* x, unsigned char* y) {
+  float amax = 0.0f;
+  for (int j = 0; j < 32; j++) amax = std::max(amax, std::fabs(x[j]));
+  const float d = amax / ((1 << 7) - 1);
+  const float id = d ? 1.0f / d : 0.0f;
+  const std::uint16_t h = ggml_fp16(d);
+  y[0] = static_cast<unsigned char>(h & 0xff), y[1] = static_cast<unsigned char>(h >> 8);
+  for (int j = 0; j < 32; ++j) y[2 + j] = static_cast<unsigned char>(static_cast<std::int8_t>(std::roundf(x[j] * id)));
+}
+void ref_q4_0(const float* x, unsigned char* y) {
+  float amax = 0.0f, max = 0.0f;
+  for (int j = 0; j < 32; j++) {
+    const float v = x[j];
+    if (amax < std::fabs(v)) amax = std::fabs(v), max = v;
+  }
+  const float d = max / -8;
+  const float id = d ? 1.0f / d : 0.0f;
+  const std::uint16_t h = ggml_fp16(d);
+  y[0] = static_cast<unsigned char>(h & 0xff), y[1] = static_cast<unsigned char>(h >> 8);
+  for (int j = 0; j < 16; ++j) {
+    const float x0 = x[j] * id, x1 = x[16 + j] * id;
+    const int xi0 = std::min(15, static_cast<int>(static_cast<std::int8_t>(x0 + 8.5f)));
+    const int xi1 = std::min(15, static_cast<int>(static_cast<std::int8_t>(x1 + 8.5f)));
+    y[2 + j] = static_cast<unsigned char>(xi0 | (xi1 << 4));
+  }
+}
+}  // namespace
+
+TEST_CASE("ggml Q8_0 and Q4_0 blocks equal a transcription of ggml's reference quantizers", "[quantize][ggml]") {
+  numscope::Rng rng{2024};
+  auto uniform = [&] { return double(rng.next() >> 11) * 0x1.0p-53; };
+  for (int block = 0; block < 20000; ++block) {
+    float x[32];
+    const double scale = std::ldexp(1.0, int(rng.next() % 60) - 30);
+    for (float& v : x) {
+      const int kind = int(rng.next() % 8);
+      // Halves on the q grid (ties of roundf and of + 8.5), zeros, and plain values.
+      v = kind == 0 ? 0.0f
+          : kind == 1 ? static_cast<float>((double(int(rng.next() % 255)) - 127 + 0.5) * scale / 127)
+                      : static_cast<float>((uniform() * 2 - 1) * scale);
+    }
+    if (block % 7 == 0) x[rng.next() % 32] = static_cast<float>(scale);  // amax exactly the scale: d = scale/127
+    unsigned char got[34], want[34];
+    ggml_quantize_q8_0(x, got);
+    ref_q8_0(x, want);
+    INFO("block " << block);
+    CHECK(std::equal(got, got + 34, want));
+    ggml_quantize_q4_0(x, got);
+    ref_q4_0(x, want);
+    CHECK(std::equal(got, got + 18, want));
+  }
 }
 
 TEST_CASE("ggml Q4_0 blocks byte by byte", "[quantize][ggml]") {
