@@ -38,6 +38,10 @@ typedef double V4d __attribute__((vector_size(32)));
 typedef long long V4i __attribute__((vector_size(32)));
 typedef unsigned long long V2u __attribute__((vector_size(16)));  // bit arithmetic that may wrap
 typedef unsigned long long V4u __attribute__((vector_size(32)));
+typedef float V4f __attribute__((vector_size(16)));  // code-book searches run in fp32, as bitsandbytes does
+typedef int V4s __attribute__((vector_size(16)));
+typedef float V8f __attribute__((vector_size(32)));
+typedef int V8s __attribute__((vector_size(32)));
 
 /// What a vector rounding kernel needs of a format.
 struct GridParams {
@@ -416,7 +420,42 @@ struct CodeBook {
     for (int step = first_step; step >= 1; step /= 2) i += padded[static_cast<std::size_t>(i + step - 1)] < x ? step : 0;
     return i;
   }
+  /// nearest() of n values (of |x| when `magnitude`) into idx. Books of at most 16 codes count the midpoints
+  /// below each value in vector lanes (15 comparisons beat four dependent loads); larger ones search.
+  void nearest_n(const float* x, std::int32_t* idx, std::uint64_t n, bool magnitude, bool avx2 = have_avx2()) const;
 };
+
+/// idx[i] = the number of the m midpoints strictly below x[i] (|x[i]|), in vectors F of floats, S their masks.
+template <class F, class S>
+[[gnu::always_inline]] inline std::uint64_t count_below(const float* mid, int m, const float* x, std::int32_t* idx,
+                                                       std::uint64_t n, bool magnitude) {
+  constexpr int W = sizeof(F) / sizeof(float);
+  const S abs_mask = S{} + (magnitude ? 0x7fffffff : -1);
+  F mids[16];
+  for (int j = 0; j < m; ++j) mids[j] = F{} + mid[j];
+  std::uint64_t i = 0;
+  for (; i + W <= n; i += W) {
+    F v;
+    std::memcpy(&v, x + i, sizeof v);
+    v = (F)((S)v & abs_mask);
+    S c = S{};
+    for (int j = 0; j < m; ++j) c -= mids[j] < v;  // -1 where below; NaN compares false
+    std::memcpy(idx + i, &c, sizeof c);
+  }
+  return i;
+}
+[[gnu::target("avx2")]] std::uint64_t count_below_avx2(const float* mid, int m, const float* x, std::int32_t* idx,
+                                                       std::uint64_t n, bool magnitude) {
+  return count_below<V8f, V8s>(mid, m, x, idx, n, magnitude);
+}
+void CodeBook::nearest_n(const float* x, std::int32_t* idx, std::uint64_t n, bool magnitude, bool avx2) const {
+  std::uint64_t i = 0;
+  const int m = static_cast<int>(codes.size()) - 1;
+  if (m <= 16)
+    i = avx2 ? count_below_avx2(padded.data(), m, x, idx, n, magnitude)
+             : count_below<V4f, V4s>(padded.data(), m, x, idx, n, magnitude);
+  for (; i < n; ++i) idx[i] = nearest(magnitude ? std::fabs(x[i]) : x[i]);
+}
 
 // bitsandbytes functional.py: the NF4 values (also kernels.cu dDequantizeNF4).
 constexpr std::array<float, 16> kNf4 = {
@@ -730,26 +769,31 @@ class RowQuantizer {
       for (int i = 0; i < 8; ++i) m[i] = kFp4Mag[fp4_sorted_to_code[i]];
       return std::vector<float>(m.begin(), m.end());
     }());
+    const bool is_nf4 = s_.family == SchemeFamily::kNf4;
     const std::uint64_t bs = static_cast<std::uint64_t>(s_.block);
+    scaled_.resize(cols);
+    index_.resize(cols);
+    deq_.resize((cols + bs - 1) / bs);
+    // x·(1/absmax) of every block, then the codes of the whole segment in one search, then code·absmax.
     for (std::uint64_t b = 0, k = col0 / bs; b < cols; b += bs, ++k) {
       const std::uint64_t n = std::min(bs, cols - b);
       float absmax = 0.0f;
       for (std::uint64_t i = b; i < b + n; ++i) absmax = std::max(absmax, std::fabs(static_cast<float>(x[i])));
-      const float deq = s_.double_quant ? ctx_.dq_absmax[row * ctx_.blocks_per_row + k] : absmax;
+      deq_[b / bs] = s_.double_quant ? ctx_.dq_absmax[row * ctx_.blocks_per_row + k] : absmax;
       const float inv = absmax > 0 ? 1.0f / absmax : 0.0f;
-      for (std::uint64_t i = b; i < b + n; ++i) {
-        const float v = static_cast<float>(x[i]) * inv;
-        clip[i] = 0;
-        float code;
-        if (s_.family == SchemeFamily::kNf4) {
-          code = kNf4[nf4.nearest(v)];
-        } else {
-          const float mag = fp4sorted.codes[fp4sorted.nearest(std::fabs(v))];
-          code = v < 0 ? -mag : mag;
-        }
+      for (std::uint64_t i = b; i < b + n; ++i) scaled_[i] = static_cast<float>(x[i]) * inv;
+    }
+    (is_nf4 ? nf4 : fp4sorted).nearest_n(scaled_.data(), index_.data(), cols, !is_nf4);
+    for (std::uint64_t b = 0; b < cols; b += bs) {
+      const float deq = deq_[b / bs];
+      for (std::uint64_t i = b; i < std::min(cols, b + bs); ++i) {
+        const float v = scaled_[i];
+        const float mag = fp4sorted.codes[static_cast<std::size_t>(index_[i] & 7)];
+        const float code = is_nf4 ? kNf4[static_cast<std::size_t>(index_[i])] : v < 0 ? -mag : mag;
         y[i] = static_cast<double>(code * deq);
       }
     }
+    std::fill_n(clip, cols, static_cast<unsigned char>(0));
   }
 
   void ggml(const double* x, double* y, unsigned char* clip, std::uint64_t cols, std::ostream* blocks) {
@@ -785,6 +829,8 @@ class RowQuantizer {
   Ctx& ctx_;
   Codec elem_;
   Codec wide_;  // int32, for the asymmetric schemes
+  std::vector<float> scaled_, deq_;  // bnb4's scratch: x·(1/absmax) of a segment, each block's absmax
+  std::vector<std::int32_t> index_;  // and the code index of each element
 };
 
 /// Error sums of one task in eight fixed lanes: element i of a segment goes to lane i mod 8, and the lanes are
@@ -1375,6 +1421,12 @@ Metrics error_metrics(std::span<const double> x, std::span<const double> y, int 
 bool have_avx2_kernels() { return have_avx2(); }
 
 int nearest_code(std::span<const float> sorted_codes, float x) { return CodeBook(sorted_codes).nearest(x); }
+std::vector<int> nearest_codes(std::span<const float> sorted_codes, std::span<const float> x, bool magnitude,
+                               int isa) {
+  std::vector<std::int32_t> idx(x.size());
+  CodeBook(sorted_codes).nearest_n(x.data(), idx.data(), x.size(), magnitude, isa == 2 || (isa == 0 && have_avx2()));
+  return std::vector<int>(idx.begin(), idx.end());
+}
 
 int mx_scale_exponent(double amax, int emax_elem, double max_elem, MxScaleRule rule) {
   if (!(amax > 0)) return -127;  // all-zero block: the smallest scale, E8M0 code 0x00

@@ -135,6 +135,10 @@ bool have_avx2_kernels();
 
 /// Index of the nearest code of a sorted table (by midpoints in fp32, a tie goes to the lower code).
 int nearest_code(std::span<const float> sorted_codes, float x);
+/// nearest_code of each x (of |x| when `magnitude`) as the quantizers search a segment: books of up to 16 codes
+/// count midpoints in vector lanes (isa 1: SSE2, 2: AVX2, 0: the best here).
+std::vector<int> nearest_codes(std::span<const float> sorted_codes, std::span<const float> x, bool magnitude = false,
+                               int isa = 0);
 
 /// OCP MX v1.0 shared exponent of a block: floor rule floor(log2 amax) − emax_elem, ceil rule
 /// ceil(log2(amax / max_elem)); clamped to the E8M0 range [−127, 127]; an all-zero block gets −127 (code 0).

@@ -181,7 +181,11 @@ TEST_CASE("NF4 and bitsandbytes FP4 code tables", "[quantize][nf4]") {
   CHECK(nearest_code(c, 2.0f) == 15);
   // The branch-free search is std::lower_bound over the midpoints, for every table and at every midpoint and
   // its neighbours, plus random values.
-  for (std::span<const float> table : {nf4_codes(), bnb_dynamic_map()}) {
+  std::vector<float> fp4_magnitudes;  // bnb-fp4 searches the sorted magnitudes of its codes
+  for (float v : bnb_fp4_codes())
+    if (v >= 0) fp4_magnitudes.push_back(v);
+  std::sort(fp4_magnitudes.begin(), fp4_magnitudes.end());
+  for (std::span<const float> table : {nf4_codes(), std::span<const float>(fp4_magnitudes), bnb_dynamic_map()}) {
     std::vector<float> mids;
     for (std::size_t i = 0; i + 1 < table.size(); ++i) mids.push_back((table[i] + table[i + 1]) / 2.0f);
     std::vector<float> probes = {-2.0f, 2.0f, 0.0f, -0.0f, std::numeric_limits<float>::quiet_NaN()};
@@ -189,10 +193,27 @@ TEST_CASE("NF4 and bitsandbytes FP4 code tables", "[quantize][nf4]") {
       for (float p : {m, std::nextafter(m, -3.0f), std::nextafter(m, 3.0f)}) probes.push_back(p);
     numscope::Rng rng{5};
     for (int i = 0; i < 10000; ++i) probes.push_back(float(double(rng.next() >> 11) * 0x1.0p-52 - 1.0));
+    probes.push_back(std::numeric_limits<float>::infinity());
+    probes.push_back(-std::numeric_limits<float>::infinity());
+    auto want = [&](float p) {
+      return std::isnan(p) ? 0 : static_cast<int>(std::lower_bound(mids.begin(), mids.end(), p) - mids.begin());
+    };
     for (float p : probes) {
-      const int want = static_cast<int>(std::lower_bound(mids.begin(), mids.end(), p) - mids.begin());
       INFO(p);
-      CHECK(nearest_code(table, p) == want);
+      CHECK(nearest_code(table, p) == want(p));
+    }
+    // The segment search (vector lanes for small books), both widths, signed and by magnitude, at every offset.
+    for (int isa : {1, 2}) {
+      if (isa == 2 && !have_avx2_kernels()) continue;
+      for (bool magnitude : {false, true})
+        for (std::size_t off : {0, 1, 3}) {
+          const std::span<const float> sub(probes.data() + off, probes.size() - off);
+          const std::vector<int> got = nearest_codes(table, sub, magnitude, isa);
+          int mismatches = 0;
+          for (std::size_t i = 0; i < sub.size(); ++i) mismatches += got[i] != want(magnitude ? std::fabs(sub[i]) : sub[i]);
+          INFO("isa " << isa << " magnitude " << magnitude << " offset " << off);
+          CHECK(mismatches == 0);
+        }
     }
   }
   // A block holding code·3 for every code comes back exactly (absmax 3).
