@@ -543,6 +543,37 @@ double block_amax(const double* x, std::uint64_t n) {
   block_range(x, n, lo, hi);
   return std::max(-lo, hi);
 }
+/// out[k] = max |x| over block k (bs elements, the last one may be short) of n finite values, in one call for
+/// a whole segment: MX and NVFP4 blocks are 32 and 16 elements, too short to pay for a call each.
+template <class D, class I>
+[[gnu::always_inline]] inline void amax_kernel(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
+  constexpr int W = sizeof(D) / sizeof(double);
+  const I abs_mask = I{} + 0x7fffffffffffffffLL;
+  for (std::uint64_t b = 0; b < n; b += bs) {
+    const std::uint64_t e = std::min(n, b + bs);
+    D acc = D{};
+    std::uint64_t i = b;
+    for (; i + W <= e; i += W) {
+      D v;
+      std::memcpy(&v, x + i, sizeof v);
+      v = (D)((I)v & abs_mask);
+      acc = v > acc ? v : acc;
+    }
+    double a = 0;
+    for (int l = 0; l < W; ++l) a = std::max(a, acc[l]);
+    for (; i < e; ++i) a = std::max(a, std::fabs(x[i]));
+    out[b / bs] = a;
+  }
+}
+[[gnu::target("avx2")]] void amax_avx2(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
+  amax_kernel<V4d, V4i>(x, n, bs, out);
+}
+void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, std::vector<double>& out) {
+  static const bool avx2 = have_avx2();
+  out.resize((n + bs - 1) / bs);
+  if (avx2) return amax_avx2(x, n, bs, out.data());
+  amax_kernel<V2d, V2i>(x, n, bs, out.data());
+}
 
 // ---- ggml (llama.cpp ggml-quants.c) ------------------------------------------------------------------------
 
@@ -719,9 +750,10 @@ class RowQuantizer {
     const bool is_int = s_.element.kind == Kind::kInt;  // MXINT8: k/64, |k| <= 127 (§5.3.3)
     const int emax_elem = is_int ? 0 : emax(s_.element);
     const double max_elem = is_int ? 127.0 / 64.0 : elem_.max_finite;
+    block_amaxes(x, cols, 32, amax_);
     for (std::uint64_t b = 0; b < cols; b += 32) {
       const std::uint64_t n = std::min<std::uint64_t>(32, cols - b);
-      const int e = mx_scale_exponent(block_amax(x + b, n), emax_elem, max_elem, s_.mx_rule);
+      const int e = mx_scale_exponent(amax_[b / 32], emax_elem, max_elem, s_.mx_rule);
       // x·2^-e and q·2^e as multiplications by exact powers of two (|e| <= 127): the same correctly rounded
       // results as ldexp, without its call.
       const double down = std::bit_cast<double>(static_cast<std::uint64_t>(1023 - e) << 52);
@@ -742,9 +774,10 @@ class RowQuantizer {
     static const Codec e4m3(find_format("e4m3"), Rounding::kNearestEven, true, nullptr);
     double s2 = static_cast<float>(ctx_.amax / (6.0 * 448.0));
     if (!(s2 > 0) || !std::isfinite(s2)) s2 = 1.0;
+    block_amaxes(x, cols, 16, amax_);
     for (std::uint64_t b = 0; b < cols; b += 16) {
       const std::uint64_t n = std::min<std::uint64_t>(16, cols - b);
-      const double bamax = block_amax(x + b, n);
+      const double bamax = amax_[b / 16];
       bool c = false;
       double bs = e4m3.round(bamax / (6.0 * s2), c);
       if (bamax > 0 && bs == 0) bs = std::ldexp(1.0, -9);  // smallest E4M3 subnormal
@@ -831,6 +864,7 @@ class RowQuantizer {
   Codec wide_;  // int32, for the asymmetric schemes
   std::vector<float> scaled_, deq_;  // bnb4's scratch: x·(1/absmax) of a segment, each block's absmax
   std::vector<std::int32_t> index_;  // and the code index of each element
+  std::vector<double> amax_;         // MX / NVFP4: the amax of each block of a segment
 };
 
 /// Error sums of one task in eight fixed lanes: element i of a segment goes to lane i mod 8, and the lanes are
