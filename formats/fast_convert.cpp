@@ -39,7 +39,9 @@
 #include <atomic>     // std::atomic
 #include <bit>        // std::bit_cast, std::endian
 #include <cstring>    // std::memcpy
+#include <cstdlib>    // std::getenv
 #include <mutex>      // std::mutex
+#include <optional>   // std::optional
 #include <stdexcept>  // std::logic_error
 #include <thread>     // std::thread
 #include <utility>    // std::index_sequence
@@ -518,10 +520,24 @@ bool isa_supported(Isa isa) {
 }
 
 Isa best_isa() {
-  static const Isa best = isa_supported(Isa::kAvx512) ? Isa::kAvx512
-                          : isa_supported(Isa::kAvx2) ? Isa::kAvx2
-                                                      : Isa::kPortable;
+  static const Isa best = [] {
+    Isa b = isa_supported(Isa::kAvx512) ? Isa::kAvx512 : isa_supported(Isa::kAvx2) ? Isa::kAvx2 : Isa::kPortable;
+    const std::optional<Isa> cap = isa_cap();
+    return cap && *cap < b ? *cap : b;
+  }();
   return best;
+}
+
+std::optional<Isa> isa_cap() {
+  const char* e = std::getenv("NUMSCOPE_ISA");
+  if (!e) return std::nullopt;
+  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512})
+    if (isa_name(isa) == e) return isa;
+  return std::nullopt;
+}
+bool isa_cap_valid() {
+  const char* e = std::getenv("NUMSCOPE_ISA");
+  return !e || isa_cap().has_value();
 }
 
 std::string_view isa_name(Isa isa) {

@@ -15,6 +15,7 @@
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
+#include <optional>     // std::optional
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
@@ -27,6 +28,12 @@ namespace numscope::fast {
 enum class Isa : std::uint8_t { kPortable, kAvx2, kAvx512 };
 Isa best_isa();
 std::string_view isa_name(Isa isa);  // "portable", "avx2", "avx512"
+/// The environment variable NUMSCOPE_ISA (portable, avx2, avx512) caps what best_isa() picks, for every fast
+/// path (casts, verify, quantize): the results are the same bits, so tests run the narrower builds this way on a
+/// machine that has the wider ones, and `numscope bench` can time them. isa_cap_valid() is false for a value
+/// that is none of the three (the CLI refuses to run then).
+std::optional<Isa> isa_cap();
+bool isa_cap_valid();
 /// Whether this CPU can run kernels compiled for `isa`.
 bool isa_supported(Isa isa);
 

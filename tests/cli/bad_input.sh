@@ -14,6 +14,13 @@ while IFS= read -r line; do
     fail=$((fail + 1))
   fi
 done < "$cases"
+# An environment variable that names no instruction set is refused too, whatever the command.
+n=$((n + 1))
+out=$(NUMSCOPE_ISA=sse9 timeout 20 "$bin" formats 2>/tmp/bad_err.$$ </dev/null); rc=$?
+if [ "$rc" != 2 ] || [ "$(wc -l < /tmp/bad_err.$$)" != 1 ] || [ -n "$out" ] || ! grep -q 'NUMSCOPE_ISA' /tmp/bad_err.$$; then
+  echo "FAIL: NUMSCOPE_ISA=sse9 numscope formats -> rc=$rc"; cat /tmp/bad_err.$$
+  fail=$((fail + 1))
+fi
 rm -f /tmp/bad_err.$$
 echo "bad input: $((n - fail)) passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,10 +1,12 @@
 // The command registry and the program's top level: dispatch, --help, --version, and the exit-code contract.
+#include <cstdlib>    // std::getenv
 #include <exception>  // std::exception
 #include <iostream>   // std::ostream
 #include <new>        // std::bad_alloc
 #include <string>     // std::string
 
 #include "formats/error.h"
+#include "formats/fast_convert.h"
 #include "tools/cli/command.h"
 
 namespace numscope::cli {
@@ -36,7 +38,8 @@ std::string main_help() {
     s += name + c.spec.summary + "\n";
   }
   s += "\nRun 'numscope COMMAND --help' for a command's options. New here? Run 'numscope tour'.\n"
-       "Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr says why).\n";
+       "Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr says why).\n"
+       "Environment: NUMSCOPE_ISA=portable|avx2|avx512 caps the instruction set of the fast paths (the same bits).\n";
   return s;
 }
 
@@ -60,6 +63,9 @@ std::string one_line(std::string_view message) {
 int run_main(std::span<const std::string> argv, Context& ctx) {
   try {
     if (argv.size() < 2) throw InputError("missing command: expected one of " + command_names() + " (numscope --help)");
+    if (!fast::isa_cap_valid())
+      throw InputError("NUMSCOPE_ISA='" + std::string(std::getenv("NUMSCOPE_ISA")) +
+                       "' is not an instruction set: expected portable, avx2 or avx512 (or unset it)");
     const std::string& name = argv[1];
     if (name == "--help" || name == "-h" || name == "help") {
       if (argv.size() > 2) {
