@@ -615,31 +615,41 @@ void q8_0_block(const float* x, unsigned char* out, unsigned char* clip) {
 /// q = min(15, (int8)(x*id + 8.5f)); qs[j] = q[j] | q[j+16] << 4.
 void q4_0_block(const float* x, unsigned char* out, unsigned char* clip) {
   static const Codec trunc8(find_format("int8"), Rounding::kTowardZero, true, nullptr);  // C (int8_t) cast
-  float amax = 0.0f, max = 0.0f;
-  for (int j = 0; j < 32; ++j) {
-    const float v = x[j];
-    if (amax < std::fabs(v)) {
-      amax = std::fabs(v);
-      max = v;
+  // ggml keeps the first element of largest magnitude, sign included: the magnitude in eight lanes, then the
+  // first element that has it.
+  float lanes[8] = {};
+  for (int j = 0; j < 32; j += 8)
+    for (int l = 0; l < 8; ++l) lanes[l] = std::max(lanes[l], std::fabs(x[j + l]));
+  const float amax = *std::max_element(lanes, lanes + 8);
+  float max = 0.0f;
+  for (int j = 0; amax > 0 && j < 32; ++j)
+    if (std::fabs(x[j]) == amax) {
+      max = x[j];
+      break;
     }
-  }
   const float d = max / -8;
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
   const std::uint16_t h = float_to_fp16_bits(d);
   out[0] = static_cast<unsigned char>(h & 0xff);
   out[1] = static_cast<unsigned char>(h >> 8);
-  unsigned char q[32];
-  for (int j = 0; j < 32; ++j) {
-    const float x0 = x[j] * id;
-    const float shifted = x0 + 8.5f;
-    bool c = false;
-    // (int8_t) truncates toward zero: inline where the result is an int8, the codec (saturating) elsewhere.
-    const int t = shifted > -129.0f && shifted < 128.0f
-                      ? static_cast<int>(shifted)
-                      : static_cast<int>(trunc8.round(static_cast<double>(shifted), c));
-    q[j] = static_cast<unsigned char>(std::min(15, t));
-    if (clip) clip[j] = t > 15;
+  unsigned char q[32], c[32];
+  if (amax * std::fabs(id) < 64.0f) {
+    // Every x·id + 8.5 lies in (-56, 73) (rounding is monotonic; NaN fails): (int8_t) truncates inline, so the
+    // loop is branch-free and vectorises.
+    for (int j = 0; j < 32; ++j) {
+      const int t = static_cast<int>(x[j] * id + 8.5f);
+      q[j] = static_cast<unsigned char>(std::min(15, t));
+      c[j] = t > 15;
+    }
+  } else {  // an fp32-subnormal d (1/d may overflow): the codec, saturating like a clamp to int8
+    for (int j = 0; j < 32; ++j) {
+      bool cj = false;
+      const int t = static_cast<int>(trunc8.round(static_cast<double>(x[j] * id + 8.5f), cj));
+      q[j] = static_cast<unsigned char>(std::min(15, t));
+      c[j] = t > 15;
+    }
   }
+  if (clip) std::copy(c, c + 32, clip);
   for (int j = 0; j < 16; ++j) out[2 + j] = static_cast<unsigned char>(q[j] | (q[j + 16] << 4));
 }
 

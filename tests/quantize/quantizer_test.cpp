@@ -311,6 +311,11 @@ TEST_CASE("ggml Q8_0 and Q4_0 blocks equal a transcription of ggml's reference q
                       : static_cast<float>((uniform() * 2 - 1) * scale);
     }
     if (block % 7 == 0) x[rng.next() % 32] = static_cast<float>(scale);  // amax exactly the scale: d = scale/127
+    if (block % 5 == 1) {  // the largest magnitude twice, with both signs: q4_0 keeps the first one's sign
+      const float m = static_cast<float>(2 * scale);
+      x[rng.next() % 32] = -m;
+      x[rng.next() % 32] = m;
+    }
     unsigned char got[34], want[34];
     ggml_quantize_q8_0(x, got);
     ref_q8_0(x, want);
