@@ -213,9 +213,11 @@ int run(const Args& args, Context&, Report& report) {
     };
     QuantizeOptions one;
     one.threads = 1;
+    // Each row is the best of at least 3 runs and 0.25 s (5 runs of a 64 MiB tensor): on a shared machine one
+    // slow phase can cost a row a third of its speed, and only more runs find its quiet moments.
     for (const std::string& name : default_scheme_names()) {
       all.push_back(parse_scheme(name));
-      row(name, best_time([&] { quantize_tensor(all.back(), src, stats, one); }, 0.1));
+      row(name, best_time([&] { quantize_tensor(all.back(), src, stats, one); }));
     }
     // The whole default run as `numscope quantize` does it: statistics, then every scheme in one pass.
     const double t1 = best_time([&] { quantize_schemes(all, src, tensor_stats(src, 1), one); }, 0.1);
