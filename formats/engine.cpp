@@ -2,9 +2,13 @@
 // (parsed decimal input) or by binary64 values (integer bit arithmetic, no rationals).
 #include "formats/engine.h"
 
+#include <array>    // std::array
 #include <bit>      // std::bit_width, std::bit_cast
 #include <cmath>    // std::ldexp
 #include <cstring>  // std::memcpy
+#include <map>      // std::map
+#include <mutex>    // std::mutex
+#include <stdexcept>  // std::logic_error
 
 #include "formats/error.h"
 
@@ -380,6 +384,22 @@ Number Decoded::number() const {
     n.mag = dyadic(s, exp2);
   }
   return n;
+}
+
+const std::vector<double>& decode_table(const Format& f) {
+  using Key = std::array<int, 10>;  // the defining fields of the row (two rows with the same fields share)
+  const Key key = {static_cast<int>(f.kind), f.exponent_bits, f.mantissa_bits, f.bias, static_cast<int>(f.nonfinite),
+                   static_cast<int>(f.nan), f.has_sign, f.has_subnormals, f.int_bits, f.is_signed};
+  if (bits(f) > 16) throw std::logic_error("decode_table: formats of at most 16 bits");
+  static std::mutex mutex;
+  static std::map<Key, std::vector<double>> cache;  // map nodes never move: references stay valid
+  const std::lock_guard<std::mutex> lock(mutex);
+  std::vector<double>& t = cache[key];
+  if (t.empty()) {
+    t.resize(std::size_t{1} << bits(f));
+    for (std::size_t c = 0; c < t.size(); ++c) t[c] = decode_double(f, c);
+  }
+  return t;
 }
 
 double decode_double(const Format& f, u128 code) {

@@ -10,6 +10,7 @@
 #include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <vector>       // std::vector
 
 #include "formats/format.h"
 #include "formats/number.h"
@@ -86,6 +87,9 @@ struct Decoded {
 Decoded decode(const Format& f, u128 code);
 /// The value as a double: exact for every format whose values fit binary64 (all built-ins).
 double decode_double(const Format& f, u128 code);
+/// decode_double of every code of a format of at most 16 bits, built once per format for the whole process
+/// (thread-safe; the reference stays valid until exit). Callers that decode many codes index it.
+const std::vector<double>& decode_table(const Format& f);
 /// The canonical NaN code: IEEE quiet NaN (sign 0, exponent all ones, top mantissa bit), S.1111.111 with S=0,
 /// or 0x80 for fnuz. Formats without NaN: 0 (callers check has_nan).
 u128 nan_code(const Format& f);

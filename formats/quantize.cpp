@@ -13,9 +13,7 @@
 #include <cstdio>      // std::snprintf
 #include <cstring>     // std::memcpy
 #include <limits>      // std::numeric_limits
-#include <map>         // std::map
-#include <memory>      // std::unique_ptr, std::shared_ptr
-#include <mutex>       // std::mutex
+#include <memory>      // std::unique_ptr
 #include <numeric>     // std::lcm
 #include <optional>    // std::optional
 #include <ostream>     // std::ostream
@@ -184,24 +182,6 @@ RoundKernel round_kernel(bool integer, bool avx2, ScaleOp pre, ScaleOp post) {
 /// The AVX2 builds run where fast_convert's AVX2 kernels run (fast::best_isa decides for both).
 bool have_avx2() { return fast::best_isa() >= fast::Isa::kAvx2; }
 
-/// decode_double of every code of a format of at most 16 bits, built once per format for the whole process
-/// (each worker's codec of fp16 used to build its own 65,536 values, which cost more than analysing a MiB).
-std::shared_ptr<const std::vector<double>> decode_table(const Format& f) {
-  using Key = std::array<int, 10>;
-  const Key key = {static_cast<int>(f.kind), f.exponent_bits, f.mantissa_bits, f.bias, static_cast<int>(f.nonfinite),
-                   static_cast<int>(f.nan), f.has_sign, f.has_subnormals, f.int_bits, f.is_signed};
-  static std::mutex mutex;
-  static std::map<Key, std::shared_ptr<const std::vector<double>>> cache;
-  const std::lock_guard<std::mutex> lock(mutex);
-  auto& t = cache[key];
-  if (!t) {
-    std::vector<double> v(std::size_t{1} << bits(f));
-    for (std::size_t c = 0; c < v.size(); ++c) v[c] = decode_double(f, c);
-    t = std::make_shared<const std::vector<double>>(std::move(v));
-  }
-  return t;
-}
-
 /// An element format with its rounding options, rounding through the engine. Fast paths, checked against the
 /// engine in tests (check_element_rounding): floats round on their binade grid (grid_round), integers round in
 /// double (exact below 2^51), fp32-valued rows of a cast use the fast fp32 kernels. Round to odd, stochastic
@@ -209,7 +189,7 @@ std::shared_ptr<const std::vector<double>> decode_table(const Format& f) {
 struct Codec {
   Format f;
   ConvertOptions opt;
-  std::shared_ptr<const std::vector<double>> table;  // decode_table, for formats of at most 16 bits
+  const std::vector<double>* table = nullptr;  // the engine's decode_table (shared by every codec of the row)
   double max_finite = 0, min_int = 0;
   bool fast_int = false;
   bool restricted = false;  // integers: the range is [-max, max] (restrict_to_symmetric)
@@ -225,7 +205,7 @@ struct Codec {
     opt.rounding = r;
     opt.saturate = saturate;
     opt.rng = rng;
-    if (bits(f) <= 16) table = decode_table(f);
+    if (bits(f) <= 16) table = &decode_table(f);
     max_finite = f.kind == Kind::kInt ? double(int_max(f)) : decode_double(f, max_finite_code(f));
     fast_encode = fast::encoder(f, opt);
     fast_decode = fast_encode ? fast::decoder(f, opt) : nullptr;
@@ -538,11 +518,6 @@ void block_range(const double* x, std::uint64_t n, double& lo, double& hi) {
   if (avx2) return range_avx2(x, n, lo, hi);
   range_kernel<V2d>(x, n, lo, hi);
 }
-double block_amax(const double* x, std::uint64_t n) {
-  double lo, hi;
-  block_range(x, n, lo, hi);
-  return std::max(-lo, hi);
-}
 /// out[k] = max |x| over block k (bs elements, the last one may be short) of n finite values, in one call for
 /// a whole segment: MX and NVFP4 blocks are 32 and 16 elements, too short to pay for a call each.
 template <class D, class I>
@@ -568,22 +543,35 @@ template <class D, class I>
 [[gnu::target("avx2")]] void amax_avx2(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
   amax_kernel<V4d, V4i>(x, n, bs, out);
 }
-void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, std::vector<double>& out) {
+void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
   static const bool avx2 = have_avx2();
+  if (avx2) return amax_avx2(x, n, bs, out);
+  amax_kernel<V2d, V2i>(x, n, bs, out);
+}
+void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, std::vector<double>& out) {
   out.resize((n + bs - 1) / bs);
-  if (avx2) return amax_avx2(x, n, bs, out.data());
-  amax_kernel<V2d, V2i>(x, n, bs, out.data());
+  block_amaxes(x, n, bs, out.data());
+}
+double block_amax(const double* x, std::uint64_t n) {  // one block of n
+  double a = 0;
+  if (n > 0) block_amaxes(x, n, n, &a);
+  return a;
 }
 
 // ---- ggml (llama.cpp ggml-quants.c) ------------------------------------------------------------------------
 
+/// max |x| of a ggml block of 32, in eight independent lanes (exact in any order) so that it vectorises.
+float amax32(const float* x) {
+  float lanes[8] = {};
+  for (int j = 0; j < 32; j += 8)
+    for (int l = 0; l < 8; ++l) lanes[l] = std::max(lanes[l], std::fabs(x[j + l]));
+  return *std::max_element(lanes, lanes + 8);
+}
+
 /// quantize_row_q8_0_ref, one block: amax, d = amax/127, id = 1/d, qs = roundf(x*id), d stored as fp16.
 void q8_0_block(const float* x, unsigned char* out, unsigned char* clip) {
   static const Codec i8(find_format("int8"), Rounding::kNearestAway, true, nullptr);  // C roundf
-  float lanes[8] = {};  // the maximum in eight independent lanes (exact in any order)
-  for (int j = 0; j < 32; j += 8)
-    for (int l = 0; l < 8; ++l) lanes[l] = std::max(lanes[l], std::fabs(x[j + l]));
-  const float amax = *std::max_element(lanes, lanes + 8);
+  const float amax = amax32(x);
   const float d = amax / ((1 << 7) - 1);
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
   const std::uint16_t h = float_to_fp16_bits(d);
@@ -615,12 +603,9 @@ void q8_0_block(const float* x, unsigned char* out, unsigned char* clip) {
 /// q = min(15, (int8)(x*id + 8.5f)); qs[j] = q[j] | q[j+16] << 4.
 void q4_0_block(const float* x, unsigned char* out, unsigned char* clip) {
   static const Codec trunc8(find_format("int8"), Rounding::kTowardZero, true, nullptr);  // C (int8_t) cast
-  // ggml keeps the first element of largest magnitude, sign included: the magnitude in eight lanes, then the
-  // first element that has it.
-  float lanes[8] = {};
-  for (int j = 0; j < 32; j += 8)
-    for (int l = 0; l < 8; ++l) lanes[l] = std::max(lanes[l], std::fabs(x[j + l]));
-  const float amax = *std::max_element(lanes, lanes + 8);
+  // ggml keeps the first element of largest magnitude, sign included: the magnitude, then the first element
+  // that has it.
+  const float amax = amax32(x);
   float max = 0.0f;
   for (int j = 0; amax > 0 && j < 32; ++j)
     if (std::fabs(x[j]) == amax) {
@@ -817,11 +802,11 @@ class RowQuantizer {
     scaled_.resize(cols);
     index_.resize(cols);
     deq_.resize((cols + bs - 1) / bs);
+    block_amaxes(x, cols, bs, amax_);
     // x·(1/absmax) of every block, then the codes of the whole segment in one search, then code·absmax.
     for (std::uint64_t b = 0, k = col0 / bs; b < cols; b += bs, ++k) {
       const std::uint64_t n = std::min(bs, cols - b);
-      float absmax = 0.0f;
-      for (std::uint64_t i = b; i < b + n; ++i) absmax = std::max(absmax, std::fabs(static_cast<float>(x[i])));
+      const float absmax = static_cast<float>(amax_[b / bs]);  // = max |fp32(x)|: rounding is monotonic
       deq_[b / bs] = s_.double_quant ? ctx_.dq_absmax[row * ctx_.blocks_per_row + k] : absmax;
       const float inv = absmax > 0 ? 1.0f / absmax : 0.0f;
       for (std::uint64_t i = b; i < b + n; ++i) scaled_[i] = static_cast<float>(x[i]) * inv;
@@ -874,7 +859,7 @@ class RowQuantizer {
   Codec wide_;  // int32, for the asymmetric schemes
   std::vector<float> scaled_, deq_;  // bnb4's scratch: x·(1/absmax) of a segment, each block's absmax
   std::vector<std::int32_t> index_;  // and the code index of each element
-  std::vector<double> amax_;         // MX / NVFP4: the amax of each block of a segment
+  std::vector<double> amax_;         // MX / NVFP4 / bnb4: the amax of each block of a segment
 };
 
 /// Error sums of one task in eight fixed lanes: element i of a segment goes to lane i mod 8, and the lanes are
@@ -1143,17 +1128,15 @@ void prepare_double_quant(const Scheme& s, const RowSource& src, const Plan& pla
   const std::uint64_t cols = src.cols(), bs = static_cast<std::uint64_t>(s.block);
   ctx.blocks_per_row = (cols + bs - 1) / bs;
   std::vector<float> a(src.rows() * ctx.blocks_per_row);
-  std::vector<std::vector<double>> bufs(worker_count(threads));
+  std::vector<std::vector<double>> bufs(worker_count(threads)), amax(worker_count(threads));
   parallel_tasks(plan.tasks, threads, [&](std::uint64_t k, unsigned w) {
     std::vector<double>& buf = bufs[w];
     read_task(src, plan, k, buf, true);  // NaN / inf count as 0 (the caller has refused them or was told to skip)
     plan.segments(plan.task(k), [&](std::uint64_t off, std::uint64_t n, std::uint64_t row, std::uint64_t col0) {
-      for (std::uint64_t b = 0; b < n; b += bs) {
-        float m = 0.0f;
-        for (std::uint64_t j = b; j < std::min(n, b + bs); ++j)
-          m = std::max(m, std::fabs(static_cast<float>(buf[off + j])));
-        a[row * ctx.blocks_per_row + (col0 + b) / bs] = m;
-      }
+      // max |fp32(x)| = fp32(max |x|): rounding to fp32 is monotonic.
+      block_amaxes(buf.data() + off, n, bs, amax[w]);
+      for (std::uint64_t b = 0; b < n; b += bs)
+        a[row * ctx.blocks_per_row + (col0 + b) / bs] = static_cast<float>(amax[w][b / bs]);
     });
   });
   double sum = 0;
@@ -1189,10 +1172,7 @@ RowRanges row_ranges(const RowSource& src, const Plan& plan, const TensorStats& 
   std::vector<std::vector<double>> bufs(worker_count(threads));
   parallel_tasks(plan.tasks, threads, [&](std::uint64_t k, unsigned w) {
     read_task(src, plan, k, bufs[w], true);
-    for (double v : bufs[w]) {
-      lo[k] = std::min(lo[k], v);
-      hi[k] = std::max(hi[k], v);
-    }
+    block_range(bufs[w].data(), bufs[w].size(), lo[k], hi[k]);
   });
   for (std::uint64_t k = 0; k < plan.tasks; ++k) {
     const std::uint64_t r = plan.task(k).row;

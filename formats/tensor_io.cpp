@@ -49,24 +49,15 @@ int dtype_bytes(DType t) {
 }
 
 /// The engine's decode table for a 8- or 16-bit float dtype.
-const std::vector<double>& decode_table(DType t) {
-  auto make = [](std::string_view fmt) {
-    const Format f = find_format(fmt);
-    std::vector<double> v(std::size_t{1} << bits(f));
-    for (std::size_t c = 0; c < v.size(); ++c) v[c] = decode_double(f, c);
-    return v;
-  };
-  static const std::vector<double> f16 = make("fp16"), bf16 = make("bf16"), e4m3 = make("e4m3"),
-                                   e5m2 = make("e5m2"), e4m3fnuz = make("e4m3fnuz"), e5m2fnuz = make("e5m2fnuz"),
-                                   e8m0 = make("e8m0");
+const std::vector<double>& dtype_table(DType t) {
   switch (t) {
-    case DType::kF16: return f16;
-    case DType::kBF16: return bf16;
-    case DType::kF8E4M3: return e4m3;
-    case DType::kF8E5M2: return e5m2;
-    case DType::kF8E4M3Fnuz: return e4m3fnuz;
-    case DType::kF8E5M2Fnuz: return e5m2fnuz;
-    default: return e8m0;
+    case DType::kF16: return decode_table(find_format("fp16"));
+    case DType::kBF16: return decode_table(find_format("bf16"));
+    case DType::kF8E4M3: return decode_table(find_format("e4m3"));
+    case DType::kF8E5M2: return decode_table(find_format("e5m2"));
+    case DType::kF8E4M3Fnuz: return decode_table(find_format("e4m3fnuz"));
+    case DType::kF8E5M2Fnuz: return decode_table(find_format("e5m2fnuz"));
+    default: return decode_table(find_format("e8m0"));
   }
 }
 
@@ -83,7 +74,7 @@ class MappedSource : public RowSource {
     if (rows_ == 0) cols_ = 0;
     fstride_.assign(shape_.size(), 1);
     for (std::size_t d = 1; d < shape_.size(); ++d) fstride_[d] = fstride_[d - 1] * shape_[d - 1];
-    if (t_ != DType::kF64 && t_ != DType::kF32) table_ = &decode_table(t_);
+    if (t_ != DType::kF64 && t_ != DType::kF32) table_ = &dtype_table(t_);
   }
   std::uint64_t rows() const override { return rows_; }
   std::uint64_t cols() const override { return cols_; }

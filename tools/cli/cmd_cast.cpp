@@ -137,11 +137,7 @@ int run(const Args& args, Context& ctx, Report&) {
   const fast::DecodeFn fast_decode = is_fp32(to) && !fast_encode ? fast::decoder(from, opt) : nullptr;
   // 8- and 16-bit sources decode through a table; wider ones decode per element.
   const bool exact_double = fits_double(from);
-  std::vector<double> table;
-  if (exact_double && bits(from) <= 16 && !fast_decode) {
-    table.resize(std::size_t{1} << bits(from));
-    for (std::size_t c = 0; c < table.size(); ++c) table[c] = decode_double(from, c);
-  }
+  const std::vector<double>* table = exact_double && bits(from) <= 16 && !fast_decode ? &decode_table(from) : nullptr;
   const int tf32_low_bits = from.storage_override ? from.storage_override - bits(from) : 0;
   // Large blocks (8 MiB of fp32 input), converted on this thread: one core converts at 10+ GB/s, faster than
   // a pipe or a disk delivers, and on a busy machine a second thread per block only waits for a core.
@@ -159,8 +155,8 @@ int run(const Args& args, Context& ctx, Report&) {
                          std::to_string(bits(from)) + "-bit " + std::string(from.name) +
                          " code; narrow codes go in the low bits");
       Encoded e;
-      if (!table.empty())
-        e = encode(to, table[static_cast<std::size_t>(code)], opt);
+      if (table)
+        e = encode(to, (*table)[static_cast<std::size_t>(code)], opt);
       else if (exact_double)
         e = encode(to, decode_double(from, code), opt);
       else
