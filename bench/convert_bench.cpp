@@ -11,9 +11,9 @@
 #include <cstring>     // std::memcpy
 #include <vector>      // std::vector
 
-#include "formats/engine.h"
-#include "formats/fast_convert.h"
-#include "formats/registry.h"
+#include "numscope/formats/engine.h"
+#include "numscope/formats/fast/convert.h"
+#include "numscope/formats/registry.h"
 
 namespace {
 

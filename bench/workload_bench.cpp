@@ -6,10 +6,10 @@
 #include <string>  // std::string
 #include <vector>  // std::vector
 
-#include "check/claims.h"
-#include "formats/quantize.h"
-#include "formats/scheme.h"
-#include "memory/estimate.h"
+#include "numscope/check/claims.h"
+#include "numscope/quantize/quantize.h"
+#include "numscope/formats/scheme.h"
+#include "numscope/memory/estimate.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // The claim language: a recursive-descent parser that evaluates as it parses, in exact rationals, and the verdicts.
-#include "check/claims.h"
+#include "numscope/check/claims.h"
 
 #include <algorithm>  // std::max
 #include <cmath>      // std::frexp, std::ldexp
@@ -7,12 +7,12 @@
 
 #include <boost/multiprecision/cpp_dec_float.hpp>  // cpp_dec_float_50: log10 / log2 of non-powers, digits()
 
-#include "formats/engine.h"
-#include "formats/properties.h"
-#include "formats/registry.h"
-#include "memory/estimate.h"
-#include "memory/gpu.h"
-#include "memory/model.h"
+#include "numscope/formats/engine.h"
+#include "numscope/formats/properties.h"
+#include "numscope/formats/registry.h"
+#include "numscope/memory/estimate.h"
+#include "numscope/memory/gpu.h"
+#include "numscope/memory/model.h"
 
 namespace numscope::check {
 namespace {

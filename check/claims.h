@@ -11,8 +11,8 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "formats/error.h"
-#include "formats/number.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/number.h"
 
 namespace numscope::check {
 

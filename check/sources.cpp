@@ -5,8 +5,8 @@
 #include <optional>    // std::optional
 #include <sstream>     // std::ostringstream
 
-#include "check/claims.h"
-#include "formats/files.h"
+#include "numscope/check/claims.h"
+#include "numscope/support/files.h"
 
 namespace numscope::check {
 namespace {

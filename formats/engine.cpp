@@ -1,6 +1,6 @@
 // The generic conversion engine: one rounding routine for every format row, fed either by exact rationals
 // (parsed decimal input) or by binary64 values (integer bit arithmetic, no rationals).
-#include "formats/engine.h"
+#include "numscope/formats/engine.h"
 
 #include <array>    // std::array
 #include <bit>      // std::bit_width, std::bit_cast
@@ -10,7 +10,7 @@
 #include <mutex>    // std::mutex
 #include <stdexcept>  // std::logic_error
 
-#include "formats/error.h"
+#include "numscope/support/error.h"
 
 namespace numscope {
 namespace {

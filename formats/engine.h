@@ -12,8 +12,8 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "formats/format.h"
-#include "formats/number.h"
+#include "numscope/formats/format.h"
+#include "numscope/formats/number.h"
 
 namespace numscope {
 

@@ -1,5 +1,5 @@
 // Exact parsing of numbers (decimal, scientific, hex float, fraction) and exact decimal printing.
-#include "formats/number.h"
+#include "numscope/formats/number.h"
 
 #include <algorithm>  // std::max
 #include <cctype>     // std::isdigit, std::isxdigit, std::tolower
@@ -7,7 +7,7 @@
 #include <cmath>      // std::floor, std::isfinite
 #include <cstdlib>    // std::abs
 
-#include "formats/error.h"
+#include "numscope/support/error.h"
 
 namespace numscope {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>                            // std::string
 #include <string_view>                       // std::string_view
 
-#include "formats/format.h"
+#include "numscope/formats/format.h"
 
 namespace numscope {
 

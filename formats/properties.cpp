@@ -1,10 +1,10 @@
 // Derived range and precision properties of a format row (formulas cite IEEE 754 §3.3 and C17 5.2.4.2.2).
-#include "formats/properties.h"
+#include "numscope/formats/properties.h"
 
 #include <cmath>  // std::log10, std::floor, std::ceil
 
-#include "formats/engine.h"
-#include "formats/text.h"
+#include "numscope/formats/engine.h"
+#include "numscope/formats/text.h"
 
 namespace numscope {
 namespace {

@@ -3,8 +3,8 @@
 
 #include <string>  // std::string
 
-#include "formats/format.h"
-#include "formats/number.h"
+#include "numscope/formats/format.h"
+#include "numscope/formats/number.h"
 
 namespace numscope {
 

@@ -1,6 +1,6 @@
 // The built-in format rows, their aliases, and user-defined ExMy / intN formats.
-#include "formats/registry.h"
-#include "formats/ascii.h"
+#include "numscope/formats/registry.h"
+#include "numscope/support/ascii.h"
 
 #include <algorithm>  // std::find_if
 #include <array>      // std::array
@@ -8,7 +8,7 @@
 #include <mutex>      // std::mutex, std::lock_guard
 #include <set>        // std::set (stable storage for the names of user-defined formats)
 
-#include "formats/error.h"
+#include "numscope/support/error.h"
 
 namespace numscope {
 namespace {

@@ -6,7 +6,7 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "formats/format.h"
+#include "numscope/formats/format.h"
 
 namespace numscope {
 

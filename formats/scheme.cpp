@@ -1,12 +1,12 @@
 // Scheme names -> scheme rows, and the storage cost each row implies (bits per element, bits per tensor).
-#include "formats/scheme.h"
-#include "formats/ascii.h"
+#include "numscope/formats/scheme.h"
+#include "numscope/support/ascii.h"
 
 #include <cctype>  // std::tolower, std::isdigit
 #include <cmath>   // std::ceil
 
-#include "formats/error.h"
-#include "formats/registry.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/registry.h"
 
 namespace numscope {
 namespace {

@@ -11,8 +11,8 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "formats/engine.h"
-#include "formats/format.h"
+#include "numscope/formats/engine.h"
+#include "numscope/formats/format.h"
 
 namespace numscope {
 

@@ -1,5 +1,5 @@
 // Text forms of codes: shortest round-trip decimal, hex float, grouped bits.
-#include "formats/text.h"
+#include "numscope/formats/text.h"
 
 #include <algorithm>  // std::reverse
 #include <bit>        // std::bit_width

@@ -3,8 +3,8 @@
 
 #include <string>  // std::string
 
-#include "formats/engine.h"
-#include "formats/format.h"
+#include "numscope/formats/engine.h"
+#include "numscope/formats/format.h"
 
 namespace numscope {
 

@@ -1,7 +1,7 @@
 // The memory estimator (see estimate.h): request parsing, defaults, contradiction checks, the rows, ZeRO and
 // tensor-parallel sharding, the GPU fit and the format engine's overflow check.
-#include "memory/estimate.h"
-#include "formats/ascii.h"
+#include "numscope/memory/estimate.h"
+#include "numscope/support/ascii.h"
 
 #include <algorithm>  // std::find, std::max
 #include <cctype>     // std::tolower
@@ -9,12 +9,12 @@
 #include <map>        // std::map
 #include <sstream>    // std::ostringstream
 
-#include "formats/engine.h"
-#include "formats/error.h"
-#include "formats/number.h"
-#include "formats/properties.h"
-#include "formats/registry.h"
-#include "formats/scheme.h"
+#include "numscope/formats/engine.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/number.h"
+#include "numscope/formats/properties.h"
+#include "numscope/formats/registry.h"
+#include "numscope/formats/scheme.h"
 
 namespace numscope::memory {
 namespace {

@@ -14,8 +14,8 @@
 #include <utility>      // std::pair
 #include <vector>       // std::vector
 
-#include "memory/gpu.h"
-#include "memory/model.h"
+#include "numscope/memory/gpu.h"
+#include "numscope/memory/model.h"
 
 namespace numscope::memory {
 

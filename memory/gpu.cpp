@@ -1,10 +1,10 @@
 // The GPU catalog (see gpu.h): driver-reported memory sizes, never the marketed "80 GB" taken as 80·10^9 bytes.
-#include "memory/gpu.h"
+#include "numscope/memory/gpu.h"
 
 #include <array>   // std::array
 #include <cctype>  // std::tolower, std::isalnum
 
-#include "formats/error.h"
+#include "numscope/support/error.h"
 
 namespace numscope::memory {
 namespace {

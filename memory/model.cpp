@@ -1,6 +1,6 @@
 // Presets, config.json parsing and exact parameter counts for the memory estimator (see model.h).
-#include "memory/model.h"
-#include "formats/ascii.h"
+#include "numscope/memory/model.h"
+#include "numscope/support/ascii.h"
 
 #include <algorithm>          // std::find_if
 #include <cctype>             // std::tolower, std::isdigit
@@ -11,8 +11,8 @@
 #include <sstream>            // std::ostringstream
 #include <vector>             // std::vector
 
-#include "formats/error.h"
-#include "formats/number.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/number.h"
 
 namespace numscope::memory {
 namespace {

@@ -3,7 +3,7 @@
 #include <string>    // std::string
 #include <vector>    // std::vector
 
-#include "tools/cli/command.h"
+#include "numscope/tools/cli/command.h"
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);

@@ -4,7 +4,7 @@
 #include <chrono>  // std::chrono::steady_clock
 #include <string>  // std::string
 
-#include "check/claims.h"
+#include "numscope/check/claims.h"
 
 using namespace numscope;
 using namespace numscope::check;

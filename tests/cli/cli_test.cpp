@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "tools/cli/command.h"
+#include "numscope/tools/cli/command.h"
 
 using namespace numscope::cli;
 

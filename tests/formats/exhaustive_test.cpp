@@ -8,10 +8,10 @@
 #include <sstream>
 #include <string>
 
-#include "formats/engine.h"
-#include "formats/number.h"
-#include "formats/properties.h"
-#include "formats/registry.h"
+#include "numscope/formats/engine.h"
+#include "numscope/formats/number.h"
+#include "numscope/formats/properties.h"
+#include "numscope/formats/registry.h"
 #include "tests/formats/reference.h"
 
 using namespace numscope;

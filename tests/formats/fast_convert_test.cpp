@@ -1,7 +1,7 @@
-// The fast fp32 <-> format kernels (formats/fast_convert.h) against the reference engine: every code decoded,
+// The fast fp32 <-> format kernels (formats/fast/convert.h) against the reference engine: every code decoded,
 // a stratified and a seeded random set of fp32 inputs encoded, for every row, policy and instruction set.
 // The exhaustive 2^32 sweep is `numscope verify --exhaustive` (ctest label slow).
-#include "formats/fast_convert.h"
+#include "numscope/formats/fast/convert.h"
 
 #include <bit>  // std::bit_cast
 #include <catch2/catch.hpp>
@@ -11,8 +11,8 @@
 #include <sstream>  // std::ostringstream
 #include <vector>   // std::vector
 
-#include "formats/engine.h"
-#include "formats/registry.h"
+#include "numscope/formats/engine.h"
+#include "numscope/formats/registry.h"
 
 using namespace numscope;
 

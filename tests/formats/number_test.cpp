@@ -9,11 +9,11 @@
 #include <sstream>
 #include <string>
 
-#include "formats/engine.h"
-#include "formats/error.h"
-#include "formats/number.h"
-#include "formats/registry.h"
-#include "formats/text.h"
+#include "numscope/formats/engine.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/number.h"
+#include "numscope/formats/registry.h"
+#include "numscope/formats/text.h"
 #include "tests/formats/reference.h"
 
 using namespace numscope;

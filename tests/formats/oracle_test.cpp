@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include "formats/engine.h"
-#include "formats/number.h"
-#include "formats/registry.h"
+#include "numscope/formats/engine.h"
+#include "numscope/formats/number.h"
+#include "numscope/formats/registry.h"
 #include "tests/formats/reference.h"
 
 using namespace numscope;

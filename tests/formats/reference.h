@@ -17,9 +17,9 @@
 
 #include <boost/multiprecision/cpp_int.hpp>
 
-#include "formats/engine.h"
-#include "formats/format.h"
-#include "formats/registry.h"
+#include "numscope/formats/engine.h"
+#include "numscope/formats/format.h"
+#include "numscope/formats/registry.h"
 
 namespace reftest {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "check/claims.h"
-#include "formats/number.h"
+#include "numscope/check/claims.h"
+#include "numscope/formats/number.h"
 #include "tests/fuzz/fuzz_io.h"
 
 using namespace numscope;

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "formats/error.h"
+#include "numscope/support/error.h"
 #include "tests/fuzz/fuzz_io.h"
-#include "tools/cli/command.h"
+#include "numscope/tools/cli/command.h"
 
 using namespace numscope;
 using namespace numscope::cli;

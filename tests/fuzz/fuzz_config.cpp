@@ -5,8 +5,8 @@
 // product for signed overflow).
 #include <string_view>
 
-#include "formats/error.h"
-#include "memory/model.h"
+#include "numscope/support/error.h"
+#include "numscope/memory/model.h"
 #include "tests/fuzz/fuzz_io.h"
 
 using namespace numscope;

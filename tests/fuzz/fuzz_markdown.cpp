@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "check/claims.h"
+#include "numscope/check/claims.h"
 #include "tests/fuzz/fuzz_io.h"
 
 using namespace numscope;

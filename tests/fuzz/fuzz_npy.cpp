@@ -7,8 +7,8 @@
 #include <optional>
 #include <vector>
 
-#include "formats/error.h"
-#include "formats/tensor_io.h"
+#include "numscope/support/error.h"
+#include "numscope/io/tensor_io.h"
 #include "tests/fuzz/fuzz_io.h"
 
 using namespace numscope;

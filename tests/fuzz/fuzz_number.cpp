@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "formats/engine.h"
-#include "formats/error.h"
-#include "formats/number.h"
-#include "formats/registry.h"
+#include "numscope/formats/engine.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/number.h"
+#include "numscope/formats/registry.h"
 
 using namespace numscope;
 

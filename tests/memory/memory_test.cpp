@@ -5,10 +5,10 @@
 #include <set>      // std::set
 #include <string>   // std::string
 
-#include "formats/error.h"
-#include "memory/estimate.h"
-#include "memory/gpu.h"
-#include "memory/model.h"
+#include "numscope/support/error.h"
+#include "numscope/memory/estimate.h"
+#include "numscope/memory/gpu.h"
+#include "numscope/memory/model.h"
 
 using namespace numscope;
 using namespace numscope::memory;

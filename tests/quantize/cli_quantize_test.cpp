@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "formats/quantize.h"
-#include "formats/tensor_io.h"
-#include "tools/cli/command.h"
+#include "numscope/quantize/quantize.h"
+#include "numscope/io/tensor_io.h"
+#include "numscope/tools/cli/command.h"
 
 using namespace numscope;
 namespace fs = std::filesystem;

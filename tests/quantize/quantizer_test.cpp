@@ -8,10 +8,10 @@
 #include <sstream>
 #include <vector>
 
-#include "formats/engine.h"
-#include "formats/quantize.h"
-#include "formats/registry.h"
-#include "formats/tensor_io.h"
+#include "numscope/formats/engine.h"
+#include "numscope/quantize/quantize.h"
+#include "numscope/formats/registry.h"
+#include "numscope/io/tensor_io.h"
 
 using namespace numscope;
 

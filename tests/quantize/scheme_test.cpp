@@ -1,8 +1,8 @@
 // Scheme names and the storage cost each scheme row implies (bits per element, bytes of a tensor).
 #include <catch2/catch.hpp>
 
-#include "formats/error.h"
-#include "formats/scheme.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/scheme.h"
 
 using namespace numscope;
 

@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "formats/error.h"
-#include "formats/tensor_io.h"
+#include "numscope/support/error.h"
+#include "numscope/io/tensor_io.h"
+#include "numscope/quantize/quantize.h"
 
 using namespace numscope;
 namespace fs = std::filesystem;

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "formats/error.h"
-#include "formats/number.h"
-#include "formats/tensor_io.h"
-#include "memory/model.h"
-#include "tools/cli/command.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/number.h"
+#include "numscope/io/tensor_io.h"
+#include "numscope/memory/model.h"
+#include "numscope/tools/cli/command.h"
 
 using namespace numscope;
 namespace fs = std::filesystem;

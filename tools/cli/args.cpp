@@ -1,9 +1,9 @@
 // Command-line parsing against each command's declared options, and the help text built from them.
-#include "tools/cli/args.h"
+#include "numscope/tools/cli/args.h"
 
 #include <cctype>  // std::isdigit
 
-#include "formats/error.h"
+#include "numscope/support/error.h"
 
 namespace numscope::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "tools/cli/table.h"
+#include "numscope/tools/cli/table.h"
 
 namespace numscope::cli {
 

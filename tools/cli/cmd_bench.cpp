@@ -9,12 +9,12 @@
 #include <cstring>    // std::memcpy
 #include <vector>     // std::vector
 
-#include "formats/fast_convert.h"
-#include "formats/parallel.h"
-#include "formats/quantize.h"
-#include "formats/registry.h"
-#include "formats/scheme.h"
-#include "tools/cli/command.h"
+#include "numscope/formats/fast/convert.h"
+#include "numscope/support/parallel.h"
+#include "numscope/quantize/quantize.h"
+#include "numscope/formats/registry.h"
+#include "numscope/formats/scheme.h"
+#include "numscope/tools/cli/command.h"
 
 namespace numscope::cli {
 namespace {

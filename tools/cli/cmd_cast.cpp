@@ -1,5 +1,5 @@
 // `numscope cast --from F --to G`: a binary filter converting little-endian codes from stdin to stdout (or to
-// --out FILE, replaced atomically), through the fast kernels (formats/fast_convert.h) where they apply.
+// --out FILE, replaced atomically), through the fast kernels (formats/fast/convert.h) where they apply.
 #include <fcntl.h>     // fcntl F_SETPIPE_SZ
 #include <sys/stat.h>  // fstat, fchmod, umask: a regular file's size is checked before anything is written
 #include <unistd.h>    // STDIN_FILENO, write, close, unlink
@@ -12,10 +12,10 @@
 #include <optional>  // std::optional
 #include <vector>    // std::vector
 
-#include "formats/fast_convert.h"
-#include "formats/registry.h"
-#include "tools/cli/command.h"
-#include "tools/cli/common.h"
+#include "numscope/formats/fast/convert.h"
+#include "numscope/formats/registry.h"
+#include "numscope/tools/cli/command.h"
+#include "numscope/tools/cli/common.h"
 
 namespace numscope::cli {
 namespace {

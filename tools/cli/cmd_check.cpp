@@ -1,8 +1,8 @@
 // `numscope check PATH...`: evaluates the claims in .claims files and in Markdown ```claims blocks, TRUE or FALSE.
 #include <set>  // std::set
 
-#include "check/claims.h"
-#include "tools/cli/command.h"
+#include "numscope/check/claims.h"
+#include "numscope/tools/cli/command.h"
 
 namespace numscope::cli {
 namespace {

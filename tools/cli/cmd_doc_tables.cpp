@@ -9,8 +9,8 @@
 #include <fstream>     // std::ifstream, std::ofstream
 #include <sstream>     // std::istringstream, std::ostringstream
 
-#include "tools/cli/command.h"
-#include "formats/files.h"
+#include "numscope/tools/cli/command.h"
+#include "numscope/support/files.h"
 
 namespace numscope::cli {
 namespace {

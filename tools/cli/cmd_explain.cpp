@@ -1,9 +1,9 @@
 // `numscope explain FORMAT VALUE`: the bit-level view of how a format stores one number.
-#include "formats/properties.h"
-#include "formats/registry.h"
-#include "formats/text.h"
-#include "tools/cli/command.h"
-#include "tools/cli/common.h"
+#include "numscope/formats/properties.h"
+#include "numscope/formats/registry.h"
+#include "numscope/formats/text.h"
+#include "numscope/tools/cli/command.h"
+#include "numscope/tools/cli/common.h"
 
 namespace numscope::cli {
 

@@ -1,10 +1,10 @@
 // `numscope formats [NAME...]`: the property table, every number derived from the format rows.
 #include <fmt/format.h>  // fmt::format (shortest round-trip doubles)
 
-#include "formats/properties.h"
-#include "formats/registry.h"
-#include "tools/cli/command.h"
-#include "tools/cli/common.h"
+#include "numscope/formats/properties.h"
+#include "numscope/formats/registry.h"
+#include "numscope/tools/cli/command.h"
+#include "numscope/tools/cli/common.h"
 
 namespace numscope::cli {
 namespace {

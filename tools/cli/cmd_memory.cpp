@@ -1,11 +1,11 @@
 // `numscope memory`: the LLM memory estimator's CLI (the library is memory/; every row is one visible formula).
 #include <fmt/format.h>  // fmt::format
 
-#include "formats/error.h"
-#include "memory/estimate.h"
-#include "memory/gpu.h"
-#include "memory/model.h"
-#include "tools/cli/command.h"
+#include "numscope/support/error.h"
+#include "numscope/memory/estimate.h"
+#include "numscope/memory/gpu.h"
+#include "numscope/memory/model.h"
+#include "numscope/tools/cli/command.h"
 
 namespace numscope::cli {
 namespace {

@@ -9,11 +9,11 @@
 #include <optional>   // std::optional
 #include <unistd.h>   // getpid
 
-#include "formats/error.h"
-#include "formats/quantize.h"
-#include "formats/scheme.h"
-#include "formats/tensor_io.h"
-#include "tools/cli/command.h"
+#include "numscope/support/error.h"
+#include "numscope/quantize/quantize.h"
+#include "numscope/formats/scheme.h"
+#include "numscope/io/tensor_io.h"
+#include "numscope/tools/cli/command.h"
 
 namespace numscope::cli {
 namespace {

@@ -1,10 +1,10 @@
 // `numscope store VALUE...`: what each format stores for a number, exactly, with the error and the bits.
 #include <fmt/format.h>  // fmt::format
 
-#include "formats/registry.h"
-#include "formats/text.h"
-#include "tools/cli/command.h"
-#include "tools/cli/common.h"
+#include "numscope/formats/registry.h"
+#include "numscope/formats/text.h"
+#include "numscope/tools/cli/command.h"
+#include "numscope/tools/cli/common.h"
 
 namespace numscope::cli {
 

@@ -1,7 +1,7 @@
 // `numscope tour`: what a newcomer runs first: the format table, the 123456.789 table, and one explain.
-#include "formats/registry.h"
-#include "tools/cli/command.h"
-#include "tools/cli/common.h"
+#include "numscope/formats/registry.h"
+#include "numscope/tools/cli/command.h"
+#include "numscope/tools/cli/common.h"
 
 namespace numscope::cli {
 namespace {

@@ -1,8 +1,8 @@
 // `numscope values FORMAT`: every code of a format of at most 16 bits, with its class and exact value.
-#include "formats/registry.h"
-#include "formats/text.h"
-#include "tools/cli/command.h"
-#include "tools/cli/common.h"
+#include "numscope/formats/registry.h"
+#include "numscope/formats/text.h"
+#include "numscope/tools/cli/command.h"
+#include "numscope/tools/cli/common.h"
 
 namespace numscope::cli {
 namespace {

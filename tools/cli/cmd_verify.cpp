@@ -4,10 +4,10 @@
 
 #include <chrono>  // std::chrono::steady_clock
 
-#include "formats/fast_convert.h"
-#include "formats/parallel.h"
-#include "formats/registry.h"
-#include "tools/cli/command.h"
+#include "numscope/formats/fast/convert.h"
+#include "numscope/support/parallel.h"
+#include "numscope/formats/registry.h"
+#include "numscope/tools/cli/command.h"
 
 namespace numscope::cli {
 namespace {
@@ -151,7 +151,7 @@ int run(const Args& args, Context&, Report& report) {
                                                : fmt::format("{} MISMATCHES", grouped(total_bad))));
   t.notes.push_back(
       "The engine runs once per rounding class (sign, exponent, kept bits, round bit, sticky bit), which "
-      "determines its result (proof: formats/fast_convert.cpp); instructions' NaN payloads are compared "
+      "determines its result (proof: formats/fast/convert.cpp); instructions' NaN payloads are compared "
       "by class, and vcvtneps2bf16 reads subnormal inputs as zero (DAZ, counted apart).");
   report.tables.push_back(std::move(t));
   return total_bad == 0 ? 0 : 1;

@@ -6,9 +6,9 @@
 #include <string>  // std::string
 #include <vector>  // std::vector
 
-#include "formats/error.h"
-#include "tools/cli/args.h"
-#include "tools/cli/table.h"
+#include "numscope/support/error.h"
+#include "numscope/tools/cli/args.h"
+#include "numscope/tools/cli/table.h"
 
 namespace numscope::cli {
 

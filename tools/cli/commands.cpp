@@ -5,9 +5,9 @@
 #include <new>        // std::bad_alloc
 #include <string>     // std::string
 
-#include "formats/error.h"
-#include "formats/fast_convert.h"
-#include "tools/cli/command.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/fast/convert.h"
+#include "numscope/tools/cli/command.h"
 
 namespace numscope::cli {
 

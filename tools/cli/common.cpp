@@ -1,5 +1,5 @@
 // Shared pieces of the format commands: conversion flags and value display.
-#include "tools/cli/common.h"
+#include "numscope/tools/cli/common.h"
 
 namespace numscope::cli {
 

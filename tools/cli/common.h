@@ -4,10 +4,10 @@
 #include <string>  // std::string
 #include <vector>  // std::vector
 
-#include "formats/engine.h"
-#include "formats/number.h"
-#include "formats/error.h"
-#include "tools/cli/args.h"
+#include "numscope/formats/engine.h"
+#include "numscope/formats/number.h"
+#include "numscope/support/error.h"
+#include "numscope/tools/cli/args.h"
 
 namespace numscope::cli {
 

@@ -1,9 +1,9 @@
 // Renders a Table or Report as aligned text, Markdown, CSV or JSON: the one place output formats live.
-#include "tools/cli/table.h"
+#include "numscope/tools/cli/table.h"
 
 #include <algorithm>  // std::max
 
-#include "formats/error.h"
+#include "numscope/support/error.h"
 
 namespace numscope::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include <sstream>     // std::ostringstream
 #include <string>      // std::string
 
-#include "formats/error.h"
+#include "numscope/support/error.h"
 
 namespace numscope {
 

@@ -4,7 +4,7 @@
 // element format. The ggml and bitsandbytes quantizers follow their reference code step by step in fp32; this
 // file is compiled with -ffp-contract=off so that x*id + 8.5f is not fused (ggml-quants.c is built that way for
 // its reference outputs).
-#include "formats/quantize.h"
+#include "numscope/quantize/quantize.h"
 
 #include <algorithm>   // std::max, std::min, std::lower_bound
 #include <array>       // std::array
@@ -20,10 +20,10 @@
 #include <sstream>     // std::ostringstream
 #include <stdexcept>   // std::invalid_argument
 
-#include "formats/error.h"
-#include "formats/fast_convert.h"
-#include "formats/parallel.h"
-#include "formats/registry.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/fast/convert.h"
+#include "numscope/support/parallel.h"
+#include "numscope/formats/registry.h"
 
 namespace numscope {
 namespace {
@@ -1193,13 +1193,6 @@ std::uint64_t block_lcm(std::span<const Scheme> schemes) {
 
 // ---- Public pieces -------------------------------------------------------------------------------------------
 
-MemorySource::MemorySource(std::vector<double> data, std::uint64_t rows, std::uint64_t cols)
-    : data_(std::move(data)), rows_(rows), cols_(cols) {
-  if (data_.size() != rows * cols) throw InputError("tensor data does not match its shape");
-}
-void MemorySource::read_range(std::uint64_t first, std::uint64_t count, double* out) const {
-  std::memcpy(out, data_.data() + first, count * sizeof(double));
-}
 
 namespace {
 

@@ -1,6 +1,6 @@
 // Readers for .npy and .safetensors (mmap, validated before any data is touched), the .npy writer, synthetic data.
-#include "formats/tensor_io.h"
-#include "formats/ascii.h"
+#include "numscope/io/tensor_io.h"
+#include "numscope/support/ascii.h"
 
 #include <fcntl.h>     // open
 #include <sys/mman.h>  // mmap, munmap
@@ -17,9 +17,9 @@
 #include <numbers>             // std::numbers::pi
 #include <set>                 // std::set
 
-#include "formats/engine.h"
-#include "formats/error.h"
-#include "formats/registry.h"
+#include "numscope/formats/engine.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/registry.h"
 
 namespace numscope {
 namespace {

@@ -1,5 +1,5 @@
 // The work-sharing loop of parallel.h: std::thread workers pulling task numbers from an atomic counter.
-#include "formats/parallel.h"
+#include "numscope/support/parallel.h"
 
 #include <algorithm>  // std::max, std::min
 #include <atomic>     // std::atomic

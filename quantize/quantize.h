@@ -17,37 +17,10 @@
 #include <string>       // std::string
 #include <vector>       // std::vector
 
-#include "formats/scheme.h"
+#include "numscope/formats/scheme.h"
+#include "numscope/io/tensor_source.h"
 
 namespace numscope {
-
-/// A tensor that hands out its rows as doubles (C order within a row).
-class RowSource {
- public:
-  virtual ~RowSource() = default;
-  virtual std::uint64_t rows() const = 0;
-  virtual std::uint64_t cols() const = 0;
-  /// Writes elements [first, first + count) in C order (row-major over rows x cols) to out.
-  virtual void read_range(std::uint64_t first, std::uint64_t count, double* out) const = 0;
-  /// Writes rows [first, first + count) to out (count · cols doubles).
-  void read_rows(std::uint64_t first, std::uint64_t count, double* out) const {
-    read_range(first * cols(), count * cols(), out);
-  }
-};
-
-/// A tensor held in memory.
-class MemorySource : public RowSource {
- public:
-  MemorySource(std::vector<double> data, std::uint64_t rows, std::uint64_t cols);
-  std::uint64_t rows() const override { return rows_; }
-  std::uint64_t cols() const override { return cols_; }
-  void read_range(std::uint64_t first, std::uint64_t count, double* out) const override;
-  const std::vector<double>& data() const { return data_; }
-
- private:
-  std::vector<double> data_;
-  std::uint64_t rows_, cols_;
-};
 
 /// Summary of the input (finite values only).
 struct TensorStats {

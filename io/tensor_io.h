@@ -14,7 +14,7 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "formats/quantize.h"
+#include "numscope/io/tensor_source.h"
 
 namespace numscope {
 

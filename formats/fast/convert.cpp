@@ -27,8 +27,8 @@
 // exact because every value of these formats is an fp32 value. Assumes the default FP environment (no
 // FTZ/DAZ, which the project never sets). Specials (inf, NaN) are selected afterwards; every NaN decodes to
 // the quiet NaN 0x7fc00000 with the code's sign bit, as decode_double + encode(fp32) give.
-#include "formats/fast_convert.h"
-#include "formats/parallel.h"
+#include "numscope/formats/fast/convert.h"
+#include "numscope/support/parallel.h"
 
 #include <cpuid.h>  // __get_cpuid, __get_cpuid_count
 
