@@ -15,10 +15,10 @@
 #include <cstring>             // std::memcpy, std::strerror
 #include <nlohmann/json.hpp>   // nlohmann::json (the safetensors header)
 #include <numbers>             // std::numbers::pi
-#include <set>                 // std::set
 
 #include "numscope/formats/engine.h"
 #include "numscope/support/error.h"
+#include "numscope/support/json.h"
 #include "numscope/formats/registry.h"
 
 namespace numscope {
@@ -416,21 +416,16 @@ SafetensorsFile read_safetensors(const std::string& path) {
               " bytes)");
   if (n < 2 || p[8] != '{') throw bad("the header must be a JSON object starting with '{'");
   nlohmann::json j;
-  // While parsing: refuse nesting deeper than any header needs (memory grows with depth) and duplicate tensor
-  // names (a JSON object would silently keep the last one).
-  std::set<std::string> names;
-  auto guard = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
-        depth >= kMaxHeaderDepth)
-      throw bad("the header is nested more than " + std::to_string(kMaxHeaderDepth) + " levels deep");
-    if (event == nlohmann::json::parse_event_t::key && depth == 1 && !names.insert(parsed.get<std::string>()).second)
-      throw bad("duplicate tensor name '" + parsed.get<std::string>() + "'");
-    return true;
-  };
+  // While parsing (linear in the header, support/json.h): refuse nesting deeper than any header needs (memory
+  // grows with depth) and duplicate tensor names (a JSON object would silently keep the last one).
   try {
-    j = nlohmann::json::parse(p + 8, p + 8 + n, guard);
-  } catch (const nlohmann::json::exception& ex) {
-    throw bad(std::string("the header is not valid JSON (") + ex.what() + ")");
+    j = parse_json(std::string_view(reinterpret_cast<const char*>(p + 8), n),
+                   JsonLimits{.max_depth = kMaxHeaderDepth, .unique_keys_depth = 1});
+  } catch (const JsonError& ex) {
+    if (ex.kind == JsonError::Kind::kDepth)
+      throw bad("the header is nested more than " + std::to_string(kMaxHeaderDepth) + " levels deep");
+    if (ex.kind == JsonError::Kind::kDuplicateKey) throw bad("duplicate tensor name '" + ex.detail + "'");
+    throw bad(std::string("the header is ") + ex.what());
   }
   if (!j.is_object()) throw bad("the header must be a JSON object");
   const std::uint64_t data_size = size - 8 - n;
