@@ -44,7 +44,7 @@ int run(const Args& args, Context& ctx, Report&) {
         "cast needs --from FORMAT and --to FORMAT (e.g. numscope cast --from fp32 --to bf16 < in > out)");
   const Format from = find_format(args.get("from")), to = find_format(args.get("to"));
   Rng rng;
-  const ConvertOptions opt = conversion_from(args, rng);
+  const ConvertOptions opt = api::convert_options(conversion_from(args), rng);
   const int in_bytes = container_bytes(from), out_bytes = container_bytes(to);
   // A regular file whose size is not a whole number of elements is refused before any output is written.
   struct stat st {};

@@ -92,7 +92,12 @@ int run_main(std::span<const std::string> argv, Context& ctx) {
         return 0;
       }
       Report report;
-      const int rc = c.run(args, ctx, report);
+      int rc = c.run(args, ctx, report);
+      if (report.result) {
+        render(*report.result, RenderOptions{args.output, args.get("table")}, ctx.out);
+        for (const std::string& e : report.result->errors) ctx.err << "numscope: " << one_line(e) << "\n";
+        rc = report.result->status;
+      }
       if (!report.tables.empty() || report.json) render(report, args.output, ctx.out);
       ctx.out.flush();
       return rc;
