@@ -47,14 +47,16 @@ int run(const Args& args, Context& ctx, Report& report) {
     n_true += r.verdict == Verdict::kTrue;
     n_false += r.verdict == Verdict::kFalse;
     n_error += r.verdict == Verdict::kError;
-    if (r.verdict == Verdict::kError)
+    if (r.verdict == Verdict::kError && r.line == 0)  // a file or folder that could not be read
+      ctx.err << "numscope: " << r.file << ": " << r.reason << "\n";
+    else if (r.verdict == Verdict::kError)
       ctx.err << "numscope: " << r.file << ":" << r.line << ":" << r.column << ": " << r.reason << "\n";
     if (failing_only && r.verdict == Verdict::kTrue) continue;
     const bool err = r.verdict == Verdict::kError;
     auto cell = [](const std::string& s) { return s.empty() ? null_cell() : str(s); };
     t.add({str(r.file), num(r.line), str(r.claim), cell(r.left), cell(r.left_rounded), cell(r.left_exact),
            cell(r.right), cell(r.right_exact), str(std::string(check::verdict_name(r.verdict))),
-           str(err ? "column " + std::to_string(r.column) + ": " + r.reason : r.reason)});
+           str(err && r.line > 0 ? "column " + std::to_string(r.column) + ": " + r.reason : r.reason)});
   }
   std::string summary = std::to_string(n_true) + " true, " + std::to_string(n_false) + " false";
   if (n_error) summary += ", " + std::to_string(n_error) + (n_error == 1 ? " error" : " errors");
