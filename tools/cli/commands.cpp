@@ -38,7 +38,8 @@ std::string main_help() {
     s += name + c.spec.summary + "\n";
   }
   s += "\nRun 'numscope COMMAND --help' for a command's options. New here? Run 'numscope tour'.\n"
-       "Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr says why).\n"
+       "Exit codes: 0 success, 1 a check failed, 2 bad input or a failed write (one line on stderr says why);\n"
+       "a closed output pipe (| head) ends numscope silently by SIGPIPE (status 141).\n"
        "Environment: NUMSCOPE_ISA=portable|avx2|avx512 caps the instruction set of the fast paths (the same bits).\n";
   return s;
 }
