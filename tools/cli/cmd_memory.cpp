@@ -40,30 +40,67 @@ nlohmann::json json_number(double v) {
 
 Table models_table() {
   Table t;
-  t.title = "Built-in models (parameter counts computed from the architecture)";
+  t.title = "Built-in models (parameter counts computed from each config.json)";
   t.columns = {{"model", "name"},
                {"family", "family"},
                {"params", "", true, Column::Show::kText},
                {"params", "params", true, Column::Show::kJson},
+               {"active", "", true, Column::Show::kText},
+               {"active", "active_params", true, Column::Show::kJson},
                {"layers", "layers", true},
                {"hidden", "hidden", true},
                {"heads", "heads", true},
                {"kv heads", "kv_heads", true},
                {"head dim", "head_dim", true},
-               {"intermediate", "intermediate", true},
-               {"vocab", "vocab", true},
-               {"tied", "tied"},
+               {"window", "sliding_window"},
+               {"context", "context_length", true},
                {"experts", "experts"},
+               {"base", "base"},
                {"source", "source"}};
-  for (const Architecture& a : presets()) {
-    const std::string experts =
-        a.experts > 0 ? std::to_string(a.experts) + " (top-" + std::to_string(a.experts_per_token) + ")" : "-";
-    t.add({str(a.name), str(a.family), str(group_thousands(param_count(a))),
-           num(static_cast<long long>(param_count(a))), num(a.layers), num(a.hidden), num(a.heads), num(a.kv_heads),
-           num(a.head_dim), num(a.intermediate), num(a.vocab), boolean(a.tied), str(experts), str(a.source)});
+  for (const Preset& p : preset_list()) {
+    const Architecture& a = p.arch;
+    const ParamBreakdown b = param_breakdown(a);
+    std::string experts = "-";
+    if (a.experts > 0) {
+      experts = std::to_string(a.experts) + " (top-" + std::to_string(a.experts_per_token) + ")";
+      if (a.shared_experts > 0) experts += " + " + std::to_string(a.shared_experts) + " shared";
+      if (a.shared_expert_intermediate > 0) experts += " + shared";
+    }
+    std::string window = "-";
+    if (a.sliding_window > 0) {
+      std::int64_t local = 0;
+      for (std::int64_t i = 0; i < a.layers; ++i) local += layer_attention(a, i) == LayerAttention::kSliding;
+      window = std::to_string(a.sliding_window) + (local == a.layers ? " (all)" : " (" + std::to_string(local) + " of " + std::to_string(a.layers) + ")");
+    }
+    t.add({str(a.name), str(a.family), str(group_thousands(b.total)), num(static_cast<long long>(b.total)),
+           str(group_thousands(b.active)), num(static_cast<long long>(b.active)), num(a.layers), num(a.hidden),
+           num(a.heads), num(a.kv_heads), num(a.head_dim), str(window),
+           num(a.context_length), str(experts), str(p.base.empty() ? "-" : p.base), str(a.source)});
   }
-  t.notes.push_back("Counts are exact: embeddings, an untied head, q/k/v/o with grouped-query heads and biases where "
-                    "the family has them, gated or plain MLPs, MoE experts and router, RMSNorm (h) or LayerNorm (2h).");
+  t.notes.push_back("Counts are exact, from each family's modeling file (docs/memory.md); active = per token (MoE: "
+                    "top-k routed experts, shared experts and dense layers). DeepSeek V3/R1: the MTP module "
+                    "(11,610,068,224) is not in params. Vision models include the vision tower.");
+  return t;
+}
+
+// The parameter rows of an architecture whose count has parts (experts, vision tower, MTP).
+Table params_table(const Architecture& a, const ParamBreakdown& b) {
+  Table t;
+  t.title = "Parameters: " + a.name;
+  t.columns = {{"part", "part"}, {"params", "", true, Column::Show::kText}, {"params", "params", true, Column::Show::kJson}};
+  auto row = [&](const char* name, std::int64_t v) {
+    if (v > 0) t.add({str(name), str(group_thousands(v)), num(static_cast<long long>(v))});
+  };
+  row("embedding", b.embedding);
+  row("head", b.head);
+  row("attention", b.attention);
+  row("mlp (dense layers, shared experts, routers)", b.mlp - b.routed_experts);
+  row("routed experts", b.routed_experts);
+  row("norms", b.norms);
+  row("vision tower and projector", b.vision);
+  row("total", b.total);
+  if (a.experts > 0) row("active per token", b.active);
+  row("MTP module (not in total)", b.mtp);
   return t;
 }
 
@@ -140,6 +177,9 @@ int run(const Args& args, Context&, Report& report) {
                       "(add --overhead 20% or --overhead 1.5GiB).");
   for (const std::string& n : e.notes) t.notes.push_back(n);
   report.tables.push_back(std::move(t));
+  if (e.architecture && e.breakdown &&
+      (e.architecture->experts > 0 || e.breakdown->vision > 0 || e.breakdown->mtp > 0))
+    report.tables.push_back(params_table(*e.architecture, *e.breakdown));
 
   // ---- the fit table.
   if (!e.fits.empty()) {
@@ -226,7 +266,9 @@ const Command& memory_command() {
        "mxfp4 4.25, nvfp4 4.5); gradients; optimizer states (sgd 0, momentum 1, adam/adamw 2, adam8bit 2 one-byte);\n"
        "an fp32 master copy when training in a narrower dtype (mixed-precision Adam: 2 + 2 + 12 = 16 bytes per\n"
        "parameter, ZeRO paper); activations per layer sbh(34 + 5as/h) (Korthikanti et al. 2022); KV cache\n"
-       "2 × layers × kv_heads × head_dim × bytes × batch × seq; LoRA r·(d_in + d_out) per adapted matrix.\n"
+       "2 × kv_heads × head_dim per layer and token (MLA: kv_lora_rank + qk_rope_head_dim; sliding layers hold\n"
+       "min(window, seq)), in the activation dtype unless --kv; LoRA r·(d_in + d_out) per adapted matrix.\n"
+       "Quantized weights store the linear layers in --weights, embeddings, head and norms in 16 bits.\n"
        "--zero shards optimizer states (1), gradients (2), parameters (3) over --gpus; --tp splits weights and heads.\n"
        "Sizes print in GB (10^9) and GiB (2^30). Bad input exits 2 with one line naming the problem.",
        [] {
