@@ -1,13 +1,13 @@
-// The memory estimator (see estimate.h): request parsing, defaults, contradiction checks, the rows, ZeRO and
-// tensor-parallel sharding, the GPU fit and the format engine's overflow check.
+// The memory estimator (see estimate.h): defaults, contradiction checks, the rows, ZeRO and tensor-parallel
+// sharding, the GPU fit and the format engine's overflow check. Options are parsed by options.cpp.
 #include "numscope/memory/estimate.h"
-#include "numscope/support/ascii.h"
 
 #include <algorithm>  // std::find, std::max
-#include <cctype>     // std::tolower
 #include <cmath>      // std::ceil
-#include <map>        // std::map
 #include <sstream>    // std::ostringstream
+
+#include "numscope/memory/options.h"
+#include "numscope/support/ascii.h"
 
 #include "numscope/formats/engine.h"
 #include "numscope/support/error.h"
@@ -18,21 +18,6 @@
 
 namespace numscope::memory {
 namespace {
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
-
-// "kv_heads", "--kv-heads", "KV-Heads" -> "kv-heads".
-std::string canonical_key(std::string_view key) {
-  while (!key.empty() && key.front() == '-') key.remove_prefix(1);
-  std::string k = ascii_lower(key);
-  for (char& c : k)
-    if (c == '_') c = '-';
-  return k;
-}
 
 // Shortest decimal of a double for formulas ("4.5", "0.5", "4.126953125").
 std::string num_text(double v) {
@@ -72,59 +57,6 @@ Dtype resolve_dtype(std::string_view name, std::string_view flag) {
                    accepted_format_names() + ") or a storage scheme (" + accepted_scheme_names() + ")");
 }
 
-// ---- option parsing -----------------------------------------------------------------------------------------
-
-std::int64_t positive_int(std::string_view key, std::string_view value) {
-  const std::string v = trim(value);
-  const std::string bad = "--" + std::string(key) + " must be a positive integer, got '" + v + "'";
-  if (v.empty() || v.size() > 18) throw InputError(bad);
-  std::int64_t n = 0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const char c = v[i];
-    if (i == 0 && (c == '-' || c == '+') && v.size() > 1) {
-      if (c == '-') throw InputError(bad);
-      continue;
-    }
-    if (c < '0' || c > '9') throw InputError(bad);
-    n = n * 10 + (c - '0');
-  }
-  if (n <= 0) throw InputError(bad);
-  return n;
-}
-
-bool parse_bool(std::string_view key, std::string_view value) {
-  const std::string v = ascii_lower(trim(value));
-  if (v.empty() || v == "true" || v == "1" || v == "yes" || v == "on") return true;
-  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
-  throw InputError("--" + std::string(key) + " takes true or false, got '" + std::string(value) + "'");
-}
-
-// "1.5GiB", "2GB", "512MiB", "100000000" (bytes) -> bytes.
-double parse_size(std::string_view key, std::string_view value) {
-  const std::string v = trim(value);
-  const std::string bad = "--" + std::string(key) + " takes a percentage (20%) or a size (1.5GiB, 2GB, 512MiB), got '" +
-                          v + "'";
-  std::size_t i = 0;
-  while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.' || v[i] == '-' ||
-                          v[i] == '+' || v[i] == 'e' || v[i] == 'E'))
-    ++i;
-  // Keep an 'e' / 'E' that starts a unit ("1e9" is a number; "2EB" is not accepted anyway).
-  std::string number = v.substr(0, i), unit = ascii_lower(trim(std::string_view(v).substr(i)));
-  static const std::map<std::string, double> kUnits = {
-      {"", 1},      {"b", 1},          {"kb", 1e3},       {"mb", 1e6},           {"gb", 1e9},
-      {"tb", 1e12}, {"kib", 1024.0},   {"mib", 1048576.0}, {"gib", 1073741824.0}, {"tib", 1099511627776.0}};
-  auto it = kUnits.find(unit);
-  if (number.empty() || it == kUnits.end()) throw InputError(bad);
-  Rational r;
-  try {
-    r = parse_number(number).value();
-  } catch (const InputError&) {
-    throw InputError(bad);
-  }
-  if (r < 0) throw InputError("--" + std::string(key) + " must not be negative, got '" + v + "'");
-  return static_cast<double>(r) * it->second;
-}
-
 }  // namespace
 
 std::string_view mode_name(Mode m) {
@@ -156,157 +88,6 @@ std::string_view recompute_name(Recompute r) {
   return "none";
 }
 
-std::string option_keys() {
-  return "model, config, params, layers, hidden, heads, kv-heads, head-dim, intermediate, vocab, tied, experts, "
-         "experts-per-token, mlp, mode, weights, grads, master, optimizer, optimizer-dtype, batch, seq, kv, "
-         "recompute, sp, zero, gpus, tp, lora-rank, lora-targets, overhead, units, gpu, max-abs";
-}
-
-void set_option(MemoryRequest& r, std::string_view key_in, std::string_view value_in) {
-  const std::string key = canonical_key(key_in);
-  const std::string value = trim(value_in);
-  auto need_value = [&] {
-    if (value.empty()) throw InputError("--" + key + " needs a value");
-  };
-  if (key == "model") { need_value(); r.model = value; return; }
-  if (key == "config") { need_value(); r.config = value; return; }
-  if (key == "params") { r.params = parse_param_count(value); return; }
-  if (key == "layers") { r.layers = positive_int(key, value); return; }
-  if (key == "hidden") { r.hidden = positive_int(key, value); return; }
-  if (key == "heads") { r.heads = positive_int(key, value); return; }
-  if (key == "kv-heads") { r.kv_heads = positive_int(key, value); return; }
-  if (key == "head-dim") { r.head_dim = positive_int(key, value); return; }
-  if (key == "intermediate") { r.intermediate = positive_int(key, value); return; }
-  if (key == "vocab") { r.vocab = positive_int(key, value); return; }
-  if (key == "experts") { r.experts = positive_int(key, value); return; }
-  if (key == "experts-per-token") { r.experts_per_token = positive_int(key, value); return; }
-  if (key == "tied") { r.tied = parse_bool(key, value); return; }
-  if (key == "mlp") {
-    const std::string v = ascii_lower(value);
-    if (v != "gated" && v != "plain") throw InputError("--mlp takes gated or plain, got '" + value + "'");
-    r.gated_mlp = v == "gated";
-    return;
-  }
-  if (key == "mode") {
-    const std::string v = ascii_lower(value);
-    if (v == "inference") r.mode = Mode::kInference;
-    else if (v == "train") r.mode = Mode::kTrain;
-    else if (v == "lora") r.mode = Mode::kLora;
-    else if (v == "qlora") r.mode = Mode::kQlora;
-    else throw InputError("--mode takes inference, train, lora or qlora, got '" + value + "'");
-    return;
-  }
-  if (key == "weights") { resolve_dtype(value, key); r.weights = value; return; }
-  if (key == "grads") { resolve_dtype(value, key); r.grads = value; return; }
-  if (key == "master") {
-    if (ascii_lower(value) != "none") resolve_dtype(value, key);
-    r.master = value;
-    return;
-  }
-  if (key == "optimizer") {
-    const std::string v = ascii_lower(value);
-    if (v == "none") r.optimizer = Optimizer::kNone;
-    else if (v == "sgd") r.optimizer = Optimizer::kSgd;
-    else if (v == "momentum") r.optimizer = Optimizer::kMomentum;
-    else if (v == "adam") r.optimizer = Optimizer::kAdam;
-    else if (v == "adamw") r.optimizer = Optimizer::kAdamW;
-    else if (v == "adam8bit") r.optimizer = Optimizer::kAdam8bit;
-    else throw InputError("--optimizer takes none, sgd, momentum, adam, adamw or adam8bit, got '" + value + "'");
-    return;
-  }
-  if (key == "optimizer-dtype") { resolve_dtype(value, key); r.optimizer_dtype = value; return; }
-  if (key == "batch") { r.batch = positive_int(key, value); return; }
-  if (key == "seq") { r.seq = positive_int(key, value); return; }
-  if (key == "kv") { resolve_dtype(value, key); r.kv = value; return; }
-  if (key == "recompute") {
-    const std::string v = ascii_lower(value);
-    if (v == "none") r.recompute = Recompute::kNone;
-    else if (v == "selective") r.recompute = Recompute::kSelective;
-    else if (v == "full") r.recompute = Recompute::kFull;
-    else throw InputError("--recompute takes none, selective or full, got '" + value + "'");
-    return;
-  }
-  if (key == "sp" || key == "sequence-parallel") { r.sequence_parallel = parse_bool(key, value); return; }
-  if (key == "zero") {
-    if (value != "0" && value != "1" && value != "2" && value != "3")
-      throw InputError("--zero takes 0, 1, 2 or 3, got '" + value + "'");
-    r.zero = value[0] - '0';
-    return;
-  }
-  if (key == "gpus") { r.gpus = positive_int(key, value); return; }
-  if (key == "tp") { r.tp = positive_int(key, value); return; }
-  if (key == "lora-rank") { r.lora_rank = positive_int(key, value); return; }
-  if (key == "lora-targets") {
-    need_value();
-    r.lora_targets.clear();
-    std::size_t start = 0;
-    while (start <= value.size()) {
-      std::size_t comma = value.find(',', start);
-      if (comma == std::string::npos) comma = value.size();
-      const std::string t = ascii_lower(trim(std::string_view(value).substr(start, comma - start)));
-      if (t.empty()) throw InputError("--lora-targets has an empty name in '" + value + "'");
-      r.lora_targets.push_back(t);
-      start = comma + 1;
-    }
-    return;
-  }
-  if (key == "overhead") {
-    need_value();
-    if (value.back() == '%') {
-      Rational p;
-      try {
-        p = parse_number(std::string_view(value).substr(0, value.size() - 1)).value();
-      } catch (const InputError&) {
-        throw InputError("--overhead takes a percentage (20%) or a size (1.5GiB), got '" + value + "'");
-      }
-      if (p < 0 || p > 1000) throw InputError("--overhead percentage must be between 0% and 1000%, got " + value);
-      r.overhead_fraction = static_cast<double>(p) / 100.0;
-      r.overhead_bytes.reset();
-    } else {
-      r.overhead_bytes = parse_size(key, value);
-      r.overhead_fraction.reset();
-    }
-    return;
-  }
-  if (key == "units") {
-    const std::string v = ascii_lower(value);
-    if (v == "gb") r.units = Units::kGB;
-    else if (v == "gib") r.units = Units::kGiB;
-    else if (v == "both") r.units = Units::kBoth;
-    else throw InputError("--units takes GB, GiB or both, got '" + value + "'");
-    return;
-  }
-  if (key == "gpu") {
-    need_value();
-    for (const Gpu& g : find_gpus(value)) r.gpu.emplace_back(g.name);
-    return;
-  }
-  if (key == "max-abs") {
-    need_value();
-    const Number n = parse_number(value);
-    if (n.kind != Number::Kind::kFinite || n.is_zero() || n.neg)
-      throw InputError("--max-abs takes a positive finite magnitude (e.g. 123456.789), got '" + value + "'");
-    r.max_abs = value;
-    return;
-  }
-  throw InputError("unknown memory option '" + std::string(key_in) + "'; accepted: " + option_keys());
-}
-
-void set_option(MemoryRequest& r, std::string_view key_eq_value) {
-  const std::size_t eq = key_eq_value.find('=');
-  if (eq == std::string_view::npos) {
-    set_option(r, key_eq_value, "");
-    return;
-  }
-  set_option(r, key_eq_value.substr(0, eq), key_eq_value.substr(eq + 1));
-}
-
-MemoryRequest make_request(const std::vector<std::pair<std::string, std::string>>& options) {
-  MemoryRequest r;
-  for (const auto& [k, v] : options) set_option(r, k, v);
-  return r;
-}
-
 double dtype_bytes(std::string_view name, std::string_view flag) { return resolve_dtype(name, flag).bytes(); }
 
 double activation_bytes_per_layer(double s, double b, double h, double a, double linear, std::int64_t t, bool sp,
@@ -331,7 +112,9 @@ struct Plan {
   Mode mode = Mode::kInference;
   std::optional<Architecture> arch;
   std::int64_t params = 0;
-  Dtype weights, trained, grads, opt_dtype, kv, act;
+  Dtype weights, trained, grads, opt_dtype, act;
+  KvFormat kv;
+  std::int64_t ep = 1;
   std::optional<Dtype> master;
   Optimizer optimizer = Optimizer::kNone;
   Recompute recompute = Recompute::kNone;
@@ -340,6 +123,7 @@ struct Plan {
   std::int64_t lora_rank = 0;
   std::vector<std::string> lora_targets;
   bool kv_defaulted = false;
+  std::string weights_from;  // where the default weights dtype came from ("" when given)
 };
 
 bool arch_flags_given(const MemoryRequest& r) {
@@ -431,7 +215,18 @@ Plan make_plan(const MemoryRequest& r) {
     throw InputError(std::string(r.lora_rank ? "--lora-rank" : "--lora-targets") + " contradicts " + mode +
                      ": adapters need --mode lora or qlora");
 
-  p.weights = resolve_dtype(r.weights.empty() ? (p.mode == Mode::kQlora ? "nf4" : "bf16") : r.weights, "weights");
+  // Inference defaults to what the checkpoint stores: its quantization_config, else its torch_dtype.
+  std::string weights = r.weights;
+  if (weights.empty() && p.mode == Mode::kInference && p.arch) {
+    if (!p.arch->quant.scheme.empty()) {
+      weights = p.arch->quant.scheme;
+      p.weights_from = p.arch->quant.describe;
+    } else if (!p.arch->activation_dtype.empty()) {
+      weights = p.arch->activation_dtype;
+    }
+  }
+  if (weights.empty()) weights = p.mode == Mode::kQlora ? "nf4" : "bf16";
+  p.weights = resolve_dtype(weights, "weights");
   // The trained dtype: the weights themselves (train), or the adapters, kept in the weights' dtype when that is a
   // 16- or 32-bit float and in bf16 over a quantized base (QLoRA: "BFloat16 computation and adapters").
   p.trained = p.weights;
@@ -454,13 +249,22 @@ Plan make_plan(const MemoryRequest& r) {
   p.opt_dtype = resolve_dtype(r.optimizer_dtype.empty() ? "fp32" : r.optimizer_dtype, "optimizer-dtype");
   p.recompute = r.recompute.value_or(Recompute::kNone);
   // Activations are 16-bit in Korthikanti et al.; fp32 training doubles them.
-  p.act = (p.trained.is_float() && p.trained.bits >= 16) ? p.trained : resolve_dtype("bf16", "weights");
-  if (r.kv.empty()) {
-    p.kv_defaulted = !(p.weights.format && p.weights.bits >= 8);
-    p.kv = p.kv_defaulted ? resolve_dtype("bf16", "kv") : p.weights;
-  } else {
-    p.kv = resolve_dtype(r.kv, "kv");
-  }
+  // The activation dtype: the trained/loaded dtype when it is a 16- or 32-bit float, else the model's torch_dtype,
+  // else bf16. The KV cache defaults to it: serving engines keep K and V in the activation dtype and make fp8 KV
+  // opt-in (vLLM kv_cache_dtype "auto"; SGLang, TensorRT-LLM alike).
+  const std::string model_act = p.arch && !p.arch->activation_dtype.empty() ? p.arch->activation_dtype : "bf16";
+  p.act = (p.trained.is_float() && p.trained.bits >= 16) ? p.trained : resolve_dtype(model_act, "weights");
+  p.kv_defaulted = r.kv.empty();
+  p.kv = kv_format(r.kv.empty() ? std::string(p.act.name) : r.kv);
+  p.ep = r.ep.value_or(1);
+  if (r.ep && (!p.arch || p.arch->experts == 0))
+    throw InputError("--ep (expert parallelism) needs a mixture-of-experts model");
+  if (r.ep && p.arch && p.arch->experts % p.ep != 0)
+    throw InputError("--ep " + std::to_string(p.ep) + " must divide the expert count " +
+                     std::to_string(p.arch->experts));
+  if ((r.kv_block || r.images) && p.mode != Mode::kInference)
+    throw InputError(std::string(r.kv_block ? "--kv-block" : "--images") + " contradicts " + mode +
+                     ": the KV cache is an inference buffer");
 
   // ---- batch and sequence.
   if (r.batch.has_value() != r.seq.has_value())
@@ -569,6 +373,7 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
   MemoryEstimate e;
   e.params = p.params;
   e.architecture = p.arch;
+  if (p.arch) e.breakdown = param_breakdown(*p.arch);
   e.mode = p.mode;
   e.gpus = p.gpus;
   e.tp = p.tp;
@@ -590,18 +395,42 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
     rows.push_back({std::move(c), s});
   };
   const std::string bpe_w = num_text(p.weights.bytes());
+  double expert_bytes = 0;
 
-  // ---- weights.
-  if (p.mode == Mode::kQlora && p.arch) {
-    // QLoRA quantizes the linear layers of the blocks; embeddings, the head and the norms stay 16-bit
-    // (bitsandbytes replaces nn.Linear modules only; transformers keeps lm_head unquantized).
-    const ParamBreakdown b = param_breakdown(*p.arch);
-    const double other = P - static_cast<double>(b.linear);
-    add("weights", p.weights, static_cast<double>(b.linear), "linear params × " + bpe_w + " B", Shard::kWeights);
-    add("weights_other", p.trained, other, "embeddings, head, norms, biases × " + num_text(p.trained.bytes()) + " B",
+  // ---- weights: a 16- or 32-bit float stores every parameter alike; a narrower format or a scheme stores the
+  // linear layers only (QLoRA, quantized checkpoints), the rest in the 16-bit dtype unless --quantize-embeddings.
+  const bool split = p.arch && (p.mode == Mode::kQlora || !(p.weights.is_float() && p.weights.bits >= 16));
+  if (split) {
+    const Dtype& other = p.mode == Mode::kInference ? p.act : p.trained;
+    const WeightQuant* q = p.weights_from.empty() ? nullptr : &p.arch->quant;
+    const WeightStorage w = weight_storage(*p.arch, p.weights.name, other.name, r.quantize_embeddings, q);
+    add("weights", p.weights, static_cast<double>(w.quantized_params),
+        w.quantized_what + " × " + bpe_w + " B" + (q ? " + scales" : ""), Shard::kWeights);
+    rows.back().c.bytes = w.quantized_bytes;
+    rows.back().c.bytes_per_element = w.quantized_bytes / std::max(1.0, static_cast<double>(w.quantized_params));
+    rows.back().c.per_gpu_bytes = w.quantized_bytes / shard_divisor(p, Shard::kWeights);
+    add("weights_other", other, static_cast<double>(w.other_params),
+        "embeddings, head, norms, routers, biases" + std::string(p.arch->vision.kind != VisionTower::Kind::kNone
+                                                                     ? ", vision tower"
+                                                                     : "") +
+            " × " + num_text(other.bytes()) + " B",
         Shard::kWeights);
+    expert_bytes = w.expert_bytes;
   } else {
     add("weights", p.weights, P, "P × " + bpe_w + " B", Shard::kWeights);
+    if (p.arch && p.arch->experts > 0)
+      expert_bytes = weight_storage(*p.arch, p.weights.name, p.weights.name, false).expert_bytes;
+  }
+  // Expert parallelism: each of --ep ranks holds experts / ep of every MoE layer (the rest as before).
+  if (p.ep > 1 && expert_bytes > 0) {
+    for (Row& row : rows) {
+      if (row.c.name != "weights" && row.c.name != "weights_other") continue;
+      const double share = row.c.name == "weights" || !split ? expert_bytes : 0;
+      if (share == 0) continue;
+      row.c.per_gpu_bytes = (row.c.bytes - share) / shard_divisor(p, Shard::kWeights) +
+                            share / static_cast<double>(p.ep);
+      row.c.formula += ", routed experts / " + std::to_string(p.ep) + " (EP)";
+    }
   }
 
   // ---- training state: gradients, optimizer states, master copy, on the trained parameters.
@@ -683,20 +512,23 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
         e.notes.push_back("activations keep the attention scores (the 5as/h term); FlashAttention-style kernels do "
                           "not store them: --recompute selective drops the term");
     } else {
-      const double elements = 2.0 * static_cast<double>(a.layers * a.kv_heads * a.head_dim) * b * s;
-      Component c;
-      c.name = "kv_cache";
-      c.dtype = p.kv.name;
-      c.bytes_per_element = p.kv.bytes();
-      c.elements = elements;
-      c.bytes = elements * p.kv.bytes();
-      // Tensor parallelism splits the KV heads; with more ranks than KV heads each rank keeps one head.
-      const double kv_per_rank = std::ceil(static_cast<double>(a.kv_heads) / static_cast<double>(p.tp));
-      c.per_gpu_bytes = 2.0 * static_cast<double>(a.layers) * kv_per_rank * static_cast<double>(a.head_dim) * b * s *
-                        p.kv.bytes();
-      c.formula = "2 × L × kv_heads × head_dim × b × s × " + num_text(p.kv.bytes()) + " B";
-      if (p.tp > 1) c.formula += ", kv_heads / " + std::to_string(p.tp) + " (TP)";
-      rows.push_back({c, Shard::kKv});
+      KvRequest kr;
+      kr.batch = *r.batch;
+      kr.seq = *r.seq;
+      kr.block = r.kv_block.value_or(0);
+      kr.tp = p.tp;
+      kr.images = r.images.value_or(1);
+      for (const KvRow& k : kv_cache_rows(a, p.kv, kr)) {
+        Component c;
+        c.name = k.name;
+        c.dtype = p.kv.name;
+        c.bytes_per_element = k.elements > 0 ? k.bytes / k.elements : 0;
+        c.elements = k.elements;
+        c.bytes = k.bytes;
+        c.per_gpu_bytes = k.per_gpu_bytes;
+        c.formula = k.formula;
+        rows.push_back({c, Shard::kKv});
+      }
     }
   }
 
@@ -732,7 +564,7 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
     else if (n == "optimizer") e.optimizer += c.bytes;
     else if (n == "master") e.master += c.bytes;
     else if (n == "activations") e.activations += c.bytes;
-    else if (n == "kv_cache") e.kv_cache += c.bytes;
+    else if (n == "kv_cache" || n == "kv_cache_cross") e.kv_cache += c.bytes;
     else if (n == "overhead") e.overhead += c.bytes;
     else if (n.rfind("lora_", 0) == 0) e.lora += c.bytes;
     e.components.push_back(std::move(row.c));
@@ -803,7 +635,7 @@ void check_overflow(const MemoryRequest& r, const Plan& p, MemoryEstimate& e) {
       use(p.opt_dtype, "optimizer");
   } else {
     use(p.act, "activations");
-    if (r.batch) use(p.kv, "kv_cache");
+    if (r.batch && !p.kv.block_scheme) use(resolve_dtype(p.kv.name, "kv"), "kv_cache");
   }
   bool fp16_overflow = false;
   for (const auto& [d, what] : used) {
@@ -869,7 +701,9 @@ MemoryEstimate estimate(const MemoryRequest& r) {
   const Plan plan = make_plan(r);
   MemoryEstimate e = compute(r, plan);
   if (plan.kv_defaulted && r.batch && plan.mode == Mode::kInference)
-    e.notes.push_back("KV cache in bf16: " + plan.weights.name + " is a storage scheme for weights; set --kv");
+    e.notes.push_back("KV cache in " + plan.kv.name + ", the activation dtype (the default; --kv fp8 halves it, as "
+                      "serving engines allow when asked)");
+  if (!plan.weights_from.empty()) e.notes.push_back("weights: " + plan.weights_from + "; --weights overrides");
   if (plan.zero > 0 && plan.dp == 1)
     e.notes.push_back("ZeRO-" + std::to_string(plan.zero) + " over one data-parallel rank shards nothing; set --gpus");
   for (const std::string& name : r.gpu) {

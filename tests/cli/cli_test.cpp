@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "numscope/memory/options.h"
 #include "numscope/support/render.h"
 #include "numscope/tools/cli/command.h"
 
@@ -116,4 +117,23 @@ TEST_CASE("exit codes and one-line errors", "[cli]") {
   CHECK(bad.rc == 2);
   CHECK(bad.out.empty());
   CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+}
+
+TEST_CASE("memory: the flags and --help come from the option table, one row per option", "[cli][memory]") {
+  const Run help = run({"memory", "--help"});
+  REQUIRE(help.rc == 0);
+  for (const numscope::memory::Option& o : numscope::memory::options()) {
+    CAPTURE(o.name);
+    CHECK(help.out.find("--" + std::string(o.name)) != std::string::npos);
+    CHECK(numscope::memory::find_option(o.name) == &o);
+    CHECK(numscope::memory::option_keys().find(std::string(o.name)) != std::string::npos);
+  }
+  // A switch takes no value on the command line and "true"/"" through set_option.
+  CHECK(run({"memory", "--params", "7B", "--tied=yes"}).rc == 2);
+  numscope::memory::MemoryRequest r;
+  numscope::memory::set_option(r, "KV_Heads", " 8 ");
+  CHECK(r.kv_heads == 8);
+  numscope::memory::set_option(r, "--sequence-parallel", "");
+  CHECK(r.sequence_parallel);
+  CHECK_THROWS_WITH(numscope::memory::set_option(r, "bogus", "1"), Catch::Contains("accepted: model, config"));
 }
