@@ -10,6 +10,7 @@
 #include "numscope/support/ascii.h"
 
 #include "numscope/formats/engine.h"
+#include "numscope/memory/gguf_model.h"
 #include "numscope/support/error.h"
 #include "numscope/formats/number.h"
 #include "numscope/formats/properties.h"
@@ -124,6 +125,7 @@ struct Plan {
   std::vector<std::string> lora_targets;
   bool kv_defaulted = false;
   std::string weights_from;  // where the default weights dtype came from ("" when given)
+  std::optional<GgufModel> gguf;  // --gguf: the weights are the file's tensors
 };
 
 bool arch_flags_given(const MemoryRequest& r) {
@@ -172,6 +174,7 @@ Plan make_plan(const MemoryRequest& r) {
   std::vector<std::string> sources;
   if (!r.model.empty()) sources.push_back("--model");
   if (!r.config.empty()) sources.push_back("--config");
+  if (!r.gguf.empty()) sources.push_back("--gguf");
   if (r.params) sources.push_back("--params");
   if (arch_flags_given(r)) sources.push_back("the architecture flags (--layers ...)");
   if (r.architecture) sources.push_back("an architecture");
@@ -183,12 +186,16 @@ Plan make_plan(const MemoryRequest& r) {
                      "; give exactly one of --model, --config, --params or the architecture flags");
   if (!r.model.empty()) p.arch = find_preset(r.model);
   if (!r.config.empty()) p.arch = load_config_json(r.config);
+  if (!r.gguf.empty()) {
+    p.gguf = load_gguf_model(r.gguf);
+    p.arch = p.gguf->arch;
+  }
   if (arch_flags_given(r)) p.arch = arch_from_flags(r);
   if (r.architecture) {
     validate(*r.architecture);
     p.arch = *r.architecture;
   }
-  p.params = p.arch ? param_count(*p.arch) : *r.params;
+  p.params = p.gguf ? static_cast<std::int64_t>(p.gguf->elements) : p.arch ? param_count(*p.arch) : *r.params;
 
   // ---- the mode and its dtypes.
   p.mode = r.mode.value_or(Mode::kInference);
@@ -373,7 +380,7 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
   MemoryEstimate e;
   e.params = p.params;
   e.architecture = p.arch;
-  if (p.arch) e.breakdown = param_breakdown(*p.arch);
+  if (p.arch && !p.gguf) e.breakdown = param_breakdown(*p.arch);
   e.mode = p.mode;
   e.gpus = p.gpus;
   e.tp = p.tp;
@@ -399,7 +406,17 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
 
   // ---- weights: a 16- or 32-bit float stores every parameter alike; a narrower format or a scheme stores the
   // linear layers only (QLoRA, quantized checkpoints), the rest in the 16-bit dtype unless --quantize-embeddings.
-  const bool split = p.arch && (p.mode == Mode::kQlora || !(p.weights.is_float() && p.weights.bits >= 16));
+  if (p.gguf && p.mode == Mode::kInference && r.weights.empty()) {
+    // The file's own tensors, by ggml type, to the byte (elements / block × bytes per block).
+    for (const GgufModel::TypeTotal& t : p.gguf->by_type) {
+      Dtype d{t.type, 8.0 * static_cast<double>(t.bytes) / static_cast<double>(t.elements), std::nullopt};
+      add("weights_" + t.type, d, static_cast<double>(t.elements),
+          std::to_string(t.tensors) + " tensors of the file, " + std::to_string(t.bytes) + " B", Shard::kWeights);
+      rows.back().c.bytes = static_cast<double>(t.bytes);
+      rows.back().c.per_gpu_bytes = rows.back().c.bytes / shard_divisor(p, Shard::kWeights);
+    }
+  }
+  const bool split = !(p.gguf && p.mode == Mode::kInference && r.weights.empty()) && p.arch && (p.mode == Mode::kQlora || !(p.weights.is_float() && p.weights.bits >= 16));
   if (split) {
     const Dtype& other = p.mode == Mode::kInference ? p.act : p.trained;
     const WeightQuant* q = p.weights_from.empty() ? nullptr : &p.arch->quant;
@@ -416,9 +433,9 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
             " × " + num_text(other.bytes()) + " B",
         Shard::kWeights);
     expert_bytes = w.expert_bytes;
-  } else {
+  } else if (!(p.gguf && p.mode == Mode::kInference && r.weights.empty())) {
     add("weights", p.weights, P, "P × " + bpe_w + " B", Shard::kWeights);
-    if (p.arch && p.arch->experts > 0)
+    if (p.arch && p.arch->experts > 0 && !p.gguf)
       expert_bytes = weight_storage(*p.arch, p.weights.name, p.weights.name, false).expert_bytes;
   }
   // Expert parallelism: each of --ep ranks holds experts / ep of every MoE layer (the rest as before).
@@ -559,7 +576,7 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
     e.total_bytes += c.bytes;
     e.per_gpu_bytes += c.per_gpu_bytes;
     const std::string& n = c.name;
-    if (n == "weights" || n == "weights_other") e.weights += c.bytes;
+    if (n.rfind("weights", 0) == 0) e.weights += c.bytes;
     else if (n == "gradients") e.gradients += c.bytes;
     else if (n == "optimizer") e.optimizer += c.bytes;
     else if (n == "master") e.master += c.bytes;
@@ -682,6 +699,8 @@ std::optional<double> MemoryEstimate::get(std::string_view key_in) const {
   const std::string key = canonical_key(key_in);
   if (key == "params") return static_cast<double>(params);
   if (key == "trainable-params") return static_cast<double>(trainable_params);
+  if (key == "active-params" && breakdown) return static_cast<double>(breakdown->active);
+  if (key == "mtp-params" && breakdown) return static_cast<double>(breakdown->mtp);
   if (key == "weights") return weights;
   if (key == "gradients" || key == "grads") return gradients;
   if (key == "optimizer") return optimizer;
