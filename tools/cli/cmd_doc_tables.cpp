@@ -5,6 +5,7 @@
 //   <!-- numscope: formats fp16 bf16 -o md -->
 //   ...the exact output of `numscope formats fp16 bf16 -o md`...
 //   <!-- end -->
+#include <algorithm>   // std::sort
 #include <filesystem>  // std::filesystem::path
 #include <span>        // std::span
 #include <sstream>     // std::istringstream, std::ostringstream
@@ -129,7 +130,7 @@ std::string process(const fs::path& path, const std::string& text, std::vector<O
   return result;
 }
 
-int run(const Args& args, Context& ctx, Report& report) {
+Result run(const Args& args, Context&) {
   std::vector<fs::path> files;
   std::vector<Outcome> outcomes;
   auto unreadable = [&](const std::string& where, const std::string& why) {
@@ -164,21 +165,28 @@ int run(const Args& args, Context& ctx, Report& report) {
       out.commit();
     }
   }
+  Result res;
+  res.command = "doc-tables";
+  res.echo_texts("paths", args.positional);
+  res.echo_flag("update", update);
   Table t;
-  t.columns = {{"file", "file"}, {"line", "line", true}, {"command", "command"}, {"status", "status"}};
+  t.name = "doc_tables";
+  t.columns = {{"file", "file"}, {"line", "line", ColumnType::kInteger, Align::kRight}, {"command", "command"},
+               {"status", "status"}};
   int drift = 0, errors = 0;
   for (const auto& o : outcomes) {
     if (!o.error.empty())  // the error contract: one line per failure on stderr, FILE:LINE: reason
-      ctx.err << "numscope: " << o.file << (o.line ? ":" + std::to_string(o.line) : "") << ": " << o.error << "\n";
+      res.errors.push_back(o.file + (o.line ? ":" + std::to_string(o.line) : "") + ": " + o.error);
     drift += o.status == "drift";
     errors += o.status.rfind("error", 0) == 0;
-    t.add({str(o.file), num(o.line), str("numscope" + o.command), str(update && o.status == "drift" ? "updated" : o.status)});
+    t.add({Cell::text(o.file), Cell::integer(o.line), Cell::text("numscope" + o.command),
+           Cell::text(update && o.status == "drift" ? "updated" : o.status)});
   }
   t.notes.push_back(std::to_string(outcomes.size()) + " generated tables: " + std::to_string(outcomes.size() - drift - errors) +
                     " ok, " + std::to_string(drift) + (update ? " updated, " : " drifted, ") + std::to_string(errors) + " failed");
-  report.tables.push_back(std::move(t));
-  if (errors) return 2;
-  return drift && !update ? 1 : 0;
+  res.tables.push_back(std::move(t));
+  res.status = errors ? 2 : drift && !update ? 1 : 0;
+  return res;
 }
 
 }  // namespace
