@@ -71,7 +71,7 @@ class StageRows {
     const Layout& l = p_.layout;
     std::string out;
     if (l.tp > 1) out += " / " + n(l.tp) + " (TP)";
-    if (experts && l.ep > 1) out += ", experts / " + n(l.ep) + " (EP)";
+    if (experts && l.ep > 1) out += ", routed experts / " + n(l.ep) + " (EP)";
     if (zero_shards(k) && l.shard > 1) out += " / " + n(l.shard) + " (ZeRO-" + std::to_string(p_.zero) + ")";
     return out;
   }
@@ -127,20 +127,55 @@ class StageRows {
     push(std::move(c), ZeroRow::kFixed);
   }
 
+  // A weight row from its replica bytes: the stage's dense part over TP, its routed experts over TP · EP.
+  void weight_row(std::string name, const Dtype& d, double elements, double bytes, double stage_bytes,
+                  double stage_expert_bytes, std::string formula) {
+    Component c;
+    c.name = std::move(name);
+    c.dtype = d.name;
+    c.elements = elements;
+    c.bytes = bytes;
+    c.bytes_per_element = elements > 0 ? bytes / elements : d.bytes();
+    c.per_gpu_bytes = per_gpu(stage_bytes - stage_expert_bytes, stage_expert_bytes, ZeroRow::kWeights);
+    c.formula = std::move(formula) + suffix(ZeroRow::kWeights, stage_expert_bytes > 0);
+    push(std::move(c), ZeroRow::kWeights);
+  }
+
   void weights() {
     const double P = static_cast<double>(p_.params);
-    if (p_.mode == Mode::kQlora && p_.arch) {
-      // QLoRA quantizes the linear layers of the blocks; embeddings, the head and the norms stay 16-bit
-      // (bitsandbytes replaces nn.Linear modules only; transformers keeps lm_head unquantized).
-      const double linear = static_cast<double>(param_breakdown(*p_.arch).linear);
-      param_row("weights", p_.weights, linear, st_.linear - st_.expert, st_.expert,
-                "linear params × " + num_text(p_.weights.bytes()) + " B", ZeroRow::kWeights);
-      param_row("weights_other", p_.trained, P - linear, st_.params - st_.linear, 0,
-                "embeddings, head, norms, biases × " + num_text(p_.trained.bytes()) + " B", ZeroRow::kWeights);
-    } else {
-      param_row("weights", p_.weights, P, st_.params - st_.expert, st_.expert,
-                "P × " + num_text(p_.weights.bytes()) + " B", ZeroRow::kWeights);
+    // A 16- or 32-bit float stores every parameter alike; a narrower format or a scheme stores the linear layers
+    // only (QLoRA, quantized checkpoints: weights.h), the rest in the 16-bit dtype unless --quantize-embeddings.
+    const bool split = p_.arch && (p_.mode == Mode::kQlora || !(p_.weights.is_float() && p_.weights.bits >= 16));
+    if (!split) {
+      double expert_bytes = 0;
+      if (p_.arch && p_.arch->experts > 0)
+        expert_bytes = weight_storage(*p_.arch, p_.weights.name, p_.weights.name, false).expert_bytes;
+      const double bytes = P * p_.weights.bytes(), stage = st_.params / P;
+      const double routed = p_.arch ? static_cast<double>(param_breakdown(*p_.arch).routed_experts) : 0;
+      weight_row("weights", p_.weights, P, bytes, bytes * stage,
+                 routed > 0 ? expert_bytes * st_.expert / routed : 0,
+                 "P × " + num_text(p_.weights.bytes()) + " B");
+      return;
     }
+    const Architecture& a = *p_.arch;
+    const ParamBreakdown b = param_breakdown(a);
+    const Dtype& other = p_.mode == Mode::kInference ? p_.act : p_.trained;
+    const WeightQuant* q = p_.weights_from.empty() ? nullptr : &a.quant;
+    const WeightStorage w = weight_storage(a, p_.weights.name, other.name, p_.quantize_embeddings, q);
+    // Stage shares: the linear layers with the stage's layers, the rest with what the stage holds besides them.
+    const double linear_share = b.linear > 0 ? st_.linear / static_cast<double>(b.linear) : 0;
+    const double rest = P - static_cast<double>(b.linear);
+    const double other_share = rest > 0 ? (st_.params - st_.linear) / rest : 0;
+    const double routed = static_cast<double>(b.routed_experts);
+    weight_row("weights", p_.weights, static_cast<double>(w.quantized_params), w.quantized_bytes,
+               w.quantized_bytes * linear_share, routed > 0 ? w.expert_bytes * st_.expert / routed : 0,
+               w.quantized_what + " × " + num_text(p_.weights.bytes()) + " B" + (q ? " + scales" : ""));
+    weight_row("weights_other", other, static_cast<double>(w.other_params),
+               static_cast<double>(w.other_params) * other.bytes(),
+               static_cast<double>(w.other_params) * other.bytes() * other_share, 0,
+               "embeddings, head, norms, routers, biases" +
+                   std::string(a.vision.kind != VisionTower::Kind::kNone ? ", vision tower" : "") + " × " +
+                   num_text(other.bytes()) + " B");
   }
 
   void training_state() {
@@ -288,16 +323,26 @@ class StageRows {
     const Architecture& a = *p_.arch;
     const Layout& l = p_.layout;
     const double s = static_cast<double>(*p_.seq), b = static_cast<double>(*p_.batch);
-    // The KV cache of the stage's layers; tensor parallelism splits the KV heads (at least one per rank).
-    const double elements = 2.0 * static_cast<double>(a.layers * a.kv_heads * a.head_dim) * b * s;
-    const double kv_per_rank = std::ceil(static_cast<double>(a.kv_heads) / static_cast<double>(l.tp));
-    std::string f = "2 × L × kv_heads × head_dim × b × s × " + num_text(p_.kv.bytes()) + " B";
-    if (l.tp > 1) f += ", kv_heads / " + n(l.tp) + " (TP)";
-    if (l.pp > 1) f += ", stage " + n(st_.index) + ": " + n(st_.layers) + " layers";
-    fixed_row("kv_cache", p_.kv, elements, elements * p_.kv.bytes(),
-              2.0 * static_cast<double>(st_.layers) * kv_per_rank * static_cast<double>(a.head_dim) * b * s *
-                  p_.kv.bytes(),
-              f);
+    // The KV cache (kv_cache.h: every family's layers, MLA, sliding windows, cross-attention, KV formats with
+    // their scales, paged blocks), held by the stage in proportion to its layers.
+    KvRequest kr;
+    kr.batch = *p_.batch;
+    kr.seq = *p_.seq;
+    kr.block = p_.kv_block;
+    kr.tp = l.tp;
+    kr.images = p_.images;
+    const double share = static_cast<double>(st_.layers) / static_cast<double>(a.layers);
+    for (const KvRow& k : kv_cache_rows(a, p_.kv, kr)) {
+      Component c;
+      c.name = k.name;
+      c.dtype = p_.kv.name;
+      c.bytes_per_element = k.elements > 0 ? k.bytes / k.elements : 0;
+      c.elements = k.elements;
+      c.bytes = k.bytes;
+      c.per_gpu_bytes = k.per_gpu_bytes * share;
+      c.formula = k.formula + (l.pp > 1 ? ", stage " + n(st_.index) + ": " + n(st_.layers) + " layers" : "");
+      push(std::move(c), ZeroRow::kFixed);
+    }
     std::string tf;
     const double gpu = layer_transient_elements(a, b, s, s, l.tp, p_.flash_attention, &tf);
     const double one = layer_transient_elements(a, b, s, s, 1, p_.flash_attention);
@@ -352,7 +397,7 @@ double layer_transient_elements(const Architecture& a, double b, double q, doubl
   return b * q * (h + std::max(mlp, attn));
 }
 
-MemoryEstimate breakdown(const Plan& p) {
+MemoryEstimate estimate_plan(const Plan& p) {
   const std::vector<Stage> stages = pipeline_stages(p.arch, p.params, p.layout, p.training());
   std::optional<StageRows> best;
   double best_gpu = -1;
@@ -368,6 +413,7 @@ MemoryEstimate breakdown(const Plan& p) {
   MemoryEstimate e;
   e.params = p.params;
   e.architecture = p.arch;
+  if (p.arch) e.breakdown = param_breakdown(*p.arch);
   e.mode = p.mode;
   e.trainable_params = static_cast<std::int64_t>(best->trainable);
   const Layout& l = p.layout;
@@ -393,7 +439,7 @@ MemoryEstimate breakdown(const Plan& p) {
     else if (name == "optimizer") e.optimizer += c.bytes;
     else if (name == "master") e.master += c.bytes;
     else if (name == "activations") e.activations += c.bytes;
-    else if (name == "kv_cache") e.kv_cache += c.bytes;
+    else if (name == "kv_cache" || name == "kv_cache_cross") e.kv_cache += c.bytes;
     else if (name == "overhead") e.overhead += c.bytes;
     else if (name == "logits" || name == "logits_fp32") e.logits += c.bytes;
     else if (name == "cuda_context") e.cuda_context_bytes = c.per_gpu_bytes;

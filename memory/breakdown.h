@@ -11,7 +11,7 @@ namespace numscope::memory {
 
 /// The breakdown of a plan: its rows on the pipeline stage with the largest per-GPU need, the totals, the host
 /// and NVMe memory per node, and notes. Fits, speeds and overflow checks are added by estimate().
-MemoryEstimate breakdown(const Plan& p);
+MemoryEstimate estimate_plan(const Plan& p);
 
 /// Inference: the elements of one layer's live tensors per GPU while b sequences run q new positions against ctx
 /// keys: the residual stream (h) plus the larger of the MLP's intermediates (gate, up and their activated product

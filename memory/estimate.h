@@ -16,7 +16,9 @@
 #include <vector>       // std::vector
 
 #include "numscope/memory/gpu.h"
+#include "numscope/memory/kv_cache.h"
 #include "numscope/memory/model.h"
+#include "numscope/memory/weights.h"
 
 namespace numscope::memory {
 
@@ -52,7 +54,10 @@ struct MemoryRequest {
   std::optional<Optimizer> optimizer;        // default adamw when training, none for inference
   std::string optimizer_dtype;               // default fp32
   std::optional<std::int64_t> batch, seq;    // seq turns on activations / the KV cache; batch defaults to 1
-  std::string kv;                            // default: as the weights when they are a plain format of >= 8 bits
+  std::string kv;                            // default: the activation dtype (config torch_dtype, else bf16)
+  std::optional<std::int64_t> kv_block;      // kv-block=16: paged KV, each sequence rounds up to whole blocks
+  std::optional<std::int64_t> images;        // images per sequence for cross-attention (vision) models, default 1
+  bool quantize_embeddings = false;          // quantize-embeddings: embeddings and head in --weights too
   std::optional<Recompute> recompute;        // default none (train), full (lora, qlora)
   bool sequence_parallel = false;            // sp=true (Korthikanti's sequence parallelism, needs tp > 1)
   std::optional<bool> flash_attention;       // default true: attention scores are not materialised
@@ -60,7 +65,7 @@ struct MemoryRequest {
   std::optional<bool> logits_fp32;           // default true: the fp32 copy of the logits (sampler / loss upcast)
   std::optional<double> cuda_context;        // bytes per GPU for the CUDA context and workspaces; default 1 GB
 
-  // Parallelism: tp × pp × dp = gpus; ep subdivides the data-parallel ranks (Megatron-Core's expert parallelism).
+  // Parallelism: tp × pp × ep × dp = gpus; the ep ranks split the routed experts and replicate the dense layers.
   std::optional<std::int64_t> gpus, tp, pp, dp, ep, gpus_per_node, micro_batches;
   std::optional<int> zero;                   // 0..3, default 0
   std::string fsdp;                          // PyTorch FSDP ShardingStrategy: full_shard (ZeRO-3), shard_grad_op
@@ -84,7 +89,7 @@ struct MemoryRequest {
 
 /// Sets one field from its flag name (with or without "--", '_' or '-') and its text value, validating it:
 /// set_option(r, "weights", "fp16"), set_option(r, "kv-heads", "8"), set_option(r, "tied", "").
-/// Throws InputError naming the key and what it accepts.
+/// Throws InputError naming the key and what it accepts. The options are the rows of memory/options.h.
 void set_option(MemoryRequest& r, std::string_view key, std::string_view value);
 /// "key=value" in one string: set_option(r, "seq=8192").
 void set_option(MemoryRequest& r, std::string_view key_eq_value);
@@ -142,7 +147,8 @@ struct OverflowCheck {
 };
 
 struct MemoryEstimate {
-  std::int64_t params = 0;            // parameters of the model
+  std::int64_t params = 0;            // parameters of the model (the main model: MTP modules apart)
+  std::optional<ParamBreakdown> breakdown;  // the parameter rows, when the architecture is known
   std::int64_t trainable_params = 0;  // params (train), the adapters (lora / qlora), 0 (inference)
   std::optional<Architecture> architecture;
   Mode mode = Mode::kInference;

@@ -22,12 +22,6 @@ namespace {
 constexpr double kMiB = 1024.0 * 1024.0;
 constexpr double kMaxBytes = 1152921504606846976.0;  // 2^60: no memory size beyond an exbibyte is meant
 
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
-
 std::string fold(std::string_view s) {
   std::string r;
   for (char c : s)

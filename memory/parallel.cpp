@@ -20,11 +20,12 @@ void check_degree(const std::optional<std::int64_t>& v, const char* flag, std::i
 
 }  // namespace
 
-std::string layout_text(std::int64_t tp, std::int64_t pp, std::int64_t dp, int zero) {
+std::string layout_text(std::int64_t tp, std::int64_t pp, std::int64_t dp, int zero, std::int64_t ep) {
   std::vector<std::string> parts;
   if (dp > 1) parts.push_back((zero > 0 ? "ZeRO-" + std::to_string(zero) + " " : std::string()) + "DP=" + n(dp));
   if (tp > 1) parts.push_back("TP=" + n(tp));
   if (pp > 1) parts.push_back("PP=" + n(pp));
+  if (ep > 1) parts.push_back("EP=" + n(ep));
   return parts.empty() ? "1 GPU" : join(parts, " × ");
 }
 
@@ -40,29 +41,38 @@ Layout resolve_layout(const MemoryRequest& r, const std::optional<Architecture>&
   l.tp = r.tp.value_or(1);
   l.pp = r.pp.value_or(1);
   l.ep = r.ep.value_or(1);
-  const std::int64_t model = l.tp * l.pp;  // at most 2^40: no overflow
-  const std::string degrees = "--tp " + n(l.tp) + " × --pp " + n(l.pp);
+  if (l.ep > 1 && (!arch || arch->experts == 0))
+    throw InputError("--ep (expert parallelism) needs a mixture-of-experts model (--model mixtral-8x7b, --experts)");
+  if (l.ep > 1 && arch->experts % l.ep != 0)
+    throw InputError("--ep " + n(l.ep) + " must divide the expert count " + n(arch->experts));
+  // The model-parallel ranks one replica spans: tp · pp, times ep (each expert-parallel rank holds experts / ep and
+  // is a data-parallel rank of the dense layers). At most 2^60: no overflow.
+  const std::int64_t model = l.tp * l.pp * l.ep;
+  std::string degrees = "--tp " + n(l.tp) + " × --pp " + n(l.pp);
+  if (l.ep > 1) degrees += " × --ep " + n(l.ep);
   if (r.gpus && r.dp) {
     l.gpus = *r.gpus;
     l.dp = *r.dp;
-    if (model * l.dp != l.gpus)
-      throw InputError(degrees + " × --dp " + n(l.dp) + " = " + n(model * l.dp) + " GPUs, but --gpus is " +
-                       n(l.gpus) + ": the data, tensor and pipeline degrees multiply to the GPU count");
+    if (model > kMaxGpus || model * l.dp != l.gpus)
+      throw InputError(degrees + " × --dp " + n(l.dp) + " = " + (model > kMaxGpus ? std::string("too many") : n(model * l.dp)) +
+                       " GPUs, but --gpus is " + n(l.gpus) +
+                       ": the data, tensor, pipeline and expert degrees multiply to the GPU count");
   } else if (r.gpus) {
     l.gpus = *r.gpus;
     if (model > l.gpus)
-      throw InputError("--tp " + n(l.tp) + (l.pp > 1 ? " × --pp " + n(l.pp) : std::string()) + " contradicts --gpus " +
-                       n(l.gpus) + ": tensor and pipeline parallelism need at least tp · pp = " + n(model) + " GPUs");
+      throw InputError("--tp " + n(l.tp) + (l.pp > 1 ? " × --pp " + n(l.pp) : std::string()) +
+                       (l.ep > 1 ? " × --ep " + n(l.ep) : std::string()) + " contradicts --gpus " + n(l.gpus) +
+                       ": one replica needs at least " + n(model) + " GPUs");
     if (l.gpus % model != 0)
       throw InputError("--gpus " + n(l.gpus) + " is not a multiple of " +
-                       (l.pp > 1 ? degrees + " = " + n(model) : "--tp " + n(l.tp)) +
+                       (l.pp > 1 || l.ep > 1 ? degrees + " = " + n(model) : "--tp " + n(l.tp)) +
                        ": the data-parallel degree would not be whole");
     l.dp = l.gpus / model;
   } else {
     l.dp = r.dp.value_or(1);
+    if (model > kMaxGpus || model * l.dp > kMaxGpus)
+      throw InputError(degrees + " × --dp " + n(l.dp) + " GPUs is absurd: at most " + n(kMaxGpus));
     l.gpus = model * l.dp;
-    if (l.gpus > kMaxGpus)
-      throw InputError(degrees + " × --dp " + n(l.dp) + " = " + n(l.gpus) + " GPUs is absurd: at most " + n(kMaxGpus));
   }
   if (arch) {
     if (arch->heads % l.tp != 0)
@@ -71,27 +81,20 @@ Layout resolve_layout(const MemoryRequest& r, const std::optional<Architecture>&
       throw InputError("--pp " + n(l.pp) + " exceeds the " + n(arch->layers) +
                        " transformer layers: every pipeline stage needs at least one layer");
   }
-  if (l.ep > 1) {
-    if (!arch || arch->experts == 0)
-      throw InputError("--ep " + n(l.ep) + " needs a mixture-of-experts architecture (--model mixtral-8x7b, --experts)");
-    if (arch->experts % l.ep != 0)
-      throw InputError("--ep " + n(l.ep) + " must divide the " + n(arch->experts) + " experts per layer");
-    if (l.dp % l.ep != 0)
-      throw InputError("--ep " + n(l.ep) + " must divide the data-parallel degree " + n(l.dp) +
-                       ": expert-parallel ranks are the data-parallel ranks of the dense layers (Megatron-Core)");
-  }
   l.gpus_per_node = r.gpus_per_node.value_or(std::min<std::int64_t>(l.gpus, 8));
   if (l.gpus > l.gpus_per_node && l.gpus % l.gpus_per_node != 0)
     throw InputError("--gpus " + n(l.gpus) + " is not a multiple of --gpus-per-node " + n(l.gpus_per_node) +
                      ": the nodes would not be whole");
   l.nodes = (l.gpus + l.gpus_per_node - 1) / l.gpus_per_node;
-  l.shard = l.dp;
+  // ZeRO partitions the dense layers' state over every data-parallel rank they have (dp · ep).
+  l.shard = l.dp * l.ep;
   if (hybrid) {
     if (zero == 0) throw InputError("hybrid sharding needs a ZeRO stage (--zero 2 or 3, or --fsdp hybrid_shard)");
-    if (l.gpus_per_node % model != 0)
+    const std::int64_t tp_pp = l.tp * l.pp;
+    if (l.gpus_per_node % tp_pp != 0)
       throw InputError("hybrid sharding shards within a node: --gpus-per-node " + n(l.gpus_per_node) +
-                       " must be a multiple of tp · pp = " + n(model));
-    l.shard = std::min(l.dp, l.gpus_per_node / model);
+                       " must be a multiple of tp · pp = " + n(tp_pp));
+    l.shard = std::min(l.shard, l.gpus_per_node / tp_pp);
   }
   l.micro_batches = r.micro_batches.value_or(l.pp);
   return l;
@@ -115,23 +118,22 @@ std::vector<Stage> pipeline_stages(const std::optional<Architecture>& arch, std:
   }
   const Architecture& a = *arch;
   const ParamBreakdown b = param_breakdown(a);
-  const std::int64_t L = a.layers, norm = a.norm == Norm::kRms ? a.hidden : 2 * a.hidden;
-  // attention and mlp count L identical layers, so the per-layer shares are exact.
-  const std::int64_t per_layer = (b.attention + b.mlp) / L + 2 * norm;
-  const std::int64_t linear_per_layer = b.linear / L;
-  const std::int64_t expert_per_layer = a.experts > 0 ? b.mlp / L - a.hidden * a.experts : 0;
+  const std::int64_t L = a.layers, final_norm = a.norm == Norm::kRms ? a.hidden : 2 * a.hidden;
+  // The decoder layers' parameters, shared in proportion to each stage's layers (exact when the layers are alike;
+  // DeepSeek's dense first layers and Gemma's local/global mixes are averaged).
+  const double body = static_cast<double>(b.total - b.embedding - b.head - final_norm - b.vision);
   // Megatron-LM keeps a copy of tied word embeddings on the last stage for the output layer when pp > 1.
   const std::int64_t head = a.tied ? (pp > 1 ? a.vocab * a.hidden : 0) : b.head;
   const std::int64_t base = L / pp, extra = L % pp;
   for (Stage& s : out) {
     // The layers that do not divide evenly go to the stages after the first, which holds the embedding.
-    s.layers = base + (s.index >= 1 && s.index <= extra ? 1 : 0);
-    if (pp == 1) s.layers = L;
-    s.params = static_cast<double>(s.layers * per_layer);
-    s.linear = static_cast<double>(s.layers * linear_per_layer);
-    s.expert = static_cast<double>(s.layers * expert_per_layer);
-    if (s.first) s.params += static_cast<double>(b.embedding);
-    if (s.last) s.params += static_cast<double>(head + norm);
+    s.layers = pp == 1 ? L : base + (s.index >= 1 && s.index <= extra ? 1 : 0);
+    const double share = static_cast<double>(s.layers) / static_cast<double>(L);
+    s.params = body * share;
+    s.linear = static_cast<double>(b.linear) * share;
+    s.expert = static_cast<double>(b.routed_experts) * share;
+    if (s.first) s.params += static_cast<double>(b.embedding + b.vision);
+    if (s.last) s.params += static_cast<double>(head + final_norm);
   }
   return out;
 }
@@ -150,25 +152,25 @@ std::optional<Placement> fewest_gpus(const Plan& p, double capacity,
     l.tp = tp;
     l.pp = pp;
     l.dp = dp;
-    l.gpus = tp * pp * dp;
-    l.ep = (l.ep > 1 && dp % l.ep == 0) ? l.ep : 1;
-    l.shard = dp;
+    l.gpus = tp * pp * dp * l.ep;  // the request's expert parallelism stays
+    l.shard = dp * l.ep;
     l.gpus_per_node = std::min<std::int64_t>(l.gpus, p.layout.gpus_per_node);
     l.nodes = (l.gpus + l.gpus_per_node - 1) / l.gpus_per_node;
     l.micro_batches = p.micro_batches_given ? p.layout.micro_batches : pp;
     return q;
   };
+  const std::int64_t ep = p.layout.ep;
   auto consider = [&](std::int64_t tp, std::int64_t pp, std::int64_t dp, int zero) {
-    const std::int64_t g = tp * pp * dp;
+    const std::int64_t g = tp * pp * dp * ep;
     if (best && (g > best->gpus || (g == best->gpus && tp <= best->tp))) return;
-    best = Placement{g, tp, pp, dp, layout_text(tp, pp, dp, dp > 1 ? zero : 0)};
+    best = Placement{g, tp, pp, dp, layout_text(tp, pp, dp, dp > 1 ? zero : 0, ep)};
   };
   // Tensor × pipeline parallelism: TP over the divisors of the head count, PP over any split of the layers.
   if (p.arch) {
     for (std::int64_t tp = 1; tp <= p.arch->heads; ++tp) {
       if (p.arch->heads % tp != 0) continue;
       for (std::int64_t pp = 1; pp <= p.arch->layers; ++pp) {
-        if (best && tp * pp > best->gpus) break;
+        if (best && tp * pp * ep > best->gpus) break;
         if (fits(with_layout(tp, pp, 1, p.zero))) {
           consider(tp, pp, 1, p.zero);
           break;
@@ -199,8 +201,8 @@ std::optional<Placement> fewest_gpus(const Plan& p, double capacity,
         const std::int64_t mid = lo + (hi - lo) / 2;
         (fits(with_layout(tp, pp, mid, 3)) ? hi : lo) = mid;
       }
-      const std::int64_t g = hi * tp * pp;
-      if (!best || g <= best->gpus) best = Placement{g, tp, pp, hi, layout_text(tp, pp, hi, 3)};
+      const std::int64_t g = hi * tp * pp * ep;
+      if (!best || g <= best->gpus) best = Placement{g, tp, pp, hi, layout_text(tp, pp, hi, 3, ep)};
     }
   }
   return best;

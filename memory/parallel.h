@@ -14,8 +14,8 @@
 
 namespace numscope::memory {
 
-/// Resolves the degrees of a request: fills the unset ones (tp 1, pp 1, dp = gpus / (tp · pp), ep 1, gpus per node
-/// min(gpus, 8), micro-batches pp), checks that tp · pp · dp = gpus, that ep divides dp and the expert count, tp
+/// Resolves the degrees of a request: fills the unset ones (tp 1, pp 1, ep 1, dp = gpus / (tp · pp · ep), gpus per
+/// node min(gpus, 8), micro-batches pp), checks that tp · pp · ep · dp = gpus, that ep divides the expert count, tp
 /// the head count, pp at most the layer count, and that the GPUs fill whole nodes. Throws InputError naming the
 /// flags and what would be accepted.
 Layout resolve_layout(const MemoryRequest& r, const std::optional<Architecture>& arch, int zero, bool hybrid);
@@ -48,6 +48,6 @@ std::optional<Placement> fewest_gpus(const Plan& p, double capacity,
                                      const std::function<std::optional<double>(const Plan&)>& need);
 
 /// "TP=2 × PP=3" for a layout (with "ZeRO-3 DP=4" first when data parallelism shards); "1 GPU" for one.
-std::string layout_text(std::int64_t tp, std::int64_t pp, std::int64_t dp, int zero);
+std::string layout_text(std::int64_t tp, std::int64_t pp, std::int64_t dp, int zero, std::int64_t ep = 1);
 
 }  // namespace numscope::memory

@@ -14,12 +14,6 @@
 namespace numscope::memory {
 namespace {
 
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
-
 bool arch_flags_given(const MemoryRequest& r) {
   return r.layers || r.hidden || r.heads || r.kv_heads || r.head_dim || r.intermediate || r.vocab || r.experts ||
          r.experts_per_token || r.tied || r.gated_mlp;
@@ -103,7 +97,18 @@ void refuse_training_flags(const MemoryRequest& r, const std::string& mode) {
 }
 
 void resolve_dtypes(const MemoryRequest& r, Plan& p) {
-  p.weights = resolve_dtype(r.weights.empty() ? (p.mode == Mode::kQlora ? "nf4" : "bf16") : r.weights, "weights");
+  // Inference defaults to what the checkpoint stores: its quantization_config, else its torch_dtype.
+  std::string weights = r.weights;
+  if (weights.empty() && p.mode == Mode::kInference && p.arch) {
+    if (!p.arch->quant.scheme.empty()) {
+      weights = p.arch->quant.scheme;
+      p.weights_from = p.arch->quant.describe;
+    } else if (!p.arch->activation_dtype.empty()) {
+      weights = p.arch->activation_dtype;
+    }
+  }
+  if (weights.empty()) weights = p.mode == Mode::kQlora ? "nf4" : "bf16";
+  p.weights = resolve_dtype(weights, "weights");
   // The trained dtype: the weights themselves (train), or the adapters, kept in the weights' dtype when that is a
   // 16- or 32-bit float and in bf16 over a quantized base (QLoRA: "BFloat16 computation and adapters").
   p.trained = p.weights;
@@ -124,14 +129,19 @@ void resolve_dtypes(const MemoryRequest& r, Plan& p) {
                      (p.optimizer == Optimizer::kAdam8bit ? ": adam8bit fixes its states at 8 bits"
                                                           : ": it keeps no states"));
   p.opt_dtype = resolve_dtype(r.optimizer_dtype.empty() ? "fp32" : r.optimizer_dtype, "optimizer-dtype");
-  // Activations are 16-bit in Korthikanti et al.; fp32 training doubles them.
-  p.act = (p.trained.is_float() && p.trained.bits >= 16) ? p.trained : resolve_dtype("bf16", "weights");
-  if (r.kv.empty()) {
-    p.kv_defaulted = !(p.weights.format && p.weights.bits >= 8);
-    p.kv = p.kv_defaulted ? resolve_dtype("bf16", "kv") : p.weights;
-  } else {
-    p.kv = resolve_dtype(r.kv, "kv");
-  }
+  // The activation dtype: the trained/loaded dtype when it is a 16- or 32-bit float, else the model's torch_dtype,
+  // else bf16 (Korthikanti et al. count 16-bit activations; fp32 training doubles them). The KV cache defaults to
+  // it: serving engines keep K and V in the activation dtype and make fp8 KV opt-in (vLLM kv_cache_dtype "auto").
+  const std::string model_act = p.arch && !p.arch->activation_dtype.empty() ? p.arch->activation_dtype : "bf16";
+  p.act = (p.trained.is_float() && p.trained.bits >= 16) ? p.trained : resolve_dtype(model_act, "weights");
+  p.kv_defaulted = r.kv.empty();
+  p.kv = kv_format(r.kv.empty() ? std::string(p.act.name) : r.kv);
+  p.kv_block = r.kv_block.value_or(0);
+  p.images = r.images.value_or(1);
+  p.quantize_embeddings = r.quantize_embeddings;
+  if ((r.kv_block || r.images) && p.training())
+    throw InputError(std::string(r.kv_block ? "--kv-block" : "--images") + " contradicts --mode " +
+                     std::string(mode_name(p.mode)) + ": the KV cache is an inference buffer");
 }
 
 // ZeRO stage, FSDP alias, accounting, offload and DeepSpeed's largest layer.

@@ -10,6 +10,7 @@
 
 #include "numscope/formats/format.h"
 #include "numscope/memory/estimate.h"
+#include "numscope/memory/kv_cache.h"
 
 namespace numscope::memory {
 
@@ -25,9 +26,9 @@ struct Dtype {
 /// Resolves a dtype name ("fp8" is e4m3, vLLM's kv_cache_dtype); throws InputError naming --flag.
 Dtype resolve_dtype(std::string_view name, std::string_view flag);
 
-/// The parallel layout: tp · pp · dp = gpus; ep divides dp (the expert-parallel ranks are data-parallel ranks for
-/// the dense layers, Megatron-Core); ZeRO partitions over `shard` ranks (dp, or the ranks of one node with hybrid
-/// sharding); `micro_batches` is the number of micro-batches per step (1F1B keeps min(pp - stage, M) in flight).
+/// The parallel layout: tp · pp · ep · dp = gpus. Each of the ep expert-parallel ranks holds experts / ep of every
+/// MoE layer and is a data-parallel rank of the dense layers, which so see dp · ep of them; ZeRO partitions the dense
+/// state over `shard` ranks (dp · ep, or the ranks of one node with hybrid sharding) and the experts' over shard / ep; `micro_batches` is the number of micro-batches per step (1F1B keeps min(pp - stage, M) in flight).
 struct Layout {
   std::int64_t gpus = 1, tp = 1, pp = 1, dp = 1, ep = 1;
   std::int64_t gpus_per_node = 1, nodes = 1, shard = 1, micro_batches = 1;
@@ -37,7 +38,11 @@ struct Plan {
   Mode mode = Mode::kInference;
   std::optional<Architecture> arch;
   std::int64_t params = 0;
-  Dtype weights, trained, grads, opt_dtype, kv, act;
+  Dtype weights, trained, grads, opt_dtype, act;
+  KvFormat kv;
+  std::string weights_from;  // where the default weights dtype came from (the checkpoint's quantization_config)
+  std::int64_t kv_block = 0, images = 1;
+  bool quantize_embeddings = false;
   std::optional<Dtype> master;
   Optimizer optimizer = Optimizer::kNone;
   Recompute recompute = Recompute::kNone;

@@ -30,10 +30,7 @@ std::string compute_format(const Plan& p, const Gpu& g, std::string* why) {
 double active_params(const Plan& p) {
   const double P = static_cast<double>(p.params);
   if (!p.arch || p.arch->experts == 0) return P;
-  const Architecture& a = *p.arch;
-  const ParamBreakdown b = param_breakdown(a);
-  const double expert = static_cast<double>(b.mlp / a.layers - a.hidden * a.experts) / static_cast<double>(a.experts);
-  return P - static_cast<double>(a.layers * (a.experts - a.experts_per_token)) * expert;
+  return static_cast<double>(param_breakdown(*p.arch).active);
 }
 
 Speed speed_bounds(const Plan& p, const MemoryEstimate& e, const Gpu& g, std::int64_t tp, std::int64_t pp,
@@ -51,7 +48,9 @@ Speed speed_bounds(const Plan& p, const MemoryEstimate& e, const Gpu& g, std::in
                       : g.name + " has no " + s.compute_format + " figure in the catalog";
     return s;
   }
-  const double bw = g.bandwidth, t = static_cast<double>(tp), n = static_cast<double>(tp * pp);
+  // The GPUs that read and compute one token's layer side by side: tensor and expert parallel ranks.
+  const double bw = g.bandwidth, t = static_cast<double>(tp * p.layout.ep),
+               n = static_cast<double>(tp * pp * p.layout.ep);
   const double P = static_cast<double>(p.params), Pa = active_params(p);
   // Weight bytes a step reads: the weight rows, less the experts a token does not use.
   double weight_bytes = 0;

@@ -18,8 +18,8 @@ namespace numscope::memory {
 /// `why` gets the reason when the choice differs from the weights' format.
 std::string compute_format(const Plan& p, const Gpu& g, std::string* why = nullptr);
 
-/// Parameters whose weights a token touches: all of them, less the experts a MoE layer does not route it to
-/// (P − L · (experts − top-k) · one expert's MLP).
+/// Parameters whose weights a token touches: all of them, less the routed experts a MoE layer does not choose
+/// (ParamBreakdown::active).
 double active_params(const Plan& p);
 
 /// The bounds for the plan's batch on tp · pp copies of the card (pipeline stages in sequence for one token):

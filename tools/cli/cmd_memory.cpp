@@ -4,9 +4,10 @@
 #include "numscope/support/error.h"
 #include "numscope/memory/estimate.h"
 #include "numscope/memory/gpu.h"
-#include "numscope/memory/grid.h"
-#include "numscope/memory/parallel.h"
 #include "numscope/memory/model.h"
+#include "numscope/memory/grid.h"
+#include "numscope/memory/options.h"
+#include "numscope/memory/parallel.h"
 #include "numscope/tools/cli/command.h"
 
 namespace numscope::cli {
@@ -16,17 +17,6 @@ using namespace numscope::memory;
 
 constexpr double kGB = 1e9;
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-
-// The flags that map one-to-one onto memory::set_option keys (the claim checker uses the same names).
-const char* const kValueKeys[] = {
-    "model",         "config",        "params",          "layers",         "hidden",       "heads",
-    "kv-heads",      "head-dim",      "intermediate",    "vocab",          "experts",      "experts-per-token",
-    "mlp",           "mode",          "weights",         "grads",          "master",       "optimizer",
-    "optimizer-dtype", "batch",       "seq",             "kv",             "recompute",    "flash-attention",
-    "logits",        "logits-fp32",   "cuda-context",    "zero",           "zero-accounting", "fsdp",
-    "offload-optimizer", "offload-params", "zero-init",  "largest-layer",  "gpus",         "tp",
-    "pp",            "dp",            "ep",              "gpus-per-node",  "micro-batches", "lora-rank",
-    "lora-targets",  "overhead",      "units",           "max-abs"};
 
 // Sizes: two decimals, or three significant digits below 0.01 so that small rows do not print as 0.00.
 std::string size_text(double bytes, double unit) {
@@ -52,30 +42,67 @@ nlohmann::json json_number(double v) {
 
 Table models_table() {
   Table t;
-  t.title = "Built-in models (parameter counts computed from the architecture)";
+  t.title = "Built-in models (parameter counts computed from each config.json)";
   t.columns = {{"model", "name"},
                {"family", "family"},
                {"params", "", true, Column::Show::kText},
                {"params", "params", true, Column::Show::kJson},
+               {"active", "", true, Column::Show::kText},
+               {"active", "active_params", true, Column::Show::kJson},
                {"layers", "layers", true},
                {"hidden", "hidden", true},
                {"heads", "heads", true},
                {"kv heads", "kv_heads", true},
                {"head dim", "head_dim", true},
-               {"intermediate", "intermediate", true},
-               {"vocab", "vocab", true},
-               {"tied", "tied"},
+               {"window", "sliding_window"},
+               {"context", "context_length", true},
                {"experts", "experts"},
+               {"base", "base"},
                {"source", "source"}};
-  for (const Architecture& a : presets()) {
-    const std::string experts =
-        a.experts > 0 ? std::to_string(a.experts) + " (top-" + std::to_string(a.experts_per_token) + ")" : "-";
-    t.add({str(a.name), str(a.family), str(group_thousands(param_count(a))),
-           num(static_cast<long long>(param_count(a))), num(a.layers), num(a.hidden), num(a.heads), num(a.kv_heads),
-           num(a.head_dim), num(a.intermediate), num(a.vocab), boolean(a.tied), str(experts), str(a.source)});
+  for (const Preset& p : preset_list()) {
+    const Architecture& a = p.arch;
+    const ParamBreakdown b = param_breakdown(a);
+    std::string experts = "-";
+    if (a.experts > 0) {
+      experts = std::to_string(a.experts) + " (top-" + std::to_string(a.experts_per_token) + ")";
+      if (a.shared_experts > 0) experts += " + " + std::to_string(a.shared_experts) + " shared";
+      if (a.shared_expert_intermediate > 0) experts += " + shared";
+    }
+    std::string window = "-";
+    if (a.sliding_window > 0) {
+      std::int64_t local = 0;
+      for (std::int64_t i = 0; i < a.layers; ++i) local += layer_attention(a, i) == LayerAttention::kSliding;
+      window = std::to_string(a.sliding_window) + (local == a.layers ? " (all)" : " (" + std::to_string(local) + " of " + std::to_string(a.layers) + ")");
+    }
+    t.add({str(a.name), str(a.family), str(group_thousands(b.total)), num(static_cast<long long>(b.total)),
+           str(group_thousands(b.active)), num(static_cast<long long>(b.active)), num(a.layers), num(a.hidden),
+           num(a.heads), num(a.kv_heads), num(a.head_dim), str(window),
+           num(a.context_length), str(experts), str(p.base.empty() ? "-" : p.base), str(a.source)});
   }
-  t.notes.push_back("Counts are exact: embeddings, an untied head, q/k/v/o with grouped-query heads and biases where "
-                    "the family has them, gated or plain MLPs, MoE experts and router, RMSNorm (h) or LayerNorm (2h).");
+  t.notes.push_back("Counts are exact, from each family's modeling file (docs/memory.md); active = per token (MoE: "
+                    "top-k routed experts, shared experts and dense layers). DeepSeek V3/R1: the MTP module "
+                    "(11,610,068,224) is not in params. Vision models include the vision tower.");
+  return t;
+}
+
+// The parameter rows of an architecture whose count has parts (experts, vision tower, MTP).
+Table params_table(const Architecture& a, const ParamBreakdown& b) {
+  Table t;
+  t.title = "Parameters: " + a.name;
+  t.columns = {{"part", "part"}, {"params", "", true, Column::Show::kText}, {"params", "params", true, Column::Show::kJson}};
+  auto row = [&](const char* name, std::int64_t v) {
+    if (v > 0) t.add({str(name), str(group_thousands(v)), num(static_cast<long long>(v))});
+  };
+  row("embedding", b.embedding);
+  row("head", b.head);
+  row("attention", b.attention);
+  row("mlp (dense layers, shared experts, routers)", b.mlp - b.routed_experts);
+  row("routed experts", b.routed_experts);
+  row("norms", b.norms);
+  row("vision tower and projector", b.vision);
+  row("total", b.total);
+  if (a.experts > 0) row("active per token", b.active);
+  row("MTP module (not in total)", b.mtp);
   return t;
 }
 
@@ -136,21 +163,17 @@ std::vector<std::string> values(const Args& args, const std::string& name) {
 
 MemoryRequest request_from(const Args& args, bool grid) {
   MemoryRequest req;
-  for (const char* key : kValueKeys) {
-    const std::string k = key;
-    if (!args.has(k)) continue;
-    if (grid && (k == "model" || k == "params" || k == "weights")) continue;
-    if (k == "model" || k == "params" || k == "weights") {
-      const std::vector<std::string> v = values(args, k);
-      set_option(req, k, v.at(0));
-    } else {
-      set_option(req, k, args.get(k));
+  for (const Option& o : options()) {
+    const auto given = args.options.find(std::string(o.name));
+    if (given == args.options.end()) continue;
+    const std::string name(o.name);
+    if (name == "model" || name == "params" || name == "weights") {
+      // Lists make a grid (handled by the caller); one value is a plain option.
+      if (!grid) set_option(req, name, values(args, name).at(0));
+      continue;
     }
+    for (const std::string& value : given->second) set_option(req, o.name, value);
   }
-  for (const char* flag : {"tied", "sp", "zero-buckets"})
-    if (args.has(flag)) set_option(req, flag, "true");
-  if (args.has("gpu"))
-    for (const std::string& g : args.options.at("gpu")) set_option(req, "gpu", g);
   return req;
 }
 
@@ -194,8 +217,7 @@ Table breakdown_table(const MemoryEstimate& e, const MemoryRequest& req) {
                                          group_thousands(e.params), mode_name(e.mode))
                            : fmt::format("Memory: {} params, {}", group_thousands(e.params), mode_name(e.mode));
   if (e.gpus > 1) {
-    t.title += fmt::format(", {} GPUs ({}", e.gpus, layout_text(e.tp, e.pp, e.dp, e.zero));
-    if (e.ep > 1) t.title += fmt::format(", EP={}", e.ep);
+    t.title += fmt::format(", {} GPUs ({}", e.gpus, layout_text(e.tp, e.pp, e.dp, e.zero, e.ep));
     if (e.zero > 0)
       t.title += e.zero_accounting == ZeroAccounting::kDeepSpeed ? ", DeepSpeed's accounting" : ", the ZeRO paper's accounting";
     t.title += ")";
@@ -401,6 +423,9 @@ int run(const Args& args, Context&, Report& report) {
   const MemoryRequest req = request_from(args, false);
   const MemoryEstimate e = estimate(req);
   report.tables.push_back(breakdown_table(e, req));
+  if (e.architecture && e.breakdown &&
+      (e.architecture->experts > 0 || e.breakdown->vision > 0 || e.breakdown->mtp > 0))
+    report.tables.push_back(params_table(*e.architecture, *e.breakdown));
   if (!e.fits.empty()) report.tables.push_back(fit_table(e, req));
   if (!e.speeds.empty()) report.tables.push_back(speed_table(e));
   if (!e.overflow.empty()) {
@@ -429,66 +454,28 @@ const Command& memory_command() {
        "Every row is one formula (docs/memory.md): weights P × bytes(dtype), with byte widths from the format\n"
        "registry (int4 = 0.5, tf32 = 4) and block schemes with their scales (nf4 4.5 bits, int4-g128 4.125, q8_0 8.5,\n"
        "mxfp4 4.25, nvfp4 4.5); gradients; optimizer states (sgd 0, momentum 1, adam/adamw 2, adam8bit 2 one-byte);\n"
-       "an fp32 master copy when training in a narrower dtype; activations per layer sbh(34 + 5as/h) (Korthikanti et\n"
-       "al. 2022); inference: the KV cache, the largest live intermediate of one layer and the logits; a CUDA\n"
-       "context row (1 GB by default) in the fit, not the total.\n"
+       "an fp32 master copy when training in a narrower dtype (mixed-precision Adam: 2 + 2 + 12 = 16 bytes per\n"
+       "parameter, ZeRO paper); activations per layer sbh(34 + 5as/h) (Korthikanti et al. 2022); KV cache\n"
+       "2 × kv_heads × head_dim per layer and token (MLA: kv_lora_rank + qk_rope_head_dim; sliding layers hold\n"
+       "min(window, seq)), in the activation dtype unless --kv; LoRA r·(d_in + d_out) per adapted matrix.\n"
+       "Quantized weights store the linear layers in --weights, embeddings, head and norms in 16 bits.\n"
+       "Inference adds the largest live intermediate of one layer and the logits; a CUDA context row (1 GB by\n"
+       "default) counts in the fit, not the total.\n"
        "--zero shards optimizer states (1), gradients (2), parameters (3) over the data-parallel ranks, by DeepSpeed's\n"
        "accounting (its estimate_zero2/3_model_states_mem_needs) or the paper's; --offload-* move rows to cpu/nvme.\n"
-       "--tp × --pp × --dp = --gpus; --ep splits experts over data-parallel ranks.\n"
-       "Lists (--weights fp32,fp16 --model a --model b) print one grid of totals.\n"
+       "--tp × --pp × --ep × --dp = --gpus. Lists (--weights fp32,fp16 --model a --model b) print one grid.\n"
        "Sizes print in GB (10^9) and GiB (2^30). Bad input exits 2 with one line naming the problem.",
-       {{"model", 0, "NAME", "a built-in model (see --list-models); a list makes a grid", true},
-        {"config", 0, "FILE", "a Hugging Face config.json (llama, mistral, mixtral, qwen2, gemma, phi3, gpt2)"},
-        {"params", 0, "N", "parameter count for weight-only estimates: 7B, 1.5B, 350M; a list makes a grid", true},
-        {"layers", 0, "N", "architecture: transformer layers"},
-        {"hidden", 0, "N", "architecture: hidden size"},
-        {"heads", 0, "N", "architecture: attention heads"},
-        {"kv-heads", 0, "N", "architecture: key/value heads (default: heads)"},
-        {"head-dim", 0, "N", "architecture: head dimension (default: hidden / heads)"},
-        {"intermediate", 0, "N", "architecture: MLP width (per expert)"},
-        {"vocab", 0, "N", "architecture: vocabulary size"},
-        {"tied", 0, "", "architecture: the output head shares the embedding"},
-        {"experts", 0, "N", "architecture: MoE experts per layer"},
-        {"experts-per-token", 0, "K", "architecture: routed experts per token (default 2)"},
-        {"mlp", 0, "KIND", "architecture: gated (SwiGLU, default) or plain (GPT-2/GPT-3)"},
-        {"mode", 0, "MODE", "inference (default), train, lora or qlora"},
-        {"weights", 0, "DTYPE", "weights dtype or storage scheme (default bf16; qlora nf4); a list makes a grid", true},
-        {"grads", 0, "DTYPE", "gradient dtype (default: the trained dtype)"},
-        {"master", 0, "DTYPE", "master copy dtype or none (default fp32 when training narrower than fp32)"},
-        {"optimizer", 0, "NAME", "none, sgd, momentum, adam, adamw (training default) or adam8bit"},
-        {"optimizer-dtype", 0, "DTYPE", "optimizer state dtype (default fp32)"},
-        {"seq", 0, "S", "sequence length: 8192, 32K, 128k (k = 1024 tokens); turns on activations and the KV cache"},
-        {"batch", 0, "B", "sequences per GPU (micro-batch; default 1)"},
-        {"kv", 0, "DTYPE", "KV cache dtype (default: as weights; fp8 and int8 allowed)"},
-        {"recompute", 0, "KIND", "activation recomputation: none (train default), selective, full (lora/qlora default)"},
-        {"sp", 0, "", "sequence parallelism with --tp (Korthikanti et al. 2022)"},
-        {"flash-attention", 0, "on|off", "inference: attention scores computed in tiles, never stored (default on)"},
-        {"logits", 0, "WHICH", "inference: logits of the last position (default) or all positions"},
-        {"logits-fp32", 0, "on|off", "the fp32 copy of the logits (sampler, loss; default on)"},
-        {"cuda-context", 0, "SIZE", "per-GPU CUDA context and workspaces in the fit (default 1GB; 0 to drop)"},
-        {"gpus", 0, "N", "GPUs (default tp × pp × dp)"},
-        {"tp", 0, "N", "tensor-parallel degree (default 1; divides the head count)"},
-        {"pp", 0, "N", "pipeline-parallel degree (default 1; at most the layer count)"},
-        {"dp", 0, "N", "data-parallel degree (default gpus / (tp × pp))"},
-        {"ep", 0, "N", "expert-parallel degree (MoE; divides dp and the expert count)"},
-        {"gpus-per-node", 0, "N", "GPUs per node, for host memory and hybrid sharding (default min(gpus, 8))"},
-        {"micro-batches", 0, "M", "micro-batches per step (training; default pp): 1F1B keeps min(pp, M) in flight"},
-        {"zero", 0, "STAGE", "ZeRO stage 0, 1, 2 or 3 (default 0; training only)"},
-        {"fsdp", 0, "STRATEGY", "full_shard, shard_grad_op, no_shard, hybrid_shard, hybrid_shard_zero2 (ZeRO aliases)"},
-        {"zero-accounting", 0, "HOW", "deepspeed (default: DeepSpeed's estimators) or paper (ZeRO's Table 1)"},
-        {"offload-optimizer", 0, "DEV", "none, cpu or nvme: optimizer states, master copy, fp32 gradients"},
-        {"offload-params", 0, "DEV", "none, cpu or nvme: the 16-bit parameters (ZeRO-3)"},
-        {"zero-init", 0, "on|off", "DeepSpeed zero.Init for the host-memory formula (default on)"},
-        {"largest-layer", 0, "N", "DeepSpeed's largest_layer_params for ZeRO-3 without an architecture"},
-        {"zero-buckets", 0, "", "add DeepSpeed's communication buckets as rows"},
-        {"lora-rank", 0, "R", "LoRA rank (default 8)"},
-        {"lora-targets", 0, "LIST", "adapted matrices (default q,k,v,o,gate,up,down)"},
-        {"overhead", 0, "X", "extra row: a percentage (20%) or a size per GPU (1.5GiB); none by default"},
-        {"units", 0, "U", "GB, GiB or both (default both)"},
-        {"gpu", 0, "CARD[,CARD]", "fit, GPUs needed and speed bounds: a catalog name, 24GiB, or name:size", true},
-        {"max-abs", 0, "X", "overflow check: the largest magnitude expected in weights, activations or gradients"},
-        {"list-models", 0, "", "print the built-in models with their parameter counts"},
-        {"list-gpus", 0, "", "print the GPU catalog (memory, bandwidth, peak throughput, sources)"}},
+       [] {
+         // Every estimator option from its row (memory/options.h), then the two listings.
+         std::vector<OptionSpec> specs;
+         for (const Option& o : options())
+           specs.push_back({std::string(o.name), 0, std::string(o.value_name),
+                            std::string(o.help) + (o.fallback.empty() ? "" : " (default " + std::string(o.fallback) + ")"),
+                            o.repeatable});
+         specs.push_back({"list-models", 0, "", "print the built-in models with their parameter counts"});
+         specs.push_back({"list-gpus", 0, "", "print the GPU catalog (memory, bandwidth, peak throughput, sources)"});
+         return specs;
+       }(),
        0,
        0},
       run};
