@@ -71,19 +71,21 @@ class StageRows {
     const Layout& l = p_.layout;
     std::string out;
     if (l.tp > 1) out += " / " + n(l.tp) + " (TP)";
-    if (experts && l.ep > 1) out += ", routed experts / " + n(l.ep) + " (EP)";
+    if (experts && l.ep > 1) out += (l.tp > 1 ? ", routed experts / " : ", routed experts / ") + n(l.ep) + " (EP)";
     if (zero_shards(k) && l.shard > 1) out += " / " + n(l.shard) + " (ZeRO-" + std::to_string(p_.zero) + ")";
     return out;
   }
 
-  // Parameter-shaped elements on one GPU: dense parts over TP, experts over TP · EP, and over the ZeRO shard
-  // group (for experts, its expert-data-parallel part) when the row's stage partitions it.
+  // Parameter-shaped elements on one GPU: dense parts over TP, the routed experts over EP (whole experts per rank,
+  // as vLLM's expert parallelism places them; without EP they split over TP like the rest), and over the ZeRO shard
+  // group when the row's stage partitions it (for experts, the tp · shard / ep ranks that hold the same ones).
   double per_gpu(double dense, double expert, ZeroRow k) const {
     const Layout& l = p_.layout;
-    double d = dense / static_cast<double>(l.tp), e = expert / static_cast<double>(l.tp * l.ep);
+    const double tp = static_cast<double>(l.tp), ep = static_cast<double>(l.ep);
+    double d = dense / tp, e = l.ep > 1 ? expert / ep : expert / tp;
     if (zero_shards(k)) {
       d /= static_cast<double>(l.shard);
-      e /= std::max(1.0, static_cast<double>(l.shard) / static_cast<double>(l.ep));
+      e /= l.ep > 1 ? std::max(1.0, tp * static_cast<double>(l.shard) / ep) : static_cast<double>(l.shard);
     }
     return d + e;
   }
@@ -143,12 +145,22 @@ class StageRows {
 
   void weights() {
     const double P = static_cast<double>(p_.params);
+    if (p_.gguf_weights()) {
+      // The file's own tensors, by ggml type, to the byte (elements / block × bytes per block).
+      for (const GgufModel::TypeTotal& t : p_.gguf->by_type) {
+        const Dtype d{t.type, 8.0 * static_cast<double>(t.bytes) / static_cast<double>(t.elements), std::nullopt};
+        const double bytes = static_cast<double>(t.bytes);
+        weight_row("weights_" + t.type, d, static_cast<double>(t.elements), bytes, bytes * st_.params / P, 0,
+                   std::to_string(t.tensors) + " tensors of the file, " + std::to_string(t.bytes) + " B");
+      }
+      return;
+    }
     // A 16- or 32-bit float stores every parameter alike; a narrower format or a scheme stores the linear layers
     // only (QLoRA, quantized checkpoints: weights.h), the rest in the 16-bit dtype unless --quantize-embeddings.
     const bool split = p_.arch && (p_.mode == Mode::kQlora || !(p_.weights.is_float() && p_.weights.bits >= 16));
     if (!split) {
       double expert_bytes = 0;
-      if (p_.arch && p_.arch->experts > 0)
+      if (p_.arch && p_.arch->experts > 0 && !p_.gguf)
         expert_bytes = weight_storage(*p_.arch, p_.weights.name, p_.weights.name, false).expert_bytes;
       const double bytes = P * p_.weights.bytes(), stage = st_.params / P;
       const double routed = p_.arch ? static_cast<double>(param_breakdown(*p_.arch).routed_experts) : 0;
@@ -413,7 +425,7 @@ MemoryEstimate estimate_plan(const Plan& p) {
   MemoryEstimate e;
   e.params = p.params;
   e.architecture = p.arch;
-  if (p.arch) e.breakdown = param_breakdown(*p.arch);
+  if (p.arch && !p.gguf) e.breakdown = param_breakdown(*p.arch);
   e.mode = p.mode;
   e.trainable_params = static_cast<std::int64_t>(best->trainable);
   const Layout& l = p.layout;
@@ -434,7 +446,7 @@ MemoryEstimate estimate_plan(const Plan& p) {
     if (c.device == Device::kCpu) host += c.offloaded_bytes;
     if (c.device == Device::kNvme) nvme += c.offloaded_bytes;
     const std::string& name = c.name;
-    if (name == "weights" || name == "weights_other") e.weights += c.bytes;
+    if (name.rfind("weights", 0) == 0) e.weights += c.bytes;
     else if (name == "gradients") e.gradients += c.bytes;
     else if (name == "optimizer") e.optimizer += c.bytes;
     else if (name == "master") e.master += c.bytes;

@@ -145,6 +145,8 @@ std::optional<double> MemoryEstimate::get(std::string_view key_in) const {
   const std::string key = canonical_key(key_in);
   if (key == "params") return static_cast<double>(params);
   if (key == "trainable-params") return static_cast<double>(trainable_params);
+  if (key == "active-params" && breakdown) return static_cast<double>(breakdown->active);
+  if (key == "mtp-params" && breakdown) return static_cast<double>(breakdown->mtp);
   if (key == "weights") return weights;
   if (key == "gradients" || key == "grads") return gradients;
   if (key == "optimizer") return optimizer;

@@ -39,7 +39,8 @@ enum class Logits : std::uint8_t { kLast, kAll };
 struct MemoryRequest {
   // The model: exactly one of model, config, params, or the architecture fields (or `architecture` itself).
   std::string model;                         // model=llama-3-8b
-  std::string config;                        // config=path/to/config.json
+  std::string config;                        // config=path/to/config.json (or the model directory)
+  std::string gguf;                          // gguf=model.gguf: architecture and exact weight bytes from the file
   std::optional<std::int64_t> params;        // params=7B: weights-only estimates
   std::optional<std::int64_t> layers, hidden, heads, kv_heads, head_dim, intermediate, vocab;
   std::optional<std::int64_t> experts, experts_per_token;
@@ -174,9 +175,9 @@ struct MemoryEstimate {
   std::vector<OverflowCheck> overflow;
   std::vector<std::string> notes;  // assumptions and advice, one line each
 
-  /// A number by key: params, trainable_params, weights, gradients, optimizer, master, activations, kv_cache,
-  /// lora, overhead, logits, total (total_bytes), per_gpu (per_gpu_bytes), cuda_context, fit (fit_bytes),
-  /// host (host_bytes_per_node), nvme, or a component name. Empty when unknown.
+  /// A number by key: params, trainable_params, active_params, mtp_params, weights, gradients, optimizer, master,
+  /// activations, kv_cache, lora, overhead, logits, total (total_bytes), per_gpu (per_gpu_bytes), cuda_context,
+  /// fit (fit_bytes), host (host_bytes_per_node), nvme, or a component name. Empty when unknown.
   std::optional<double> get(std::string_view key) const;
 };
 

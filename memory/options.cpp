@@ -184,6 +184,8 @@ const Option kOptions[] = {
      "gemma, gemma2, gemma3, phi3, gpt2, deepseek, deepseek_v2, deepseek_v3, mllama)",
      "",
      [](MemoryRequest& r, V v) { r.config = need("config", v); }},
+    {"gguf", "FILE", "a llama.cpp GGUF file: architecture from its metadata, exact weight bytes from its tensors", "",
+     [](MemoryRequest& r, V v) { r.gguf = need("gguf", v); }},
     {"params", "N", "parameter count for weight-only estimates: 7B, 1.5B, 350M or an integer; several make a grid",
      "", [](MemoryRequest& r, V v) { r.params = parse_param_count(v); }, true},
     {"layers", "N", "architecture: transformer layers", "",

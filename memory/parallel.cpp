@@ -2,6 +2,7 @@
 #include "numscope/memory/parallel.h"
 
 #include <algorithm>  // std::min
+#include <numeric>    // std::gcd
 
 #include "numscope/support/error.h"
 
@@ -25,8 +26,9 @@ std::string layout_text(std::int64_t tp, std::int64_t pp, std::int64_t dp, int z
   if (dp > 1) parts.push_back((zero > 0 ? "ZeRO-" + std::to_string(zero) + " " : std::string()) + "DP=" + n(dp));
   if (tp > 1) parts.push_back("TP=" + n(tp));
   if (pp > 1) parts.push_back("PP=" + n(pp));
-  if (ep > 1) parts.push_back("EP=" + n(ep));
-  return parts.empty() ? "1 GPU" : join(parts, " × ");
+  std::string out = parts.empty() ? "1 GPU" : join(parts, " × ");
+  if (ep > 1) out += ", EP=" + n(ep);  // over the tensor- and data-parallel ranks: no GPUs of its own
+  return out;
 }
 
 Layout resolve_layout(const MemoryRequest& r, const std::optional<Architecture>& arch, int zero, bool hybrid) {
@@ -45,35 +47,38 @@ Layout resolve_layout(const MemoryRequest& r, const std::optional<Architecture>&
     throw InputError("--ep (expert parallelism) needs a mixture-of-experts model (--model mixtral-8x7b, --experts)");
   if (l.ep > 1 && arch->experts % l.ep != 0)
     throw InputError("--ep " + n(l.ep) + " must divide the expert count " + n(arch->experts));
-  // The model-parallel ranks one replica spans: tp · pp, times ep (each expert-parallel rank holds experts / ep and
-  // is a data-parallel rank of the dense layers). At most 2^60: no overflow.
-  const std::int64_t model = l.tp * l.pp * l.ep;
-  std::string degrees = "--tp " + n(l.tp) + " × --pp " + n(l.pp);
-  if (l.ep > 1) degrees += " × --ep " + n(l.ep);
+  // One replica spans tp · pp GPUs (at most 2^40: no overflow); the data-parallel degree multiplies it to the GPU
+  // count. Expert parallelism draws its ranks from the tp · dp GPUs of a pipeline stage: ep must divide tp · dp
+  // (vLLM's expert parallelism uses all of them, ep = tp · dp; Megatron-Core's a subset).
+  const std::int64_t model = l.tp * l.pp;
+  const std::string degrees = "--tp " + n(l.tp) + " × --pp " + n(l.pp);
   if (r.gpus && r.dp) {
     l.gpus = *r.gpus;
     l.dp = *r.dp;
-    if (model > kMaxGpus || model * l.dp != l.gpus)
-      throw InputError(degrees + " × --dp " + n(l.dp) + " = " + (model > kMaxGpus ? std::string("too many") : n(model * l.dp)) +
-                       " GPUs, but --gpus is " + n(l.gpus) +
-                       ": the data, tensor, pipeline and expert degrees multiply to the GPU count");
+    if (model * l.dp != l.gpus)
+      throw InputError(degrees + " × --dp " + n(l.dp) + " = " + n(model * l.dp) + " GPUs, but --gpus is " +
+                       n(l.gpus) + ": the data, tensor and pipeline degrees multiply to the GPU count");
   } else if (r.gpus) {
     l.gpus = *r.gpus;
     if (model > l.gpus)
-      throw InputError("--tp " + n(l.tp) + (l.pp > 1 ? " × --pp " + n(l.pp) : std::string()) +
-                       (l.ep > 1 ? " × --ep " + n(l.ep) : std::string()) + " contradicts --gpus " + n(l.gpus) +
-                       ": one replica needs at least " + n(model) + " GPUs");
+      throw InputError("--tp " + n(l.tp) + (l.pp > 1 ? " × --pp " + n(l.pp) : std::string()) + " contradicts --gpus " +
+                       n(l.gpus) + ": tensor and pipeline parallelism need at least tp · pp = " + n(model) + " GPUs");
     if (l.gpus % model != 0)
       throw InputError("--gpus " + n(l.gpus) + " is not a multiple of " +
-                       (l.pp > 1 || l.ep > 1 ? degrees + " = " + n(model) : "--tp " + n(l.tp)) +
+                       (l.pp > 1 ? degrees + " = " + n(model) : "--tp " + n(l.tp)) +
                        ": the data-parallel degree would not be whole");
     l.dp = l.gpus / model;
   } else {
-    l.dp = r.dp.value_or(1);
-    if (model > kMaxGpus || model * l.dp > kMaxGpus)
-      throw InputError(degrees + " × --dp " + n(l.dp) + " GPUs is absurd: at most " + n(kMaxGpus));
+    // Without --gpus or --dp, the fewest data-parallel ranks that give --ep its ranks.
+    l.dp = r.dp.value_or(l.ep / std::gcd(l.ep, l.tp));
+    if (model * l.dp > kMaxGpus)
+      throw InputError(degrees + " × --dp " + n(l.dp) + " = " + n(model * l.dp) + " GPUs is absurd: at most " +
+                       n(kMaxGpus));
     l.gpus = model * l.dp;
   }
+  if (l.ep > 1 && (l.tp * l.dp) % l.ep != 0)
+    throw InputError("--ep " + n(l.ep) + " must divide tp × dp = " + n(l.tp) + " × " + n(l.dp) +
+                     ": expert-parallel ranks are the tensor- and data-parallel GPUs of a pipeline stage");
   if (arch) {
     if (arch->heads % l.tp != 0)
       throw InputError("--tp " + n(l.tp) + " must divide the attention head count " + n(arch->heads));
@@ -86,8 +91,8 @@ Layout resolve_layout(const MemoryRequest& r, const std::optional<Architecture>&
     throw InputError("--gpus " + n(l.gpus) + " is not a multiple of --gpus-per-node " + n(l.gpus_per_node) +
                      ": the nodes would not be whole");
   l.nodes = (l.gpus + l.gpus_per_node - 1) / l.gpus_per_node;
-  // ZeRO partitions the dense layers' state over every data-parallel rank they have (dp · ep).
-  l.shard = l.dp * l.ep;
+  // ZeRO partitions the dense layers' state over the data-parallel ranks (the experts' over tp · shard / ep).
+  l.shard = l.dp;
   if (hybrid) {
     if (zero == 0) throw InputError("hybrid sharding needs a ZeRO stage (--zero 2 or 3, or --fsdp hybrid_shard)");
     const std::int64_t tp_pp = l.tp * l.pp;
@@ -134,6 +139,8 @@ std::vector<Stage> pipeline_stages(const std::optional<Architecture>& arch, std:
     s.expert = static_cast<double>(b.routed_experts) * share;
     if (s.first) s.params += static_cast<double>(b.embedding + b.vision);
     if (s.last) s.params += static_cast<double>(head + final_norm);
+    // A GGUF file's element count may differ from the architecture's formula (extra tensors): scale to it.
+    if (params != b.total) s.params *= static_cast<double>(params) / static_cast<double>(b.total);
   }
   return out;
 }
@@ -152,8 +159,8 @@ std::optional<Placement> fewest_gpus(const Plan& p, double capacity,
     l.tp = tp;
     l.pp = pp;
     l.dp = dp;
-    l.gpus = tp * pp * dp * l.ep;  // the request's expert parallelism stays
-    l.shard = dp * l.ep;
+    l.gpus = tp * pp * dp;  // the request's expert parallelism stays: dp is at least ep / gcd(ep, tp)
+    l.shard = dp;
     l.gpus_per_node = std::min<std::int64_t>(l.gpus, p.layout.gpus_per_node);
     l.nodes = (l.gpus + l.gpus_per_node - 1) / l.gpus_per_node;
     l.micro_batches = p.micro_batches_given ? p.layout.micro_batches : pp;
@@ -161,7 +168,7 @@ std::optional<Placement> fewest_gpus(const Plan& p, double capacity,
   };
   const std::int64_t ep = p.layout.ep;
   auto consider = [&](std::int64_t tp, std::int64_t pp, std::int64_t dp, int zero) {
-    const std::int64_t g = tp * pp * dp * ep;
+    const std::int64_t g = tp * pp * dp;
     if (best && (g > best->gpus || (g == best->gpus && tp <= best->tp))) return;
     best = Placement{g, tp, pp, dp, layout_text(tp, pp, dp, dp > 1 ? zero : 0, ep)};
   };
@@ -169,10 +176,11 @@ std::optional<Placement> fewest_gpus(const Plan& p, double capacity,
   if (p.arch) {
     for (std::int64_t tp = 1; tp <= p.arch->heads; ++tp) {
       if (p.arch->heads % tp != 0) continue;
+      const std::int64_t dp = ep / std::gcd(ep, tp);  // the fewest that give the experts their ranks
       for (std::int64_t pp = 1; pp <= p.arch->layers; ++pp) {
-        if (best && tp * pp * ep > best->gpus) break;
-        if (fits(with_layout(tp, pp, 1, p.zero))) {
-          consider(tp, pp, 1, p.zero);
+        if (best && tp * pp * dp > best->gpus) break;
+        if (fits(with_layout(tp, pp, dp, p.zero))) {
+          consider(tp, pp, dp, p.zero);
           break;
         }
       }
@@ -194,15 +202,17 @@ std::optional<Placement> fewest_gpus(const Plan& p, double capacity,
   if (p.training()) {
     const std::int64_t tp = p.layout.tp, pp = p.layout.pp;
     std::int64_t hi = 1;
-    while (hi < kMaxDegree && !fits(with_layout(tp, pp, hi, 3))) hi *= 2;
-    if (fits(with_layout(tp, pp, hi, 3))) {
+    const std::int64_t step = ep / std::gcd(ep, tp);  // dp must keep ep | tp · dp
+    auto zero3 = [&](std::int64_t d) { return fits(with_layout(tp, pp, d * step, 3)); };
+    while (hi < kMaxDegree && !zero3(hi)) hi *= 2;
+    if (zero3(hi)) {
       std::int64_t lo = hi / 2;
       while (hi - lo > 1) {
         const std::int64_t mid = lo + (hi - lo) / 2;
-        (fits(with_layout(tp, pp, mid, 3)) ? hi : lo) = mid;
+        (zero3(mid) ? hi : lo) = mid;
       }
-      const std::int64_t g = hi * tp * pp * ep;
-      if (!best || g <= best->gpus) best = Placement{g, tp, pp, hi, layout_text(tp, pp, hi, 3, ep)};
+      const std::int64_t dp = hi * step, g = dp * tp * pp;
+      if (!best || g <= best->gpus) best = Placement{g, tp, pp, dp, layout_text(tp, pp, dp, 3, ep)};
     }
   }
   return best;

@@ -52,6 +52,7 @@ void resolve_model(const MemoryRequest& r, Plan& p) {
   std::vector<std::string> sources;
   if (!r.model.empty()) sources.push_back("--model");
   if (!r.config.empty()) sources.push_back("--config");
+  if (!r.gguf.empty()) sources.push_back("--gguf");
   if (r.params) sources.push_back("--params");
   if (arch_flags_given(r)) sources.push_back("the architecture flags (--layers ...)");
   if (r.architecture) sources.push_back("an architecture");
@@ -63,12 +64,16 @@ void resolve_model(const MemoryRequest& r, Plan& p) {
                      "; give exactly one of --model, --config, --params or the architecture flags");
   if (!r.model.empty()) p.arch = find_preset(r.model);
   if (!r.config.empty()) p.arch = load_config_json(r.config);
+  if (!r.gguf.empty()) {
+    p.gguf = load_gguf_model(r.gguf);
+    p.arch = p.gguf->arch;
+  }
   if (arch_flags_given(r)) p.arch = arch_from_flags(r);
   if (r.architecture) {
     validate(*r.architecture);
     p.arch = *r.architecture;
   }
-  p.params = p.arch ? param_count(*p.arch) : *r.params;
+  p.params = p.gguf ? static_cast<std::int64_t>(p.gguf->elements) : p.arch ? param_count(*p.arch) : *r.params;
 }
 
 // Inference keeps no training state: every training flag is refused with the reason.
@@ -99,6 +104,7 @@ void refuse_training_flags(const MemoryRequest& r, const std::string& mode) {
 void resolve_dtypes(const MemoryRequest& r, Plan& p) {
   // Inference defaults to what the checkpoint stores: its quantization_config, else its torch_dtype.
   std::string weights = r.weights;
+  p.weights_given = !r.weights.empty();
   if (weights.empty() && p.mode == Mode::kInference && p.arch) {
     if (!p.arch->quant.scheme.empty()) {
       weights = p.arch->quant.scheme;

@@ -10,6 +10,7 @@
 
 #include "numscope/formats/format.h"
 #include "numscope/memory/estimate.h"
+#include "numscope/memory/gguf_model.h"
 #include "numscope/memory/kv_cache.h"
 
 namespace numscope::memory {
@@ -37,6 +38,7 @@ struct Layout {
 struct Plan {
   Mode mode = Mode::kInference;
   std::optional<Architecture> arch;
+  std::optional<GgufModel> gguf;  // --gguf: the weights are the file's tensors
   std::int64_t params = 0;
   Dtype weights, trained, grads, opt_dtype, act;
   KvFormat kv;
@@ -67,6 +69,9 @@ struct Plan {
   std::optional<double> overhead_fraction, overhead_bytes;
 
   bool training() const { return mode != Mode::kInference; }
+  /// Inference on a GGUF file with no --weights: the weight rows are the file's tensors by ggml type.
+  bool gguf_weights() const { return gguf && mode == Mode::kInference && !weights_given; }
+  bool weights_given = false;
   bool adapters() const { return mode == Mode::kLora || mode == Mode::kQlora; }
 };
 

@@ -48,14 +48,15 @@ Speed speed_bounds(const Plan& p, const MemoryEstimate& e, const Gpu& g, std::in
                       : g.name + " has no " + s.compute_format + " figure in the catalog";
     return s;
   }
-  // The GPUs that read and compute one token's layer side by side: tensor and expert parallel ranks.
-  const double bw = g.bandwidth, t = static_cast<double>(tp * p.layout.ep),
-               n = static_cast<double>(tp * pp * p.layout.ep);
+  // The GPUs that read and compute one token's layer side by side: the tensor-parallel ranks (and the expert-
+  // parallel ranks, which are tensor- or data-parallel ranks of the stage, for the experts).
+  const double bw = g.bandwidth, t = static_cast<double>(std::max(tp, p.layout.ep)),
+               n = static_cast<double>(tp * pp);
   const double P = static_cast<double>(p.params), Pa = active_params(p);
   // Weight bytes a step reads: the weight rows, less the experts a token does not use.
   double weight_bytes = 0;
   for (const Component& c : e.components)
-    if (c.name == "weights" || c.name == "weights_other" || c.name == "lora_weights") weight_bytes += c.bytes;
+    if (c.name.rfind("weights", 0) == 0 || c.name == "lora_weights") weight_bytes += c.bytes;
   weight_bytes *= Pa / P;
   if (!p.training()) {
     const double b = p.batch ? static_cast<double>(*p.batch) : 1, ctx = p.seq ? static_cast<double>(*p.seq) : 0;
