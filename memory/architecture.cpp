@@ -261,9 +261,9 @@ ParamBreakdown param_breakdown(const Architecture& a) {
   // Per token, each MoE layer runs experts_per_token of its experts (the router, shared experts and dense layers
   // always run).
   p.active = p.total;
-  if (a.experts > 0) {
-    std::int64_t moe = 0;
-    for (std::int64_t i = 0; i < a.layers; ++i) moe += is_moe_layer(a, i) ? 1 : 0;
+  std::int64_t moe = 0;
+  for (std::int64_t i = 0; a.experts > 0 && i < a.layers; ++i) moe += is_moe_layer(a, i) ? 1 : 0;
+  if (moe > 0) {  // a config may make no layer MoE (first_k_dense_replace >= layers, every layer mlp_only)
     const std::int64_t per_expert = p.routed_experts / mul(a, moe, a.experts);
     p.active -= mul(a, mul(a, moe, a.experts - a.experts_per_token), per_expert);
   }
