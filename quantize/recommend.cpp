@@ -1,4 +1,5 @@
 // The recommendation (quantize.h recommend): the cheapest scheme meeting both bars, and why each cheaper one fails.
+#include <algorithm>  // std::stable_sort
 #include <cmath>      // std::round
 #include <cstdio>     // std::snprintf
 #include <limits>     // std::numeric_limits
@@ -7,6 +8,17 @@
 #include "numscope/quantize/quantize.h"
 
 namespace numscope {
+
+std::vector<std::size_t> cost_order(const std::vector<SchemeResult>& results) {
+  std::vector<std::size_t> order(results.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (results[a].bits_per_element != results[b].bits_per_element)
+      return results[a].bits_per_element < results[b].bits_per_element;
+    return results[a].metrics.sqnr_db() > results[b].metrics.sqnr_db();
+  });
+  return order;
+}
 
 Recommendation recommend(const std::vector<SchemeResult>& results, std::optional<double> max_bits,
                          std::optional<double> min_sqnr_db) {
@@ -26,13 +38,7 @@ Recommendation recommend(const std::vector<SchemeResult>& results, std::optional
     }
     return why.str();
   };
-  std::vector<std::size_t> order(results.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (results[a].bits_per_element != results[b].bits_per_element)
-      return results[a].bits_per_element < results[b].bits_per_element;
-    return results[a].metrics.sqnr_db() > results[b].metrics.sqnr_db();
-  });
+  const std::vector<std::size_t> order = cost_order(results);
   for (std::size_t i : order)
     if (fails(results[i]).empty()) {
       rec.chosen = i;
