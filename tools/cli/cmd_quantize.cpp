@@ -21,7 +21,7 @@ std::optional<std::string> get_optional(const Args& args, const std::string& nam
   return args.get(name);
 }
 
-int run(const Args& args, Context&, Report& report) {
+Result run(const Args& args, Context&) {
   api::QuantizeRequest q;
   q.inputs = args.list("input");
   q.tensors = args.list("tensor");
@@ -38,8 +38,7 @@ int run(const Args& args, Context&, Report& report) {
   q.dump_scheme = args.get("dump-scheme");
   q.write_blocks = get_optional(args, "write-blocks");
   q.ignore_nonfinite = args.has("ignore-nonfinite");
-  report.result = api::quantize(q);
-  return 0;
+  return api::quantize(q);
 }
 
 }  // namespace
