@@ -199,6 +199,15 @@ void check_csv(const std::string& text, const Json& doc, const std::string& tabl
   }
 }
 
+/// The line of docs/output.md's "Tables of each command" that starts with `command`.
+std::string documented_tables(const std::string& command) {
+  std::ifstream in(std::string(NUMSCOPE_SOURCE_DIR) + "/docs/output.md");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("| `" + command + "` |", 0) == 0) return line;
+  return "";
+}
+
 struct Case {
   std::vector<std::string> args;
   int rc;
@@ -277,6 +286,9 @@ TEST_CASE("every command in every output format follows the output contract", "[
         check_csv(r.out, doc, name, timed);
       }
     }
+    // docs/output.md names every table this command printed, on the command's line of its table of tables.
+    const std::string doc_line = documented_tables(c.args[0]);
+    for (const auto& [name, rows] : doc["tables"].items()) CHECK(doc_line.find("`" + name + "`") != std::string::npos);
     // --table NAME works in every format; an unknown name is one line listing the tables.
     const std::string first = doc["tables"].begin().key();
     for (const char* format : {"table", "md", "json"}) {
