@@ -236,7 +236,8 @@ std::vector<Case> cases() {
       {{"memory", "--model", "llama-3-8b", "--seq", "4096", "--batch", "2", "--gpu", "H100-80GB", "--max-abs",
         "123456.789"},
        0},
-      {{"memory", "--params", "7B", "--mode", "train", "--gpus", "8", "--zero", "3"}, 0},
+      {{"memory", "--params", "7B", "--mode", "train", "--gpus", "8", "--zero", "2"}, 0},
+      {{"memory", "--params", "7B,13B", "--weights", "bf16,int4"}, 0},  // a grid
       {{"memory", "--list-models"}, 0},
       {{"memory", "--list-gpus"}, 0},
       {{"check", claims}, 0},
