@@ -8,6 +8,7 @@
 #include <optional>  // std::optional
 #include <vector>    // std::vector
 
+#include "numscope/api/cast.h"
 #include "numscope/io/code_cast.h"
 #include "numscope/formats/registry.h"
 #include "numscope/support/atomic_file.h"
@@ -18,16 +19,18 @@ namespace numscope::cli {
 namespace {
 
 Result run(const Args& args, Context& ctx) {
-  if (!args.has("from") || !args.has("to"))
-    throw InputError(
-        "cast needs --from FORMAT and --to FORMAT (e.g. numscope cast --from fp32 --to bf16 < in > out)");
-  const Format from = find_format(args.get("from")), to = find_format(args.get("to"));
+  api::CastRequest request;
+  request.from = args.get("from");
+  request.to = args.get("to");
+  request.conversion = conversion_from(args);
+  if (args.has("out")) request.out = args.get("out");
+  request.nan_to = args.get("nan-to", "error");
+  request.tf32_truncate = args.has("tf32-truncate");
+  const api::CastPlan plan = api::plan_cast(request);
+  const Format from = plan.from, to = plan.to;
   Rng rng;
-  const ConvertOptions opt = api::convert_options(conversion_from(args), rng);
-  const int in_bytes = container_bytes(from), out_bytes = container_bytes(to);
-  CastPolicy policy;
-  policy.nan_to = parse_nan_to(args.get("nan-to", "error"));
-  policy.truncate_low_bits = args.has("tf32-truncate");
+  const ConvertOptions opt = api::convert_options(request.conversion, rng);
+  const int in_bytes = plan.in_bytes, out_bytes = plan.out_bytes;
   // A regular file whose size is not a whole number of elements is refused before any output is written.
   struct stat st {};
   if (&ctx.in == &std::cin && fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -49,7 +52,7 @@ Result run(const Args& args, Context& ctx) {
   }
   // The conversion, with no silent wrong code: NaN without a NaN code refused or mapped (--nan-to), stray tf32
   // container bits refused or dropped (--tf32-truncate), saturations counted (io/code_cast.h).
-  CodeCast cast(from, to, opt, policy);
+  CodeCast cast(from, to, opt, plan.policy);
   // Large blocks (8 MiB of fp32 input), converted on this thread: one core converts at 10+ GB/s, faster than
   // a pipe or a disk delivers, and on a busy machine a second thread per block only waits for a core.
   constexpr std::size_t kChunk = std::size_t{1} << 21;
