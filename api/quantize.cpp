@@ -280,10 +280,10 @@ Result quantize(const QuantizeRequest& q) {
   if (q.write_blocks) {
     for (const Scheme& s : schemes)
       if (writes_ggml_blocks(s)) {
-        if (ggml) throw InputError("--write-blocks writes one block format: keep one of q8_0, q4_0 in --schemes");
+        if (ggml) throw InputError("--write-blocks writes one block format: keep one ggml scheme (q8_0, q4_0, q4_K, ...) in --schemes");
         ggml = &s;
       }
-    if (!ggml) throw InputError("--write-blocks needs q8_0 or q4_0 in --schemes");
+    if (!ggml) throw InputError("--write-blocks needs a ggml block scheme (q8_0, q4_0, q4_K, ...) in --schemes");
   }
   {  // Two outputs naming one file, or an output naming an input, are refused before anything is read or written.
     std::vector<NamedPath> outputs, ins;
