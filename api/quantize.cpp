@@ -255,10 +255,10 @@ const Scheme* check_outputs(const QuantizeRequest& q, const std::vector<Scheme>&
   if (q.write_blocks) {
     for (const Scheme& s : schemes)
       if (writes_ggml_blocks(s)) {
-        if (ggml) throw InputError("--write-blocks writes one block format: keep one of q8_0, q4_0 in --schemes");
+        if (ggml) throw InputError("--write-blocks writes one block format: keep one ggml scheme (q8_0, q4_0, q4_K, ...) in --schemes");
         ggml = &s;
       }
-    if (!ggml) throw InputError("--write-blocks needs q8_0 or q4_0 in --schemes");
+    if (!ggml) throw InputError("--write-blocks needs a ggml block scheme (q8_0, q4_0, q4_K, ...) in --schemes");
   }
   std::vector<NamedPath> outputs, ins;
   if (q.write_blocks) outputs.push_back({"--write-blocks", *q.write_blocks});

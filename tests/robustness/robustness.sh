@@ -344,6 +344,7 @@ fi
 # ---- files around numscope (outputs, signals, stdout, changing inputs) and documents (markers, claims, walks) ------
 source "$here/files.sh"
 source "$here/documents.sh"
+source "$here/values.sh"
 
 # ---- the table and the cases are the same set ------------------------------------------------------------------------
 if [ -n "$doc" ]; then
