@@ -2,7 +2,8 @@
 #include "numscope/memory/model.h"
 #include "numscope/support/units.h"
 
-#include <limits>  // std::numeric_limits
+#include <limits>   // std::numeric_limits
+#include <sstream>  // std::ostringstream
 
 #include "numscope/support/error.h"
 
@@ -12,6 +13,13 @@ std::int64_t parse_param_count(std::string_view text) {
   // support/units.h: 7B, 1.5B, 350M, 1_500M; commas (list separators), inf, nan and fractions refused; at most
   // 2^63 / 64, so that bytes of any dtype still fit 64 bits.
   return parse_count(text, "parameter count", std::numeric_limits<std::int64_t>::max() / 64);
+}
+
+std::string formula_number(double v) {
+  std::ostringstream os;
+  os.precision(12);
+  os << v;
+  return os.str();
 }
 
 std::string group_thousands(std::int64_t v) {

@@ -374,6 +374,8 @@ TEST_CASE("GPU catalog: capacities as public nvidia-smi logs print them", "[memo
       {"V100-32GB", 32510},      // github.com/rapidsai/dask-cuda/issues/859 (V100-SXM3 32GB, 460.32.03)
       {"T4", 15360},             // github.com/robbyant-research/MagicQuill/issues/57 (535.183.01)
       {"RTX-2080Ti", 10989},     // github.com/karfly/learnable-triangulation-pytorch/issues/80 (418.87.00)
+      {"RTX-4080", 16376},       // utkuozdemir/nvidia_gpu_exporter capture of the RTX 4080 SUPER (595.71.05)
+      {"RTX-4070Ti", 12282},     // github.com/Frogging-Family/nvidia-all/pull/212 (RTX 4070, 550.40.07)
   };
   for (const auto& [name, mib] : logs) {
     INFO(name);
