@@ -12,34 +12,13 @@
 #include <optional>  // std::optional
 #include <vector>    // std::vector
 
-#include "numscope/formats/fast/convert.h"
+#include "numscope/formats/arrays.h"
 #include "numscope/formats/registry.h"
 #include "numscope/tools/cli/command.h"
 #include "numscope/tools/cli/common.h"
 
 namespace numscope::cli {
 namespace {
-
-u128 load_le(const unsigned char* p, int n) {
-  u128 v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-void store_le(unsigned char* p, int n, u128 v) {
-  for (int i = 0; i < n; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
-}
-
-/// Every value of `f` fits a double exactly: then decode_double + encode(double) is the exact path.
-bool fits_double(const Format& f) {
-  if (f.kind == Kind::kInt) return f.int_bits <= 53;
-  return f.mantissa_bits <= 52 && emax(f) <= 1023 && emin(f) - f.mantissa_bits >= -1074;
-}
-
-/// The binary32 row (IEEE 754 §3.4), by its fields.
-bool is_fp32(const Format& f) {
-  return f.kind == Kind::kFloat && f.exponent_bits == 8 && f.mantissa_bits == 23 && f.bias == 127 &&
-         f.nonfinite == Nonfinite::kIeee754 && f.has_sign && f.has_subnormals && storage_bits(f) == 32;
-}
 
 // ---- --out FILE: a temporary file in the same directory, renamed over FILE only when the cast succeeded
 // ------
@@ -131,54 +110,20 @@ int run(const Args& args, Context& ctx, Report&) {
 #endif
   std::optional<AtomicFile> file;
   if (args.has("out")) file.emplace(args.get("out"));
-  // The fast kernels: fp32 -> G and F -> fp32, bit for bit the engine (tests/formats/fast_convert_test.cpp,
-  // numscope verify --exhaustive). Everything else goes through the engine per element.
-  const fast::EncodeFn fast_encode = is_fp32(from) ? fast::encoder(to, opt) : nullptr;
-  const fast::DecodeFn fast_decode = is_fp32(to) && !fast_encode ? fast::decoder(from, opt) : nullptr;
-  // 8- and 16-bit sources decode through a table; wider ones decode per element.
-  const bool exact_double = fits_double(from);
-  const std::vector<double>* table = exact_double && bits(from) <= 16 && !fast_decode ? &decode_table(from) : nullptr;
-  const int tf32_low_bits = from.storage_override ? from.storage_override - bits(from) : 0;
   // Large blocks (8 MiB of fp32 input), converted on this thread: one core converts at 10+ GB/s, faster than
   // a pipe or a disk delivers, and on a busy machine a second thread per block only waits for a core.
   constexpr std::size_t kChunk = std::size_t{1} << 21;
   std::vector<unsigned char> in(kChunk * static_cast<std::size_t>(in_bytes));
   std::vector<unsigned char> out(kChunk * static_cast<std::size_t>(out_bytes));
   std::uint64_t offset = 0;
-  auto slow_block = [&](std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-      u128 code = load_le(&in[i * in_bytes], in_bytes);
-      if (tf32_low_bits) code >>= tf32_low_bits;  // tf32 keeps its 19 bits at the top of the fp32 container
-      if (!valid_code(from, code))
-        throw InputError("element " + std::to_string(offset / in_bytes + i) + " (byte offset " +
-                         std::to_string(offset + i * in_bytes) + ") has bits set above the " +
-                         std::to_string(bits(from)) + "-bit " + std::string(from.name) +
-                         " code; narrow codes go in the low bits");
-      Encoded e;
-      if (table)
-        e = encode(to, (*table)[static_cast<std::size_t>(code)], opt);
-      else if (exact_double)
-        e = encode(to, decode_double(from, code), opt);
-      else
-        e = encode(to, decode(from, code).number(), opt);
-      u128 outcode = e.code;
-      if (to.storage_override) outcode <<= to.storage_override - bits(to);
-      store_le(&out[i * out_bytes], out_bytes, outcode);
-    }
-  };
   for (;;) {
     ctx.in.read(reinterpret_cast<char*>(in.data()), static_cast<std::streamsize>(in.size()));
     const std::size_t got = static_cast<std::size_t>(ctx.in.gcount());
     if (got == 0) break;
     const std::size_t n = got / static_cast<std::size_t>(in_bytes);
     const bool partial = got % static_cast<std::size_t>(in_bytes) != 0 && (ctx.in.eof() || ctx.in.fail());
-    if (fast_encode) {
-      fast_encode(reinterpret_cast<const float*>(in.data()), out.data(), n);
-    } else if (fast_decode && fast::codes_valid(from, in.data(), n)) {
-      fast_decode(in.data(), reinterpret_cast<float*>(out.data()), n);
-    } else {
-      slow_block(n);
-    }
+    // The fast kernels where they apply, the engine elsewhere (formats/arrays.h): the same bits either way.
+    convert_codes(from, to, in.data(), out.data(), n, opt, 1, offset / static_cast<std::uint64_t>(in_bytes));
     const std::size_t bytes = n * static_cast<std::size_t>(out_bytes);
     if (file) {
       file->write_all(out.data(), bytes);
