@@ -1,13 +1,13 @@
-// The memory estimator (see estimate.h): request parsing, defaults, contradiction checks, the rows, ZeRO and
-// tensor-parallel sharding, the GPU fit and the format engine's overflow check.
+// The memory estimator (see estimate.h): defaults, contradiction checks, the rows, ZeRO and tensor-parallel
+// sharding, the GPU fit and the format engine's overflow check. Options are parsed by options.cpp.
 #include "numscope/memory/estimate.h"
-#include "numscope/support/ascii.h"
 
 #include <algorithm>  // std::find, std::max
-#include <cctype>     // std::tolower
 #include <cmath>      // std::ceil
-#include <map>        // std::map
 #include <sstream>    // std::ostringstream
+
+#include "numscope/memory/options.h"
+#include "numscope/support/ascii.h"
 
 #include "numscope/formats/engine.h"
 #include "numscope/support/error.h"
@@ -18,21 +18,6 @@
 
 namespace numscope::memory {
 namespace {
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
-
-// "kv_heads", "--kv-heads", "KV-Heads" -> "kv-heads".
-std::string canonical_key(std::string_view key) {
-  while (!key.empty() && key.front() == '-') key.remove_prefix(1);
-  std::string k = ascii_lower(key);
-  for (char& c : k)
-    if (c == '_') c = '-';
-  return k;
-}
 
 // Shortest decimal of a double for formulas ("4.5", "0.5", "4.126953125").
 std::string num_text(double v) {
@@ -72,59 +57,6 @@ Dtype resolve_dtype(std::string_view name, std::string_view flag) {
                    accepted_format_names() + ") or a storage scheme (" + accepted_scheme_names() + ")");
 }
 
-// ---- option parsing -----------------------------------------------------------------------------------------
-
-std::int64_t positive_int(std::string_view key, std::string_view value) {
-  const std::string v = trim(value);
-  const std::string bad = "--" + std::string(key) + " must be a positive integer, got '" + v + "'";
-  if (v.empty() || v.size() > 18) throw InputError(bad);
-  std::int64_t n = 0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const char c = v[i];
-    if (i == 0 && (c == '-' || c == '+') && v.size() > 1) {
-      if (c == '-') throw InputError(bad);
-      continue;
-    }
-    if (c < '0' || c > '9') throw InputError(bad);
-    n = n * 10 + (c - '0');
-  }
-  if (n <= 0) throw InputError(bad);
-  return n;
-}
-
-bool parse_bool(std::string_view key, std::string_view value) {
-  const std::string v = ascii_lower(trim(value));
-  if (v.empty() || v == "true" || v == "1" || v == "yes" || v == "on") return true;
-  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
-  throw InputError("--" + std::string(key) + " takes true or false, got '" + std::string(value) + "'");
-}
-
-// "1.5GiB", "2GB", "512MiB", "100000000" (bytes) -> bytes.
-double parse_size(std::string_view key, std::string_view value) {
-  const std::string v = trim(value);
-  const std::string bad = "--" + std::string(key) + " takes a percentage (20%) or a size (1.5GiB, 2GB, 512MiB), got '" +
-                          v + "'";
-  std::size_t i = 0;
-  while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.' || v[i] == '-' ||
-                          v[i] == '+' || v[i] == 'e' || v[i] == 'E'))
-    ++i;
-  // Keep an 'e' / 'E' that starts a unit ("1e9" is a number; "2EB" is not accepted anyway).
-  std::string number = v.substr(0, i), unit = ascii_lower(trim(std::string_view(v).substr(i)));
-  static const std::map<std::string, double> kUnits = {
-      {"", 1},      {"b", 1},          {"kb", 1e3},       {"mb", 1e6},           {"gb", 1e9},
-      {"tb", 1e12}, {"kib", 1024.0},   {"mib", 1048576.0}, {"gib", 1073741824.0}, {"tib", 1099511627776.0}};
-  auto it = kUnits.find(unit);
-  if (number.empty() || it == kUnits.end()) throw InputError(bad);
-  Rational r;
-  try {
-    r = parse_number(number).value();
-  } catch (const InputError&) {
-    throw InputError(bad);
-  }
-  if (r < 0) throw InputError("--" + std::string(key) + " must not be negative, got '" + v + "'");
-  return static_cast<double>(r) * it->second;
-}
-
 }  // namespace
 
 std::string_view mode_name(Mode m) {
@@ -154,157 +86,6 @@ std::string_view recompute_name(Recompute r) {
     case Recompute::kFull: return "full";
   }
   return "none";
-}
-
-std::string option_keys() {
-  return "model, config, params, layers, hidden, heads, kv-heads, head-dim, intermediate, vocab, tied, experts, "
-         "experts-per-token, mlp, mode, weights, grads, master, optimizer, optimizer-dtype, batch, seq, kv, "
-         "recompute, sp, zero, gpus, tp, lora-rank, lora-targets, overhead, units, gpu, max-abs";
-}
-
-void set_option(MemoryRequest& r, std::string_view key_in, std::string_view value_in) {
-  const std::string key = canonical_key(key_in);
-  const std::string value = trim(value_in);
-  auto need_value = [&] {
-    if (value.empty()) throw InputError("--" + key + " needs a value");
-  };
-  if (key == "model") { need_value(); r.model = value; return; }
-  if (key == "config") { need_value(); r.config = value; return; }
-  if (key == "params") { r.params = parse_param_count(value); return; }
-  if (key == "layers") { r.layers = positive_int(key, value); return; }
-  if (key == "hidden") { r.hidden = positive_int(key, value); return; }
-  if (key == "heads") { r.heads = positive_int(key, value); return; }
-  if (key == "kv-heads") { r.kv_heads = positive_int(key, value); return; }
-  if (key == "head-dim") { r.head_dim = positive_int(key, value); return; }
-  if (key == "intermediate") { r.intermediate = positive_int(key, value); return; }
-  if (key == "vocab") { r.vocab = positive_int(key, value); return; }
-  if (key == "experts") { r.experts = positive_int(key, value); return; }
-  if (key == "experts-per-token") { r.experts_per_token = positive_int(key, value); return; }
-  if (key == "tied") { r.tied = parse_bool(key, value); return; }
-  if (key == "mlp") {
-    const std::string v = ascii_lower(value);
-    if (v != "gated" && v != "plain") throw InputError("--mlp takes gated or plain, got '" + value + "'");
-    r.gated_mlp = v == "gated";
-    return;
-  }
-  if (key == "mode") {
-    const std::string v = ascii_lower(value);
-    if (v == "inference") r.mode = Mode::kInference;
-    else if (v == "train") r.mode = Mode::kTrain;
-    else if (v == "lora") r.mode = Mode::kLora;
-    else if (v == "qlora") r.mode = Mode::kQlora;
-    else throw InputError("--mode takes inference, train, lora or qlora, got '" + value + "'");
-    return;
-  }
-  if (key == "weights") { resolve_dtype(value, key); r.weights = value; return; }
-  if (key == "grads") { resolve_dtype(value, key); r.grads = value; return; }
-  if (key == "master") {
-    if (ascii_lower(value) != "none") resolve_dtype(value, key);
-    r.master = value;
-    return;
-  }
-  if (key == "optimizer") {
-    const std::string v = ascii_lower(value);
-    if (v == "none") r.optimizer = Optimizer::kNone;
-    else if (v == "sgd") r.optimizer = Optimizer::kSgd;
-    else if (v == "momentum") r.optimizer = Optimizer::kMomentum;
-    else if (v == "adam") r.optimizer = Optimizer::kAdam;
-    else if (v == "adamw") r.optimizer = Optimizer::kAdamW;
-    else if (v == "adam8bit") r.optimizer = Optimizer::kAdam8bit;
-    else throw InputError("--optimizer takes none, sgd, momentum, adam, adamw or adam8bit, got '" + value + "'");
-    return;
-  }
-  if (key == "optimizer-dtype") { resolve_dtype(value, key); r.optimizer_dtype = value; return; }
-  if (key == "batch") { r.batch = positive_int(key, value); return; }
-  if (key == "seq") { r.seq = positive_int(key, value); return; }
-  if (key == "kv") { resolve_dtype(value, key); r.kv = value; return; }
-  if (key == "recompute") {
-    const std::string v = ascii_lower(value);
-    if (v == "none") r.recompute = Recompute::kNone;
-    else if (v == "selective") r.recompute = Recompute::kSelective;
-    else if (v == "full") r.recompute = Recompute::kFull;
-    else throw InputError("--recompute takes none, selective or full, got '" + value + "'");
-    return;
-  }
-  if (key == "sp" || key == "sequence-parallel") { r.sequence_parallel = parse_bool(key, value); return; }
-  if (key == "zero") {
-    if (value != "0" && value != "1" && value != "2" && value != "3")
-      throw InputError("--zero takes 0, 1, 2 or 3, got '" + value + "'");
-    r.zero = value[0] - '0';
-    return;
-  }
-  if (key == "gpus") { r.gpus = positive_int(key, value); return; }
-  if (key == "tp") { r.tp = positive_int(key, value); return; }
-  if (key == "lora-rank") { r.lora_rank = positive_int(key, value); return; }
-  if (key == "lora-targets") {
-    need_value();
-    r.lora_targets.clear();
-    std::size_t start = 0;
-    while (start <= value.size()) {
-      std::size_t comma = value.find(',', start);
-      if (comma == std::string::npos) comma = value.size();
-      const std::string t = ascii_lower(trim(std::string_view(value).substr(start, comma - start)));
-      if (t.empty()) throw InputError("--lora-targets has an empty name in '" + value + "'");
-      r.lora_targets.push_back(t);
-      start = comma + 1;
-    }
-    return;
-  }
-  if (key == "overhead") {
-    need_value();
-    if (value.back() == '%') {
-      Rational p;
-      try {
-        p = parse_number(std::string_view(value).substr(0, value.size() - 1)).value();
-      } catch (const InputError&) {
-        throw InputError("--overhead takes a percentage (20%) or a size (1.5GiB), got '" + value + "'");
-      }
-      if (p < 0 || p > 1000) throw InputError("--overhead percentage must be between 0% and 1000%, got " + value);
-      r.overhead_fraction = static_cast<double>(p) / 100.0;
-      r.overhead_bytes.reset();
-    } else {
-      r.overhead_bytes = parse_size(key, value);
-      r.overhead_fraction.reset();
-    }
-    return;
-  }
-  if (key == "units") {
-    const std::string v = ascii_lower(value);
-    if (v == "gb") r.units = Units::kGB;
-    else if (v == "gib") r.units = Units::kGiB;
-    else if (v == "both") r.units = Units::kBoth;
-    else throw InputError("--units takes GB, GiB or both, got '" + value + "'");
-    return;
-  }
-  if (key == "gpu") {
-    need_value();
-    for (const Gpu& g : find_gpus(value)) r.gpu.emplace_back(g.name);
-    return;
-  }
-  if (key == "max-abs") {
-    need_value();
-    const Number n = parse_number(value);
-    if (n.kind != Number::Kind::kFinite || n.is_zero() || n.neg)
-      throw InputError("--max-abs takes a positive finite magnitude (e.g. 123456.789), got '" + value + "'");
-    r.max_abs = value;
-    return;
-  }
-  throw InputError("unknown memory option '" + std::string(key_in) + "'; accepted: " + option_keys());
-}
-
-void set_option(MemoryRequest& r, std::string_view key_eq_value) {
-  const std::size_t eq = key_eq_value.find('=');
-  if (eq == std::string_view::npos) {
-    set_option(r, key_eq_value, "");
-    return;
-  }
-  set_option(r, key_eq_value.substr(0, eq), key_eq_value.substr(eq + 1));
-}
-
-MemoryRequest make_request(const std::vector<std::pair<std::string, std::string>>& options) {
-  MemoryRequest r;
-  for (const auto& [k, v] : options) set_option(r, k, v);
-  return r;
 }
 
 double dtype_bytes(std::string_view name, std::string_view flag) { return resolve_dtype(name, flag).bytes(); }

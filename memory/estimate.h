@@ -61,7 +61,7 @@ struct MemoryRequest {
 
 /// Sets one field from its flag name (with or without "--", '_' or '-') and its text value, validating it:
 /// set_option(r, "weights", "fp16"), set_option(r, "kv-heads", "8"), set_option(r, "tied", "").
-/// Throws InputError naming the key and what it accepts.
+/// Throws InputError naming the key and what it accepts. The options are the rows of memory/options.h.
 void set_option(MemoryRequest& r, std::string_view key, std::string_view value);
 /// "key=value" in one string: set_option(r, "seq=8192").
 void set_option(MemoryRequest& r, std::string_view key_eq_value);

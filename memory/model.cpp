@@ -12,6 +12,7 @@
 #include <vector>             // std::vector
 
 #include "numscope/support/error.h"
+#include "numscope/support/json.h"
 #include "numscope/formats/number.h"
 
 namespace numscope::memory {
@@ -235,18 +236,14 @@ Architecture parse_config_json(std::string_view text, std::string_view name) {
   const std::string file(name);
   nlohmann::json j;
   // A config.json is a flat object with a few nested ones (rope_scaling, quantization_config): deeper nesting is
-  // refused while parsing, before it costs memory.
-  auto guard = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
-        depth >= kMaxConfigDepth)
+  // refused while parsing, before it costs memory. parse_json is linear in the text (support/json.h).
+  try {
+    j = parse_json(text, JsonLimits{.max_depth = kMaxConfigDepth});
+  } catch (const JsonError& e) {  // syntax, and a number like 1e400 (number overflow)
+    if (e.kind == JsonError::Kind::kDepth)
       throw InputError(file + ": JSON nested more than " + std::to_string(kMaxConfigDepth) +
                        " levels deep; not a config.json");
-    return true;
-  };
-  try {
-    j = nlohmann::json::parse(text, guard);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
-    throw InputError(file + ": not valid JSON (" + std::string(e.what()) + ")");
+    throw InputError(file + ": " + e.what());
   }
   if (!j.is_object()) throw InputError(file + ": not a JSON object; expected a Hugging Face config.json");
   ConfigReader r{j, file};

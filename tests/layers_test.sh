@@ -7,7 +7,7 @@ set -euo pipefail
 root=${1:-.}
 cd "$root"
 # rank of each layer; equal ranks are peers that must not include each other
-declare -A rank=([support]=0 [formats]=1 [io]=2 [memory]=3 [quantize]=3 [check]=4 [tools]=5 [python]=5 [web]=5)
+declare -A rank=([support]=0 [formats]=1 [io]=2 [memory]=3 [quantize]=3 [check]=4 [api]=5 [tools]=6 [python]=6 [web]=6)
 fail=0
 for layer in "${!rank[@]}"; do
   [ -d "$layer" ] || continue
@@ -30,5 +30,5 @@ for layer in "${!rank[@]}"; do
     done < <(grep -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$file" || true)
   done < <(find "$layer" -type f \( -name '*.h' -o -name '*.cpp' -o -name '*.hpp' \) -print0)
 done
-if [ "$fail" = 0 ]; then echo "layers: every include follows support < formats < io < memory|quantize < check < tools"; fi
+if [ "$fail" = 0 ]; then echo "layers: every include follows support < formats < io < memory|quantize < check < api < tools|python|web"; fi
 exit $fail

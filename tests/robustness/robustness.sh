@@ -6,6 +6,7 @@
 # With the docs path, the case ids of the script and the rows of the table must be the same set.
 set -u
 bin=$(realpath "$1")
+here=$(dirname "$(realpath "$0")")
 doc=${2:+$(realpath "$2")}
 limit=${NUMSCOPE_ROBUSTNESS_TIMEOUT:-20}
 tmp=$(mktemp -d)
@@ -336,6 +337,9 @@ else
   for id in out-cast-pipe-partial out-cast-full out-cast-dir; do skipped $id "this numscope has no cast --out"; done
 fi
 [ "$(cat blocks.bin deq.npy)" = $'OLD\nOLD' ] || { echo "FAIL: an output target lost its old content"; fail=$((fail + 1)); }
+
+# ---- files around numscope: outputs that are not regular files, symlinks, full disks, signals, stdout -----------
+source "$here/files.sh"
 
 # ---- the table and the cases are the same set ------------------------------------------------------------------------
 if [ -n "$doc" ]; then

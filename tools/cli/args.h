@@ -33,7 +33,7 @@ struct CommandSpec {
 struct Args {
   std::map<std::string, std::vector<std::string>> options;
   std::vector<std::string> positional;
-  OutputFormat output = OutputFormat::kTable;
+  OutputFormat output = OutputFormat::kText;
   bool help = false;
 
   bool has(const std::string& name) const { return options.count(name) != 0; }

@@ -6,10 +6,10 @@
 //   ...the exact output of `numscope formats fp16 bf16 -o md`...
 //   <!-- end -->
 #include <filesystem>  // std::filesystem::recursive_directory_iterator
-#include <fstream>     // std::ifstream, std::ofstream
 #include <sstream>     // std::istringstream, std::ostringstream
 
 #include "numscope/tools/cli/command.h"
+#include "numscope/support/atomic_file.h"
 #include "numscope/support/files.h"
 
 namespace numscope::cli {
@@ -119,14 +119,10 @@ int run(const Args& args, Context&, Report& report) {
   for (const auto& f : files) {
     const std::string text = read_text_file(f);
     const std::string fresh = process(f, text, outcomes);
-    if (update && fresh != text) {
-      const fs::path tmp = f.string() + ".tmp";
-      {
-        std::ofstream out(tmp, std::ios::binary);
-        out << fresh;
-        if (!out) throw InputError("cannot write '" + tmp.string() + "'");
-      }
-      fs::rename(tmp, f);
+    if (update && fresh != text) {  // written whole or not at all, mode and symlinks kept (support/atomic_file.h)
+      AtomicFile out(f.string(), "--update");
+      out.write(fresh.data(), fresh.size());
+      out.commit();
     }
   }
   Table t;

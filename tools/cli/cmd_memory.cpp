@@ -5,6 +5,7 @@
 #include "numscope/memory/estimate.h"
 #include "numscope/memory/gpu.h"
 #include "numscope/memory/model.h"
+#include "numscope/memory/options.h"
 #include "numscope/tools/cli/command.h"
 
 namespace numscope::cli {
@@ -14,15 +15,6 @@ using namespace numscope::memory;
 
 constexpr double kGB = 1e9;
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-
-// The flags that map one-to-one onto memory::set_option keys (the claim checker uses the same names).
-const char* const kValueKeys[] = {"model",     "config",    "params",  "layers",          "hidden",
-                                  "heads",     "kv-heads",  "head-dim", "intermediate",   "vocab",
-                                  "experts",   "experts-per-token", "mlp", "mode",         "weights",
-                                  "grads",     "master",    "optimizer", "optimizer-dtype", "batch",
-                                  "seq",       "kv",        "recompute", "zero",            "gpus",
-                                  "tp",        "lora-rank", "lora-targets", "overhead",     "units",
-                                  "max-abs"};
 
 // Sizes: two decimals, or three significant digits below 0.01 so that small rows do not print as 0.00.
 std::string size_text(double bytes, double unit) {
@@ -101,12 +93,11 @@ int run(const Args& args, Context&, Report& report) {
     return 0;
   }
   MemoryRequest req;
-  for (const char* key : kValueKeys)
-    if (args.has(key)) set_option(req, key, args.get(key));
-  if (args.has("tied")) set_option(req, "tied", "true");
-  if (args.has("sp")) set_option(req, "sp", "true");
-  if (args.has("gpu"))
-    for (const std::string& g : args.list("gpu")) set_option(req, "gpu", g);
+  for (const Option& o : options()) {
+    const auto given = args.options.find(std::string(o.name));
+    if (given != args.options.end())
+      for (const std::string& value : given->second) set_option(req, o.name, value);
+  }
   const MemoryEstimate e = estimate(req);
 
   const bool gb = req.units != Units::kGiB, gib = req.units != Units::kGB, multi = e.gpus > 1;
@@ -238,42 +229,17 @@ const Command& memory_command() {
        "2 × layers × kv_heads × head_dim × bytes × batch × seq; LoRA r·(d_in + d_out) per adapted matrix.\n"
        "--zero shards optimizer states (1), gradients (2), parameters (3) over --gpus; --tp splits weights and heads.\n"
        "Sizes print in GB (10^9) and GiB (2^30). Bad input exits 2 with one line naming the problem.",
-       {{"model", 0, "NAME", "a built-in model (see --list-models)"},
-        {"config", 0, "FILE", "a Hugging Face config.json (llama, mistral, mixtral, qwen2, gemma, phi3, gpt2)"},
-        {"params", 0, "N", "parameter count for weight-only estimates: 7B, 1.5B, 350M or an integer"},
-        {"layers", 0, "N", "architecture: transformer layers"},
-        {"hidden", 0, "N", "architecture: hidden size"},
-        {"heads", 0, "N", "architecture: attention heads"},
-        {"kv-heads", 0, "N", "architecture: key/value heads (default: heads)"},
-        {"head-dim", 0, "N", "architecture: head dimension (default: hidden / heads)"},
-        {"intermediate", 0, "N", "architecture: MLP width (per expert)"},
-        {"vocab", 0, "N", "architecture: vocabulary size"},
-        {"tied", 0, "", "architecture: the output head shares the embedding"},
-        {"experts", 0, "N", "architecture: MoE experts per layer"},
-        {"experts-per-token", 0, "K", "architecture: routed experts per token (default 2)"},
-        {"mlp", 0, "KIND", "architecture: gated (SwiGLU, default) or plain (GPT-2/GPT-3)"},
-        {"mode", 0, "MODE", "inference (default), train, lora or qlora"},
-        {"weights", 0, "DTYPE", "weights dtype or storage scheme (default bf16; qlora nf4)"},
-        {"grads", 0, "DTYPE", "gradient dtype (default: the trained dtype)"},
-        {"master", 0, "DTYPE", "master copy dtype or none (default fp32 when training narrower than fp32)"},
-        {"optimizer", 0, "NAME", "none, sgd, momentum, adam, adamw (training default) or adam8bit"},
-        {"optimizer-dtype", 0, "DTYPE", "optimizer state dtype (default fp32)"},
-        {"batch", 0, "B", "micro-batch (sequences per GPU): activations in training, KV cache in inference"},
-        {"seq", 0, "S", "sequence length"},
-        {"kv", 0, "DTYPE", "KV cache dtype (default: as weights; fp8 and int8 allowed)"},
-        {"recompute", 0, "KIND", "activation recomputation: none (default), selective, full"},
-        {"sp", 0, "", "sequence parallelism with --tp (Korthikanti et al. 2022)"},
-        {"zero", 0, "STAGE", "ZeRO stage 0, 1, 2 or 3 (default 0)"},
-        {"gpus", 0, "N", "GPUs (default: --tp)"},
-        {"tp", 0, "N", "tensor-parallel size (default 1)"},
-        {"lora-rank", 0, "R", "LoRA rank (default 8)"},
-        {"lora-targets", 0, "LIST", "adapted matrices (default q,k,v,o,gate,up,down)"},
-        {"overhead", 0, "X", "extra row: a percentage (20%) or a size per GPU (1.5GiB); none by default"},
-        {"units", 0, "U", "GB, GiB or both (default both)"},
-        {"gpu", 0, "NAME[,NAME]", "fit check against cards of the catalog (see --list-gpus)", true},
-        {"max-abs", 0, "X", "overflow check: the largest magnitude expected in weights, activations or gradients"},
-        {"list-models", 0, "", "print the built-in models with their parameter counts"},
-        {"list-gpus", 0, "", "print the GPU catalog"}},
+       [] {
+         // Every estimator option from its row (memory/options.h), then the two listings.
+         std::vector<OptionSpec> specs;
+         for (const Option& o : options())
+           specs.push_back({std::string(o.name), 0, std::string(o.value_name),
+                            std::string(o.help) + (o.fallback.empty() ? "" : " (default " + std::string(o.fallback) + ")"),
+                            o.repeatable});
+         specs.push_back({"list-models", 0, "", "print the built-in models with their parameter counts"});
+         specs.push_back({"list-gpus", 0, "", "print the GPU catalog"});
+         return specs;
+       }(),
        0,
        0},
       run};

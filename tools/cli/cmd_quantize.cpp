@@ -4,11 +4,9 @@
 
 #include <algorithm>  // std::stable_sort, std::min
 #include <cmath>      // std::isfinite
-#include <cstdio>     // std::rename, std::remove
-#include <fstream>    // std::ofstream
 #include <optional>   // std::optional
-#include <unistd.h>   // getpid
 
+#include "numscope/support/atomic_file.h"
 #include "numscope/support/error.h"
 #include "numscope/quantize/quantize.h"
 #include "numscope/formats/scheme.h"
@@ -158,6 +156,13 @@ int run(const Args& args, Context&, Report& report) {
       }
     if (!ggml) throw InputError("--write-blocks needs q8_0 or q4_0 in --schemes");
   }
+  {  // Two outputs naming one file, or an output naming an input, are refused before anything is read or written.
+    std::vector<NamedPath> outputs, ins;
+    for (const char* o : {"write-blocks", "dump-dequantized"})
+      if (args.has(o)) outputs.push_back({std::string("--") + o, args.get(o)});
+    for (const std::string& f : args.list("input")) ins.push_back({"--input", f});
+    check_distinct_files(outputs, ins);
+  }
 
   std::vector<std::string> skipped;
   std::vector<Input> inputs = load_inputs(args, skipped);
@@ -189,26 +194,24 @@ int run(const Args& args, Context&, Report& report) {
                   number(s.outlier_fraction, "{:.4g}"), num(static_cast<long long>(s.nonfinite))});
   }
 
-  // Run every scheme on every tensor; blocks go to a temporary file renamed at the end.
-  std::ofstream blocks;
-  std::string blocks_tmp;
-  if (ggml) {
-    blocks_tmp = args.get("write-blocks") + ".tmp" + std::to_string(::getpid());
-    blocks.open(blocks_tmp, std::ios::binary | std::ios::trunc);
-    if (!blocks) throw InputError("cannot write '" + args.get("write-blocks") + "'");
-  }
+  // Outputs are opened before the work (a missing folder fails now) and written whole or not at all
+  // (support/atomic_file.h); the blocks file is committed only after the dump, so an error leaves neither.
+  std::optional<AtomicFile> blocks;
+  if (ggml) blocks.emplace(args.get("write-blocks"), "--write-blocks");
+  std::optional<NpyWriter> dump;
+  if (args.has("dump-dequantized")) dump.emplace(args.get("dump-dequantized"), inputs[0].shape, "--dump-dequantized");
   struct Row {
     std::string tensor;
     SchemeResult r;
   };
   std::vector<Row> rows;
   std::vector<SchemeResult> totals;
-  try {
+  {
     // One pass over each tensor serves every scheme (quantize_schemes); rows are listed scheme by scheme.
     std::vector<std::vector<SchemeResult>> per_input;
     for (const Input& in : inputs) {
       QuantizeOptions o = qopt;
-      if (ggml) o.blocks = &blocks;
+      if (blocks) o.blocks = &blocks->stream();
       per_input.push_back(quantize_schemes(schemes, *in.source, in.stats, o));
     }
     std::uint64_t n = 0;
@@ -226,55 +229,32 @@ int run(const Args& args, Context&, Report& report) {
       total.bits_per_element = n ? total.storage_bits / double(n) : 0;
       totals.push_back(std::move(total));
     }
-  } catch (...) {
-    if (ggml) {
-      blocks.close();
-      std::remove(blocks_tmp.c_str());
-    }
-    throw;
-  }
-  if (ggml) {
-    blocks.close();
-    if (!blocks) {
-      std::remove(blocks_tmp.c_str());
-      throw InputError("cannot write '" + args.get("write-blocks") + "'");
-    }
   }
 
   const Recommendation rec =
       (max_bits || min_sqnr) ? recommend(totals, max_bits, min_sqnr) : Recommendation{};
 
-  // The blocks file is renamed into place only after the dump succeeded: an error leaves neither output.
-  try {
-    if (args.has("dump-dequantized")) {
-      std::string name = args.get("dump-scheme");
-      const Scheme* pick = nullptr;
-      if (!name.empty()) {
-        const Scheme want = parse_scheme(name, rounding, rule);
-        for (const Scheme& s : schemes)
-          if (s.name == want.name) pick = &s;
-        if (!pick) throw InputError("--dump-scheme " + name + " is not among the schemes run");
-      } else if (schemes.size() == 1) {
-        pick = &schemes[0];
-      } else if (rec.chosen) {
-        pick = &schemes[*rec.chosen];
-      } else {
-        throw InputError("--dump-dequantized needs --dump-scheme NAME (or a single scheme, or a recommendation)");
-      }
-      NpyWriter w(args.get("dump-dequantized"), inputs[0].shape);
-      QuantizeOptions o = qopt;
-      o.dequantized = [&](const double* y, std::uint64_t count) { w.write(y, count); };
-      quantize_tensor(*pick, *inputs[0].source, inputs[0].stats, o);
-      w.commit();
+  if (dump) {
+    std::string name = args.get("dump-scheme");
+    const Scheme* pick = nullptr;
+    if (!name.empty()) {
+      const Scheme want = parse_scheme(name, rounding, rule);
+      for (const Scheme& s : schemes)
+        if (s.name == want.name) pick = &s;
+      if (!pick) throw InputError("--dump-scheme " + name + " is not among the schemes run");
+    } else if (schemes.size() == 1) {
+      pick = &schemes[0];
+    } else if (rec.chosen) {
+      pick = &schemes[*rec.chosen];
+    } else {
+      throw InputError("--dump-dequantized needs --dump-scheme NAME (or a single scheme, or a recommendation)");
     }
-  } catch (...) {
-    if (ggml) std::remove(blocks_tmp.c_str());
-    throw;
+    QuantizeOptions o = qopt;
+    o.dequantized = [&](const double* y, std::uint64_t count) { dump->write(y, count); };
+    quantize_tensor(*pick, *inputs[0].source, inputs[0].stats, o);
+    dump->commit();
   }
-  if (ggml && std::rename(blocks_tmp.c_str(), args.get("write-blocks").c_str()) != 0) {
-    std::remove(blocks_tmp.c_str());
-    throw InputError("cannot write '" + args.get("write-blocks") + "'");
-  }
+  if (blocks) blocks->commit();
 
   Table t;
   t.title = "schemes";

@@ -11,23 +11,6 @@ namespace {
 bool shown_in_text(const Column& c) { return c.show != Column::Show::kJson; }
 bool shown_in_json(const Column& c) { return c.show != Column::Show::kText && !c.key.empty(); }
 
-/// Decodes one UTF-8 code point starting at s[i]; advances i. Malformed bytes count as one narrow character.
-char32_t next_code_point(std::string_view s, std::size_t& i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  int len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
-  if (i + len > s.size()) len = 1;
-  char32_t cp = len == 1 ? b : b & (0x3f >> (len - 1));
-  for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-  i += len;
-  return cp;
-}
-
-bool is_wide(char32_t c) {  // East Asian Wide and Fullwidth ranges (UAX #11), the ones notes use
-  return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
-         (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-         (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd);
-}
-
 std::string pad(const std::string& s, std::size_t width, bool right) {
   const std::size_t w = display_width(s);
   const std::string fill(width > w ? width - w : 0, ' ');
@@ -122,20 +105,6 @@ void render_csv(const Table& t, std::ostream& out) {
 
 }  // namespace
 
-OutputFormat parse_output_format(std::string_view s) {
-  if (s == "table" || s == "text") return OutputFormat::kTable;
-  if (s == "md" || s == "markdown") return OutputFormat::kMarkdown;
-  if (s == "csv") return OutputFormat::kCsv;
-  if (s == "json") return OutputFormat::kJson;
-  throw InputError("unknown output format '" + std::string(s) + "': use table, md, csv or json");
-}
-
-std::size_t display_width(std::string_view s) {
-  std::size_t w = 0;
-  for (std::size_t i = 0; i < s.size();) w += is_wide(next_code_point(s, i)) ? 2 : 1;
-  return w;
-}
-
 nlohmann::json to_json(const Table& t) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& row : t.rows) {
@@ -158,7 +127,7 @@ nlohmann::json to_json(const Table& t) {
 
 void render(const Table& t, OutputFormat f, std::ostream& out) {
   switch (f) {
-    case OutputFormat::kTable: render_text(t, out); break;
+    case OutputFormat::kText: render_text(t, out); break;
     case OutputFormat::kMarkdown: render_markdown(t, out); break;
     case OutputFormat::kCsv: render_csv(t, out); break;
     case OutputFormat::kJson: out << to_json(t).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; break;

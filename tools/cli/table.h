@@ -1,4 +1,4 @@
-// The table model every command returns, and its one renderer: aligned text, Markdown, CSV or JSON.
+// The legacy table model of the commands not yet moved to the api layer (support/result.h replaces it).
 #pragma once
 
 #include <nlohmann/json.hpp>  // nlohmann::json, for commands whose JSON is an object rather than rows
@@ -8,11 +8,12 @@
 #include <string_view>        // std::string_view
 #include <vector>             // std::vector
 
+#include "numscope/support/render.h"
+#include "numscope/support/result.h"
+
 namespace numscope::cli {
 
-enum class OutputFormat { kTable, kMarkdown, kCsv, kJson };
-/// Parses table, md (markdown), csv, json; throws InputError otherwise.
-OutputFormat parse_output_format(std::string_view s);
+using numscope::OutputFormat;
 
 /// One cell: its text, and how JSON writes it (a string, a raw number, a boolean, or null).
 struct Cell {
@@ -47,14 +48,12 @@ struct Report {
   std::vector<Table> tables;
   std::vector<std::string> json_keys;
   std::optional<nlohmann::json> json;
+  std::optional<Result> result;  // commands of the api layer return this instead
 };
 
 /// The rows of a table as a JSON array of objects (Show::kText columns left out).
 nlohmann::json to_json(const Table& t);
 void render(const Table& t, OutputFormat f, std::ostream& out);
 void render(const Report& r, OutputFormat f, std::ostream& out);
-
-/// Display width of UTF-8 text (code points; East Asian wide characters count two).
-std::size_t display_width(std::string_view s);
 
 }  // namespace numscope::cli

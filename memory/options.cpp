@@ -1,0 +1,256 @@
+// The memory estimator's option table (options.h) and the value parsers its rows share.
+#include "numscope/memory/options.h"
+
+#include <cctype>  // std::isdigit
+
+#include "numscope/formats/number.h"
+#include "numscope/memory/gpu.h"
+#include "numscope/memory/model.h"
+#include "numscope/support/ascii.h"
+#include "numscope/support/error.h"
+
+namespace numscope::memory {
+namespace {
+
+using V = std::string_view;
+
+std::string need(V key, V value) {
+  if (value.empty()) throw InputError("--" + std::string(key) + " needs a value");
+  return std::string(value);
+}
+
+std::int64_t positive_int(V key, V value) {
+  const std::string v = trim(value);
+  const std::string bad = "--" + std::string(key) + " must be a positive integer, got '" + v + "'";
+  if (v.empty() || v.size() > 18) throw InputError(bad);
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const char c = v[i];
+    if (i == 0 && (c == '-' || c == '+') && v.size() > 1) {
+      if (c == '-') throw InputError(bad);
+      continue;
+    }
+    if (c < '0' || c > '9') throw InputError(bad);
+    n = n * 10 + (c - '0');
+  }
+  if (n <= 0) throw InputError(bad);
+  return n;
+}
+
+bool parse_bool(V key, V value) {
+  const std::string v = ascii_lower(trim(value));
+  if (v.empty() || v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
+  throw InputError("--" + std::string(key) + " takes true or false, got '" + std::string(value) + "'");
+}
+
+/// One of `names` (case-insensitive), as its index; the error lists them.
+template <std::size_t N>
+std::size_t choice(V key, V value, const char* const (&names)[N], V accepted) {
+  const std::string v = ascii_lower(value);
+  for (std::size_t i = 0; i < N; ++i)
+    if (v == names[i]) return i;
+  throw InputError("--" + std::string(key) + " takes " + std::string(accepted) + ", got '" + std::string(value) + "'");
+}
+
+/// A dtype (format or storage scheme), validated now so that the error names the flag.
+std::string dtype(V key, V value) {
+  dtype_bytes(value, key);
+  return std::string(value);
+}
+
+// "1.5GiB", "2GB", "512MiB", "100000000" (bytes) -> bytes.
+double parse_size(V key, V value) {
+  const std::string v = trim(value);
+  const std::string bad =
+      "--" + std::string(key) + " takes a percentage (20%) or a size (1.5GiB, 2GB, 512MiB), got '" + v + "'";
+  std::size_t i = 0;
+  while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.' || v[i] == '-' ||
+                          v[i] == '+' || v[i] == 'e' || v[i] == 'E'))
+    ++i;
+  const std::string number = v.substr(0, i), unit = ascii_lower(trim(V(v).substr(i)));
+  static constexpr std::pair<V, double> kUnits[] = {
+      {"", 1},      {"b", 1},        {"kb", 1e3},        {"mb", 1e6},           {"gb", 1e9},
+      {"tb", 1e12}, {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0}, {"tib", 1099511627776.0}};
+  const std::pair<V, double>* hit = nullptr;
+  for (const auto& u : kUnits)
+    if (u.first == unit) hit = &u;
+  if (number.empty() || hit == nullptr) throw InputError(bad);
+  Rational r;
+  try {
+    r = parse_number(number).value();
+  } catch (const InputError&) {
+    throw InputError(bad);
+  }
+  if (r < 0) throw InputError("--" + std::string(key) + " must not be negative, got '" + v + "'");
+  return static_cast<double>(r) * hit->second;
+}
+
+void set_overhead(MemoryRequest& r, V value) {
+  const std::string v = need("overhead", value);
+  if (v.back() == '%') {
+    Rational p;
+    try {
+      p = parse_number(V(v).substr(0, v.size() - 1)).value();
+    } catch (const InputError&) {
+      throw InputError("--overhead takes a percentage (20%) or a size (1.5GiB), got '" + v + "'");
+    }
+    if (p < 0 || p > 1000) throw InputError("--overhead percentage must be between 0% and 1000%, got " + v);
+    r.overhead_fraction = static_cast<double>(p) / 100.0;
+    r.overhead_bytes.reset();
+  } else {
+    r.overhead_bytes = parse_size("overhead", v);
+    r.overhead_fraction.reset();
+  }
+}
+
+void set_lora_targets(MemoryRequest& r, V value) {
+  const std::string v = need("lora-targets", value);
+  r.lora_targets.clear();
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    std::size_t comma = v.find(',', start);
+    if (comma == std::string::npos) comma = v.size();
+    const std::string t = ascii_lower(trim(V(v).substr(start, comma - start)));
+    if (t.empty()) throw InputError("--lora-targets has an empty name in '" + v + "'");
+    r.lora_targets.push_back(t);
+    start = comma + 1;
+  }
+}
+
+void set_max_abs(MemoryRequest& r, V value) {
+  const std::string v = need("max-abs", value);
+  const Number n = parse_number(v);
+  if (n.kind != Number::Kind::kFinite || n.is_zero() || n.neg)
+    throw InputError("--max-abs takes a positive finite magnitude (e.g. 123456.789), got '" + v + "'");
+  r.max_abs = v;
+}
+
+constexpr const char* kModes[] = {"inference", "train", "lora", "qlora"};
+constexpr const char* kOptimizers[] = {"none", "sgd", "momentum", "adam", "adamw", "adam8bit"};
+constexpr const char* kRecomputes[] = {"none", "selective", "full"};
+constexpr const char* kUnits[] = {"both", "gb", "gib"};
+constexpr const char* kMlps[] = {"gated", "plain"};
+constexpr const char* kZeroStages[] = {"0", "1", "2", "3"};
+
+// The rows, in the order of --help. A row's parser sees the value trimmed of blanks.
+const Option kOptions[] = {
+    {"model", "NAME", "a built-in model (see --list-models)", "",
+     [](MemoryRequest& r, V v) { r.model = need("model", v); }},
+    {"config", "FILE", "a Hugging Face config.json (llama, mistral, mixtral, qwen2, gemma, phi3, gpt2)", "",
+     [](MemoryRequest& r, V v) { r.config = need("config", v); }},
+    {"params", "N", "parameter count for weight-only estimates: 7B, 1.5B, 350M or an integer", "",
+     [](MemoryRequest& r, V v) { r.params = parse_param_count(v); }},
+    {"layers", "N", "architecture: transformer layers", "",
+     [](MemoryRequest& r, V v) { r.layers = positive_int("layers", v); }},
+    {"hidden", "N", "architecture: hidden size", "",
+     [](MemoryRequest& r, V v) { r.hidden = positive_int("hidden", v); }},
+    {"heads", "N", "architecture: attention heads", "",
+     [](MemoryRequest& r, V v) { r.heads = positive_int("heads", v); }},
+    {"kv-heads", "N", "architecture: key/value heads", "heads",
+     [](MemoryRequest& r, V v) { r.kv_heads = positive_int("kv-heads", v); }},
+    {"head-dim", "N", "architecture: head dimension", "hidden / heads",
+     [](MemoryRequest& r, V v) { r.head_dim = positive_int("head-dim", v); }},
+    {"intermediate", "N", "architecture: MLP width (per expert)", "",
+     [](MemoryRequest& r, V v) { r.intermediate = positive_int("intermediate", v); }},
+    {"vocab", "N", "architecture: vocabulary size", "",
+     [](MemoryRequest& r, V v) { r.vocab = positive_int("vocab", v); }},
+    {"tied", "", "architecture: the output head shares the embedding", "",
+     [](MemoryRequest& r, V v) { r.tied = parse_bool("tied", v); }},
+    {"experts", "N", "architecture: MoE experts per layer", "",
+     [](MemoryRequest& r, V v) { r.experts = positive_int("experts", v); }},
+    {"experts-per-token", "K", "architecture: routed experts per token", "2",
+     [](MemoryRequest& r, V v) { r.experts_per_token = positive_int("experts-per-token", v); }},
+    {"mlp", "KIND", "architecture: gated (SwiGLU) or plain (GPT-2/GPT-3)", "gated",
+     [](MemoryRequest& r, V v) { r.gated_mlp = choice("mlp", v, kMlps, "gated or plain") == 0; }},
+    {"mode", "MODE", "inference, train, lora or qlora", "inference",
+     [](MemoryRequest& r, V v) { r.mode = static_cast<Mode>(choice("mode", v, kModes, "inference, train, lora or qlora")); }},
+    {"weights", "DTYPE", "weights dtype or storage scheme", "bf16; qlora nf4",
+     [](MemoryRequest& r, V v) { r.weights = dtype("weights", v); }},
+    {"grads", "DTYPE", "gradient dtype", "the trained dtype",
+     [](MemoryRequest& r, V v) { r.grads = dtype("grads", v); }},
+    {"master", "DTYPE", "master copy dtype or none", "fp32 when training narrower than fp32",
+     [](MemoryRequest& r, V v) { r.master = ascii_lower(v) == "none" ? std::string(v) : dtype("master", v); }},
+    {"optimizer", "NAME", "none, sgd, momentum, adam, adamw or adam8bit", "adamw when training",
+     [](MemoryRequest& r, V v) {
+       r.optimizer = static_cast<Optimizer>(
+           choice("optimizer", v, kOptimizers, "none, sgd, momentum, adam, adamw or adam8bit"));
+     }},
+    {"optimizer-dtype", "DTYPE", "optimizer state dtype", "fp32",
+     [](MemoryRequest& r, V v) { r.optimizer_dtype = dtype("optimizer-dtype", v); }},
+    {"batch", "B", "micro-batch (sequences per GPU): activations in training, KV cache in inference", "",
+     [](MemoryRequest& r, V v) { r.batch = positive_int("batch", v); }},
+    {"seq", "S", "sequence length", "", [](MemoryRequest& r, V v) { r.seq = positive_int("seq", v); }},
+    {"kv", "DTYPE", "KV cache dtype (fp8 and int8 allowed)", "as weights",
+     [](MemoryRequest& r, V v) { r.kv = dtype("kv", v); }},
+    {"recompute", "KIND", "activation recomputation: none, selective or full", "none",
+     [](MemoryRequest& r, V v) {
+       r.recompute = static_cast<Recompute>(choice("recompute", v, kRecomputes, "none, selective or full"));
+     }},
+    {"sp", "", "sequence parallelism with --tp (Korthikanti et al. 2022)", "",
+     [](MemoryRequest& r, V v) { r.sequence_parallel = parse_bool("sp", v); }, false, "sequence-parallel"},
+    {"zero", "STAGE", "ZeRO stage 0, 1, 2 or 3", "0",
+     [](MemoryRequest& r, V v) { r.zero = static_cast<int>(choice("zero", v, kZeroStages, "0, 1, 2 or 3")); }},
+    {"gpus", "N", "GPUs", "--tp", [](MemoryRequest& r, V v) { r.gpus = positive_int("gpus", v); }},
+    {"tp", "N", "tensor-parallel size", "1", [](MemoryRequest& r, V v) { r.tp = positive_int("tp", v); }},
+    {"lora-rank", "R", "LoRA rank", "8", [](MemoryRequest& r, V v) { r.lora_rank = positive_int("lora-rank", v); }},
+    {"lora-targets", "LIST", "adapted matrices", "q,k,v,o,gate,up,down", set_lora_targets},
+    {"overhead", "X", "extra row: a percentage (20%) or a size per GPU (1.5GiB)", "none", set_overhead},
+    {"units", "U", "GB, GiB or both", "both",
+     [](MemoryRequest& r, V v) { r.units = static_cast<Units>(choice("units", v, kUnits, "GB, GiB or both")); }},
+    {"gpu", "NAME[,NAME]", "fit check against cards of the catalog (see --list-gpus)", "",
+     [](MemoryRequest& r, V v) {
+       for (const Gpu& g : find_gpus(need("gpu", v))) r.gpu.emplace_back(g.name);
+     },
+     true},
+    {"max-abs", "X", "overflow check: the largest magnitude expected in weights, activations or gradients", "",
+     set_max_abs},
+};
+
+}  // namespace
+
+std::span<const Option> options() { return kOptions; }
+
+std::string canonical_key(std::string_view key) {
+  while (!key.empty() && key.front() == '-') key.remove_prefix(1);
+  std::string k = ascii_lower(key);
+  for (char& c : k)
+    if (c == '_') c = '-';
+  return k;
+}
+
+const Option* find_option(std::string_view key) {
+  const std::string k = canonical_key(key);
+  for (const Option& o : kOptions)
+    if (o.name == k || (!o.alias.empty() && o.alias == k)) return &o;
+  return nullptr;
+}
+
+std::string option_keys() {
+  std::string s;
+  for (const Option& o : kOptions) s += (s.empty() ? "" : ", ") + std::string(o.name);
+  return s;
+}
+
+void set_option(MemoryRequest& r, std::string_view key, std::string_view value) {
+  const Option* o = find_option(key);
+  if (o == nullptr) throw InputError("unknown memory option '" + std::string(key) + "'; accepted: " + option_keys());
+  o->set(r, trim(value));
+}
+
+void set_option(MemoryRequest& r, std::string_view key_eq_value) {
+  const std::size_t eq = key_eq_value.find('=');
+  if (eq == std::string_view::npos) {
+    set_option(r, key_eq_value, "");
+    return;
+  }
+  set_option(r, key_eq_value.substr(0, eq), key_eq_value.substr(eq + 1));
+}
+
+MemoryRequest make_request(const std::vector<std::pair<std::string, std::string>>& options) {
+  MemoryRequest r;
+  for (const auto& [k, v] : options) set_option(r, k, v);
+  return r;
+}
+
+}  // namespace numscope::memory
