@@ -9,5 +9,7 @@ namespace nb = nanobind;
 
 /// encode / decode / round's C++ half: format_info and convert (python/src/arrays.cpp).
 void bind_arrays(nb::module_& m);
+/// The Result class and one function per api command (python/src/results.cpp).
+void bind_results(nb::module_& m);
 
 }  // namespace numscope::python

@@ -25,4 +25,5 @@ NB_MODULE(_numscope, m) {
   m.doc() = "numscope's C++ library (the engine, the fast kernels and the commands), bound with nanobind";
   nb::register_exception_translator(translate);
   bind_arrays(m);
+  bind_results(m);
 }
