@@ -798,6 +798,7 @@ void set_side(ClaimResult& r, const Value& v, bool left) {
   (left ? r.left : r.right) = compact_text(v);
   (left ? r.left_rounded : r.right_rounded) = rounded_text(v);
   (left ? r.left_exact : r.right_exact) = exact_text(v);
+  (left ? r.left_value : r.right_value) = v;
 }
 
 ClaimResult evaluate_claim(std::string_view text) {

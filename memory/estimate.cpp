@@ -10,6 +10,7 @@
 #include "numscope/support/ascii.h"
 
 #include "numscope/formats/engine.h"
+#include "numscope/memory/gguf_model.h"
 #include "numscope/support/error.h"
 #include "numscope/formats/number.h"
 #include "numscope/formats/properties.h"
@@ -112,7 +113,9 @@ struct Plan {
   Mode mode = Mode::kInference;
   std::optional<Architecture> arch;
   std::int64_t params = 0;
-  Dtype weights, trained, grads, opt_dtype, kv, act;
+  Dtype weights, trained, grads, opt_dtype, act;
+  KvFormat kv;
+  std::int64_t ep = 1;
   std::optional<Dtype> master;
   Optimizer optimizer = Optimizer::kNone;
   Recompute recompute = Recompute::kNone;
@@ -121,6 +124,8 @@ struct Plan {
   std::int64_t lora_rank = 0;
   std::vector<std::string> lora_targets;
   bool kv_defaulted = false;
+  std::string weights_from;  // where the default weights dtype came from ("" when given)
+  std::optional<GgufModel> gguf;  // --gguf: the weights are the file's tensors
 };
 
 bool arch_flags_given(const MemoryRequest& r) {
@@ -169,6 +174,7 @@ Plan make_plan(const MemoryRequest& r) {
   std::vector<std::string> sources;
   if (!r.model.empty()) sources.push_back("--model");
   if (!r.config.empty()) sources.push_back("--config");
+  if (!r.gguf.empty()) sources.push_back("--gguf");
   if (r.params) sources.push_back("--params");
   if (arch_flags_given(r)) sources.push_back("the architecture flags (--layers ...)");
   if (r.architecture) sources.push_back("an architecture");
@@ -180,12 +186,16 @@ Plan make_plan(const MemoryRequest& r) {
                      "; give exactly one of --model, --config, --params or the architecture flags");
   if (!r.model.empty()) p.arch = find_preset(r.model);
   if (!r.config.empty()) p.arch = load_config_json(r.config);
+  if (!r.gguf.empty()) {
+    p.gguf = load_gguf_model(r.gguf);
+    p.arch = p.gguf->arch;
+  }
   if (arch_flags_given(r)) p.arch = arch_from_flags(r);
   if (r.architecture) {
     validate(*r.architecture);
     p.arch = *r.architecture;
   }
-  p.params = p.arch ? param_count(*p.arch) : *r.params;
+  p.params = p.gguf ? static_cast<std::int64_t>(p.gguf->elements) : p.arch ? param_count(*p.arch) : *r.params;
 
   // ---- the mode and its dtypes.
   p.mode = r.mode.value_or(Mode::kInference);
@@ -212,7 +222,18 @@ Plan make_plan(const MemoryRequest& r) {
     throw InputError(std::string(r.lora_rank ? "--lora-rank" : "--lora-targets") + " contradicts " + mode +
                      ": adapters need --mode lora or qlora");
 
-  p.weights = resolve_dtype(r.weights.empty() ? (p.mode == Mode::kQlora ? "nf4" : "bf16") : r.weights, "weights");
+  // Inference defaults to what the checkpoint stores: its quantization_config, else its torch_dtype.
+  std::string weights = r.weights;
+  if (weights.empty() && p.mode == Mode::kInference && p.arch) {
+    if (!p.arch->quant.scheme.empty()) {
+      weights = p.arch->quant.scheme;
+      p.weights_from = p.arch->quant.describe;
+    } else if (!p.arch->activation_dtype.empty()) {
+      weights = p.arch->activation_dtype;
+    }
+  }
+  if (weights.empty()) weights = p.mode == Mode::kQlora ? "nf4" : "bf16";
+  p.weights = resolve_dtype(weights, "weights");
   // The trained dtype: the weights themselves (train), or the adapters, kept in the weights' dtype when that is a
   // 16- or 32-bit float and in bf16 over a quantized base (QLoRA: "BFloat16 computation and adapters").
   p.trained = p.weights;
@@ -235,13 +256,22 @@ Plan make_plan(const MemoryRequest& r) {
   p.opt_dtype = resolve_dtype(r.optimizer_dtype.empty() ? "fp32" : r.optimizer_dtype, "optimizer-dtype");
   p.recompute = r.recompute.value_or(Recompute::kNone);
   // Activations are 16-bit in Korthikanti et al.; fp32 training doubles them.
-  p.act = (p.trained.is_float() && p.trained.bits >= 16) ? p.trained : resolve_dtype("bf16", "weights");
-  if (r.kv.empty()) {
-    p.kv_defaulted = !(p.weights.format && p.weights.bits >= 8);
-    p.kv = p.kv_defaulted ? resolve_dtype("bf16", "kv") : p.weights;
-  } else {
-    p.kv = resolve_dtype(r.kv, "kv");
-  }
+  // The activation dtype: the trained/loaded dtype when it is a 16- or 32-bit float, else the model's torch_dtype,
+  // else bf16. The KV cache defaults to it: serving engines keep K and V in the activation dtype and make fp8 KV
+  // opt-in (vLLM kv_cache_dtype "auto"; SGLang, TensorRT-LLM alike).
+  const std::string model_act = p.arch && !p.arch->activation_dtype.empty() ? p.arch->activation_dtype : "bf16";
+  p.act = (p.trained.is_float() && p.trained.bits >= 16) ? p.trained : resolve_dtype(model_act, "weights");
+  p.kv_defaulted = r.kv.empty();
+  p.kv = kv_format(r.kv.empty() ? std::string(p.act.name) : r.kv);
+  p.ep = r.ep.value_or(1);
+  if (r.ep && (!p.arch || p.arch->experts == 0))
+    throw InputError("--ep (expert parallelism) needs a mixture-of-experts model");
+  if (r.ep && p.arch && p.arch->experts % p.ep != 0)
+    throw InputError("--ep " + std::to_string(p.ep) + " must divide the expert count " +
+                     std::to_string(p.arch->experts));
+  if ((r.kv_block || r.images) && p.mode != Mode::kInference)
+    throw InputError(std::string(r.kv_block ? "--kv-block" : "--images") + " contradicts " + mode +
+                     ": the KV cache is an inference buffer");
 
   // ---- batch and sequence.
   if (r.batch.has_value() != r.seq.has_value())
@@ -350,6 +380,7 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
   MemoryEstimate e;
   e.params = p.params;
   e.architecture = p.arch;
+  if (p.arch && !p.gguf) e.breakdown = param_breakdown(*p.arch);
   e.mode = p.mode;
   e.gpus = p.gpus;
   e.tp = p.tp;
@@ -371,18 +402,52 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
     rows.push_back({std::move(c), s});
   };
   const std::string bpe_w = num_text(p.weights.bytes());
+  double expert_bytes = 0;
 
-  // ---- weights.
-  if (p.mode == Mode::kQlora && p.arch) {
-    // QLoRA quantizes the linear layers of the blocks; embeddings, the head and the norms stay 16-bit
-    // (bitsandbytes replaces nn.Linear modules only; transformers keeps lm_head unquantized).
-    const ParamBreakdown b = param_breakdown(*p.arch);
-    const double other = P - static_cast<double>(b.linear);
-    add("weights", p.weights, static_cast<double>(b.linear), "linear params × " + bpe_w + " B", Shard::kWeights);
-    add("weights_other", p.trained, other, "embeddings, head, norms, biases × " + num_text(p.trained.bytes()) + " B",
+  // ---- weights: a 16- or 32-bit float stores every parameter alike; a narrower format or a scheme stores the
+  // linear layers only (QLoRA, quantized checkpoints), the rest in the 16-bit dtype unless --quantize-embeddings.
+  if (p.gguf && p.mode == Mode::kInference && r.weights.empty()) {
+    // The file's own tensors, by ggml type, to the byte (elements / block × bytes per block).
+    for (const GgufModel::TypeTotal& t : p.gguf->by_type) {
+      Dtype d{t.type, 8.0 * static_cast<double>(t.bytes) / static_cast<double>(t.elements), std::nullopt};
+      add("weights_" + t.type, d, static_cast<double>(t.elements),
+          std::to_string(t.tensors) + " tensors of the file, " + std::to_string(t.bytes) + " B", Shard::kWeights);
+      rows.back().c.bytes = static_cast<double>(t.bytes);
+      rows.back().c.per_gpu_bytes = rows.back().c.bytes / shard_divisor(p, Shard::kWeights);
+    }
+  }
+  const bool split = !(p.gguf && p.mode == Mode::kInference && r.weights.empty()) && p.arch && (p.mode == Mode::kQlora || !(p.weights.is_float() && p.weights.bits >= 16));
+  if (split) {
+    const Dtype& other = p.mode == Mode::kInference ? p.act : p.trained;
+    const WeightQuant* q = p.weights_from.empty() ? nullptr : &p.arch->quant;
+    const WeightStorage w = weight_storage(*p.arch, p.weights.name, other.name, r.quantize_embeddings, q);
+    add("weights", p.weights, static_cast<double>(w.quantized_params),
+        w.quantized_what + " × " + bpe_w + " B" + (q ? " + scales" : ""), Shard::kWeights);
+    rows.back().c.bytes = w.quantized_bytes;
+    rows.back().c.bytes_per_element = w.quantized_bytes / std::max(1.0, static_cast<double>(w.quantized_params));
+    rows.back().c.per_gpu_bytes = w.quantized_bytes / shard_divisor(p, Shard::kWeights);
+    add("weights_other", other, static_cast<double>(w.other_params),
+        "embeddings, head, norms, routers, biases" + std::string(p.arch->vision.kind != VisionTower::Kind::kNone
+                                                                     ? ", vision tower"
+                                                                     : "") +
+            " × " + num_text(other.bytes()) + " B",
         Shard::kWeights);
-  } else {
+    expert_bytes = w.expert_bytes;
+  } else if (!(p.gguf && p.mode == Mode::kInference && r.weights.empty())) {
     add("weights", p.weights, P, "P × " + bpe_w + " B", Shard::kWeights);
+    if (p.arch && p.arch->experts > 0 && !p.gguf)
+      expert_bytes = weight_storage(*p.arch, p.weights.name, p.weights.name, false).expert_bytes;
+  }
+  // Expert parallelism: each of --ep ranks holds experts / ep of every MoE layer (the rest as before).
+  if (p.ep > 1 && expert_bytes > 0) {
+    for (Row& row : rows) {
+      if (row.c.name != "weights" && row.c.name != "weights_other") continue;
+      const double share = row.c.name == "weights" || !split ? expert_bytes : 0;
+      if (share == 0) continue;
+      row.c.per_gpu_bytes = (row.c.bytes - share) / shard_divisor(p, Shard::kWeights) +
+                            share / static_cast<double>(p.ep);
+      row.c.formula += ", routed experts / " + std::to_string(p.ep) + " (EP)";
+    }
   }
 
   // ---- training state: gradients, optimizer states, master copy, on the trained parameters.
@@ -464,20 +529,23 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
         e.notes.push_back("activations keep the attention scores (the 5as/h term); FlashAttention-style kernels do "
                           "not store them: --recompute selective drops the term");
     } else {
-      const double elements = 2.0 * static_cast<double>(a.layers * a.kv_heads * a.head_dim) * b * s;
-      Component c;
-      c.name = "kv_cache";
-      c.dtype = p.kv.name;
-      c.bytes_per_element = p.kv.bytes();
-      c.elements = elements;
-      c.bytes = elements * p.kv.bytes();
-      // Tensor parallelism splits the KV heads; with more ranks than KV heads each rank keeps one head.
-      const double kv_per_rank = std::ceil(static_cast<double>(a.kv_heads) / static_cast<double>(p.tp));
-      c.per_gpu_bytes = 2.0 * static_cast<double>(a.layers) * kv_per_rank * static_cast<double>(a.head_dim) * b * s *
-                        p.kv.bytes();
-      c.formula = "2 × L × kv_heads × head_dim × b × s × " + num_text(p.kv.bytes()) + " B";
-      if (p.tp > 1) c.formula += ", kv_heads / " + std::to_string(p.tp) + " (TP)";
-      rows.push_back({c, Shard::kKv});
+      KvRequest kr;
+      kr.batch = *r.batch;
+      kr.seq = *r.seq;
+      kr.block = r.kv_block.value_or(0);
+      kr.tp = p.tp;
+      kr.images = r.images.value_or(1);
+      for (const KvRow& k : kv_cache_rows(a, p.kv, kr)) {
+        Component c;
+        c.name = k.name;
+        c.dtype = p.kv.name;
+        c.bytes_per_element = k.elements > 0 ? k.bytes / k.elements : 0;
+        c.elements = k.elements;
+        c.bytes = k.bytes;
+        c.per_gpu_bytes = k.per_gpu_bytes;
+        c.formula = k.formula;
+        rows.push_back({c, Shard::kKv});
+      }
     }
   }
 
@@ -508,12 +576,12 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
     e.total_bytes += c.bytes;
     e.per_gpu_bytes += c.per_gpu_bytes;
     const std::string& n = c.name;
-    if (n == "weights" || n == "weights_other") e.weights += c.bytes;
+    if (n.rfind("weights", 0) == 0) e.weights += c.bytes;
     else if (n == "gradients") e.gradients += c.bytes;
     else if (n == "optimizer") e.optimizer += c.bytes;
     else if (n == "master") e.master += c.bytes;
     else if (n == "activations") e.activations += c.bytes;
-    else if (n == "kv_cache") e.kv_cache += c.bytes;
+    else if (n == "kv_cache" || n == "kv_cache_cross") e.kv_cache += c.bytes;
     else if (n == "overhead") e.overhead += c.bytes;
     else if (n.rfind("lora_", 0) == 0) e.lora += c.bytes;
     e.components.push_back(std::move(row.c));
@@ -584,7 +652,7 @@ void check_overflow(const MemoryRequest& r, const Plan& p, MemoryEstimate& e) {
       use(p.opt_dtype, "optimizer");
   } else {
     use(p.act, "activations");
-    if (r.batch) use(p.kv, "kv_cache");
+    if (r.batch && !p.kv.block_scheme) use(resolve_dtype(p.kv.name, "kv"), "kv_cache");
   }
   bool fp16_overflow = false;
   for (const auto& [d, what] : used) {
@@ -631,6 +699,8 @@ std::optional<double> MemoryEstimate::get(std::string_view key_in) const {
   const std::string key = canonical_key(key_in);
   if (key == "params") return static_cast<double>(params);
   if (key == "trainable-params") return static_cast<double>(trainable_params);
+  if (key == "active-params" && breakdown) return static_cast<double>(breakdown->active);
+  if (key == "mtp-params" && breakdown) return static_cast<double>(breakdown->mtp);
   if (key == "weights") return weights;
   if (key == "gradients" || key == "grads") return gradients;
   if (key == "optimizer") return optimizer;
@@ -650,7 +720,9 @@ MemoryEstimate estimate(const MemoryRequest& r) {
   const Plan plan = make_plan(r);
   MemoryEstimate e = compute(r, plan);
   if (plan.kv_defaulted && r.batch && plan.mode == Mode::kInference)
-    e.notes.push_back("KV cache in bf16: " + plan.weights.name + " is a storage scheme for weights; set --kv");
+    e.notes.push_back("KV cache in " + plan.kv.name + ", the activation dtype (the default; --kv fp8 halves it, as "
+                      "serving engines allow when asked)");
+  if (!plan.weights_from.empty()) e.notes.push_back("weights: " + plan.weights_from + "; --weights overrides");
   if (plan.zero > 0 && plan.dp == 1)
     e.notes.push_back("ZeRO-" + std::to_string(plan.zero) + " over one data-parallel rank shards nothing; set --gpus");
   for (const std::string& name : r.gpu) {

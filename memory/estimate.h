@@ -15,7 +15,9 @@
 #include <vector>       // std::vector
 
 #include "numscope/memory/gpu.h"
+#include "numscope/memory/kv_cache.h"
 #include "numscope/memory/model.h"
+#include "numscope/memory/weights.h"
 
 namespace numscope::memory {
 
@@ -29,7 +31,8 @@ enum class Units : std::uint8_t { kBoth, kGB, kGiB };
 struct MemoryRequest {
   // The model: exactly one of model, config, params, or the architecture fields (or `architecture` itself).
   std::string model;                         // model=llama-3-8b
-  std::string config;                        // config=path/to/config.json
+  std::string config;                        // config=path/to/config.json (or the model directory)
+  std::string gguf;                          // gguf=model.gguf: architecture and exact weight bytes from the file
   std::optional<std::int64_t> params;        // params=7B: weights-only estimates
   std::optional<std::int64_t> layers, hidden, heads, kv_heads, head_dim, intermediate, vocab;
   std::optional<std::int64_t> experts, experts_per_token;
@@ -44,7 +47,11 @@ struct MemoryRequest {
   std::optional<Optimizer> optimizer;        // default adamw when training, none for inference
   std::string optimizer_dtype;               // default fp32
   std::optional<std::int64_t> batch, seq;    // turn on activations (training) and the KV cache (inference)
-  std::string kv;                            // default: as the weights when they are a plain format of >= 8 bits
+  std::string kv;                            // default: the activation dtype (config torch_dtype, else bf16)
+  std::optional<std::int64_t> kv_block;      // kv-block=16: paged KV, each sequence rounds up to whole blocks
+  std::optional<std::int64_t> images;        // images per sequence for cross-attention (vision) models, default 1
+  bool quantize_embeddings = false;          // quantize-embeddings: embeddings and head in --weights too
+  std::optional<std::int64_t> ep;            // ep=8: expert parallelism divides the routed experts' weights
   std::optional<Recompute> recompute;        // default none
   bool sequence_parallel = false;            // sp=true (Korthikanti's sequence parallelism, needs tp > 1)
   std::optional<int> zero;                   // 0..3, default 0
@@ -101,7 +108,8 @@ struct OverflowCheck {
 };
 
 struct MemoryEstimate {
-  std::int64_t params = 0;            // parameters of the model
+  std::int64_t params = 0;            // parameters of the model (the main model: MTP modules apart)
+  std::optional<ParamBreakdown> breakdown;  // the parameter rows, when the architecture is known
   std::int64_t trainable_params = 0;  // params (train), the adapters (lora / qlora), 0 (inference)
   std::optional<Architecture> architecture;
   Mode mode = Mode::kInference;
@@ -118,7 +126,7 @@ struct MemoryEstimate {
   std::vector<OverflowCheck> overflow;
   std::vector<std::string> notes;  // assumptions and advice, one line each
 
-  /// A number by key: params, trainable_params, weights, gradients, optimizer, master, activations, kv_cache,
+  /// A number by key: params, trainable_params, active_params, mtp_params, weights, gradients, optimizer, master, activations, kv_cache,
   /// lora, overhead, total (total_bytes), per_gpu (per_gpu_bytes), or a component name. Empty when unknown.
   std::optional<double> get(std::string_view key) const;
 };

@@ -137,8 +137,13 @@ constexpr const char* kZeroStages[] = {"0", "1", "2", "3"};
 const Option kOptions[] = {
     {"model", "NAME", "a built-in model (see --list-models)", "",
      [](MemoryRequest& r, V v) { r.model = need("model", v); }},
-    {"config", "FILE", "a Hugging Face config.json (llama, mistral, mixtral, qwen2, gemma, phi3, gpt2)", "",
+    {"config", "FILE|DIR",
+     "a Hugging Face config.json or model directory (llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, "
+     "gemma, gemma2, gemma3, phi3, gpt2, deepseek, deepseek_v2, deepseek_v3, mllama)",
+     "",
      [](MemoryRequest& r, V v) { r.config = need("config", v); }},
+    {"gguf", "FILE", "a llama.cpp GGUF file: architecture from its metadata, exact weight bytes from its tensors", "",
+     [](MemoryRequest& r, V v) { r.gguf = need("gguf", v); }},
     {"params", "N", "parameter count for weight-only estimates: 7B, 1.5B, 350M or an integer", "",
      [](MemoryRequest& r, V v) { r.params = parse_param_count(v); }},
     {"layers", "N", "architecture: transformer layers", "",
@@ -165,7 +170,8 @@ const Option kOptions[] = {
      [](MemoryRequest& r, V v) { r.gated_mlp = choice("mlp", v, kMlps, "gated or plain") == 0; }},
     {"mode", "MODE", "inference, train, lora or qlora", "inference",
      [](MemoryRequest& r, V v) { r.mode = static_cast<Mode>(choice("mode", v, kModes, "inference, train, lora or qlora")); }},
-    {"weights", "DTYPE", "weights dtype or storage scheme", "bf16; qlora nf4",
+    {"weights", "DTYPE", "weights dtype or storage scheme (quantized: the linear layers; embeddings, head, norms 16-bit)",
+     "the config's quantization_config or torch_dtype in inference, else bf16; qlora nf4",
      [](MemoryRequest& r, V v) { r.weights = dtype("weights", v); }},
     {"grads", "DTYPE", "gradient dtype", "the trained dtype",
      [](MemoryRequest& r, V v) { r.grads = dtype("grads", v); }},
@@ -181,8 +187,19 @@ const Option kOptions[] = {
     {"batch", "B", "micro-batch (sequences per GPU): activations in training, KV cache in inference", "",
      [](MemoryRequest& r, V v) { r.batch = positive_int("batch", v); }},
     {"seq", "S", "sequence length", "", [](MemoryRequest& r, V v) { r.seq = positive_int("seq", v); }},
-    {"kv", "DTYPE", "KV cache dtype (fp8 and int8 allowed)", "as weights",
-     [](MemoryRequest& r, V v) { r.kv = dtype("kv", v); }},
+    {"kv", "DTYPE", "KV cache dtype: bf16, fp16, fp8, int8/int4 (with scales), nvfp4, mxfp8, ...",
+     "the activation dtype", [](MemoryRequest& r, V v) {
+       kv_format(v);
+       r.kv = std::string(v);
+     }},
+    {"kv-block", "N", "paged KV cache: each sequence rounds up to blocks of N tokens (vLLM: 16)", "",
+     [](MemoryRequest& r, V v) { r.kv_block = positive_int("kv-block", v); }},
+    {"images", "N", "images per sequence for cross-attention (vision) models", "1",
+     [](MemoryRequest& r, V v) { r.images = v == "0" ? 0 : positive_int("images", v); }},
+    {"quantize-embeddings", "", "store embeddings and head in --weights too", "16-bit",
+     [](MemoryRequest& r, V v) { r.quantize_embeddings = parse_bool("quantize-embeddings", v); }},
+    {"ep", "N", "expert parallelism: divides the routed experts' weights over N GPUs", "1",
+     [](MemoryRequest& r, V v) { r.ep = positive_int("ep", v); }},
     {"recompute", "KIND", "activation recomputation: none, selective or full", "none",
      [](MemoryRequest& r, V v) {
        r.recompute = static_cast<Recompute>(choice("recompute", v, kRecomputes, "none, selective or full"));

@@ -7,7 +7,7 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "numscope/tools/cli/table.h"
+#include "numscope/support/render.h"
 
 namespace numscope::cli {
 

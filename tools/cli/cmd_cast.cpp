@@ -17,7 +17,7 @@
 namespace numscope::cli {
 namespace {
 
-int run(const Args& args, Context& ctx, Report&) {
+Result run(const Args& args, Context& ctx) {
   if (!args.has("from") || !args.has("to"))
     throw InputError(
         "cast needs --from FORMAT and --to FORMAT (e.g. numscope cast --from fp32 --to bf16 < in > out)");
@@ -77,7 +77,7 @@ int run(const Args& args, Context& ctx, Report&) {
   if (ctx.in.bad())
     throw InputError("cannot read the input (a read error after " + std::to_string(offset) + " bytes)");
   if (file) file->commit();
-  return 0;
+  return Result{};  // the bytes are the output: nothing to render
 }
 
 }  // namespace
