@@ -7,6 +7,7 @@
 
 #include "numscope/check/claims.h"
 #include "numscope/support/files.h"
+#include "numscope/support/json.h"
 
 namespace numscope::check {
 namespace {
@@ -58,6 +59,39 @@ std::optional<Fence> fence_of(std::string_view line) {
 bool is_markdown(const fs::path& p) {
   const std::string e = p.extension().string();
   return e == ".md" || e == ".markdown";
+}
+
+bool is_notebook(const fs::path& p) { return p.extension().string() == ".ipynb"; }
+
+/// A Jupyter notebook's claims: the ```claims blocks of its Markdown cells (nbformat 4: "cells", each with a
+/// "cell_type" and a "source" that is a string or a list of lines). Each claim's file reads "PATH, cell N" (cells
+/// counted from 1, code cells included) and its line is the line within that cell.
+std::vector<ClaimResult> check_notebook(std::string_view text, const std::string& file) {
+  nlohmann::json nb;
+  try {
+    nb = parse_json(text, JsonLimits{});
+  } catch (const JsonError& e) {
+    throw InputError("'" + file + "' is not a Jupyter notebook: " + e.what());
+  }
+  if (!nb.is_object() || !nb.contains("cells") || !nb["cells"].is_array())
+    throw InputError("'" + file + "' is not a Jupyter notebook: no \"cells\" list (nbformat 4)");
+  std::vector<ClaimResult> out;
+  int index = 0;
+  for (const auto& cell : nb["cells"]) {
+    ++index;
+    if (!cell.is_object() || cell.value("cell_type", "") != "markdown" || !cell.contains("source")) continue;
+    std::string source;
+    const auto& src = cell["source"];
+    if (src.is_string()) {
+      source = src.get<std::string>();
+    } else if (src.is_array()) {
+      for (const auto& line : src)
+        if (line.is_string()) source += line.get<std::string>();
+    }
+    std::vector<ClaimResult> r = check_text(source, true, file + ", cell " + std::to_string(index));
+    out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
+  }
+  return out;
 }
 
 }  // namespace
@@ -122,7 +156,7 @@ std::vector<ClaimResult> check_paths(const std::vector<std::string>& paths) {
       for (const auto& e : fs::recursive_directory_iterator(p, ec)) {
         if (!e.is_regular_file()) continue;
         const std::string ext = e.path().extension().string();
-        if (ext == ".claims" || ext == ".md" || ext == ".markdown") found.push_back(e.path());
+        if (ext == ".claims" || ext == ".md" || ext == ".markdown" || ext == ".ipynb") found.push_back(e.path());
       }
       if (ec) throw InputError("cannot read the folder '" + p + "': " + ec.message());
       std::sort(found.begin(), found.end());
@@ -135,7 +169,9 @@ std::vector<ClaimResult> check_paths(const std::vector<std::string>& paths) {
   }
   std::vector<ClaimResult> out;
   for (const fs::path& f : files) {
-    std::vector<ClaimResult> r = check_text(read_text_file(f), is_markdown(f), f.string());
+    const std::string text = read_text_file(f);
+    std::vector<ClaimResult> r =
+        is_notebook(f) ? check_notebook(text, f.string()) : check_text(text, is_markdown(f), f.string());
     out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
   }
   return out;
