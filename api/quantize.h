@@ -1,10 +1,13 @@
 // `quantize`: many quantization schemes over one or more tensors; cost in bits against error, a recommendation.
 #pragma once
 
+#include <cstdint>   // std::uint64_t
+#include <memory>    // std::shared_ptr
 #include <optional>  // std::optional
 #include <string>    // std::string
 #include <vector>    // std::vector
 
+#include "numscope/io/tensor_source.h"
 #include "numscope/support/result.h"
 
 namespace numscope::api {
@@ -25,6 +28,14 @@ struct QuantizeRequest {
   std::string dump_scheme;               // that scheme ("": the recommended or only one)
   std::optional<std::string> write_blocks;      // write the q8_0 or q4_0 blocks in ggml's byte layout
   bool ignore_nonfinite = false;         // analyse the finite values only when the input has NaN or inf
+  /// A tensor the caller holds in memory (the Python package's numpy array), analysed instead of inputs or
+  /// synthetic: its name and dtype for the input table, its shape, and its elements as a RowSource.
+  struct Array {
+    std::string name = "array", dtype;
+    std::vector<std::uint64_t> shape;
+    std::shared_ptr<const RowSource> source;
+  };
+  std::optional<Array> array;
 };
 
 /// Tables "input" (tensor, dtype, shape, elements, min, max, amax, mean, std, kurtosis, outlier_fraction,
