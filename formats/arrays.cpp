@@ -68,6 +68,13 @@ bool is_binary32(const Format& f) {
          f.nonfinite == Nonfinite::kIeee754 && f.has_sign && f.has_subnormals && storage_bits(f) == 32;
 }
 
+bool is_binary64(const Format& f) {
+  const Format b = binary64_row();
+  return f.kind == Kind::kFloat && f.exponent_bits == b.exponent_bits && f.mantissa_bits == b.mantissa_bits &&
+         f.bias == b.bias && f.nonfinite == Nonfinite::kIeee754 && f.has_sign && f.has_subnormals &&
+         storage_bits(f) == 64;
+}
+
 bool finite_values_fit(const Format& f, const Format& g) {
   if (f.kind == Kind::kInt) {
     if (g.kind == Kind::kInt) return int_min(f) >= int_min(g) && int_max(f) <= int_max(g);

@@ -17,6 +17,8 @@ bool finite_values_fit(const Format& f, const Format& g);
 /// True for the binary32 row (IEEE 754 §3.4), whatever it is called: the source of the fast encoders and the
 /// target of the fast decoders.
 bool is_binary32(const Format& f);
+/// True for the binary64 row (IEEE 754 §3.4), whatever it is called.
+bool is_binary64(const Format& f);
 
 /// Converts n codes of `from` into codes of `to`. Both arrays hold container_bytes() bytes per element in host
 /// byte order (little-endian), as `numscope cast` reads and writes them: narrow codes in the low bits, tf32's

@@ -18,9 +18,9 @@ array([123392.], dtype=float32)
 """
 
 from ._arrays import decode, encode, format_name, from_ml_dtypes, round, to_ml_dtypes
-from ._commands import explain, formats, store, values
+from ._commands import check, explain, formats, memory, quantize, store, values
 from ._results import Column, Exact, Result, Table
 
 __version__ = "0.1.0"
-__all__ = ["formats", "store", "explain", "values", "encode", "decode", "round", "to_ml_dtypes",
+__all__ = ["formats", "store", "explain", "values", "memory", "quantize", "check", "encode", "decode", "round", "to_ml_dtypes",
            "from_ml_dtypes", "format_name", "Result", "Table", "Column", "Exact"]

@@ -132,3 +132,185 @@ def values(fmt: str, *, finite: bool = False) -> Result:
     if not isinstance(fmt, str):
         raise ValueError(f"a format is a name such as 'e4m3', not {fmt!r}")
     return Result(_numscope.values(fmt, bool(finite)))
+
+
+def _option_text(key: str, v: Any) -> list[tuple[str, str]]:
+    """One keyword argument as (key, value) options of the memory estimator: lists repeat the option (gpu),
+    True/False are switches, numbers are written in full."""
+    if v is None:
+        return []
+    if isinstance(v, (list, tuple)):
+        return [pair for item in v for pair in _option_text(key, item)]
+    if isinstance(v, bool):
+        return [(key, "" if v else "false")]  # a switch given: as the CLI passes --tied
+    if isinstance(v, numbers.Integral):
+        return [(key, str(int(v)))]
+    if isinstance(v, float):
+        return [(key, repr(v))]
+    if isinstance(v, (str, Fraction, decimal.Decimal)):
+        return [(key, str(v))]
+    raise ValueError(f"option {key}: {v!r} is not a number, name or list")
+
+
+def memory(model: str | None = None, *, config: str | None = None, params: Any = None,
+           list_models: bool = False, list_gpus: bool = False, **options: Any) -> Result:
+    """The LLM memory estimate, as `numscope memory`: the same options with `_` for `-` (mode, weights, grads,
+    master, optimizer, optimizer_dtype, batch, seq, kv, recompute, sp, zero, gpus, tp, lora_rank,
+    lora_targets, overhead, units, gpu (a name or a list), max_abs, and the architecture: layers, hidden,
+    heads, kv_heads, head_dim, intermediate, vocab, tied, experts, experts_per_token, mlp, ...).
+
+    Tables "breakdown" (name, dtype, bytes_per_element, elements, bytes, per_gpu_bytes, formula; the last row
+    is the total), "fit" with `gpu`, "overflow" with `max_abs`, "params" for models with parts. With
+    list_models / list_gpus: the tables "models" / "gpus".
+
+    >>> import numscope
+    >>> r = numscope.memory(params="7B", weights="fp16")
+    >>> total = r.tables["breakdown"][-1]
+    >>> total["name"], int(total["bytes"])
+    ('total', 14000000000)
+    >>> int(numscope.memory(params="7B", mode="train").tables["breakdown"]["bytes"][-1])  # 16 bytes/parameter
+    112000000000
+    """
+    pairs: list[tuple[str, str]] = []
+    for key, v in (("model", model), ("config", config), ("params", params)):
+        pairs += _option_text(key, v)
+    for key, v in options.items():
+        pairs += _option_text(key, v)
+    return Result(_numscope.memory(pairs, bool(list_models), bool(list_gpus)))
+
+
+def _array_input(x: Any) -> tuple[Any, str, list[int]]:
+    """A numpy array (or array-like) as the buffer, numscope format and shape the library reads in place."""
+    import numpy as np
+
+    from ._arrays import _source_format
+
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fV" and not arr.dtype.type.__module__.startswith("ml_dtypes"):
+        raise ValueError(f"quantize analyses float tensors, not dtype {arr.dtype}")
+    fmt = _source_format(arr.dtype)
+    arr = np.require(arr, requirements="C")
+    return arr, fmt, [int(d) for d in arr.shape]
+
+
+def quantize(x: Any = None, schemes: str | Iterable[str] | None = None, *, tensor: str | Iterable[str] | None = None,
+             all: bool = False, synthetic: str | None = None, dtype: str | None = None, rounding: str = "rne",
+             threads: int = 0, mx_scale: str = "floor", max_bits: float | None = None,
+             min_sqnr: float | None = None, ignore_nonfinite: bool = False, dump_dequantized: str | None = None,
+             dump_scheme: str = "", write_blocks: str | None = None, name: str = "array") -> Result:
+    """Quantization schemes run over one tensor (or several), as `numscope quantize`: bits per element against
+    error (MSE, SQNR, max error, cosine, clipped and underflow fractions) and, with max_bits or min_sqnr, a
+    recommendation.
+
+    `x`: a numpy array (float16/32/64 or an ml_dtypes type; analysed in place, rows being its first dimension
+    as for a weight matrix), a path to a .npy, .safetensors or .gguf file, or a list of paths (the shards of
+    one model; pick tensors with `tensor` or `all=True`). Or `synthetic="normal:n=65536,seed=1"`.
+    `schemes`: names (int8, int4-g128, e4m3-scaled, mxfp4, nvfp4, nf4, q8_0, q4_0, ...) or None for a
+    representative set. Tables "input" and "schemes".
+
+    >>> import numpy as np, numscope
+    >>> w = np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32)
+    >>> r = numscope.quantize(w, ["int8-ch", "q4_0", "nf4"], max_bits=6)
+    >>> [(row["scheme"], row["bits_per_element"], row["recommended"]) for row in r.tables["schemes"]]
+    [('q4_0', 4.5, True), ('nf4', 4.5, False), ('int8-ch', 8.125, False)]
+    """
+    args = _numscope.QuantizeArgs()
+    array = None
+    fmt, shape = "", []
+    if x is not None and synthetic is not None:
+        raise ValueError("give the tensor as x (an array or file) or synthetic=SPEC, not both")
+    if isinstance(x, (str, bytes)) or hasattr(x, "__fspath__"):
+        args.inputs = [_path(x)]
+    elif isinstance(x, (list, tuple)) and x and all_paths(x):
+        args.inputs = [_path(p) for p in x]
+    elif x is not None:
+        array, fmt, shape = _array_input(x)
+    args.tensors = _names(tensor, "tensor names")
+    args.schemes = _names(schemes, "schemes")
+    args.all = bool(all)
+    args.synthetic = synthetic
+    args.dtype = dtype
+    args.rounding = rounding
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or not 0 <= threads <= 1024:
+        raise ValueError(f"threads is a count from 0 (every core) to 1024, not {threads!r}")
+    args.threads = int(threads)
+    args.mx_scale = mx_scale
+    args.max_bits = None if max_bits is None else float(max_bits)
+    args.min_sqnr = None if min_sqnr is None else float(min_sqnr)
+    args.ignore_nonfinite = bool(ignore_nonfinite)
+    args.dump_dequantized = None if dump_dequantized is None else _path(dump_dequantized)
+    args.dump_scheme = dump_scheme
+    args.write_blocks = None if write_blocks is None else _path(write_blocks)
+    view = None if array is None else array.reshape(-1).view("u1")
+    # The dtype as the .npy reader shows it ('<f4'), or the ml_dtypes name ('bfloat16').
+    label = "" if array is None else (array.dtype.name if array.dtype.kind == "V" else array.dtype.str)
+    result = Result(_numscope.quantize(args, view, fmt, shape, name, label))
+    result._source = (x, synthetic, dtype, args)  # error_histogram quantizes again with one scheme
+    return result
+
+
+def all_paths(items: Iterable[Any]) -> bool:
+    return all(isinstance(p, (str, bytes)) or hasattr(p, "__fspath__") for p in items)
+
+
+def _path(p: Any) -> str:
+    import os
+
+    p = os.fspath(p)
+    return p.decode() if isinstance(p, bytes) else p
+
+
+def _dequantized(result: Result, scheme: str) -> tuple[Any, Any]:
+    """(original, dequantized) float64 arrays of a quantize result's tensor for one scheme: the library writes
+    both (--dump-dequantized of the scheme, and of fp64, which stores every input value exactly)."""
+    import os
+    import tempfile
+
+    import numpy as np
+
+    source = getattr(result, "_source", None)
+    if source is None:
+        raise ValueError("pass the result of numscope.quantize(...)")
+    x, synthetic, dtype, args = source
+    if len(result.tables["input"]) != 1:
+        raise ValueError("error_histogram needs a result for one tensor")
+    out = []
+    with tempfile.TemporaryDirectory(prefix="numscope-") as tmp:
+        for i, s in enumerate(("fp64", scheme)):
+            path = os.path.join(tmp, f"{i}.npy")
+            quantize(x, [s], tensor=list(args.tensors) or None, all=args.all, synthetic=synthetic, dtype=dtype,
+                     rounding=args.rounding, mx_scale=args.mx_scale, ignore_nonfinite=args.ignore_nonfinite,
+                     dump_dequantized=path)
+            out.append(np.load(path))
+    return out[0], out[1]
+
+
+def check(text_or_path: Any = None, *, claims: str | Iterable[str] | None = None, failing_only: bool = False,
+          markdown: bool | None = None) -> Result:
+    """Numeric claims checked exactly, as `numscope check`: `text_or_path` is a file or folder (.claims,
+    Markdown with ```claims blocks, notebooks), or the text of such a document (Markdown when it has a
+    ```claims fence or `markdown=True`, else one claim per line); `claims` are single claims. Table "claims"
+    (file, line, claim, left, right, verdict, reason); `status` is 0 when all hold, 1 when one is false, 2
+    when one could not be evaluated.
+
+    >>> import numscope
+    >>> r = numscope.check("store(bf16, 123456.789) = 123392\\nmax(e4m3) = 500")
+    >>> [row["verdict"] for row in r.tables["claims"]], r.status
+    (['TRUE', 'FALSE'], 1)
+    """
+    import os
+
+    paths: list[str] = []
+    texts: list[tuple[str, str]] = []
+    if text_or_path is not None:
+        is_path = hasattr(text_or_path, "__fspath__") or (
+            isinstance(text_or_path, str) and "\n" not in text_or_path and os.path.exists(text_or_path))
+        if is_path:
+            paths.append(_path(text_or_path))
+        elif isinstance(text_or_path, str):
+            md = markdown if markdown is not None else ("```claims" in text_or_path or "~~~claims" in text_or_path)
+            texts.append(("<text>.md" if md else "<text>", text_or_path))
+        else:
+            raise ValueError(f"check takes a path or the text of claims, not {type(text_or_path).__name__}")
+    single = _names(claims, "claims")
+    return Result(_numscope.check(paths, single, texts, bool(failing_only)))

@@ -11,5 +11,7 @@ namespace nb = nanobind;
 void bind_arrays(nb::module_& m);
 /// The Result class and one function per api command (python/src/results.cpp).
 void bind_results(nb::module_& m);
+/// memory, quantize (numpy arrays analysed in place) and check (python/src/analyses.cpp).
+void bind_analyses(nb::module_& m);
 
 }  // namespace numscope::python

@@ -26,4 +26,5 @@ NB_MODULE(_numscope, m) {
   nb::register_exception_translator(translate);
   bind_arrays(m);
   bind_results(m);
+  bind_analyses(m);
 }

@@ -9,7 +9,7 @@ import pytest
 
 import numscope
 
-MODULES = ["numscope", "numscope._arrays", "numscope._commands", "numscope._results"]
+MODULES = ["numscope", "numscope._arrays", "numscope._commands", "numscope._results", "numscope.plot"]
 
 
 @pytest.mark.parametrize("name", MODULES)
