@@ -304,5 +304,5 @@ def test_check_text_and_notebooks(tmp_path):
                                                                    (f"{path}, cell 2", 4, "FALSE")]
     assert numscope.check(tmp_path).tables["claims"]["claim"] == ["max(e4m3) = 448", "bits(tf32) = 32"]
     (tmp_path / "bad.ipynb").write_text("{not json")
-    with pytest.raises(ValueError, match="not a Jupyter notebook"):
-        numscope.check(tmp_path / "bad.ipynb")
+    bad = numscope.check(tmp_path / "bad.ipynb")
+    assert bad.status == 2 and "not a Jupyter notebook" in bad.table[0]["reason"]

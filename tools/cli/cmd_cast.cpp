@@ -102,7 +102,7 @@ const Command& cast_command() {
          o.insert(o.begin(),
                   {{"from", 0, "FORMAT", "format of the input codes"},
                    {"to", 0, "FORMAT", "format of the output codes"},
-                   {"out", 0, "FILE", "write to FILE (atomically: renamed into place on success)"}});
+                   {"out", 0, "FILE", "write to FILE (atomically: renamed into place on success)", false, true}});
          return o;
        }(),
        0, 0},
