@@ -47,5 +47,6 @@ status=0
 py_start=$(date +%s)
 .venv/bin/pip install --quiet --no-build-isolation --no-deps -C build-dir=build . || status=1
 NUMSCOPE_CLI=$PWD/build/bin/numscope .venv/bin/python -m pytest -q tests/python || status=1
+.venv/bin/python scripts/notebooks.py check 2>&1 | grep -v "Kernel is running over TCP" || status=1
 echo "python stage: $(( $(date +%s) - py_start + py_setup )) s (environment $py_setup s)"
 exit $status
