@@ -159,16 +159,16 @@ def memory(model: str | None = None, *, config: str | None = None, params: Any =
     lora_targets, overhead, units, gpu (a name or a list), max_abs, and the architecture: layers, hidden,
     heads, kv_heads, head_dim, intermediate, vocab, tied, experts, experts_per_token, mlp, ...).
 
-    Tables "breakdown" (name, dtype, bytes_per_element, elements, bytes, per_gpu_bytes, formula; the last row
-    is the total), "fit" with `gpu`, "overflow" with `max_abs`, "params" for models with parts. With
+    Tables "breakdown" (name, dtype, bytes_per_element, elements, bytes, per_gpu_bytes, formula; a row "total"
+    sums the rows above it; rows after it, such as the CUDA context, count in the fit only), "fit" with `gpu`, "overflow" with `max_abs`, "params" for models with parts. With
     list_models / list_gpus: the tables "models" / "gpus".
 
     >>> import numscope
     >>> r = numscope.memory(params="7B", weights="fp16")
-    >>> total = r.tables["breakdown"][-1]
-    >>> total["name"], int(total["bytes"])
-    ('total', 14000000000)
-    >>> int(numscope.memory(params="7B", mode="train").tables["breakdown"]["bytes"][-1])  # 16 bytes/parameter
+    >>> [(row["name"], int(row["bytes"])) for row in r.tables["breakdown"]][:2]
+    [('weights', 14000000000), ('total', 14000000000)]
+    >>> train = numscope.memory(params="7B", mode="train").tables["breakdown"]
+    >>> int(train[train["name"].index("total")]["bytes"])  # 16 bytes per parameter (mixed-precision Adam)
     112000000000
     """
     pairs: list[tuple[str, str]] = []

@@ -254,8 +254,9 @@ def error_histogram(result: Any, scheme: str | None = None, *, bins: int = 80,
 
 def memory(result: Any, *, unit: str = "GB", figsize: tuple[float, float] = (8, 5)) -> Any:
     """The memory breakdown of a `numscope.memory` result as one stacked bar (bytes per GPU of each row:
-    weights, gradients, optimizer states, master copy, activations, KV cache, ...), beside a line per GPU of
-    the fit check at its capacity. `unit`: GB (10^9 bytes) or GiB (2^30).
+    weights, gradients, optimizer states, master copy, activations, KV cache, ...; rows the estimate keeps out
+    of its total but counts in the fit, such as the CUDA context, hatched on top), beside a line per GPU of the
+    fit check at its capacity. `unit`: GB (10^9 bytes) or GiB (2^30).
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import numscope, numscope.plot
@@ -271,15 +272,19 @@ def memory(result: Any, *, unit: str = "GB", figsize: tuple[float, float] = (8, 
         raise ValueError("unit is GB or GiB")
     div = 1e9 if unit == "GB" else float(1 << 30)
     rows = result.tables["breakdown"].rows
-    parts = [r for r in rows if r["name"] != "total"]
-    total = [r for r in rows if r["name"] == "total"]
-    key = "per_gpu_bytes" if all(r.get("per_gpu_bytes") is not None for r in parts) else "bytes"
+    names = [r["name"] for r in rows]
+    cut = names.index("total") if "total" in names else len(rows)
+    parts, total, extra = rows[:cut], rows[cut:cut + 1], rows[cut + 1:]  # extra: per-GPU rows outside the total
+    key = "per_gpu_bytes" if all(r.get("per_gpu_bytes") is not None for r in parts + extra) else "bytes"
     fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)
     bottom = 0.0
     cmap = plt.get_cmap("tab20")
-    for i, r in enumerate(parts):
+    for i, r in enumerate(parts + extra):
         v = float(r[key] or 0) / div
-        ax.bar([0], [v], bottom=bottom, width=0.5, color=cmap(i % 20), label=r["name"], edgecolor="white")
+        outside = i >= len(parts)
+        ax.bar([0], [v], bottom=bottom, width=0.5, color=cmap(i % 20), edgecolor="white",
+               hatch="//" if outside else None,
+               label=f"{r['name']} (not in the total)" if outside else r["name"])
         if v > 0:
             ax.text(0.27, bottom + v / 2, f"{r['name']} {v:.3g} {unit}", va="center", fontsize=8)
         bottom += v

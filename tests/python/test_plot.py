@@ -97,14 +97,19 @@ def test_error_histogram_counts_every_element_and_uses_the_library_values(quanti
 
 
 def test_memory_stacks_every_row_against_the_gpus():
-    r = numscope.memory(params="13B", mode="train", zero=3, gpus=8, gpu=["A100-40GB", "RTX-4090"])
+    r = numscope.memory(params="13B", mode="train", zero=3, gpus=8, zero_accounting="paper",
+                        gpu=["A100-40GB", "RTX-4090"])
     fig = numscope.plot.memory(r)
     ax = fig.axes[0]
     rows = r.tables["breakdown"].rows
-    parts = [x for x in rows if x["name"] != "total"]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [x["name"] for x in parts]
-    heights = sum(p.get_height() for p in ax.patches)
-    assert heights == pytest.approx(float(rows[-1]["per_gpu_bytes"]) / 1e9)
+    names = [x["name"] for x in rows]
+    cut = names.index("total")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:cut] == names[:cut]
+    assert labels[cut:] == [f"{n} (not in the total)" for n in names[cut + 1:]]
+    heights = [p.get_height() for p in ax.patches]
+    assert sum(heights[:cut]) == pytest.approx(float(rows[cut]["per_gpu_bytes"]) / 1e9)
+    assert sum(heights) == pytest.approx(sum(float(x["per_gpu_bytes"]) for x in rows if x["name"] != "total") / 1e9)
     assert len(ax.lines) == len(r.tables["fit"])  # one capacity line per GPU
     renders(fig)
     with pytest.raises(ValueError, match="numscope.memory"):
