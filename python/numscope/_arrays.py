@@ -1,5 +1,5 @@
-"""Arrays through a format: encode, decode, round and the ml_dtypes views, on the library's array conversion
-(formats/arrays.h: the fast kernels where they apply, the engine elsewhere), the one `numscope cast` runs."""
+"""Arrays through a format: encode, decode, round and the ml_dtypes views, on the conversion `numscope cast` runs
+(io/code_cast.h: the fast kernels where they apply, the engine elsewhere, no silent wrong code)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _options(rounding: str, saturate: bool, ftz: bool, seed: int) -> tuple[str, 
 
 
 def encode(x: Any, fmt: str, *, rounding: str = "rne", saturate: bool = False, ftz: bool = False,
-           seed: int = 1) -> np.ndarray:
+           seed: int = 1, nan_to: str = "error") -> np.ndarray:
     """The codes that format `fmt` stores for every element of `x`, as an unsigned integer array.
 
     `x` is any array-like of numbers (float16/32/64, integers, or an ml_dtypes array); each element is rounded
@@ -64,6 +64,10 @@ def encode(x: Any, fmt: str, *, rounding: str = "rne", saturate: bool = False, f
     in the low bits), uint16 for 16-bit formats, uint32 for 32-bit ones (tf32: its 19 bits at the top, the low
     13 bits zero), uint64 for fp64. The result has x's shape. fp32 input runs the fast kernels.
 
+    As in `numscope cast`, no code is written silently for a value the format cannot hold: NaN into a format
+    without NaN (e2m1, int8, ...) raises ValueError naming the element unless `nan_to` is "zero" or "max" (--nan-to),
+    and so does a negative value into a format without a sign (e8m0, uint8).
+
     >>> import numpy as np, numscope
     >>> numscope.encode(np.float32([1.0, 448.0, 460.0, 500.0]), "e4m3")  # 500 overflows: NaN (OFP8 §5)
     array([ 56, 126, 126, 127], dtype=uint8)
@@ -71,8 +75,12 @@ def encode(x: Any, fmt: str, *, rounding: str = "rne", saturate: bool = False, f
     array([126], dtype=uint8)
     >>> [hex(c) for c in numscope.encode([123456.789], "bf16")]
     ['0x47f1']
+    >>> numscope.encode(np.float32([1.0, np.nan]), "e2m1", nan_to="zero")
+    array([2, 0], dtype=uint8)
     """
     rounding, saturate, ftz, seed = _options(rounding, saturate, ftz, seed)
+    if not isinstance(nan_to, str):
+        raise ValueError("nan_to is error (refuse NaN, the default), zero (store +0) or max (store +max)")
     info = _info(fmt)
     out_dtype = _code_dtype(info)
     arr = np.asarray(x)
@@ -85,7 +93,7 @@ def encode(x: Any, fmt: str, *, rounding: str = "rne", saturate: bool = False, f
     arr = np.require(arr, requirements="C")
     out = np.empty(arr.shape, dtype=out_dtype)
     _numscope.convert(src, info["name"], arr.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8),
-                      rounding, saturate, ftz, seed)
+                      rounding, saturate, ftz, seed, nan_to, False)
     return out
 
 
@@ -119,13 +127,14 @@ def _float_dtype(info: dict[str, Any], dtype: Any) -> np.dtype:
     return dt
 
 
-def decode(codes: Any, fmt: str, *, dtype: Any = None) -> np.ndarray:
+def decode(codes: Any, fmt: str, *, dtype: Any = None, tf32_truncate: bool = False) -> np.ndarray:
     """The values of the codes `codes` of format `fmt`, as floats (the inverse of encode).
 
     The result is float32 when every value of `fmt` is a float32 (all 8- and 16-bit formats, tf32, fp32),
     otherwise float64; `dtype=np.float64` asks for float64 anyway. Decoding into a float that holds every value
     is exact; a narrower `dtype` rounds to nearest even, as ``numscope cast --from fmt --to fp32`` does. Codes
-    with bits set above the format's width raise ValueError naming the first such element.
+    with bits set above the format's width raise ValueError naming the first such element, and so do tf32 codes
+    with bits set below their 19-bit field unless `tf32_truncate` drops them (--tf32-truncate).
 
     >>> import numpy as np, numscope
     >>> numscope.decode(np.uint8([56, 126, 127]), "e4m3")
@@ -138,12 +147,12 @@ def decode(codes: Any, fmt: str, *, dtype: Any = None) -> np.ndarray:
     dt = _float_dtype(info, dtype)
     out = np.empty(arr.shape, dtype=dt)
     _numscope.convert(info["name"], "fp32" if dt == np.float32 else "fp64", arr.reshape(-1).view(np.uint8),
-                      out.reshape(-1).view(np.uint8), "rne", False, False, 1)
+                      out.reshape(-1).view(np.uint8), "rne", False, False, 1, "error", bool(tf32_truncate))
     return out
 
 
 def round(x: Any, fmt: str, *, rounding: str = "rne", saturate: bool = False, ftz: bool = False,
-          seed: int = 1) -> np.ndarray:
+          seed: int = 1, nan_to: str = "error") -> np.ndarray:
     """The values format `fmt` stores for every element of `x`: decode(encode(x, fmt, ...), fmt).
 
     The result is float32 when `x` is float32 (or narrower) and every value of `fmt` is a float32, otherwise
@@ -157,7 +166,7 @@ def round(x: Any, fmt: str, *, rounding: str = "rne", saturate: bool = False, ft
     """
     arr = np.asarray(x)
     info = _info(fmt)
-    codes = encode(arr, fmt, rounding=rounding, saturate=saturate, ftz=ftz, seed=seed)
+    codes = encode(arr, fmt, rounding=rounding, saturate=saturate, ftz=ftz, seed=seed, nan_to=nan_to)
     narrow = arr.dtype.kind == "f" and arr.dtype.itemsize <= 4 or _is_ml_dtype(arr.dtype)
     return decode(codes, fmt, dtype=np.float32 if narrow and info["fits_fp32"] else np.float64)
 

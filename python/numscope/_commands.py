@@ -9,9 +9,8 @@ from fractions import Fraction
 from typing import Any, Iterable
 
 from . import _numscope
+from ._arrays import _options
 from ._results import Result
-
-_MAX_SEED = 999999999999999999
 
 
 def _exact_text(v: Any) -> str:
@@ -56,14 +55,6 @@ def _names(v: Any, what: str) -> list[str]:
     return names
 
 
-def _conversion(rounding: str, saturate: bool, ftz: bool, seed: int) -> tuple[str, bool, bool, int]:
-    if not isinstance(rounding, str):
-        raise ValueError("rounding is one of rne, rna, rtz, up, down, odd, stochastic")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) <= _MAX_SEED:
-        raise ValueError(f"seed must be an integer from 0 to {_MAX_SEED}, not {seed!r}")
-    return rounding, bool(saturate), bool(ftz), int(seed)
-
-
 def formats(names: str | Iterable[str] | None = None, *, exact: bool = False) -> Result:
     """Range and precision of each format, as `numscope formats [NAME...]`.
 
@@ -99,7 +90,7 @@ def store(values: Any, formats: str | Iterable[str] | None = None, *, rounding: 
     >>> numscope.store("500", "e4m3", saturate=True).table[0]["stored"]
     Exact('448')
     """
-    rounding, saturate, ftz, seed = _conversion(rounding, saturate, ftz, seed)
+    rounding, saturate, ftz, seed = _options(rounding, saturate, ftz, seed)
     texts = [_exact_text(v) for v in _list(values)]
     return Result(_numscope.store(texts, _names(formats, "formats"), rounding, saturate, ftz, seed,
                                   None if scale is None else _exact_text(scale)))
@@ -117,7 +108,7 @@ def explain(fmt: str, value: Any, *, rounding: str = "rne", saturate: bool = Fal
     """
     if not isinstance(fmt, str):
         raise ValueError(f"a format is a name such as 'bf16', not {fmt!r}")
-    rounding, saturate, ftz, seed = _conversion(rounding, saturate, ftz, seed)
+    rounding, saturate, ftz, seed = _options(rounding, saturate, ftz, seed)
     return Result(_numscope.explain(fmt, _exact_text(value), rounding, saturate, ftz, seed))
 
 

@@ -13,7 +13,7 @@ def format_info(name: str) -> dict:
     The canonical name, widths and value-fit facts of a format (any name `numscope formats` accepts).
     """
 
-def convert(from_format: str, to_format: str, codes: Annotated[NDArray, dict(order='C', device='cpu', writable=False)], out: Annotated[NDArray, dict(order='C', device='cpu')], rounding: str = 'rne', saturate: bool = False, ftz: bool = False, seed: int = 1) -> None:
+def convert(from_format: str, to_format: str, codes: Annotated[NDArray, dict(order='C', device='cpu', writable=False)], out: Annotated[NDArray, dict(order='C', device='cpu')], rounding: str = 'rne', saturate: bool = False, ftz: bool = False, seed: int = 1, nan_to: str = 'error', tf32_truncate: bool = False) -> None:
     """
     Converts a contiguous array of codes into `out`, as `numscope cast --from F --to G` does.
     """

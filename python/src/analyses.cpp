@@ -16,8 +16,9 @@
 #include "numscope/api/check.h"
 #include "numscope/api/memory.h"
 #include "numscope/api/quantize.h"
-#include "numscope/formats/arrays.h"
+#include "numscope/formats/fits.h"
 #include "numscope/formats/registry.h"
+#include "numscope/io/code_cast.h"
 #include "numscope/io/tensor_source.h"
 #include "numscope/python/src/bind.h"
 #include "numscope/support/error.h"
@@ -29,7 +30,8 @@ using Bytes = nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>;
 
 /// A C-ordered numpy buffer of codes of any format (float32, float64, float16, an ml_dtypes type) seen as
 /// rows × cols doubles: rows the first dimension, cols the rest, as the file readers see a tensor. The values
-/// are decoded on each read by the array conversion (formats/arrays.h), so nothing is copied up front.
+/// are decoded on each read (float32 and float64 as they are, other formats through io/code_cast.h's CodeCast
+/// into binary64, exact for every format of at most 64 bits), so nothing is copied up front.
 class ArraySource : public RowSource {
  public:
   ArraySource(const Format& f, const unsigned char* data, const std::vector<std::uint64_t>& shape)
@@ -48,7 +50,8 @@ class ArraySource : public RowSource {
     } else if (is_binary64(format_)) {
       std::memcpy(out, data_ + first * bytes_, count * sizeof(double));
     } else {
-      convert_codes(format_, fp64_, data_ + first * bytes_, out, count, {}, 1, first);
+      CodeCast(format_, fp64_, {}, {}).convert(data_ + first * bytes_, reinterpret_cast<unsigned char*>(out),
+                                               count, first);
     }
   }
 

@@ -6,6 +6,7 @@ every bit must agree, NaN compared by class (ml_dtypes keeps NaN payloads, numsc
 """
 
 import bisect
+import subprocess
 from fractions import Fraction
 
 import ml_dtypes
@@ -82,24 +83,29 @@ def ml_dtypes_deviations(fmt, x):
 
 
 def no_value_inputs(fmt, x):
-    """Inputs with no value to round to, whose code is a policy rather than arithmetic, tested on their own
-    (test_nan_into_formats_without_nan, test_e8m0_has_no_zero): NaN into a format without NaN, and zero into
-    E8M0, which has no zero (OCP MX v1.0 §5.4.1)."""
+    """Inputs with no value to round to, whose outcome is a policy rather than arithmetic, tested on their own
+    (test_nan_into_formats_without_nan, test_e8m0_has_no_zero_and_no_sign): NaN into a format without NaN, and
+    zero and negative values into E8M0, which has neither (OCP MX v1.0 §5.4.1)."""
     x = np.asarray(x)
     t = dict(FLOATS)[fmt]
     has_nan = np.isnan(all_codes(t).view(t).astype(np.float64)).any()
     skip = np.isnan(x) if not has_nan else np.zeros(x.shape, dtype=bool)
     if fmt == "e8m0":
-        skip |= x == 0
+        skip |= (x <= 0) | np.signbit(x)
     return skip
 
 
-def assert_same_codes(fmt, t, x, got):
-    """got (numscope's codes for x) equals ml_dtypes' codes, NaN codes compared by class; where ml_dtypes is
-    known to be wrong, equals the exact nearest value (fractions.Fraction) instead."""
+def assert_same_codes(fmt, t, x, **options):
+    """numscope's codes for x equal ml_dtypes' codes for `x` (or for `want_of`, the clipped inputs of the
+    saturation test), NaN codes compared by class; where ml_dtypes is known to be wrong, the exact nearest value
+    (fractions.Fraction) instead."""
+    want_of = options.pop("want_of", None)
     x = np.asarray(x)
     keep = ~no_value_inputs(fmt, x)
-    x, got = x[keep], got[keep]
+    x = x[keep]
+    got = numscope.encode(x, fmt, **options)
+    if want_of is not None:
+        x = np.asarray(want_of)[keep]
     dev = ml_dtypes_deviations(fmt, x)
     if dev.any():
         table = sorted({Fraction(float(v)) for v in all_codes(t).view(t).astype(np.float64) if np.isfinite(v)})
@@ -144,7 +150,7 @@ def test_encode_every_value_and_midpoint(fmt, t):
     x = np.concatenate([values, mids]).astype(np.float32)
     steps = np.concatenate([np.nextafter(x, np.float32(np.inf)), np.nextafter(x, np.float32(-np.inf))])
     for inputs in (x, steps, -x):
-        assert_same_codes(fmt, t, inputs, numscope.encode(inputs, fmt))
+        assert_same_codes(fmt, t, inputs)
 
 
 def edge_inputs():
@@ -159,7 +165,7 @@ def edge_inputs():
 def test_encode_edges(fmt, t):
     """±0, ±inf, NaN, float32's extremes, and ±(1, 1.5, 1.75)·2^e for every float32 exponent."""
     x = edge_inputs()
-    assert_same_codes(fmt, t, x, numscope.encode(x, fmt))
+    assert_same_codes(fmt, t, x)
 
 
 @pytest.mark.parametrize("fmt,t", FLOATS, ids=IDS)
@@ -168,10 +174,10 @@ def test_encode_random_float32(fmt, t):
     million normal values within the format's range."""
     rng = np.random.default_rng(20240601)
     x = rng.integers(0, 1 << 32, size=2_000_000, dtype=np.uint64).astype(np.uint32).view(np.float32)
-    assert_same_codes(fmt, t, x, numscope.encode(x, fmt))
+    assert_same_codes(fmt, t, x)
     top = float(ml_dtypes.finfo(t).max)
     y = (rng.standard_normal(1_000_000) * top / 4).astype(np.float32)
-    assert_same_codes(fmt, t, y, numscope.encode(y, fmt))
+    assert_same_codes(fmt, t, y)
 
 
 @pytest.mark.parametrize("fmt,t", FLOATS, ids=IDS)
@@ -182,7 +188,7 @@ def test_saturate_against_clip(fmt, t):
     x = np.concatenate([edge_inputs(), (rng.standard_normal(500_000) * top * 4).astype(np.float32)])
     x = x[~np.isnan(x)]
     clipped = np.clip(x, -top, top)
-    assert_same_codes(fmt, t, clipped, numscope.encode(x, fmt, saturate=True))
+    assert_same_codes(fmt, t, x, saturate=True, want_of=clipped)
 
 
 @pytest.mark.parametrize("fmt,t", FLOATS, ids=IDS)
@@ -190,6 +196,7 @@ def test_round_is_decode_of_encode(fmt, t):
     """round() gives ml_dtypes' x.astype(T) as values."""
     rng = np.random.default_rng(3)
     x = (rng.standard_normal(100_000) * float(ml_dtypes.finfo(t).max) / 8).astype(np.float32)
+    x = x[~no_value_inputs(fmt, x)]
     got = numscope.round(x, fmt)
     assert got.dtype == np.float32
     assert same_values(got, x.astype(t).astype(np.float64)).all()
@@ -222,17 +229,29 @@ def test_integer_types_of_ml_dtypes():
 
 
 @pytest.mark.parametrize("fmt", ["e3m2", "e2m3", "e2m1", "int8", "uint4"])
-@pytest.mark.xfail(reason="the policy for NaN into a format without NaN belongs to the hardening issue (#12: "
-                   "refuse by default, naming the element); until it lands the engine writes +0", strict=False)
-def test_nan_into_formats_without_nan(fmt):
-    """NaN has no code in these formats: encode refuses it with one line naming the element."""
-    with pytest.raises(ValueError, match="element 1"):
-        numscope.encode(np.float32([1.0, np.nan]), fmt)
+def test_nan_into_formats_without_nan(cli, fmt):
+    """NaN has no code in these formats: encode refuses it with the line `numscope cast` prints, naming the
+    element, unless nan_to says what to store (+0 or +max), as --nan-to does."""
+    x = np.float32([1.0, np.nan, 2.0])
+    with pytest.raises(ValueError) as e:
+        numscope.encode(x, fmt)
+    done = subprocess.run([cli, "cast", "--from", "fp32", "--to", fmt], input=x.tobytes(), capture_output=True)
+    assert done.returncode == 2 and done.stderr.decode() == f"numscope: {e.value}\n"
+    assert str(e.value).startswith(f"element 1 (byte offset 4) is NaN, and {fmt} has no NaN code")
+    for policy in ("zero", "max"):
+        got = numscope.encode(x, fmt, nan_to=policy)
+        cast = subprocess.run([cli, "cast", "--from", "fp32", "--to", fmt, "--nan-to", policy], input=x.tobytes(),
+                              capture_output=True, check=True).stdout
+        assert got.tobytes() == cast
+        values = numscope.decode(got, fmt, dtype=np.float64)
+        top = numscope.decode(numscope.encode(np.float32([1e30]), fmt, saturate=True), fmt, dtype=np.float64)[0]
+        assert values[1] == (0.0 if policy == "zero" else top)
 
 
-def test_e8m0_has_no_zero():
-    """E8M0 has no zero (OCP MX v1.0 §5.4.1): numscope stores ±0 as the smallest scale 2^-127 (code 0, an
-    underflow); ml_dtypes writes NaN (0xFF) instead. Negative values have no code either: NaN."""
+def test_e8m0_has_no_zero_and_no_sign():
+    """E8M0 has no zero and no sign (OCP MX v1.0 §5.4.1): numscope stores ±0 as the smallest scale 2^-127 (code
+    0, an underflow), where ml_dtypes writes NaN (0xFF); a negative value is refused, naming the element."""
     assert list(numscope.encode(np.float32([0.0, -0.0]), "e8m0")) == [0, 0]
     assert numscope.decode([0], "e8m0", dtype=np.float64)[0] == 2.0**-127
-    assert np.isnan(numscope.decode(numscope.encode(np.float32([-1.0]), "e8m0"), "e8m0")).all()
+    with pytest.raises(ValueError, match=r"element 1 \(byte offset 4\) is negative, and e8m0 has no sign"):
+        numscope.encode(np.float32([1.0, -1.0]), "e8m0")

@@ -156,7 +156,7 @@ TEST_CASE("quantize bad input: one line, exit 2", "[quantize][cli]") {
   };
   bad({}, "--input FILE");
   bad({"-i", tmp("nothing-here.npy")}, "cannot open");
-  bad({"--synthetic", "normal", "-s", "int4-g128,q5_k"}, "unknown scheme 'q5_k'");
+  bad({"--synthetic", "normal", "-s", "int4-g128,q7_k"}, "unknown scheme 'q7_k'");
   bad({"--synthetic", "normal", "--mx-scale", "up"}, "--mx-scale");
   bad({"--synthetic", "normal", "--min-sqnr", "lots"}, "--min-sqnr needs a number");
   const std::string nan = write_st("nan.safetensors", {{"t", {4}, {1.0f, NAN, 2.0f, INFINITY}}});
