@@ -1,8 +1,9 @@
 // `quantize`: many quantization schemes over one or more tensors; cost in bits against error, a recommendation.
 #pragma once
 
-#include <cstdint>   // std::uint64_t
-#include <memory>    // std::shared_ptr
+#include <cstdint>     // std::uint64_t
+#include <functional>  // std::function
+#include <memory>      // std::shared_ptr
 #include <optional>  // std::optional
 #include <string>    // std::string
 #include <vector>    // std::vector
@@ -28,6 +29,14 @@ struct QuantizeRequest {
   std::string dump_scheme;               // that scheme ("": the recommended or only one)
   std::optional<std::string> write_blocks;      // write the q8_0 or q4_0 blocks in ggml's byte layout
   bool ignore_nonfinite = false;         // analyse the finite values only when the input has NaN or inf
+  std::vector<std::string> include;      // --all: only tensors matching one of these globs (quantize/model.h)
+  std::vector<std::string> exclude;      // --all: leave out tensors matching any of these globs
+  bool include_1d = false;               // --all: keep 1-D tensors (norms, biases), left out by default
+  bool per_layer = false;                // add table "layers": each scheme summed per transformer block
+  bool percentiles = false;              // add table "percentiles": p50/p90/p99/p99.9 of |err| and relative err
+  unsigned histogram = 0;                // add table "histogram" of |err| in this many logarithmic bins
+  /// Called as tensors are worked through (elements done, total elements); may be called from worker threads.
+  std::function<void(const std::string& tensor, std::uint64_t done, std::uint64_t total)> progress;
   /// A tensor the caller holds in memory (the Python package's numpy array), analysed instead of inputs or
   /// synthetic: its name and dtype for the input table, its shape, and its elements as a RowSource.
   struct Array {

@@ -188,7 +188,9 @@ def quantize(x: Any = None, schemes: str | Iterable[str] | None = None, *, tenso
              all: bool = False, synthetic: str | None = None, dtype: str | None = None, rounding: str = "rne",
              threads: int = 0, mx_scale: str = "floor", max_bits: float | None = None,
              min_sqnr: float | None = None, ignore_nonfinite: bool = False, dump_dequantized: str | None = None,
-             dump_scheme: str = "", write_blocks: str | None = None, name: str = "array") -> Result:
+             dump_scheme: str = "", write_blocks: str | None = None, include: str | Iterable[str] | None = None,
+             exclude: str | Iterable[str] | None = None, include_1d: bool = False, per_layer: bool = False,
+             percentiles: bool = False, histogram: int = 0, name: str = "array") -> Result:
     """Quantization schemes run over one tensor (or several), as `numscope quantize`: bits per element against
     error (MSE, SQNR, max error, cosine, clipped and underflow fractions) and, with max_bits or min_sqnr, a
     recommendation.
@@ -196,8 +198,9 @@ def quantize(x: Any = None, schemes: str | Iterable[str] | None = None, *, tenso
     `x`: a numpy array (float16/32/64 or an ml_dtypes type; analysed in place, rows being its first dimension
     as for a weight matrix), a path to a .npy, .safetensors or .gguf file, or a list of paths (the shards of
     one model; pick tensors with `tensor` or `all=True`). Or `synthetic="normal:n=65536,seed=1"`.
-    `schemes`: names (int8, int4-g128, e4m3-scaled, mxfp4, nvfp4, nf4, q8_0, q4_0, ...) or None for a
-    representative set. Tables "input" and "schemes".
+    `schemes`: names (int8-ch, int4-g128, e4m3-tensor, mxfp4, nvfp4, nf4, q8_0, q4_0, ...) or None for a
+    representative set. With `all`: `include` / `exclude` globs, `include_1d`. Tables "input" and "schemes", and
+    with `per_layer`, `percentiles`, `histogram=BINS` the tables "layers", "percentiles", "histogram".
 
     >>> import numpy as np, numscope
     >>> w = np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32)
@@ -232,6 +235,14 @@ def quantize(x: Any = None, schemes: str | Iterable[str] | None = None, *, tenso
     args.dump_dequantized = None if dump_dequantized is None else _path(dump_dequantized)
     args.dump_scheme = dump_scheme
     args.write_blocks = None if write_blocks is None else _path(write_blocks)
+    args.include = _names(include, "include globs")
+    args.exclude = _names(exclude, "exclude globs")
+    args.include_1d = bool(include_1d)
+    args.per_layer = bool(per_layer)
+    args.percentiles = bool(percentiles)
+    if isinstance(histogram, bool) or not isinstance(histogram, numbers.Integral) or histogram < 0:
+        raise ValueError(f"histogram is a number of bins (0: none), not {histogram!r}")
+    args.histogram = int(histogram)
     view = None if array is None else array.reshape(-1).view("u1")
     # The dtype as the .npy reader shows it ('<f4'), or the ml_dtypes name ('bfloat16').
     label = "" if array is None else (array.dtype.name if array.dtype.kind == "V" else array.dtype.str)

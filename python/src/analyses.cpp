@@ -70,8 +70,9 @@ Result memory(const std::vector<std::pair<std::string, std::string>>& options, b
 }
 
 struct QuantizeArgs {
-  std::vector<std::string> inputs, tensors, schemes;
-  bool all = false, ignore_nonfinite = false;
+  std::vector<std::string> inputs, tensors, schemes, include, exclude;
+  bool all = false, ignore_nonfinite = false, include_1d = false, per_layer = false, percentiles = false;
+  unsigned histogram = 0;
   std::optional<std::string> synthetic, dtype, dump_dequantized, write_blocks;
   std::string rounding = "rne", mx_scale = "floor", dump_scheme;
   unsigned threads = 0;
@@ -97,6 +98,12 @@ Result quantize(const QuantizeArgs& a, std::optional<Bytes> array, const std::st
   q.dump_scheme = a.dump_scheme;
   q.write_blocks = a.write_blocks;
   q.ignore_nonfinite = a.ignore_nonfinite;
+  q.include = a.include;
+  q.exclude = a.exclude;
+  q.include_1d = a.include_1d;
+  q.per_layer = a.per_layer;
+  q.percentiles = a.percentiles;
+  q.histogram = a.histogram;
   if (array) {
     const Format f = find_format(array_format);
     std::uint64_t n = 1;
@@ -134,6 +141,12 @@ void bind_analyses(nb::module_& m) {
       .def_rw("inputs", &QuantizeArgs::inputs)
       .def_rw("tensors", &QuantizeArgs::tensors)
       .def_rw("schemes", &QuantizeArgs::schemes)
+      .def_rw("include", &QuantizeArgs::include)
+      .def_rw("exclude", &QuantizeArgs::exclude)
+      .def_rw("include_1d", &QuantizeArgs::include_1d)
+      .def_rw("per_layer", &QuantizeArgs::per_layer)
+      .def_rw("percentiles", &QuantizeArgs::percentiles)
+      .def_rw("histogram", &QuantizeArgs::histogram)
       .def_rw("all", &QuantizeArgs::all)
       .def_rw("ignore_nonfinite", &QuantizeArgs::ignore_nonfinite)
       .def_rw("synthetic", &QuantizeArgs::synthetic, nb::arg().none())
