@@ -28,11 +28,11 @@ long read_uint(const std::string& s, std::size_t& i) {
   return i == start ? -1 : v;
 }
 
-Scheme block_row(std::string name, SchemeFamily fam, std::string_view elem, int block, int scale_bits) {
+Scheme block_row(std::string name, SchemeFamily fam, const Format& elem, int block, int scale_bits) {
   Scheme s;
   s.name = std::move(name);
   s.family = fam;
-  s.element = find_format(elem);
+  s.element = elem;
   s.granularity = Granularity::kBlock;
   s.block = block;
   s.scale_bits = scale_bits;
@@ -41,10 +41,11 @@ Scheme block_row(std::string name, SchemeFamily fam, std::string_view elem, int 
 
 /// OCP MX v1.0 Table 1 (§5.1): the concrete MX formats, their element formats; scale E8M0, block 32.
 struct MxRow {
-  std::string_view name, element;
+  std::string_view name;
+  const Format& element;
 };
-constexpr MxRow kMx[] = {{"mxfp8", "e4m3"}, {"mxfp8-e5m2", "e5m2"}, {"mxfp6", "e2m3"},
-                         {"mxfp6-e3m2", "e3m2"}, {"mxfp4", "e2m1"}, {"mxint8", "int8"}};
+constexpr MxRow kMx[] = {{"mxfp8", kE4m3}, {"mxfp8-e5m2", kE5m2}, {"mxfp6", kE2m3},
+                         {"mxfp6-e3m2", kE3m2}, {"mxfp4", kE2m1}, {"mxint8", kInt8}};
 
 bool parse_named(const std::string& key, Scheme& out) {
   std::string base = key;
@@ -58,7 +59,7 @@ bool parse_named(const std::string& key, Scheme& out) {
     // OCP MX v1.0 §5: k = 32 elements share one 8-bit E8M0 scale.
     out = block_row(key, SchemeFamily::kMx, m.element, 32, 8);
     out.mx_rule = ceil_rule ? MxScaleRule::kCeil : MxScaleRule::kFloor;
-    out.description = "OCP MX: " + std::string(m.element) + " elements, blocks of 32, E8M0 scale (" +
+    out.description = "OCP MX: " + std::string(m.element.name) + " elements, blocks of 32, E8M0 scale (" +
                       (ceil_rule ? "ceil" : "floor") + " rule)";
     out.source = "OCP Microscaling Formats (MX) v1.0 §5-6";
     return true;
@@ -66,7 +67,7 @@ bool parse_named(const std::string& key, Scheme& out) {
   if (ceil_rule) return false;
   if (key == "nvfp4") {
     // NVIDIA NVFP4: E2M1 elements, 16 per E4M3 block scale, one FP32 per-tensor scale.
-    out = block_row(key, SchemeFamily::kNvfp4, "e2m1", 16, 8);
+    out = block_row(key, SchemeFamily::kNvfp4, kE2m1, 16, 8);
     out.tensor_scale_bits = 32;
     out.description = "E2M1 elements, blocks of 16, E4M3 block scale, FP32 tensor scale amax/(6*448)";
     out.source = "NVIDIA NVFP4 (Blackwell; TensorRT-LLM / ModelOpt)";
@@ -74,7 +75,7 @@ bool parse_named(const std::string& key, Scheme& out) {
   }
   if (key == "nf4" || key == "nf4-dq") {
     // bitsandbytes quantize_4bit(quant_type="nf4", blocksize=64): fp32 absmax per block of 64.
-    out = block_row(key, SchemeFamily::kNf4, "uint4", 64, 32);
+    out = block_row(key, SchemeFamily::kNf4, kUint4, 64, 32);
     out.description = "NF4 code table (16 normal quantiles), blocks of 64, fp32 absmax";
     out.source = "bitsandbytes functional.quantize_4bit, kernels.cu dQuantizeNF4 (QLoRA, Dettmers et al. 2023)";
     if (key == "nf4-dq") {
@@ -89,19 +90,19 @@ bool parse_named(const std::string& key, Scheme& out) {
     return true;
   }
   if (key == "bnb-fp4" || key == "fp4-bnb") {
-    out = block_row("bnb-fp4", SchemeFamily::kBnbFp4, "uint4", 64, 32);
+    out = block_row("bnb-fp4", SchemeFamily::kBnbFp4, kUint4, 64, 32);
     out.description = "bitsandbytes FP4 code table (sign + {0,0.0625,8,12,4,6,2,3}/12), blocks of 64, fp32 absmax";
     out.source = "bitsandbytes functional.quantize_4bit(quant_type=\"fp4\"), kernels.cu dQuantizeFP4";
     return true;
   }
   if (key == "q8_0" || key == "q8-0") {
-    out = block_row("q8_0", SchemeFamily::kQ8_0, "int8", 32, 16);  // block_q8_0 {ggml_half d; int8_t qs[32]}
+    out = block_row("q8_0", SchemeFamily::kQ8_0, kInt8, 32, 16);  // block_q8_0 {ggml_half d; int8_t qs[32]}
     out.description = "ggml block_q8_0: 32 int8, fp16 d = amax/127, round half away";
     out.source = "llama.cpp ggml-quants.c quantize_row_q8_0_ref";
     return true;
   }
   if (key == "q4_0" || key == "q4-0") {
-    out = block_row("q4_0", SchemeFamily::kQ4_0, "uint4", 32, 16);  // block_q4_0 {ggml_half d; uint8_t qs[16]}
+    out = block_row("q4_0", SchemeFamily::kQ4_0, kUint4, 32, 16);  // block_q4_0 {ggml_half d; uint8_t qs[16]}
     out.description = "ggml block_q4_0: 32 nibbles, fp16 d = max/-8, truncating";
     out.source = "llama.cpp ggml-quants.c quantize_row_q4_0_ref";
     return true;

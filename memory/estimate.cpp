@@ -627,7 +627,7 @@ MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
     if (p.optimizer == Optimizer::kAdam8bit) {
       // bitsandbytes 8-bit Adam: two uint8 states, block-wise quantized in blocks of 2048 with one fp32 absmax
       // each (Dettmers et al. 2022, "8-bit Optimizers via Block-wise Quantization", §2).
-      const Format u8 = find_format("uint8"), f32 = find_format("fp32");
+      const Format &u8 = kUint8, &f32 = kFp32;
       Dtype d{"uint8+fp32/2048", storage_bits(u8) + storage_bits(f32) / 2048.0, std::nullopt};
       add(prefix + "optimizer", d, 2 * trainable, "2 states × " + T + " × " + num_text(d.bytes()) + " B (adam8bit)",
           Shard::kOptimizer);
@@ -825,20 +825,15 @@ void check_overflow(const MemoryRequest& r, const Plan& p, MemoryEstimate& e) {
     c.stored = exact_decimal(stored);
     const Properties props = properties(f);
     c.max = exact_decimal(f.kind == Kind::kInt ? props.int_max : props.max);
-    if (enc.status & kSaturated) c.status = "saturated";
-    else if (enc.status & kOverflow) c.status = "overflow";
-    else if ((enc.status & kUnderflow) && stored.is_zero()) c.status = "underflow";
-    else if (enc.status & kInexact) c.status = "rounded";
-    else c.status = "exact";
-    if (c.status == "overflow" && f.name == "fp16") fp16_overflow = true;
+    c.status = std::string(outcome(f, x, enc));  // the engine's one status rule
+    if (c.status == "overflow" && same_layout(f, kFp16)) fp16_overflow = true;
     if (f.kind == Kind::kInt && c.status != "exact")
       e.notes.push_back(c.dtype + " holds integers " + exact_decimal(props.int_min) + ".." + c.max +
                         ": quantized weights carry a scale (int8 / int4 schemes such as int8-ch or int4-g128)");
     e.overflow.push_back(c);
   }
   if (fp16_overflow) {
-    const Format bf16 = find_format("bf16");
-    const std::string as_bf16 = exact_decimal(decode(bf16, encode(bf16, x).code).number());
+    const std::string as_bf16 = exact_decimal(decode(kBf16, encode(kBf16, x).code).number());
     e.notes.push_back("fp16 overflows at " + r.max_abs + " (max 65504): use bf16 (stores it as " + as_bf16 +
                       "), or loss scaling to keep fp16 gradients in range");
   }
