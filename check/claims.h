@@ -7,6 +7,7 @@
 // run for long or exhaust memory; a claim over the caps is refused with the reason.
 #pragma once
 
+#include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
@@ -48,6 +49,7 @@ struct ClaimResult {
   std::string left, left_rounded;    // exact text ("" when not evaluated) and a 6-digit rounded form
   std::string right, right_rounded;  // "" when the relation has no right side
   std::string left_exact, right_exact;  // every digit (JSON); left / right may be compact ("2^-149")
+  std::optional<Value> left_value, right_value;  // the evaluated sides (nullopt when not evaluated)
   std::string reason;                // a sentence a reader can check; for errors, what was expected
 };
 

@@ -46,7 +46,7 @@ struct Encoded {
 };
 
 /// Encodes an exact number; one rounding, straight from the rational.
-/// Example: encode(find_format("e4m3"), parse_number("-431.99999999999994")) is -416 (code 0xfd = 1 1111 101: -(1.625 · 2^8)).
+/// Example: encode(kE4m3, parse_number("-431.99999999999994")) is -416 (code 0xfd = 1 1111 101: -(1.625 · 2^8)).
 Encoded encode(const Format& f, const Number& x, const ConvertOptions& opt = {});
 /// Encodes a binary64 value; the same rounding as the exact path, with integer arithmetic only (fast).
 Encoded encode(const Format& f, double x, const ConvertOptions& opt = {});

@@ -11,15 +11,15 @@
 #include <bit>                 // std::endian
 #include <cctype>              // std::isdigit, std::isspace
 #include <cmath>               // std::sqrt, std::log, std::cos
-#include <cstdio>              // std::rename, std::remove
 #include <cstring>             // std::memcpy, std::strerror
 #include <nlohmann/json.hpp>   // nlohmann::json (the safetensors header)
 #include <numbers>             // std::numbers::pi
-#include <set>                 // std::set
 
 #include "numscope/formats/engine.h"
 #include "numscope/support/bits.h"  // bit_cast
 #include "numscope/support/error.h"
+#include "numscope/support/json.h"
+#include "numscope/support/mapped_inputs.h"
 #include "numscope/formats/registry.h"  // the rows kFp32, kBf16, kE4m3, ...
 
 namespace numscope {
@@ -282,10 +282,12 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
     }
     data_ = static_cast<const unsigned char*>(p);
     ::madvise(p, size_, MADV_SEQUENTIAL);
+    slot_ = register_mapping(p, size_, path);
   }
   ::close(fd);
 }
 MappedFile::~MappedFile() {
+  unregister_mapping(slot_);
   if (data_) ::munmap(const_cast<unsigned char*>(data_), size_);
 }
 
@@ -395,21 +397,16 @@ SafetensorsFile read_safetensors(const std::string& path) {
               " bytes)");
   if (n < 2 || p[8] != '{') throw bad("the header must be a JSON object starting with '{'");
   nlohmann::json j;
-  // While parsing: refuse nesting deeper than any header needs (memory grows with depth) and duplicate tensor
-  // names (a JSON object would silently keep the last one).
-  std::set<std::string> names;
-  auto guard = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
-        depth >= kMaxHeaderDepth)
-      throw bad("the header is nested more than " + std::to_string(kMaxHeaderDepth) + " levels deep");
-    if (event == nlohmann::json::parse_event_t::key && depth == 1 && !names.insert(parsed.get<std::string>()).second)
-      throw bad("duplicate tensor name '" + parsed.get<std::string>() + "'");
-    return true;
-  };
+  // While parsing (linear in the header, support/json.h): refuse nesting deeper than any header needs (memory
+  // grows with depth) and duplicate tensor names (a JSON object would silently keep the last one).
   try {
-    j = nlohmann::json::parse(p + 8, p + 8 + n, guard);
-  } catch (const nlohmann::json::exception& ex) {
-    throw bad(std::string("the header is not valid JSON (") + ex.what() + ")");
+    j = parse_json(std::string_view(reinterpret_cast<const char*>(p + 8), n),
+                   JsonLimits{.max_depth = kMaxHeaderDepth, .unique_keys_depth = 1});
+  } catch (const JsonError& ex) {
+    if (ex.kind == JsonError::Kind::kDepth)
+      throw bad("the header is nested more than " + std::to_string(kMaxHeaderDepth) + " levels deep");
+    if (ex.kind == JsonError::Kind::kDuplicateKey) throw bad("duplicate tensor name '" + ex.detail + "'");
+    throw bad(std::string("the header is ") + ex.what());
   }
   if (!j.is_object()) throw bad("the header must be a JSON object");
   const std::uint64_t data_size = size - 8 - n;
@@ -503,8 +500,8 @@ std::vector<TensorEntry> read_tensor_file(const std::string& path, std::optional
 
 // ---- NpyWriter ----------------------------------------------------------------------------------------------------
 
-NpyWriter::NpyWriter(const std::string& path, const std::vector<std::uint64_t>& shape)
-    : path_(path), tmp_(path + ".tmp" + std::to_string(::getpid())) {
+NpyWriter::NpyWriter(const std::string& path, const std::vector<std::uint64_t>& shape, const std::string& what)
+    : file_(path, what) {
   std::string dims;
   for (std::uint64_t d : shape) dims += std::to_string(d) + ", ";
   if (shape.size() > 1) dims.resize(dims.size() - 2);
@@ -515,42 +512,32 @@ NpyWriter::NpyWriter(const std::string& path, const std::vector<std::uint64_t>& 
   header.push_back('\n');
   if (header.size() > 65535) throw InputError("the .npy header for this shape is too long");
   if (!shape_product(shape, expected_)) throw InputError("the shape's element count overflows 64 bits");
-  out_.open(tmp_, std::ios::binary | std::ios::trunc);
-  if (!out_) throw InputError("cannot write '" + tmp_ + "': " + std::strerror(errno));
   const unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
                                  static_cast<unsigned char>(header.size() & 0xff),
                                  static_cast<unsigned char>(header.size() >> 8)};
-  out_.write(reinterpret_cast<const char*>(pre), 10);
-  out_.write(header.data(), static_cast<std::streamsize>(header.size()));
-}
-NpyWriter::~NpyWriter() {
-  if (!done_) {
-    out_.close();
-    std::remove(tmp_.c_str());
-  }
+  file_.write(pre, 10);
+  file_.write(header.data(), header.size());
 }
 void NpyWriter::write(const double* values, std::uint64_t count) {
-  for (std::uint64_t i = 0; i < count; ++i) {
-    const std::uint64_t b = bit_cast<std::uint64_t>(values[i]);
-    char le[8];
-    for (int k = 0; k < 8; ++k) le[k] = static_cast<char>((b >> (8 * k)) & 0xff);
-    out_.write(le, 8);
+  if (count > expected_ - written_)
+    throw InputError("cannot write '" + file_.path() + "': more elements than its shape holds");
+  unsigned char le[8 * 1024];
+  for (std::uint64_t done = 0; done < count;) {
+    const std::uint64_t n = std::min<std::uint64_t>(count - done, 1024);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const std::uint64_t b = bit_cast<std::uint64_t>(values[done + i]);
+      for (int k = 0; k < 8; ++k) le[8 * i + k] = static_cast<unsigned char>((b >> (8 * k)) & 0xff);
+    }
+    file_.write(le, 8 * n);
+    done += n;
   }
   written_ += count;
 }
 void NpyWriter::commit() {
-  out_.close();
-  if (!out_ || written_ != expected_) {
-    std::remove(tmp_.c_str());
-    done_ = true;
-    throw InputError("cannot write '" + path_ + "'");
-  }
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    std::remove(tmp_.c_str());
-    done_ = true;
-    throw InputError("cannot rename '" + tmp_ + "' to '" + path_ + "': " + std::strerror(errno));
-  }
-  done_ = true;
+  if (written_ != expected_)
+    throw InputError("cannot write '" + file_.path() + "': " + std::to_string(written_) + " of " +
+                     std::to_string(expected_) + " elements were produced");
+  file_.commit();
 }
 
 // ---- Synthetic tensors --------------------------------------------------------------------------------------------

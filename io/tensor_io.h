@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>      // std::uint64_t
-#include <fstream>      // std::ofstream
 #include <map>          // std::map
 #include <memory>       // std::shared_ptr
 #include <optional>     // std::optional
@@ -16,10 +15,13 @@
 
 #include "numscope/formats/registry.h"  // the rows a DType names
 #include "numscope/io/tensor_source.h"
+#include "numscope/support/atomic_file.h"
 
 namespace numscope {
 
-/// A read-only memory map of a whole file (POSIX mmap); unmapped when the last owner goes.
+/// A read-only memory map of a whole file (POSIX mmap); unmapped when the last owner goes. The file may shrink
+/// while mapped: a read past its new end raises SIGBUS, which the CLI turns into "FILE changed size while being
+/// read" (exit 2) through the table of mapped inputs.
 class MappedFile {
  public:
   explicit MappedFile(const std::string& path);  // throws InputError when it cannot be opened
@@ -34,6 +36,7 @@ class MappedFile {
   std::string path_;
   const unsigned char* data_ = nullptr;
   std::uint64_t size_ = 0;
+  int slot_ = -1;  // in the table of mapped inputs (support/mapped_inputs.h): a SIGBUS names this file
 };
 
 /// An element type the readers decode: one of the rows kFp64, kFp32, kFp16, kBf16, kE4m3, kE5m2, kE4m3fnuz,
@@ -69,20 +72,18 @@ SafetensorsFile read_safetensors(const std::string& path);
 /// A .npy or a .safetensors file, told apart by their magic bytes; throws InputError for anything else.
 std::vector<TensorEntry> read_tensor_file(const std::string& path, std::optional<DType> override_dtype = std::nullopt);
 
-/// Streams a float64 C-order .npy (version 1.0) into a temporary file next to `path`, renamed over `path` by
-/// commit(); a writer destroyed without commit() removes its temporary file.
+/// Streams a float64 C-order .npy (version 1.0) through an AtomicFile (support/atomic_file.h): a temporary next
+/// to `path`, renamed over it by commit() only when all the shape's elements were written; a writer destroyed
+/// without commit() leaves `path` as it was. `what` names the output in messages ("--dump-dequantized").
 class NpyWriter {
  public:
-  NpyWriter(const std::string& path, const std::vector<std::uint64_t>& shape);
-  ~NpyWriter();
+  NpyWriter(const std::string& path, const std::vector<std::uint64_t>& shape, const std::string& what = "");
   void write(const double* values, std::uint64_t count);
   void commit();
 
  private:
-  std::string path_, tmp_;
-  std::ofstream out_;
+  AtomicFile file_;
   std::uint64_t expected_ = 0, written_ = 0;
-  bool done_ = false;
 };
 
 /// A synthetic tensor. Spec: DIST[:key=value,...] with DIST normal | laplace | uniform | student-t and keys

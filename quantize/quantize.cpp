@@ -1580,6 +1580,17 @@ std::vector<double> quantize_dequantize(const Scheme& s, std::span<const double>
   return out;
 }
 
+std::vector<std::size_t> cost_order(const std::vector<SchemeResult>& results) {
+  std::vector<std::size_t> order(results.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (results[a].bits_per_element != results[b].bits_per_element)
+      return results[a].bits_per_element < results[b].bits_per_element;
+    return results[a].metrics.sqnr_db() > results[b].metrics.sqnr_db();
+  });
+  return order;
+}
+
 Recommendation recommend(const std::vector<SchemeResult>& results, std::optional<double> max_bits,
                          std::optional<double> min_sqnr_db) {
   Recommendation rec;
@@ -1598,13 +1609,7 @@ Recommendation recommend(const std::vector<SchemeResult>& results, std::optional
     }
     return why.str();
   };
-  std::vector<std::size_t> order(results.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (results[a].bits_per_element != results[b].bits_per_element)
-      return results[a].bits_per_element < results[b].bits_per_element;
-    return results[a].metrics.sqnr_db() > results[b].metrics.sqnr_db();
-  });
+  const std::vector<std::size_t> order = cost_order(results);
   for (std::size_t i : order)
     if (fails(results[i]).empty()) {
       rec.chosen = i;

@@ -131,5 +131,8 @@ struct Recommendation {
 };
 Recommendation recommend(const std::vector<SchemeResult>& results, std::optional<double> max_bits,
                          std::optional<double> min_sqnr_db);
+/// The indices of `results` cheapest first: by bits per element, then by SQNR (best first), ties in input order.
+/// The recommendation ranks by it and the quantize table lists by it.
+std::vector<std::size_t> cost_order(const std::vector<SchemeResult>& results);
 
 }  // namespace numscope

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 what=${1:-tour}
 case "$what" in tour|test) ;; *) echo "usage: bash scripts/quickstart.sh tour|test" >&2; exit 2 ;; esac
 
-packages="build-essential cmake ninja-build libboost-dev libeigen3-dev libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev"
+packages="build-essential cmake ninja-build python3 libboost-dev libeigen3-dev libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,4 +1,4 @@
-// ASCII helpers shared by numscope's parsers (format names, schemes, config keys): case folding.
+// ASCII helpers shared by numscope's parsers (format names, schemes, config keys): case folding, trimming.
 #pragma once
 
 #include <cctype>       // std::tolower
@@ -12,6 +12,13 @@ inline std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+/// `s` without leading and trailing spaces and tabs.
+inline std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
 }
 
 }  // namespace numscope

@@ -1,15 +1,27 @@
-// numscope's entry point: hands argv and the standard streams to the CLI library.
-#include <iostream>  // std::cin, std::cout, std::cerr
+// numscope's entry point: installs the program's signal handlers, hands argv and the standard streams to the CLI
+// library, and turns a failed write to stdout into one line on stderr and exit 2.
+#include <cstring>   // std::strerror
+#include <iostream>  // std::cin, std::cerr, std::ostream
 #include <string>    // std::string
 #include <vector>    // std::vector
 
 #include "numscope/tools/cli/command.h"
+#include "numscope/tools/process.h"
 
 int main(int argc, char** argv) {
+  numscope::cli::install_signal_handlers();
   std::ios::sync_with_stdio(false);
+  numscope::cli::FdOutBuf out_buf(1);
+  std::ostream out(&out_buf);
   const std::vector<std::string> args(argv, argv + argc);
-  numscope::cli::Context ctx{std::cin, std::cout, std::cerr};
+  numscope::cli::Context ctx{std::cin, out, std::cerr};
   const int rc = numscope::cli::run_main(args, ctx);
-  std::cout.flush();
-  return std::cout.good() ? rc : (rc == 0 ? 1 : rc);  // a failed write (disk full) is not a success
+  out.flush();
+  // Disk full, a closed descriptor: not a success and not "a check failed" (1). A closed pipe never gets here:
+  // SIGPIPE ends the process silently (status 141), the one documented exception to exit codes 0/1/2.
+  if (out_buf.error() != 0 && rc != 2) {
+    std::cerr << "numscope: cannot write the output to stdout: " << std::strerror(out_buf.error()) << "\n";
+    return 2;
+  }
+  return rc;
 }

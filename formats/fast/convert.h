@@ -37,7 +37,7 @@ using numscope::isa_supported;
 
 /// The fast fp32 -> `to` kernel for these options, or nullptr when there is none (another rounding mode,
 /// --ftz, a format without a fast path, or an instruction set this CPU lacks).
-/// Example: fast::encoder(find_format("bf16"), {})(in, out, n) writes what encode(bf16, double(in[i])) would.
+/// Example: fast::encoder(kBf16, {})(in, out, n) writes what encode(kBf16, double(in[i])) would.
 EncodeFn encoder(const Format& to, const ConvertOptions& opt, Isa isa = best_isa());
 /// Which kernel encoder() picks: the instruction set's name, or "f16c" for fp32 -> fp16 rne, which runs
 /// vcvtps2ph with its NaN payloads and (for --saturate) infinities corrected to the engine's codes. (fp16 ->

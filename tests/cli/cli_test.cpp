@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "numscope/memory/options.h"
+#include "numscope/support/render.h"
 #include "numscope/tools/cli/command.h"
 
 using namespace numscope::cli;
@@ -23,20 +25,27 @@ Run run(std::vector<std::string> args) {
 }  // namespace
 
 TEST_CASE("render: markdown, csv and json of one table", "[cli][render]") {
-  Table t;
-  t.columns = {{"name", "name"}, {"max", "max", true}, {"hidden", "hidden", false, Column::Show::kJson}};
-  t.add({str("fp16"), str("65504"), num(16)});
-  t.add({str("a|b"), str("x,y"), null_cell()});
-  std::ostringstream md, csv, js;
-  render(t, OutputFormat::kMarkdown, md);
-  render(t, OutputFormat::kCsv, csv);
-  render(t, OutputFormat::kJson, js);
-  CHECK(md.str() == "| name | max |\n| :--- | ---: |\n| fp16 | 65504 |\n| a\\|b | x,y |\n");
-  CHECK(csv.str() == "name,max\nfp16,65504\na|b,\"x,y\"\n");
-  const auto j = nlohmann::json::parse(js.str());
-  CHECK(j[0]["hidden"] == 16);
-  CHECK(j[1]["hidden"].is_null());
-  CHECK(display_width("精度abc") == 7);
+  numscope::Result r;
+  r.command = "demo";
+  numscope::Table t;
+  t.name = "demo";
+  t.columns = {{"name", "name"},
+               {"max", "max", numscope::ColumnType::kExact, numscope::Align::kRight},
+               {"hidden", "hidden", numscope::ColumnType::kInteger, numscope::Align::kRight,
+                numscope::Shown::kDataOnly}};
+  t.add({numscope::Cell::text("fp16"), numscope::Cell::exact("65504", 65504.0), numscope::Cell::integer(16)});
+  t.add({numscope::Cell::text("a|b"), numscope::Cell::exact("0.1", 0.1, "x,y"), numscope::Cell::null()});
+  r.tables.push_back(t);
+  using numscope::OutputFormat;
+  CHECK(numscope::render_to_string(r, {OutputFormat::kMarkdown, ""}) ==
+        "| name | max |\n| :--- | ---: |\n| fp16 | 65504 |\n| a\\|b | x,y |\n");
+  CHECK(numscope::render_to_string(r, {OutputFormat::kCsv, ""}) == "name,max,hidden\nfp16,65504,16\na|b,0.1,\n");
+  const auto j = nlohmann::json::parse(numscope::render_to_string(r, {OutputFormat::kJson, ""}));
+  CHECK(j["tables"]["demo"][0]["hidden"] == 16);
+  CHECK(j["tables"]["demo"][0]["max"] == "65504");
+  CHECK(j["tables"]["demo"][0]["max_f64"] == 65504.0);
+  CHECK(j["tables"]["demo"][1]["hidden"].is_null());
+  CHECK(numscope::display_width("精度abc") == 7);
 }
 
 TEST_CASE("args: options, values, negative numbers as values", "[cli][args]") {
@@ -46,7 +55,7 @@ TEST_CASE("args: options, values, negative numbers as values", "[cli][args]") {
   CHECK(a.positional == std::vector<std::string>{"-1.5", "-0", "-inf"});
   CHECK(a.get("rounding") == "rtz");
   CHECK(a.has("saturate"));
-  CHECK(a.output == OutputFormat::kMarkdown);
+  CHECK(a.output == numscope::OutputFormat::kMarkdown);
   std::vector<std::string> bad1 = {"1", "--nope"}, bad2 = {"1", "--rounding"}, bad3 = {"1", "--saturate=1"}, bad4 = {};
   CHECK_THROWS_AS(parse_args(spec, bad1), numscope::InputError);
   CHECK_THROWS_AS(parse_args(spec, bad2), numscope::InputError);
@@ -57,7 +66,7 @@ TEST_CASE("args: options, values, negative numbers as values", "[cli][args]") {
 TEST_CASE("store -o json: the issue's published figures", "[cli][store]") {
   const Run r = run({"store", "123456.789", "-o", "json"});
   REQUIRE(r.rc == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = nlohmann::json::parse(r.out)["tables"]["store"];
   std::map<std::string, nlohmann::json> by;
   for (const auto& row : j) by[row["format"]] = row;
   CHECK(by["bf16"]["stored"] == "123392");          // not 123456.8 as a seed note claims
@@ -75,7 +84,7 @@ TEST_CASE("store -o json: the issue's published figures", "[cli][store]") {
 TEST_CASE("formats -o json: keys and exact values", "[cli][formats]") {
   const Run r = run({"formats", "fp16", "e4m3", "e5m2", "bf16", "-o", "json"});
   REQUIRE(r.rc == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = nlohmann::json::parse(r.out)["tables"]["floats"];
   CHECK(j[0]["max"] == "65504");
   CHECK(j[0]["min_subnormal"] == "0.000000059604644775390625");  // 2^-24
   CHECK(j[0]["has_inf"] == true);
@@ -91,7 +100,7 @@ TEST_CASE("formats -o json: keys and exact values", "[cli][formats]") {
 TEST_CASE("values e2m1: the OCP MX FP4 value set", "[cli][values]") {
   const Run r = run({"values", "e2m1", "-o", "json"});
   REQUIRE(r.rc == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = nlohmann::json::parse(r.out)["tables"]["values"];
   REQUIRE(j.size() == 16);
   const char* expected[] = {"0", "0.5", "1", "1.5", "2", "3", "4", "6"};  // OCP MX v1.0 Table 5
   for (int i = 0; i < 8; ++i) {
@@ -108,4 +117,23 @@ TEST_CASE("exit codes and one-line errors", "[cli]") {
   CHECK(bad.rc == 2);
   CHECK(bad.out.empty());
   CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+}
+
+TEST_CASE("memory: the flags and --help come from the option table, one row per option", "[cli][memory]") {
+  const Run help = run({"memory", "--help"});
+  REQUIRE(help.rc == 0);
+  for (const numscope::memory::Option& o : numscope::memory::options()) {
+    CAPTURE(o.name);
+    CHECK(help.out.find("--" + std::string(o.name)) != std::string::npos);
+    CHECK(numscope::memory::find_option(o.name) == &o);
+    CHECK(numscope::memory::option_keys().find(std::string(o.name)) != std::string::npos);
+  }
+  // A switch takes no value on the command line and "true"/"" through set_option.
+  CHECK(run({"memory", "--params", "7B", "--tied=yes"}).rc == 2);
+  numscope::memory::MemoryRequest r;
+  numscope::memory::set_option(r, "KV_Heads", " 8 ");
+  CHECK(r.kv_heads == 8);
+  numscope::memory::set_option(r, "--sequence-parallel", "");
+  CHECK(r.sequence_parallel);
+  CHECK_THROWS_WITH(numscope::memory::set_option(r, "bogus", "1"), Catch::Contains("accepted: model, config"));
 }

@@ -56,9 +56,11 @@ TEST_CASE("quantize -o json: one object per scheme, sorted by bits", "[quantize]
   const Run r = run({"--synthetic", "normal:n=4096,seed=1", "-o", "json"});
   REQUIRE(r.rc == 0);
   CHECK(r.err.empty());
-  const auto j = nlohmann::json::parse(r.out);
+  const auto doc = nlohmann::json::parse(r.out);
+  const auto j = doc["tables"]["schemes"];
   REQUIRE(j.is_array());
   REQUIRE(j.size() == default_scheme_names().size());
+  CHECK(doc["tables"]["input"][0]["elements"] == 4096);
   double prev = 0;
   for (const auto& row : j) {
     for (const char* k : {"scheme", "bits_per_element", "bytes", "mse", "sqnr_db", "max_abs_error", "cosine",
@@ -77,7 +79,7 @@ TEST_CASE("quantize recommends the cheapest scheme meeting the bars", "[quantize
   CHECK(r.out.find("recommended: q8_0") != std::string::npos);
   CHECK(r.out.find("q4_0: SQNR") != std::string::npos);
   const Run j = run({"--synthetic", "normal:n=4096,seed=1", "-s", "q4_0,q8_0", "--max-bits", "8", "-o", "json"});
-  const auto a = nlohmann::json::parse(j.out);
+  const auto a = nlohmann::json::parse(j.out)["tables"]["schemes"];
   CHECK(a[0]["recommended"] == true);
   CHECK(a[0]["scheme"] == "q4_0");
 }
@@ -92,7 +94,7 @@ TEST_CASE("quantize reads safetensors shards, --tensor and --all", "[quantize][c
   REQUIRE(one.rc == 0);
   const Run all = run({"-i", a, "-i", b, "--all", "-s", "q8_0,nf4", "-o", "json"});
   REQUIRE(all.rc == 0);
-  const auto j = nlohmann::json::parse(all.out);
+  const auto j = nlohmann::json::parse(all.out)["tables"]["schemes"];
   REQUIRE(j.size() == 6);  // 2 tensors x 2 schemes + 2 totals
   int totals = 0;
   for (const auto& row : j) totals += row["tensor"] == "total";
@@ -161,7 +163,7 @@ TEST_CASE("quantize bad input: one line, exit 2", "[quantize][cli]") {
   bad({"-i", nan}, "2 NaN or inf values");
   const Run ok = run({"-i", nan, "--ignore-nonfinite", "-s", "int8-tensor", "-o", "json"});
   REQUIRE(ok.rc == 0);
-  CHECK(nlohmann::json::parse(ok.out)[0]["sqnr_db"].get<double>() > 40);
+  CHECK(nlohmann::json::parse(ok.out)["tables"]["schemes"][0]["sqnr_db"].get<double>() > 40);
   const std::string junk = tmp("junk.bin");
   std::ofstream(junk) << "just some text";
   bad({"-i", junk}, "not a .npy or .safetensors file");

@@ -6,6 +6,7 @@
 # With the docs path, the case ids of the script and the rows of the table must be the same set.
 set -u
 bin=$(realpath "$1")
+here=$(dirname "$(realpath "$0")")
 doc=${2:+$(realpath "$2")}
 limit=${NUMSCOPE_ROBUSTNESS_TIMEOUT:-20}
 tmp=$(mktemp -d)
@@ -247,7 +248,7 @@ bad cfg-u64-field 'must be a positive integer' memory --config cfg-u64.json
 cfg ',"num_key_value_heads":5' >cfg-heads.json
 bad cfg-inconsistent 'must divide heads' memory --config cfg-heads.json
 printf '{"model_type":"gpt2","n_embd":1024,"n_layer":1,"n_head":16,"vocab_size":50257,"n_positions":9223372036854775807}' >cfg-positions.json
-bad cfg-overflow '10\^18 parameters' memory --config cfg-positions.json
+bad cfg-overflow '2\^31|10\^15 parameters' memory --config cfg-positions.json
 cfg ',"model_type":"bert"' >cfg-unsupported.json
 bad cfg-unsupported 'unsupported model_type|missing' memory --config cfg-unsupported.json
 truncate -s 1G cfg-huge.json
@@ -273,7 +274,7 @@ bad claims-missing-path 'not a file or folder' check nowhere.claims
 # ---- input paths that are not readable files -----------------------------------------------------------------------
 mkdir -p adir
 bad path-dir-tensor 'not a regular file' quantize --input adir
-bad path-dir-config 'is a directory' memory --config adir
+bad path-dir-config 'adir/config.json' memory --config adir
 bad path-missing-tensor 'cannot open' quantize --input nowhere.npy
 bad path-doc-tables 'not a file or folder' doc-tables nowhere.md
 cp st-ok.safetensors locked.safetensors && chmod 000 locked.safetensors
@@ -336,6 +337,9 @@ else
   for id in out-cast-pipe-partial out-cast-full out-cast-dir; do skipped $id "this numscope has no cast --out"; done
 fi
 [ "$(cat blocks.bin deq.npy)" = $'OLD\nOLD' ] || { echo "FAIL: an output target lost its old content"; fail=$((fail + 1)); }
+
+# ---- files around numscope: outputs that are not regular files, symlinks, full disks, signals, stdout -----------
+source "$here/files.sh"
 
 # ---- the table and the cases are the same set ------------------------------------------------------------------------
 if [ -n "$doc" ]; then

@@ -11,6 +11,7 @@ namespace {
 const std::vector<OptionSpec>& common_options() {
   static const std::vector<OptionSpec> kCommon = {
       {"output", 'o', "FORMAT", "output format: table (aligned text, the default), md, csv or json"},
+      {"table", 0, "NAME", "print only this table (CSV needs it when the command prints several)"},
       {"help", 'h', "", "print this help"},
   };
   return kCommon;
@@ -45,7 +46,7 @@ bool looks_like_number(std::string_view s) {
 std::string accepted(const CommandSpec& spec) {
   std::string s;
   for (const auto& o : spec.options) s += "--" + o.name + ", ";
-  return s + "-o/--output, -h/--help";
+  return s + "-o/--output, --table, -h/--help";
 }
 
 std::string shown(std::string_view s) {  // an argument quoted in a message, cut to a sane length

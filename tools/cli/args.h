@@ -7,7 +7,7 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "numscope/tools/cli/table.h"
+#include "numscope/support/render.h"
 
 namespace numscope::cli {
 
@@ -33,7 +33,7 @@ struct CommandSpec {
 struct Args {
   std::map<std::string, std::vector<std::string>> options;
   std::vector<std::string> positional;
-  OutputFormat output = OutputFormat::kTable;
+  OutputFormat output = OutputFormat::kText;
   bool help = false;
 
   bool has(const std::string& name) const { return options.count(name) != 0; }

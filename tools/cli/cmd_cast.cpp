@@ -1,19 +1,16 @@
 // `numscope cast --from F --to G`: a binary filter converting little-endian codes from stdin to stdout (or to
 // --out FILE, replaced atomically), through the fast kernels (formats/fast/convert.h) where they apply.
 #include <fcntl.h>     // fcntl F_SETPIPE_SZ
-#include <sys/stat.h>  // fstat, fchmod, umask: a regular file's size is checked before anything is written
-#include <unistd.h>    // STDIN_FILENO, write, close, unlink
+#include <sys/stat.h>  // fstat: a regular file's size is checked before anything is written
+#include <unistd.h>    // STDIN_FILENO
 
-#include <cerrno>    // errno, EINTR
-#include <csignal>   // std::signal, SIGINT, SIGTERM, SIGHUP: a killed cast removes its temporary file
-#include <cstdio>    // std::rename
-#include <cstring>   // std::strerror, std::strncpy
 #include <iostream>  // std::cin
 #include <optional>  // std::optional
 #include <vector>    // std::vector
 
 #include "numscope/formats/fast/convert.h"
 #include "numscope/formats/registry.h"
+#include "numscope/support/atomic_file.h"
 #include "numscope/tools/cli/command.h"
 #include "numscope/tools/cli/common.h"
 
@@ -41,79 +38,13 @@ bool is_fp32(const Format& f) {
          f.nonfinite == Nonfinite::kIeee754 && f.has_sign && f.has_subnormals && storage_bits(f) == 32;
 }
 
-// ---- --out FILE: a temporary file in the same directory, renamed over FILE only when the cast succeeded
-// ------
-
-char g_tmp_path[4096];  // the temporary file a signal handler removes (async-signal-safe: unlink only)
-
-extern "C" void remove_tmp_and_die(int sig) {
-  if (g_tmp_path[0]) unlink(g_tmp_path);
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
-
-class AtomicFile {
- public:
-  explicit AtomicFile(const std::string& path) : path_(path) {
-    const std::size_t slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    if (base.empty()) throw InputError("--out '" + path + "' names a directory, not a file");
-    tmp_ = (slash == std::string::npos ? "" : dir) + "." + base + ".numscope-XXXXXX";
-    if (tmp_.size() >= sizeof g_tmp_path) throw InputError("--out path is too long");
-    std::vector<char> name(tmp_.begin(), tmp_.end());
-    name.push_back('\0');
-    fd_ = mkstemp(name.data());
-    if (fd_ < 0)
-      throw InputError("cannot create a temporary file next to '" + path + "': " + std::strerror(errno));
-    tmp_ = name.data();
-    const mode_t mask = umask(0);  // the mode a shell redirection would give: 0666 minus the umask
-    umask(mask);
-    fchmod(fd_, 0666 & ~mask);
-    std::strncpy(g_tmp_path, tmp_.c_str(), sizeof g_tmp_path - 1);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) std::signal(sig, remove_tmp_and_die);
-  }
-  ~AtomicFile() {
-    if (fd_ >= 0) close(fd_);
-    if (!committed_) unlink(tmp_.c_str());
-    g_tmp_path[0] = '\0';
-  }
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-
-  void write_all(const unsigned char* p, std::size_t n) {
-    while (n > 0) {
-      const ssize_t w = ::write(fd_, p, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0)
-        throw InputError("cannot write '" + tmp_ + "': " + std::strerror(errno) + "; '" + path_ +
-                         "' is unchanged");
-      p += w;
-      n -= static_cast<std::size_t>(w);
-    }
-  }
-  void commit() {
-    const int fd = fd_;
-    fd_ = -1;
-    if (close(fd) != 0) throw InputError("cannot write '" + tmp_ + "': " + std::strerror(errno));
-    if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
-      throw InputError("cannot rename the output to '" + path_ + "': " + std::strerror(errno));
-    committed_ = true;
-  }
-
- private:
-  std::string path_, tmp_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
-
-int run(const Args& args, Context& ctx, Report&) {
+Result run(const Args& args, Context& ctx) {
   if (!args.has("from") || !args.has("to"))
     throw InputError(
         "cast needs --from FORMAT and --to FORMAT (e.g. numscope cast --from fp32 --to bf16 < in > out)");
   const Format from = find_format(args.get("from")), to = find_format(args.get("to"));
   Rng rng;
-  const ConvertOptions opt = conversion_from(args, rng);
+  const ConvertOptions opt = api::convert_options(conversion_from(args), rng);
   const int in_bytes = container_bytes(from), out_bytes = container_bytes(to);
   // A regular file whose size is not a whole number of elements is refused before any output is written.
   struct stat st {};
@@ -130,7 +61,10 @@ int run(const Args& args, Context& ctx, Report&) {
   if (&ctx.in == &std::cin && S_ISFIFO(st.st_mode)) fcntl(STDIN_FILENO, F_SETPIPE_SZ, 1 << 20);
 #endif
   std::optional<AtomicFile> file;
-  if (args.has("out")) file.emplace(args.get("out"));
+  if (args.has("out")) {
+    if (&ctx.in == &std::cin) check_not_input_fd({"--out", args.get("out")}, STDIN_FILENO, "stdin");
+    file.emplace(args.get("out"), "--out");  // support/atomic_file.h: written whole or not at all
+  }
   // The fast kernels: fp32 -> G and F -> fp32, bit for bit the engine (tests/formats/fast_convert_test.cpp,
   // numscope verify --exhaustive). Everything else goes through the engine per element.
   const fast::EncodeFn fast_encode = is_fp32(from) ? fast::encoder(to, opt) : nullptr;
@@ -181,7 +115,7 @@ int run(const Args& args, Context& ctx, Report&) {
     }
     const std::size_t bytes = n * static_cast<std::size_t>(out_bytes);
     if (file) {
-      file->write_all(out.data(), bytes);
+      file->write(out.data(), bytes);
     } else {
       ctx.out.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(bytes));
       if (!ctx.out) throw InputError("cannot write the output (disk full or closed pipe)");
@@ -198,7 +132,7 @@ int run(const Args& args, Context& ctx, Report&) {
   if (ctx.in.bad())
     throw InputError("cannot read the input (a read error after " + std::to_string(offset) + " bytes)");
   if (file) file->commit();
-  return 0;
+  return Result{};  // the bytes are the output: nothing to render
 }
 
 }  // namespace
@@ -216,7 +150,8 @@ const Command& cast_command() {
        "them\n"
        "back to fp32, run through fast kernels checked bit for bit against the engine (numscope verify).\n"
        "--out FILE writes a temporary file next to FILE and renames it over FILE only when the whole input\n"
-       "converted; an error or an interrupt leaves FILE as it was.",
+       "converted; an error or an interrupt leaves FILE as it was. A symlink is written through, the mode kept;\n"
+       "a FIFO or a character device (/dev/null) is written in place, never replaced.",
        [] {
          auto o = conversion_options();
          o.insert(o.begin(),

@@ -5,11 +5,12 @@
 //   <!-- numscope: formats fp16 bf16 -o md -->
 //   ...the exact output of `numscope formats fp16 bf16 -o md`...
 //   <!-- end -->
+#include <algorithm>   // std::sort
 #include <filesystem>  // std::filesystem::recursive_directory_iterator
-#include <fstream>     // std::ifstream, std::ofstream
 #include <sstream>     // std::istringstream, std::ostringstream
 
 #include "numscope/tools/cli/command.h"
+#include "numscope/support/atomic_file.h"
 #include "numscope/support/files.h"
 
 namespace numscope::cli {
@@ -100,7 +101,7 @@ std::string process(const fs::path& path, const std::string& text, std::vector<O
   return result;
 }
 
-int run(const Args& args, Context&, Report& report) {
+Result run(const Args& args, Context&) {
   std::vector<fs::path> files;
   for (const auto& p : args.positional) {
     std::error_code ec;
@@ -119,29 +120,32 @@ int run(const Args& args, Context&, Report& report) {
   for (const auto& f : files) {
     const std::string text = read_text_file(f);
     const std::string fresh = process(f, text, outcomes);
-    if (update && fresh != text) {
-      const fs::path tmp = f.string() + ".tmp";
-      {
-        std::ofstream out(tmp, std::ios::binary);
-        out << fresh;
-        if (!out) throw InputError("cannot write '" + tmp.string() + "'");
-      }
-      fs::rename(tmp, f);
+    if (update && fresh != text) {  // written whole or not at all, mode and symlinks kept (support/atomic_file.h)
+      AtomicFile out(f.string(), "--update");
+      out.write(fresh.data(), fresh.size());
+      out.commit();
     }
   }
+  Result res;
+  res.command = "doc-tables";
+  res.echo_texts("paths", args.positional);
+  res.echo_flag("update", update);
   Table t;
-  t.columns = {{"file", "file"}, {"line", "line", true}, {"command", "command"}, {"status", "status"}};
+  t.name = "doc_tables";
+  t.columns = {{"file", "file"}, {"line", "line", ColumnType::kInteger, Align::kRight}, {"command", "command"},
+               {"status", "status"}};
   int drift = 0, errors = 0;
   for (const auto& o : outcomes) {
     drift += o.status == "drift";
     errors += o.status.rfind("error", 0) == 0;
-    t.add({str(o.file), num(o.line), str("numscope" + o.command), str(update && o.status == "drift" ? "updated" : o.status)});
+    t.add({Cell::text(o.file), Cell::integer(o.line), Cell::text("numscope" + o.command),
+           Cell::text(update && o.status == "drift" ? "updated" : o.status)});
   }
   t.notes.push_back(std::to_string(outcomes.size()) + " generated tables: " + std::to_string(outcomes.size() - drift - errors) +
                     " ok, " + std::to_string(drift) + (update ? " updated, " : " drifted, ") + std::to_string(errors) + " failed");
-  report.tables.push_back(std::move(t));
-  if (errors) return 2;
-  return drift && !update ? 1 : 0;
+  res.tables.push_back(std::move(t));
+  res.status = errors ? 2 : drift && !update ? 1 : 0;
+  return res;
 }
 
 }  // namespace

@@ -38,7 +38,8 @@ std::string main_help() {
     s += name + c.spec.summary + "\n";
   }
   s += "\nRun 'numscope COMMAND --help' for a command's options. New here? Run 'numscope tour'.\n"
-       "Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr says why).\n"
+       "Exit codes: 0 success, 1 a check failed, 2 bad input or a failed write (one line on stderr says why);\n"
+       "a closed output pipe (| head) ends numscope silently by SIGPIPE (status 141).\n"
        "Environment: NUMSCOPE_ISA=portable|avx2|avx512 caps the instruction set of the fast paths (the same bits).\n";
   return s;
 }
@@ -90,11 +91,11 @@ int run_main(std::span<const std::string> argv, Context& ctx) {
         ctx.out << help_text(c.spec);
         return 0;
       }
-      Report report;
-      const int rc = c.run(args, ctx, report);
-      if (!report.tables.empty() || report.json) render(report, args.output, ctx.out);
+      const Result result = c.run(args, ctx);
+      if (!result.command.empty()) render(result, RenderOptions{args.output, args.get("table")}, ctx.out);
+      for (const std::string& e : result.errors) ctx.err << "numscope: " << one_line(e) << "\n";
       ctx.out.flush();
-      return rc;
+      return result.status;
     }
     throw InputError("unknown command '" + name.substr(0, 60) + "': expected one of " + command_names() +
                      " (numscope --help)");

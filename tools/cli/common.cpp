@@ -1,4 +1,4 @@
-// Shared pieces of the format commands: conversion flags and value display.
+// The conversion flags of store, explain and cast.
 #include "numscope/tools/cli/common.h"
 
 namespace numscope::cli {
@@ -12,27 +12,13 @@ std::vector<OptionSpec> conversion_options() {
   };
 }
 
-ConvertOptions conversion_from(const Args& args, Rng& rng) {
-  ConvertOptions opt;
-  if (args.has("rounding")) opt.rounding = parse_rounding(args.get("rounding"));
-  opt.saturate = args.has("saturate");
-  opt.ftz = args.has("ftz");
-  rng.state = static_cast<std::uint64_t>(args.get_int("seed", 1, 0, 999999999999999999LL));
-  opt.rng = &rng;
-  return opt;
-}
-
-std::string short_or_rounded(const Rational& r, std::size_t max_chars) {
-  if (is_terminating(r)) {
-    std::string s = exact_decimal(r);
-    if (s.size() <= max_chars) return s;
-  }
-  return "≈" + rounded_decimal(r, 6);
-}
-
-std::string short_or_rounded(const Number& n, std::size_t max_chars) {
-  if (n.kind != Number::Kind::kFinite || n.mag == 0) return exact_decimal(n);
-  return short_or_rounded(n.value(), max_chars);
+api::Conversion conversion_from(const Args& args) {
+  api::Conversion c;
+  c.rounding = args.get("rounding", "rne");
+  c.saturate = args.has("saturate");
+  c.ftz = args.has("ftz");
+  c.seed = static_cast<std::uint64_t>(args.get_int("seed", 1, 0, 999999999999999999LL));
+  return c;
 }
 
 }  // namespace numscope::cli

@@ -1,0 +1,356 @@
+// `quantize`: loads the tensors, runs every scheme in one pass per tensor, totals them across tensors, and
+// returns the input statistics and the cost/error table with the recommendation.
+#include "numscope/api/quantize.h"
+
+#include <fmt/format.h>  // fmt::format, fmt::runtime
+
+#include <algorithm>  // std::min, std::stable_sort
+#include <cmath>      // std::isfinite
+#include <memory>     // std::shared_ptr
+
+#include "numscope/formats/scheme.h"
+#include "numscope/io/tensor_io.h"
+#include "numscope/quantize/quantize.h"
+#include "numscope/support/atomic_file.h"
+#include "numscope/support/error.h"
+
+namespace numscope::api {
+namespace {
+
+constexpr auto R = Align::kRight;
+using T = ColumnType;
+
+struct Input {
+  std::string name, dtype;
+  std::vector<std::uint64_t> shape;
+  std::shared_ptr<const RowSource> source;
+  TensorStats stats;
+};
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string close_matches(const std::string& want, const std::vector<TensorEntry>& all) {
+  std::vector<std::pair<std::size_t, std::string>> scored;
+  for (const auto& t : all) {
+    std::size_t d = edit_distance(want, t.name);
+    if (t.name.find(want) != std::string::npos || want.find(t.name) != std::string::npos) d = 0;
+    scored.push_back({d, t.name});
+  }
+  std::stable_sort(scored.begin(), scored.end());
+  std::string out;
+  for (std::size_t i = 0; i < scored.size() && i < 5; ++i) out += (i ? ", " : "") + scored[i].second;
+  return out;
+}
+
+std::string shape_text(const std::vector<std::uint64_t>& shape) {
+  std::string s;
+  for (std::uint64_t d : shape) {
+    if (!s.empty()) s += 'x';
+    s += std::to_string(d);
+  }
+  return s.empty() ? "scalar" : s;
+}
+
+/// A measurement shown with `spec`; inf and NaN shown as such (JSON: null).
+Cell measured(double v, const char* spec) {
+  if (!std::isfinite(v)) return Cell::real(v);
+  return Cell::real(v, fmt::format(fmt::runtime(spec), v));
+}
+
+std::string trimmed(double v, int decimals) {
+  std::string s = fmt::format("{:.{}f}", v, decimals);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+/// The tensors the request names, or the synthetic one; `skipped` collects --all's tensors of other dtypes.
+std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string>& skipped) {
+  std::vector<Input> inputs;
+  if (q.synthetic.has_value() == !q.inputs.empty())
+    throw InputError("give the tensor with --input FILE.npy|FILE.safetensors or --synthetic SPEC (one of them)");
+  if (q.synthetic) {
+    if (!q.tensors.empty() || q.all) throw InputError("--tensor and --all go with --input");
+    SyntheticTensor t = make_synthetic(*q.synthetic);
+    inputs.push_back({t.name, "f32", t.shape, t.source, {}});
+    return inputs;
+  }
+  std::optional<DType> override_dtype;
+  if (q.dtype) override_dtype = parse_dtype(*q.dtype);
+  std::vector<TensorEntry> all;
+  for (const std::string& f : q.inputs)
+    for (TensorEntry& e : read_tensor_file(f, override_dtype)) all.push_back(std::move(e));
+  if (q.all && !q.tensors.empty()) throw InputError("--tensor and --all exclude each other");
+  std::vector<const TensorEntry*> chosen;
+  if (!q.tensors.empty()) {
+    for (const std::string& w : q.tensors) {
+      const TensorEntry* hit = nullptr;
+      for (const auto& e : all)
+        if (e.name == w) hit = &e;
+      if (!hit) throw InputError("no tensor named '" + w + "'; closest: " + close_matches(w, all));
+      chosen.push_back(hit);
+    }
+  } else if (q.all || all.size() == 1) {
+    for (const auto& e : all) chosen.push_back(&e);
+  } else {
+    throw InputError("the input holds " + std::to_string(all.size()) + " tensors: pass --tensor NAME or --all (" +
+                     close_matches("", all) + (all.size() > 5 ? ", ..." : "") + ")");
+  }
+  const bool explicit_names = !q.tensors.empty() || all.size() == 1;
+  for (const TensorEntry* e : chosen) {
+    if (!e->source) {
+      if (explicit_names) throw InputError("tensor '" + e->name + "': " + e->unsupported);
+      skipped.push_back(e->name + " (" + e->dtype + ")");
+      continue;  // --all: tensors of other dtypes (integer buffers, ...) are skipped and listed in a note
+    }
+    if (e->elements == 0) {
+      if (explicit_names) throw InputError("tensor '" + e->name + "' has no elements");
+      skipped.push_back(e->name + " (empty)");
+      continue;
+    }
+    inputs.push_back({e->name, e->dtype, e->shape, e->source, {}});
+  }
+  if (inputs.empty()) throw InputError("no tensor of a supported float dtype in the input");
+  return inputs;
+}
+
+Table input_table(const std::vector<Input>& inputs) {
+  Table t;
+  t.name = "input";
+  t.title = "input";
+  t.columns = {{"tensor", "tensor"},
+               {"dtype", "dtype"},
+               {"shape", "shape"},
+               {"elements", "elements", T::kInteger, R},
+               {"min", "min", T::kFloat, R},
+               {"max", "max", T::kFloat, R},
+               {"amax", "amax", T::kFloat, R},
+               {"mean", "mean", T::kFloat, R},
+               {"std", "std", T::kFloat, R},
+               {"kurtosis", "kurtosis", T::kFloat, R},
+               {"outlier_fraction", "|x|>6σ", T::kFloat, R},
+               {"nonfinite", "nan/inf", T::kInteger, R}};
+  for (const Input& in : inputs) {
+    const TensorStats& s = in.stats;
+    t.add({Cell::text(in.name), Cell::text(in.dtype), Cell::text(shape_text(in.shape)),
+           Cell::integer(static_cast<std::int64_t>(s.count)), measured(s.min, "{:.6g}"), measured(s.max, "{:.6g}"),
+           measured(s.amax, "{:.6g}"), measured(s.mean, "{:.4g}"), measured(s.std, "{:.6g}"),
+           measured(s.kurtosis, "{:.4g}"), measured(s.outlier_fraction, "{:.4g}"),
+           Cell::integer(static_cast<std::int64_t>(s.nonfinite))});
+  }
+  return t;
+}
+
+Table scheme_table(bool several, bool recommending) {
+  Table t;
+  t.name = "schemes";
+  t.title = "schemes";
+  if (several) t.columns.push_back({"tensor", "tensor"});
+  const std::vector<Column> cols = {{"scheme", "scheme"},
+                                    {"bits_per_element", "bits/elem", T::kFloat, R},
+                                    {"bytes", "bytes", T::kInteger, R},
+                                    {"mse", "MSE", T::kFloat, R},
+                                    {"rmse", "RMSE", T::kFloat, R},
+                                    {"sqnr_db", "SQNR dB", T::kFloat, R},
+                                    {"max_abs_error", "max |err|", T::kFloat, R},
+                                    {"mean_rel_error", "mean rel err", T::kFloat, R},
+                                    {"cosine", "cosine", T::kFloat, R},
+                                    {"clipped_fraction", "clipped", T::kFloat, R},
+                                    {"underflow_fraction", "underflow", T::kFloat, R},
+                                    {"nonfinite", "nan/inf", T::kInteger, R}};
+  t.columns.insert(t.columns.end(), cols.begin(), cols.end());
+  if (recommending) t.columns.push_back({"recommended", "recommended", T::kFlag, Align::kLeft, Shown::kDataOnly});
+  return t;
+}
+
+void add_scheme_row(Table& t, bool several, bool recommending, const std::string& tensor, const SchemeResult& r,
+                    bool chosen) {
+  const Metrics& m = r.metrics;
+  std::vector<Cell> row;
+  if (several) row.push_back(Cell::text(tensor));
+  row.insert(row.end(), {Cell::text(r.scheme.name, r.scheme.name + (chosen ? " *" : "")),
+                         Cell::real(r.bits_per_element, trimmed(r.bits_per_element, 4)),
+                         Cell::integer(static_cast<std::int64_t>(r.bytes)), measured(m.mse(), "{:.3e}"),
+                         measured(m.rmse(), "{:.3e}"), measured(m.sqnr_db(), "{:.2f}"),
+                         measured(m.max_abs_err, "{:.4g}"), measured(m.mean_rel_error(), "{:.4g}"),
+                         measured(m.cosine(), "{:.6f}"), measured(m.clipped_fraction(), "{:.4g}"),
+                         measured(m.underflow_fraction(), "{:.4g}"),
+                         Cell::integer(static_cast<std::int64_t>(m.nonfinite))});
+  if (recommending) row.push_back(Cell::flag(chosen));
+  t.add(std::move(row));
+}
+
+/// Each scheme summed over every tensor: bits, bytes and error sums add; bits per element over all elements.
+std::vector<SchemeResult> totals(const std::vector<Scheme>& schemes, const std::vector<Input>& inputs,
+                                 const std::vector<std::vector<SchemeResult>>& per_input) {
+  std::uint64_t n = 0;
+  for (const Input& in : inputs) n += in.stats.count;
+  std::vector<SchemeResult> out;
+  for (std::size_t k = 0; k < schemes.size(); ++k) {
+    SchemeResult total;
+    total.scheme = schemes[k];
+    for (const auto& results : per_input) {
+      total.storage_bits += results[k].storage_bits;
+      total.bytes += results[k].bytes;
+      total.metrics.merge(results[k].metrics);
+    }
+    total.bits_per_element = n ? total.storage_bits / double(n) : 0;
+    out.push_back(std::move(total));
+  }
+  return out;
+}
+
+std::vector<std::string> scheme_notes(const std::vector<Scheme>& schemes, Rounding rounding,
+                                      const std::vector<std::string>& skipped) {
+  bool mx_floor = false, mx_ceil = false;
+  for (const Scheme& s : schemes)
+    if (s.family == SchemeFamily::kMx) (s.mx_rule == MxScaleRule::kFloor ? mx_floor : mx_ceil) = true;
+  std::string mx_note;
+  if (mx_floor)
+    mx_note += " MX scale rule of the mx* rows: floor (OCP MX v1.0, 2^(floor(log2 amax) − emax_elem), elements "
+               "saturate).";
+  if (mx_ceil) mx_note += " MX scale rule of the mx*-ceil rows: ceil (2^ceil(log2(amax/max_elem)), no element saturates).";
+  std::vector<std::string> notes = {fmt::format(
+      "bits/elem and bytes include every scale and zero point (per-tensor ones too); SQNR = 10·log10(Σx²/Σ(x−y)²); "
+      "element rounding: {}.{}",
+      rounding_name(rounding), mx_note)};
+  if (!skipped.empty()) {
+    std::string list;
+    for (const std::string& n : skipped) list += (list.empty() ? "" : ", ") + n;
+    notes.push_back("skipped (not a float tensor the quantizer reads, or empty): " + list);
+  }
+  return notes;
+}
+
+/// The scheme --dump-dequantized writes: --dump-scheme, else the only one, else the recommended one.
+const Scheme& dump_pick(const QuantizeRequest& q, const std::vector<Scheme>& schemes, const Recommendation& rec,
+                        Rounding rounding, MxScaleRule rule) {
+  if (!q.dump_scheme.empty()) {
+    const Scheme want = parse_scheme(q.dump_scheme, rounding, rule);
+    for (const Scheme& s : schemes)
+      if (s.name == want.name) return s;
+    throw InputError("--dump-scheme " + q.dump_scheme + " is not among the schemes run");
+  }
+  if (schemes.size() == 1) return schemes[0];
+  if (rec.chosen) return schemes[*rec.chosen];
+  throw InputError("--dump-dequantized needs --dump-scheme NAME (or a single scheme, or a recommendation)");
+}
+
+void echo_request(Result& r, const QuantizeRequest& q, const std::vector<Scheme>& schemes, Rounding rounding) {
+  r.echo_texts("inputs", q.inputs);
+  r.echo_texts("tensors", q.tensors);
+  r.echo_flag("all", q.all);
+  r.echo("synthetic", q.synthetic ? Cell::text(*q.synthetic) : Cell::null());
+  std::vector<std::string> names;
+  for (const Scheme& s : schemes) names.push_back(s.name);
+  r.echo_texts("schemes", names);
+  r.echo_text("rounding", std::string(rounding_name(rounding)));
+  r.echo_text("mx_scale", q.mx_scale);
+  r.echo("max_bits", q.max_bits ? Cell::real(*q.max_bits) : Cell::null());
+  r.echo("min_sqnr", q.min_sqnr ? Cell::real(*q.min_sqnr) : Cell::null());
+  r.echo_flag("ignore_nonfinite", q.ignore_nonfinite);
+}
+
+}  // namespace
+
+Result quantize(const QuantizeRequest& q) {
+  const Rounding rounding = parse_rounding(q.rounding);
+  if (q.mx_scale != "floor" && q.mx_scale != "ceil")
+    throw InputError("--mx-scale must be floor (OCP MX v1.0) or ceil (round the scale up), got '" + q.mx_scale + "'");
+  const MxScaleRule rule = q.mx_scale == "ceil" ? MxScaleRule::kCeil : MxScaleRule::kFloor;
+  std::vector<Scheme> schemes;
+  for (const std::string& n : q.schemes.empty() ? default_scheme_names() : q.schemes)
+    schemes.push_back(parse_scheme(n, rounding, rule));
+  const bool recommending = q.max_bits || q.min_sqnr;
+
+  // Options that write files: check them before the work.
+  const Scheme* ggml = nullptr;
+  if (q.write_blocks) {
+    for (const Scheme& s : schemes)
+      if (s.family == SchemeFamily::kQ8_0 || s.family == SchemeFamily::kQ4_0) {
+        if (ggml) throw InputError("--write-blocks writes one block format: keep one of q8_0, q4_0 in --schemes");
+        ggml = &s;
+      }
+    if (!ggml) throw InputError("--write-blocks needs q8_0 or q4_0 in --schemes");
+  }
+  {  // Two outputs naming one file, or an output naming an input, are refused before anything is read or written.
+    std::vector<NamedPath> outputs, ins;
+    if (q.write_blocks) outputs.push_back({"--write-blocks", *q.write_blocks});
+    if (q.dump_dequantized) outputs.push_back({"--dump-dequantized", *q.dump_dequantized});
+    for (const std::string& f : q.inputs) ins.push_back({"--input", f});
+    check_distinct_files(outputs, ins);
+  }
+
+  std::vector<std::string> skipped;
+  std::vector<Input> inputs = load_inputs(q, skipped);
+  QuantizeOptions qopt;
+  qopt.ignore_nonfinite = q.ignore_nonfinite;
+  qopt.threads = q.threads;
+  for (Input& in : inputs) {
+    in.stats = tensor_stats(*in.source, qopt.threads);
+    if (in.stats.nonfinite > 0 && !qopt.ignore_nonfinite)
+      throw InputError("tensor '" + in.name + "' has " + std::to_string(in.stats.nonfinite) + " NaN or inf values among " +
+                       std::to_string(in.stats.count) + ": pass --ignore-nonfinite to analyse the finite values only");
+  }
+  if (q.dump_dequantized && inputs.size() != 1)
+    throw InputError("--dump-dequantized writes one tensor: pick it with --tensor NAME");
+
+  // Outputs are opened before the work (a missing folder fails now) and written whole or not at all
+  // (support/atomic_file.h); the blocks file is committed only after the dump, so an error leaves neither.
+  std::optional<AtomicFile> blocks;
+  if (ggml) blocks.emplace(*q.write_blocks, "--write-blocks");
+  std::optional<NpyWriter> dump;
+  if (q.dump_dequantized) dump.emplace(*q.dump_dequantized, inputs[0].shape, "--dump-dequantized");
+  // One pass over each tensor serves every scheme (quantize_schemes).
+  std::vector<std::vector<SchemeResult>> per_input;
+  for (const Input& in : inputs) {
+    QuantizeOptions o = qopt;
+    if (blocks) o.blocks = &blocks->stream();
+    per_input.push_back(quantize_schemes(schemes, *in.source, in.stats, o));
+  }
+  const std::vector<SchemeResult> total = totals(schemes, inputs, per_input);
+  const Recommendation rec = recommending ? recommend(total, q.max_bits, q.min_sqnr) : Recommendation{};
+  if (dump) {
+    QuantizeOptions o = qopt;
+    o.dequantized = [&](const double* y, std::uint64_t count) { dump->write(y, count); };
+    quantize_tensor(dump_pick(q, schemes, rec, rounding, rule), *inputs[0].source, inputs[0].stats, o);
+    dump->commit();
+  }
+  if (blocks) blocks->commit();
+
+  Result res;
+  res.command = "quantize";
+  echo_request(res, q, schemes, rounding);
+  res.tables.push_back(input_table(inputs));
+  // Sorted by bits (then by SQNR, best first), as the recommendation ranks them; with several tensors, per tensor
+  // and then the totals.
+  const bool several = inputs.size() > 1;
+  Table t = scheme_table(several, recommending);
+  const std::vector<std::size_t> order = cost_order(total);
+  if (several)
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      for (std::size_t k : order) add_scheme_row(t, true, recommending, inputs[i].name, per_input[i][k], false);
+  for (std::size_t k : order)
+    add_scheme_row(t, several, recommending, several ? "total" : inputs[0].name, total[k], rec.chosen == k);
+  t.notes = scheme_notes(schemes, rounding, skipped);
+  if (recommending) {
+    t.notes.push_back(rec.summary + (rec.chosen ? " (marked *)" : ""));
+    for (const std::string& r : rec.reasons) t.notes.push_back("  " + r);
+  }
+  res.tables.push_back(std::move(t));
+  return res;
+}
+
+}  // namespace numscope::api

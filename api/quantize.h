@@ -1,0 +1,45 @@
+// `quantize`: many quantization schemes over one or more tensors; cost in bits against error, a recommendation.
+#pragma once
+
+#include <optional>  // std::optional
+#include <string>    // std::string
+#include <vector>    // std::vector
+
+#include "numscope/support/result.h"
+
+namespace numscope::api {
+
+struct QuantizeRequest {
+  std::vector<std::string> inputs;       // .npy or .safetensors files (several: the shards of one model)
+  std::vector<std::string> tensors;      // tensors of the inputs to analyse; empty: the only one (or `all`)
+  bool all = false;                      // every float tensor of the inputs, plus totals
+  std::optional<std::string> synthetic;  // a synthetic tensor instead of inputs: "student-t:nu=3,n=65536,seed=1"
+  std::optional<std::string> dtype;      // the type inside an ml_dtypes .npy saved as <V2 / <V1 (bf16, e4m3, e5m2)
+  std::vector<std::string> schemes;      // scheme names; empty: a representative set of every family
+  std::string rounding = "rne";          // element rounding of casts, scaled, integer, MX and NVFP4 schemes
+  unsigned threads = 0;                  // worker threads; 0: every core (results do not depend on it)
+  std::string mx_scale = "floor";        // MX block scale rule: floor (OCP MX v1.0) or ceil
+  std::optional<double> max_bits;        // recommend only schemes of at most this many bits per element
+  std::optional<double> min_sqnr;        // recommend only schemes with at least this SQNR in dB
+  std::optional<std::string> dump_dequantized;  // write the dequantized tensor (float64 .npy) of one scheme
+  std::string dump_scheme;               // that scheme ("": the recommended or only one)
+  std::optional<std::string> write_blocks;      // write the q8_0 or q4_0 blocks in ggml's byte layout
+  bool ignore_nonfinite = false;         // analyse the finite values only when the input has NaN or inf
+};
+
+/// Tables "input" (tensor, dtype, shape, elements, min, max, amax, mean, std, kurtosis, outlier_fraction,
+/// nonfinite: one row per tensor) and "schemes" (tensor when there are several, scheme, bits_per_element,
+/// bytes, mse, rmse, sqnr_db, max_abs_error, mean_rel_error, cosine, clipped_fraction, underflow_fraction,
+/// nonfinite, and recommended when max_bits or min_sqnr is set), sorted by bits then SQNR; with several tensors,
+/// each tensor's rows and then the totals (tensor "total"). The recommendation and the reasons each cheaper
+/// scheme fails are notes. Files are written whole or not at all. Throws InputError for bad input.
+///
+/// **Example**:
+///   QuantizeRequest q;
+///   q.synthetic = "normal:n=4096,seed=1";
+///   q.schemes = {"q4_0", "q8_0"};
+///   q.max_bits = 8;
+///   Result r = api::quantize(q);  // r.table("schemes"): q4_0 first, recommended
+Result quantize(const QuantizeRequest& request);
+
+}  // namespace numscope::api

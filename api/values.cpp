@@ -1,0 +1,69 @@
+// `values`: all codes of a narrow format in order, refused up front when their exact decimals would be huge.
+#include "numscope/api/values.h"
+
+#include <cmath>  // std::ceil
+
+#include "numscope/api/common.h"
+#include "numscope/formats/registry.h"
+#include "numscope/support/error.h"
+#include "numscope/formats/text.h"
+
+namespace numscope::api {
+namespace {
+
+/// Characters of the exact decimals of every code, binade by binade: a value m·2^q (q < 0) has -q digits after
+/// the point, and the integer part of a value below 2^k has about k·log10(2) + 1 digits.
+std::uint64_t estimate_chars(const Format& f) {
+  if (f.kind == Kind::kInt) return (std::uint64_t{1} << bits(f)) * static_cast<std::uint64_t>(f.int_bits * 0.302 + 2);
+  const int m = f.mantissa_bits;
+  const std::uint64_t per_field = std::uint64_t{1} << m;
+  const long fields = long{1} << f.exponent_bits;
+  double total = 0;
+  for (long field = 0; field < fields; ++field) {
+    const long q = (field == 0 && f.has_subnormals ? emin(f) : field - f.bias) - m;  // the binade's quantum
+    const double frac = q < 0 ? static_cast<double>(-q) + 2 : 0;                    // "0." or "." and the digits
+    const double top = static_cast<double>(q + m + 1);                               // the values are below 2^top
+    const double whole = top > 0 ? std::ceil(top * 0.30103) + 1 : 1;
+    total += (frac + whole) * static_cast<double>(per_field);
+  }
+  return static_cast<std::uint64_t>(total * (f.has_sign ? 2 : 1));
+}
+
+}  // namespace
+
+std::uint64_t values_chars(const std::string& format) { return estimate_chars(find_format(format)); }
+
+Result values(const ValuesRequest& request) {
+  const Format f = find_format(request.format);
+  if (bits(f) > 16)
+    throw InputError("values lists formats of at most 16 bits; " + std::string(f.name) + " has " +
+                     std::to_string(bits(f)) + " (use explain or store for single values)");
+  const std::uint64_t chars = estimate_chars(f);
+  if (chars > kMaxValuesChars)
+    throw InputError("values " + std::string(f.name) + " would print about " + std::to_string(chars >> 20) +
+                     " MB of exact decimals, more than the " + std::to_string(kMaxValuesChars >> 20) +
+                     " MB values prints: use explain or store for single values, or a bias nearer the IEEE one");
+  Result res;
+  res.command = "values";
+  res.echo_text("format", std::string(f.name));
+  res.echo_flag("finite_only", request.finite_only);
+  Table t;
+  t.name = "values";
+  t.columns = {{"code", "code"}, {"bits", "bits"}, {"class", "class"}, {"value", "value", ColumnType::kExact, Align::kRight}};
+  // Every value of a row inside binary64's range is a double exactly: decode_double gives the _f64 twin directly.
+  const bool in_binary64 = f.kind == Kind::kInt || (emax(f) <= 1023 && emin(f) - f.mantissa_bits >= -1074);
+  const u128 n = u128{1} << bits(f);
+  for (u128 c = 0; c < n; ++c) {
+    const Decoded d = decode(f, c);
+    if (request.finite_only && (d.cls == ValueClass::kNan || d.cls == ValueClass::kInf)) continue;
+    t.add({Cell::text(bits_hex(f, c)), Cell::text(bits_binary(f, c)),
+           Cell::text(std::string(f.kind == Kind::kInt ? "integer" : class_name(d.cls))),
+           in_binary64 && d.cls != ValueClass::kNan && d.cls != ValueClass::kInf
+               ? Cell::exact(exact_decimal(d.number()), decode_double(f, c))
+               : exact_cell(d.number())});
+  }
+  res.tables.push_back(std::move(t));
+  return res;
+}
+
+}  // namespace numscope::api

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Writes the GGUF model files of tests/memory/gguf/ with the `gguf` package (llama.cpp's own GGUF writer), and
+beside each a .expect file of what gguf.GGUFReader reads back: the metadata numscope uses and, per ggml type, the
+tensors, elements and bytes. numscope's --gguf must give the same bytes (tests/memory/gguf_test.cpp).
+
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install numpy gguf
+    /tmp/venv/bin/python scripts/make-gguf-models.py
+
+The tensors hold zero bytes of the right size for their type (numscope reads no tensor data); every ggml type the
+package knows a block size for appears once, so the files stay a few dozen KB. Left out: Q8_K and Q8_1, ggml's
+intermediate types for dot products that no GGUF stores (and for Q8_1 gguf-py's table says 40 bytes per block where
+ggml's sizeof(block_q8_1) is 36), and the repacked Q4_0_4_4-style types that newer ggml no longer writes.
+"""
+from pathlib import Path
+
+import numpy as np
+import gguf
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "memory" / "gguf"
+Q = gguf.GGMLQuantizationType
+
+
+def write(name, arch, meta, tensors):
+    path = OUT / f"{name}.gguf"
+    w = gguf.GGUFWriter(str(path), arch)
+    for key, value in meta.items():
+        if isinstance(value, list):
+            w.add_array(f"{arch}.{key}", value)
+        else:
+            w.add_uint32(f"{arch}.{key}", value)
+    for tname, qtype, shape in tensors:  # shape in C order, as numpy
+        block, size = gguf.GGML_QUANT_SIZES[qtype]
+        n = int(np.prod(shape))
+        assert n % block == 0, (tname, qtype)
+        raw = np.zeros((shape[0], shape[1] // block * size), np.uint8)
+        w.add_tensor(tname, raw, raw_dtype=qtype)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    r = gguf.GGUFReader(str(path))
+    totals = {}
+    for t in r.tensors:
+        c = totals.setdefault(t.tensor_type.name, [0, 0, 0])
+        c[0] += 1
+        c[1] += int(t.n_elements)
+        c[2] += int(t.n_bytes)
+    with open(OUT / f"{name}.expect", "w") as f:
+        f.write(f"# {name}.gguf as gguf.GGUFReader reads it: per ggml type, tensors elements bytes\n")
+        f.write(f"architecture {arch}\n")
+        for key in meta:
+            f.write(f"meta {key} {meta[key]}\n")
+        for t, (k, e, b) in sorted(totals.items()):
+            f.write(f"type {t} {k} {e} {b}\n")
+        f.write(f"total {sum(v[1] for v in totals.values())} {sum(v[2] for v in totals.values())}\n")
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    # A tiny llama: 2 layers, hidden 256, 4 heads of 64, 2 KV heads; one tensor of every ggml type with a block size.
+    types = [q for q in Q if q in gguf.GGML_QUANT_SIZES and q.name not in ("Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8", "IQ4_NL_4_4", "IQ4_NL_4_8", "IQ4_NL_8_8", "Q8_K", "Q8_1")]
+    tensors = [("token_embd.weight", Q.F16, (64, 256))]
+    for i, q in enumerate(types):
+        tensors.append((f"blk.{i % 2}.t{i}.weight", q, (2, 256)))
+    write("tiny-llama", "llama", {"block_count": 2, "embedding_length": 256, "attention.head_count": 4,
+                                  "attention.head_count_kv": 2, "feed_forward_length": 512, "context_length": 4096},
+          tensors)
+    # Gemma 3 metadata: sliding window 512, one global layer in six.
+    write("tiny-gemma3", "gemma3", {"block_count": 12, "embedding_length": 256, "attention.head_count": 4,
+                                    "attention.head_count_kv": 1, "attention.key_length": 128,
+                                    "feed_forward_length": 512, "context_length": 32768,
+                                    "attention.sliding_window": 512},
+          [("token_embd.weight", Q.Q8_0, (64, 256))])
+    # DeepSeek V2/V3 (llama.cpp's deepseek2): MLA ranks in the metadata.
+    write("tiny-deepseek2", "deepseek2", {"block_count": 3, "embedding_length": 256, "attention.head_count": 4,
+                                          "attention.head_count_kv": 4, "attention.key_length": 192,
+                                          "attention.value_length": 128, "attention.kv_lora_rank": 512,
+                                          "rope.dimension_count": 64, "feed_forward_length": 512,
+                                          "expert_count": 8, "expert_used_count": 2,
+                                          "expert_feed_forward_length": 128, "context_length": 163840},
+          [("token_embd.weight", Q.BF16, (64, 256)), ("blk.0.attn_kv_a_mqa.weight", Q.Q4_K, (64, 256))])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+// The one renderer of Results: aligned text, Markdown, CSV and JSON from the same tables (docs/output.md).
+#pragma once
+
+#include <iosfwd>       // std::ostream
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+
+#include "numscope/support/result.h"
+
+namespace numscope {
+
+enum class OutputFormat { kText, kMarkdown, kCsv, kJson };
+/// Parses table (or text), md (or markdown), csv, json; throws InputError otherwise.
+OutputFormat parse_output_format(std::string_view s);
+
+/// How to show a Result (what to compute is the request's business).
+struct RenderOptions {
+  OutputFormat format = OutputFormat::kText;
+  std::string table;  // --table NAME: only this table; required for CSV when the Result has several
+};
+
+/// Writes `r` to `out`. Throws InputError (before writing anything) for an unknown --table, or for CSV of a
+/// Result with several tables and no --table.
+///
+/// **Example**:
+///   Result r = api::store({.values = {"123456.789"}});
+///   render(r, {OutputFormat::kJson}, std::cout);  // {"command": "store", "request": {...}, "tables": {...}, ...}
+void render(const Result& r, const RenderOptions& options, std::ostream& out);
+/// The same into a string.
+std::string render_to_string(const Result& r, const RenderOptions& options);
+
+/// Display width of UTF-8 text (code points; East Asian wide characters count two).
+std::size_t display_width(std::string_view s);
+
+/// `s` with control characters (U+0000..U+001F, U+007F) written as \n, \r, \t or \xNN: every text form shows
+/// a tensor or file name with a newline inside on one line.
+std::string escape_controls(std::string_view s);
+
+}  // namespace numscope

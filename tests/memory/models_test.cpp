@@ -1,0 +1,191 @@
+// Tests of the architectures against published figures and independent transcriptions: the Hub's per-dtype
+// tensor totals of DeepSeek-V3, vLLM's KV-cache page formulas, the window arithmetic of the issue, quantized
+// checkpoints, expert parallelism and bad configs.
+#include <catch2/catch.hpp>
+
+#include <cmath>   // std::min
+#include <string>  // std::string
+
+#include "numscope/memory/estimate.h"
+#include "numscope/memory/kv_cache.h"
+#include "numscope/memory/model.h"
+#include "numscope/memory/weights.h"
+#include "numscope/support/error.h"
+
+using namespace numscope;
+using namespace numscope::memory;
+
+namespace {
+
+MemoryEstimate est(const std::vector<std::pair<std::string, std::string>>& kv) { return estimate(make_request(kv)); }
+
+const Component& component(const MemoryEstimate& e, const std::string& name) {
+  for (const Component& c : e.components)
+    if (c.name == name) return c;
+  FAIL("no component " << name);
+  return e.components.front();
+}
+
+// vLLM's KV specs, transcribed (vllm/v1/kv_cache_interface.py): AttentionSpec.page_size_bytes =
+// 2 * block_size * num_kv_heads * head_size * get_dtype_size(dtype); MLAAttentionSpec: block_size * num_kv_heads (1)
+// * head_size (kv_lora_rank + qk_rope_head_dim) * dtype size. Per token: divide by block_size, times the layers.
+double vllm_full_attention_per_token(std::int64_t layers, std::int64_t kv_heads, std::int64_t head_size, int dtype) {
+  const std::int64_t block = 16;
+  return static_cast<double>(layers) * (2.0 * block * kv_heads * head_size * dtype) / block;
+}
+double vllm_mla_per_token(std::int64_t layers, std::int64_t kv_lora_rank, std::int64_t rope, int dtype) {
+  const std::int64_t block = 16;
+  return static_cast<double>(layers) * (block * 1.0 * (kv_lora_rank + rope) * dtype) / block;
+}
+
+}  // namespace
+
+TEST_CASE("DeepSeek-V3's checkpoint holds the Hub's exact tensor counts per dtype", "[memory][deepseek]") {
+  // huggingface.co/api/models/deepseek-ai/DeepSeek-V3 "safetensors": BF16 3,918,786,560, F8_E4M3 680,571,043,840,
+  // F32 41,555,600, total 684,531,386,000 (quoted in public repositories, e.g. search "680571043840"). The
+  // F8 tensors are every block projection of the 61 layers and the MTP layer, the F32 ones their 128×128 block
+  // scales and the routers' e_score_correction_bias, BF16 the rest with the MTP layer's stored embedding and head.
+  const auto c = checkpoint_elements(find_preset("deepseek-v3"));
+  CHECK(c.at("BF16") == 3'918'786'560);
+  CHECK(c.at("F8_E4M3") == 680'571'043'840);
+  CHECK(c.at("F32") == 41'555'600);
+  CHECK(c.size() == 3);
+  const ParamBreakdown b = param_breakdown(find_preset("deepseek-v3"));
+  // 671B main model (README_WEIGHTS.md) and the MTP module apart; the 926,679,040-element embedding and head are
+  // stored twice more under the MTP layer.
+  CHECK(b.total == 671'026'419'200);
+  CHECK(b.total + b.mtp + 2 * 926'679'040 == 684'531'386'000 - 41'555'600 + 15'104);
+  // About 37B active: DeepSeek counts 36.6B without the 0.93B embedding lookup.
+  CHECK(b.active == 37'552'297'472);
+  CHECK(b.active - b.embedding == 36'625'618'432);
+}
+
+TEST_CASE("KV bytes per token per family equal vLLM's page formulas", "[memory][kv]") {
+  const KvFormat bf16 = kv_format("bf16");
+  // MLA: DeepSeek V3 in bf16, 61 × (512 + 64) × 2 = 70,272 B per token (the issue's figure).
+  CHECK(kv_bytes_per_token(find_preset("deepseek-v3"), bf16) == 70'272);
+  CHECK(kv_bytes_per_token(find_preset("deepseek-v3"), bf16) == vllm_mla_per_token(61, 512, 64, 2));
+  CHECK(kv_bytes_per_token(find_preset("deepseek-v2-lite"), bf16) == vllm_mla_per_token(27, 512, 64, 2));
+  CHECK(kv_bytes_per_token(find_preset("llama-3-8b"), bf16) == 131'072);
+  struct Case {
+    const char* model;
+    std::int64_t layers, kv_heads, head_dim;
+  };
+  for (const Case& c : {Case{"llama-3.2-1b", 16, 8, 64}, {"llama-3.1-405b", 126, 8, 128}, {"qwen2.5-7b", 28, 4, 128},
+                        {"qwen3-8b", 36, 8, 128}, {"qwen3-30b-a3b", 48, 4, 128}, {"qwen1.5-moe-a2.7b", 24, 16, 128},
+                        {"mixtral-8x7b", 32, 8, 128}, {"gemma-2-9b", 42, 8, 256}, {"gemma-3-27b", 62, 16, 128},
+                        {"gemma-3-1b", 26, 1, 256}, {"phi-3-mini", 32, 32, 96}, {"gpt2", 12, 12, 64},
+                        {"deepseek-moe-16b", 28, 16, 128}, {"deepseek-llm-67b", 95, 8, 128},
+                        // Mllama: only the 32 self-attention layers cache text tokens.
+                        {"llama-3.2-11b-vision", 32, 8, 128}}) {
+    INFO(c.model);
+    CHECK(kv_bytes_per_token(find_preset(c.model), bf16) ==
+          vllm_full_attention_per_token(c.layers, c.kv_heads, c.head_dim, 2));
+  }
+}
+
+TEST_CASE("sliding-window layers hold min(window, tokens)", "[memory][kv][window]") {
+  // The issue: Mistral-7B-v0.1 at 32k tokens holds 4096 tokens per layer: 0.50 GiB, not 4.00 GiB.
+  CHECK(est({{"model", "mistral-7b"}, {"batch", "1"}, {"seq", "32768"}}).kv_cache == 32.0 * 4096 * 2 * 8 * 128 * 2);
+  CHECK(est({{"model", "mistral-7b"}, {"batch", "1"}, {"seq", "32768"}}).kv_cache == 0.5 * (1 << 30));
+  // Gemma-3-27B at 128k: 10 global layers hold 131072 tokens, 52 local layers 1024 (layer i is global when
+  // (i + 1) % 6 == 0): about 10.4 GiB.
+  const double per = 2.0 * 16 * 128 * 2;
+  CHECK(est({{"model", "gemma-3-27b"}, {"batch", "1"}, {"seq", "131072"}}).kv_cache ==
+        (10.0 * 131072 + 52.0 * 1024) * per);
+  // Gemma 2 alternates: 21 of 42 layers local (4096).
+  CHECK(est({{"model", "gemma-2-9b"}, {"batch", "2"}, {"seq", "8192"}, {"kv", "bf16"}}).kv_cache ==
+        (21.0 * 8192 + 21.0 * 4096) * 2 * 8 * 256 * 2 * 2);
+  // Below the window nothing changes.
+  CHECK(est({{"model", "mistral-7b"}, {"batch", "1"}, {"seq", "1000"}}).kv_cache == 1000.0 * 32 * 2 * 8 * 128 * 2);
+}
+
+TEST_CASE("paged KV blocks, KV formats with scales, cross-attention", "[memory][kv]") {
+  // vLLM rounds each sequence up to whole blocks: 1000 tokens in blocks of 16 are 1008.
+  CHECK(est({{"model", "llama-3-8b"}, {"batch", "3"}, {"seq", "1000"}, {"kv-block", "16"}}).kv_cache ==
+        3.0 * 1008 * 131072);
+  // fp8 halves; int8 adds an fp16 scale and zero point per token and head (4 B per 128 elements).
+  CHECK(est({{"model", "llama-3-8b"}, {"batch", "1"}, {"seq", "8192"}, {"kv", "fp8"}}).kv_cache == 0.5 * (1 << 30));
+  CHECK(est({{"model", "llama-3-8b"}, {"batch", "1"}, {"seq", "1"}, {"kv", "int8"}}).kv_cache ==
+        32.0 * 2 * 8 * (128 + 4));
+  // nvfp4: 4-bit elements with an e4m3 scale per 16: 4.5 bits per element.
+  CHECK(est({{"model", "llama-3-8b"}, {"batch", "1"}, {"seq", "1"}, {"kv", "nvfp4"}}).kv_cache ==
+        32.0 * 2 * 8 * 128 * 4.5 / 8);
+  // Llama 3.2 Vision: 8 cross-attention layers cache one image of 4 tiles × 1601 patches.
+  const MemoryEstimate v = est({{"model", "llama-3.2-11b-vision"}, {"batch", "1"}, {"seq", "1"}});
+  CHECK(component(v, "kv_cache_cross").bytes == 8.0 * 4 * 1601 * 2 * 8 * 128 * 2);
+  CHECK(component(v, "kv_cache").bytes == 32.0 * 2 * 8 * 128 * 2);
+  CHECK(est({{"model", "llama-3.2-11b-vision"}, {"batch", "1"}, {"seq", "1"}, {"images", "0"}}).kv_cache ==
+        32.0 * 2 * 8 * 128 * 2);
+  // MLA under tensor parallelism: the latent is on every rank.
+  const MemoryEstimate m = est({{"model", "deepseek-v3"}, {"batch", "1"}, {"seq", "1000"}, {"tp", "8"}});
+  CHECK(component(m, "kv_cache").per_gpu_bytes == 1000.0 * 70'272);
+}
+
+TEST_CASE("the KV cache defaults to the activation dtype", "[memory][kv]") {
+  // fp8 weights no longer put the KV cache in fp8; fp32 weights run fp32 activations.
+  CHECK(component(est({{"model", "llama-3-8b"}, {"weights", "e4m3"}, {"batch", "1"}, {"seq", "1"}}), "kv_cache")
+            .dtype == "bf16");
+  CHECK(component(est({{"model", "llama-3-8b"}, {"weights", "fp32"}, {"batch", "1"}, {"seq", "1"}}), "kv_cache")
+            .dtype == "fp32");
+  CHECK(component(est({{"model", "llama-3-8b"}, {"weights", "fp16"}, {"batch", "1"}, {"seq", "1"}}), "kv_cache")
+            .dtype == "fp16");
+  CHECK(component(est({{"model", "llama-3-8b"}, {"weights", "int4-g128"}, {"batch", "1"}, {"seq", "1"}}),
+                  "kv_cache")
+            .dtype == "bf16");
+}
+
+TEST_CASE("quantized weights store the linear layers; embeddings and head stay 16-bit", "[memory][quantized]") {
+  // Llama-3.1-8B int4-g128: 6,979,321,856 linear weights at 4 + 16/128 bits, 1,050,939,392 others in bf16.
+  const MemoryEstimate e = est({{"model", "llama-3.1-8b"}, {"weights", "int4-g128"}});
+  CHECK(component(e, "weights").bytes == 6'979'321'856.0 * 4.125 / 8);
+  CHECK(component(e, "weights_other").bytes == 1'050'939'392.0 * 2);
+  CHECK(e.weights == Approx(5.70e9).epsilon(0.001));
+  const MemoryEstimate q = est({{"model", "llama-3.1-8b"}, {"weights", "int4-g128"}, {"quantize-embeddings", ""}});
+  CHECK(component(q, "weights").elements == 6'979'321'856.0 + 2 * 525'336'576);
+  CHECK(component(q, "weights_other").bytes == 266'240.0 * 2);  // the norms
+  // A config's quantization_config sets the default: DeepSeek V3 in fp8 with 128×128 fp32 block scales.
+  const MemoryEstimate d = est({{"model", "deepseek-v3"}});
+  CHECK(component(d, "weights").dtype == "e4m3");
+  // Its scales: the checkpoint's F32 tensors less the router biases (59 × 256) and the MTP layer's 702,264 scales.
+  CHECK(component(d, "weights").bytes == 669'065'609'216.0 + 4.0 * (41'555'600 - 15'104 - 702'264));
+}
+
+TEST_CASE("MoE: active parameters and expert parallelism", "[memory][moe]") {
+  // Mixtral 8x7B: 12.9B active of 46.7B (top-2 of 8).
+  CHECK(param_breakdown(find_preset("mixtral-8x7b")).active == 12'879'925'248);
+  CHECK(param_breakdown(find_preset("qwen3-30b-a3b")).active == 3'353'032'704);
+  const MemoryEstimate one = est({{"model", "mixtral-8x7b"}});
+  const MemoryEstimate ep = est({{"model", "mixtral-8x7b"}, {"ep", "8"}});
+  const double experts = 32.0 * 8 * 3 * 4096 * 14336 * 2;
+  CHECK(component(ep, "weights").per_gpu_bytes == one.weights - experts + experts / 8);
+  CHECK_THROWS_WITH(est({{"model", "llama-3-8b"}, {"ep", "2"}}), Catch::Contains("mixture-of-experts"));
+  CHECK_THROWS_WITH(est({{"model", "mixtral-8x7b"}, {"ep", "3"}}), Catch::Contains("must divide"));
+}
+
+TEST_CASE("bad configs exit with one line naming the field", "[memory][config][errors]") {
+  const std::string base = R"("model_type": "llama", "num_hidden_layers": 2, "num_attention_heads": 4,
+      "intermediate_size": 8, "vocab_size": 10)";
+  CHECK_THROWS_WITH(parse_config_json("{" + base + R"(, "hidden_size": 30})"), Catch::Contains("not a multiple"));
+  CHECK_THROWS_WITH(parse_config_json(R"({"model_type": "llama", "hidden_size": 64, "num_hidden_layers": 0,
+      "num_attention_heads": 4, "intermediate_size": 8, "vocab_size": 10})"),
+                    Catch::Contains("num_hidden_layers"));
+  CHECK_THROWS_WITH(parse_config_json("{" + base + R"(, "hidden_size": 1099511627776})"),
+                    Catch::Contains("larger than 2^31"));
+  CHECK_THROWS_WITH(parse_config_json(R"({"model_type": "llama", "hidden_size": 2147483648, "num_hidden_layers": 2,
+      "num_attention_heads": 1, "intermediate_size": 8, "vocab_size": 10})"),
+                    Catch::Contains("10^15"));
+  // Products past 10^15 parameters are refused, not wrapped.
+  CHECK_THROWS_WITH(parse_config_json(R"({"model_type": "llama", "hidden_size": 1048576, "num_hidden_layers": 100000,
+      "num_attention_heads": 1, "intermediate_size": 1048576, "vocab_size": 10})"),
+                    Catch::Contains("10^15"));
+  CHECK_THROWS_WITH(parse_config_json(R"({"model_type": "falcon"})"), Catch::Contains("deepseek_v3"));
+  CHECK_THROWS_WITH(parse_config_json(R"({"model_type": "deepseek_v3", "hidden_size": 64, "num_hidden_layers": 2,
+      "num_attention_heads": 4, "intermediate_size": 8, "vocab_size": 10})"),
+                    Catch::Contains("kv_lora_rank"));
+  CHECK_THROWS_WITH(parse_config_json(R"({"model_type": "mllama"})"), Catch::Contains("text_config"));
+  CHECK_THROWS_WITH(parse_config_json(R"({"model_type": "gemma2", "hidden_size": 64, "num_hidden_layers": 2,
+      "num_attention_heads": 4, "intermediate_size": 8, "vocab_size": 10, "head_dim": 16,
+      "layer_types": ["full_attention"]})"),
+                    Catch::Contains("layer_types"));
+}

@@ -1,0 +1,115 @@
+// The CLI's signal handlers and stdout buffer (process.h): cleanup of temporaries, a shrunk mapped input reported
+// as bad input, write errors kept with their errno.
+#include "numscope/tools/process.h"
+
+#include <signal.h>  // sigaction, SA_RESETHAND, SA_SIGINFO, raise
+#include <unistd.h>  // write, _exit
+
+#include <cerrno>   // errno, EINTR
+#include <cstring>  // std::memcpy
+
+#include "numscope/support/atomic_file.h"
+#include "numscope/support/mapped_inputs.h"
+
+namespace numscope::cli {
+namespace {
+
+/// Appends `s` to buf at *n, escaping control bytes (the error contract is one line), within `cap`.
+void append(char* buf, std::size_t cap, std::size_t* n, const char* s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (; *s && *n + 4 < cap; ++s) {
+    const auto u = static_cast<unsigned char>(*s);
+    if (u < 0x20 || u == 0x7f) {
+      buf[(*n)++] = '\\';
+      buf[(*n)++] = 'x';
+      buf[(*n)++] = kHex[u >> 4];
+      buf[(*n)++] = kHex[u & 15];
+    } else {
+      buf[(*n)++] = *s;
+    }
+  }
+}
+
+extern "C" void on_terminate(int sig) {
+  remove_temporaries_now();
+  raise(sig);  // SA_RESETHAND restored the default action: the process dies of `sig` once this handler returns
+}
+
+extern "C" void on_bus(int, siginfo_t* info, void*) {
+  remove_temporaries_now();
+  char msg[1200];
+  std::size_t n = 0;
+  const char* path = mapping_path_at(info ? info->si_addr : nullptr);
+  append(msg, sizeof msg, &n, "numscope: ");
+  if (path) {
+    append(msg, sizeof msg, &n, path);
+    append(msg, sizeof msg, &n, " changed size while being read (truncated by another program?)");
+  } else {
+    append(msg, sizeof msg, &n, "an input file changed size while being read (bus error)");
+  }
+  msg[n++] = '\n';
+  [[maybe_unused]] const ssize_t w = write(2, msg, n);
+  _exit(2);
+}
+
+}  // namespace
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_terminate;
+  sa.sa_flags = SA_RESETHAND;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+    struct sigaction old {};
+    // A signal the parent set to be ignored (nohup, a shell's background job) stays ignored; SIGPIPE never is: a
+    // closed pipe (`| head`) ends numscope silently, whatever the parent ignored.
+    if (sig != SIGPIPE && sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    sigaction(sig, &sa, nullptr);
+  }
+  struct sigaction bus {};
+  sigemptyset(&bus.sa_mask);
+  bus.sa_sigaction = on_bus;
+  bus.sa_flags = SA_SIGINFO;
+  sigaction(SIGBUS, &bus, nullptr);
+  signal(SIGXFSZ, SIG_IGN);
+}
+
+FdOutBuf::int_type FdOutBuf::overflow(int_type c) {
+  if (!drain()) return traits_type::eof();
+  if (!traits_type::eq_int_type(c, traits_type::eof())) {
+    *pptr() = traits_type::to_char_type(c);
+    pbump(1);
+  }
+  return traits_type::not_eof(c);
+}
+
+std::streamsize FdOutBuf::xsputn(const char* s, std::streamsize n) {
+  if (n > epptr() - pptr()) return drain() && put(s, static_cast<std::size_t>(n)) ? n : 0;
+  std::memcpy(pptr(), s, static_cast<std::size_t>(n));
+  pbump(static_cast<int>(n));
+  return n;
+}
+
+int FdOutBuf::sync() { return drain() ? 0 : -1; }
+
+bool FdOutBuf::drain() {
+  const bool ok = put(pbase(), static_cast<std::size_t>(pptr() - pbase()));
+  setp(data_.data(), data_.data() + data_.size());
+  return ok;
+}
+
+bool FdOutBuf::put(const char* s, std::size_t n) {
+  while (n > 0 && error_ == 0) {
+    const ssize_t w = ::write(fd_, s, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      error_ = w < 0 ? errno : EIO;
+      break;
+    }
+    s += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return error_ == 0;
+}
+
+}  // namespace numscope::cli
