@@ -64,14 +64,17 @@ Result check(const CheckRequest& request) {
     n_false += r.verdict == chk::Verdict::kFalse;
     const bool err = r.verdict == chk::Verdict::kError;
     n_error += err;
-    if (err) res.errors.push_back(r.file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " + r.reason);
+    if (err && r.line == 0)  // a file or folder that could not be read
+      res.errors.push_back(r.file + ": " + r.reason);
+    else if (err)
+      res.errors.push_back(r.file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " + r.reason);
     if (request.failing_only && r.verdict == chk::Verdict::kTrue) continue;
     t.add({Cell::text(r.file), Cell::integer(r.line), Cell::text(r.claim), side(r.left_value, r.left),
            r.left_rounded.empty() ? Cell::null() : Cell::text(r.left_rounded),
            r.left_value ? Cell::flag(r.left_value->approx) : Cell::null(), side(r.right_value, r.right),
            r.right_value ? Cell::flag(r.right_value->approx) : Cell::null(),
            Cell::text(std::string(chk::verdict_name(r.verdict))),
-           Cell::text(err ? "column " + std::to_string(r.column) + ": " + r.reason : r.reason)});
+           Cell::text(err && r.line > 0 ? "column " + std::to_string(r.column) + ": " + r.reason : r.reason)});
   }
   std::string summary = std::to_string(n_true) + " true, " + std::to_string(n_false) + " false";
   if (n_error) summary += ", " + std::to_string(n_error) + (n_error == 1 ? " error" : " errors");

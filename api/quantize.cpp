@@ -248,6 +248,26 @@ const Scheme& dump_pick(const QuantizeRequest& q, const std::vector<Scheme>& sch
   throw InputError("--dump-dequantized needs --dump-scheme NAME (or a single scheme, or a recommendation)");
 }
 
+/// Options that write files, checked before the work: the one ggml block scheme --write-blocks writes (nullptr
+/// without it), and no two outputs naming one file or an output naming an input.
+const Scheme* check_outputs(const QuantizeRequest& q, const std::vector<Scheme>& schemes) {
+  const Scheme* ggml = nullptr;
+  if (q.write_blocks) {
+    for (const Scheme& s : schemes)
+      if (writes_ggml_blocks(s)) {
+        if (ggml) throw InputError("--write-blocks writes one block format: keep one of q8_0, q4_0 in --schemes");
+        ggml = &s;
+      }
+    if (!ggml) throw InputError("--write-blocks needs q8_0 or q4_0 in --schemes");
+  }
+  std::vector<NamedPath> outputs, ins;
+  if (q.write_blocks) outputs.push_back({"--write-blocks", *q.write_blocks});
+  if (q.dump_dequantized) outputs.push_back({"--dump-dequantized", *q.dump_dequantized});
+  for (const std::string& f : q.inputs) ins.push_back({"--input", f});
+  check_distinct_files(outputs, ins);
+  return ggml;
+}
+
 void echo_request(Result& r, const QuantizeRequest& q, const std::vector<Scheme>& schemes, Rounding rounding) {
   r.echo_texts("inputs", q.inputs);
   r.echo_texts("tensors", q.tensors);
@@ -275,23 +295,7 @@ Result quantize(const QuantizeRequest& q) {
     schemes.push_back(parse_scheme(n, rounding, rule));
   const bool recommending = q.max_bits || q.min_sqnr;
 
-  // Options that write files: check them before the work.
-  const Scheme* ggml = nullptr;
-  if (q.write_blocks) {
-    for (const Scheme& s : schemes)
-      if (s.family == SchemeFamily::kQ8_0 || s.family == SchemeFamily::kQ4_0) {
-        if (ggml) throw InputError("--write-blocks writes one block format: keep one of q8_0, q4_0 in --schemes");
-        ggml = &s;
-      }
-    if (!ggml) throw InputError("--write-blocks needs q8_0 or q4_0 in --schemes");
-  }
-  {  // Two outputs naming one file, or an output naming an input, are refused before anything is read or written.
-    std::vector<NamedPath> outputs, ins;
-    if (q.write_blocks) outputs.push_back({"--write-blocks", *q.write_blocks});
-    if (q.dump_dequantized) outputs.push_back({"--dump-dequantized", *q.dump_dequantized});
-    for (const std::string& f : q.inputs) ins.push_back({"--input", f});
-    check_distinct_files(outputs, ins);
-  }
+  const Scheme* ggml = check_outputs(q, schemes);
 
   std::vector<std::string> skipped;
   std::vector<Input> inputs = load_inputs(q, skipped);

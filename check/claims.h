@@ -69,16 +69,19 @@ std::string rounded_text(const Value& v);
 struct SourceLine {
   int line = 0;
   std::string text;
+  int offset = 0;  // characters before the claim on its line (indentation, '>' of block quotes, list markers)
 };
 /// The claims of a .claims file: every non-blank line after removing `#` comments.
 std::vector<SourceLine> claims_of_text(std::string_view text);
-/// The claims of a Markdown file: only the lines inside ```claims (or ~~~claims) fenced blocks; other fenced
-/// blocks are skipped whole, even when they contain a ```claims line.
+/// The claims of a Markdown file: only the lines inside ```claims (or ~~~claims) fenced blocks, wherever they
+/// are: at the top level, inside block quotes ("> ```claims") and inside list items; other fenced blocks are
+/// skipped whole, even when they contain a ```claims line.
 std::vector<SourceLine> claims_of_markdown(std::string_view text);
 
-/// Checks every claim of the given files and folders (folders: every *.claims and *.md inside, recursively,
-/// sorted). Markdown files contribute their ```claims blocks, other files every line. Throws InputError when
-/// a path cannot be read.
+/// Checks every claim of the given files and folders (folders: every .claims, .md and .markdown file inside, in
+/// any case, recursively, sorted). Markdown files contribute their ```claims blocks, other files every line. A
+/// file or sub-folder that cannot be read (or a file over 64 MiB) is an ERROR result of its own (line 0) and the
+/// rest are still checked; a path that is neither a file nor a folder throws InputError.
 std::vector<ClaimResult> check_paths(const std::vector<std::string>& paths);
 /// Checks the claims of one source text.
 std::vector<ClaimResult> check_text(std::string_view text, bool markdown, const std::string& file = "");

@@ -17,6 +17,7 @@ struct OptionSpec {
   std::string value_name;  // "MODE"; empty for a flag that takes no value
   std::string help;
   bool repeatable = false;  // may be given more than once (values accumulate)
+  bool writes_file = false;  // names a file the command writes: refused in documents (doc-tables markers)
 };
 
 struct CommandSpec {

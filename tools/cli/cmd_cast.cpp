@@ -8,6 +8,7 @@
 #include <optional>  // std::optional
 #include <vector>    // std::vector
 
+#include "numscope/api/cast.h"
 #include "numscope/formats/fast/convert.h"
 #include "numscope/formats/registry.h"
 #include "numscope/support/atomic_file.h"
@@ -39,13 +40,16 @@ bool is_fp32(const Format& f) {
 }
 
 Result run(const Args& args, Context& ctx) {
-  if (!args.has("from") || !args.has("to"))
-    throw InputError(
-        "cast needs --from FORMAT and --to FORMAT (e.g. numscope cast --from fp32 --to bf16 < in > out)");
-  const Format from = find_format(args.get("from")), to = find_format(args.get("to"));
+  api::CastRequest request;
+  request.from = args.get("from");
+  request.to = args.get("to");
+  request.conversion = conversion_from(args);
+  if (args.has("out")) request.out = args.get("out");
+  const api::CastPlan plan = api::plan_cast(request);
+  const Format from = plan.from, to = plan.to;
   Rng rng;
-  const ConvertOptions opt = api::convert_options(conversion_from(args), rng);
-  const int in_bytes = container_bytes(from), out_bytes = container_bytes(to);
+  const ConvertOptions opt = api::convert_options(request.conversion, rng);
+  const int in_bytes = plan.in_bytes, out_bytes = plan.out_bytes;
   // A regular file whose size is not a whole number of elements is refused before any output is written.
   struct stat st {};
   if (&ctx.in == &std::cin && fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -157,7 +161,7 @@ const Command& cast_command() {
          o.insert(o.begin(),
                   {{"from", 0, "FORMAT", "format of the input codes"},
                    {"to", 0, "FORMAT", "format of the output codes"},
-                   {"out", 0, "FILE", "write to FILE (atomically: renamed into place on success)"}});
+                   {"out", 0, "FILE", "write to FILE (atomically: renamed into place on success)", false, true}});
          return o;
        }(),
        0, 0},
