@@ -6,6 +6,7 @@
 
 #include "numscope/api/common.h"
 #include "numscope/formats/format.h"
+#include "numscope/io/code_cast.h"
 
 namespace numscope::api {
 
@@ -14,12 +15,15 @@ struct CastRequest {
   std::string to;                  // format of the output codes
   Conversion conversion;           // rounding, saturate, ftz, seed
   std::optional<std::string> out;  // the CLI's --out FILE (written whole or not at all); nullopt: stdout
+  std::string nan_to = "error";    // NaN into a format without NaN: error, zero or max (io/code_cast.h)
+  bool tf32_truncate = false;      // drop set bits below tf32's field instead of refusing them
 };
 
 /// A cast request resolved: the two rows and the element sizes of the little-endian stream.
 struct CastPlan {
   Format from, to;
   int in_bytes = 0, out_bytes = 0;  // container_bytes of each row: 1, 2, 4, 8 or 16
+  CastPolicy policy;                 // what to do with codes the target cannot hold (io/code_cast.h CodeCast)
 };
 
 /// Resolves and checks a cast request: both formats given and known, the rounding known. Throws InputError with

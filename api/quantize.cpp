@@ -10,6 +10,7 @@
 
 #include "numscope/formats/scheme.h"
 #include "numscope/io/tensor_io.h"
+#include "numscope/quantize/gguf_source.h"
 #include "numscope/quantize/quantize.h"
 #include "numscope/support/atomic_file.h"
 #include "numscope/support/error.h"
@@ -80,7 +81,7 @@ std::string trimmed(double v, int decimals) {
 std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string>& skipped) {
   std::vector<Input> inputs;
   if (q.synthetic.has_value() == !q.inputs.empty())
-    throw InputError("give the tensor with --input FILE.npy|FILE.safetensors or --synthetic SPEC (one of them)");
+    throw InputError("give the tensor with --input FILE.npy|FILE.safetensors|FILE.gguf or --synthetic SPEC (one of them)");
   if (q.synthetic) {
     if (!q.tensors.empty() || q.all) throw InputError("--tensor and --all go with --input");
     SyntheticTensor t = make_synthetic(*q.synthetic);
@@ -91,7 +92,7 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string
   if (q.dtype) override_dtype = parse_dtype(*q.dtype);
   std::vector<TensorEntry> all;
   for (const std::string& f : q.inputs)
-    for (TensorEntry& e : read_tensor_file(f, override_dtype)) all.push_back(std::move(e));
+    for (TensorEntry& e : read_tensors(f, override_dtype)) all.push_back(std::move(e));
   if (q.all && !q.tensors.empty()) throw InputError("--tensor and --all exclude each other");
   std::vector<const TensorEntry*> chosen;
   if (!q.tensors.empty()) {
@@ -255,10 +256,10 @@ const Scheme* check_outputs(const QuantizeRequest& q, const std::vector<Scheme>&
   if (q.write_blocks) {
     for (const Scheme& s : schemes)
       if (writes_ggml_blocks(s)) {
-        if (ggml) throw InputError("--write-blocks writes one block format: keep one of q8_0, q4_0 in --schemes");
+        if (ggml) throw InputError("--write-blocks writes one block format: keep one ggml scheme (q8_0, q4_0, q4_K, ...) in --schemes");
         ggml = &s;
       }
-    if (!ggml) throw InputError("--write-blocks needs q8_0 or q4_0 in --schemes");
+    if (!ggml) throw InputError("--write-blocks needs a ggml block scheme (q8_0, q4_0, q4_K, ...) in --schemes");
   }
   std::vector<NamedPath> outputs, ins;
   if (q.write_blocks) outputs.push_back({"--write-blocks", *q.write_blocks});

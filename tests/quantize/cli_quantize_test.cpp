@@ -156,7 +156,7 @@ TEST_CASE("quantize bad input: one line, exit 2", "[quantize][cli]") {
   };
   bad({}, "--input FILE");
   bad({"-i", tmp("nothing-here.npy")}, "cannot open");
-  bad({"--synthetic", "normal", "-s", "int4-g128,q5_k"}, "unknown scheme 'q5_k'");
+  bad({"--synthetic", "normal", "-s", "int4-g128,q7_k"}, "unknown scheme 'q7_k'");
   bad({"--synthetic", "normal", "--mx-scale", "up"}, "--mx-scale");
   bad({"--synthetic", "normal", "--min-sqnr", "lots"}, "--min-sqnr needs a number");
   const std::string nan = write_st("nan.safetensors", {{"t", {4}, {1.0f, NAN, 2.0f, INFINITY}}});
@@ -167,4 +167,34 @@ TEST_CASE("quantize bad input: one line, exit 2", "[quantize][cli]") {
   const std::string junk = tmp("junk.bin");
   std::ofstream(junk) << "just some text";
   bad({"-i", junk}, "not a .npy or .safetensors file");
+}
+
+TEST_CASE("quantize reads GGUF models: every tensor dequantized as ggml does, hostile files exit 2", "[quantize][cli]") {
+  const std::string dir = NUMSCOPE_GGML_GOLDEN "/gguf/";
+  // Re-quantizing ggml's own q8_0 blocks with numscope's q8_0 gives them back exactly.
+  const Run r = run({"-i", dir + "types-v3.gguf", "-t", "q8_0", "-s", "q8_0", "-o", "json"});
+  REQUIRE(r.rc == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["tables"]["input"][0]["dtype"] == "q8_0");
+  CHECK(j["tables"]["schemes"][0]["mse"].get<double>() == 0);
+  const Run all = run({"-i", dir + "types-v3.gguf", "--all", "-s", "q4_K"});
+  CHECK(all.rc == 0);
+  // Truncated or lying files: one line, exit 2.
+  std::ifstream in(dir + "tiny-v3.gguf", std::ios::binary);
+  const std::string good((std::istreambuf_iterator<char>(in)), {});
+  auto bad = [](const std::string& path, const std::string& what) {
+    const Run b = run({"-i", path, "--all"});
+    CHECK(b.rc == 2);
+    CHECK(b.out.empty());
+    CHECK(b.err.find(what) != std::string::npos);
+    CHECK(std::count(b.err.begin(), b.err.end(), '\n') == 1);
+  };
+  const std::string cut = tmp("cut.gguf");
+  std::ofstream(cut, std::ios::binary) << good.substr(0, 3000);
+  bad(cut, "past the end of the file");
+  std::string lie = good;
+  lie[8] = '\xff';  // the tensor count's low byte: 255 tensors
+  const std::string liar = tmp("lie.gguf");
+  std::ofstream(liar, std::ios::binary) << lie;
+  bad(liar, "is not a valid GGUF file");
 }

@@ -50,7 +50,8 @@ const Command& quantize_command() {
        "numscope quantize (--input FILE... [--tensor NAME... | --all] | --synthetic SPEC) [--schemes LIST] "
        "[--max-bits B] [--min-sqnr D]",
        "Input: .npy (versions 1-3, float16/32/64, C or Fortran order) or .safetensors (F32, F16, BF16, F64, F8_*; "
-       "several shards with repeated --input), memory-mapped. A 2-D tensor's rows are its output channels: "
+       "several shards with repeated --input) or GGUF (v2/v3; F32, F16, BF16 and the ggml block types, dequantized "
+       "as ggml's to_float), memory-mapped. A 2-D tensor's rows are its output channels: "
        "per-channel scales are per row, groups and blocks run along a row.\n\n"
        "--synthetic DIST[:n=N,shape=ROWSxCOLS,sigma=S,nu=V,outliers=FRACTION:MAGNITUDE,seed=K] with DIST normal, "
        "laplace, uniform or student-t (for example student-t:nu=3 or normal:n=65536,outliers=0.001:20,seed=1); "
@@ -58,8 +59,8 @@ const Command& quantize_command() {
        "Schemes: " + accepted_scheme_names() + ". Default: a representative set of every family.\n\n"
        "Recommendation: --max-bits and/or --min-sqnr pick the cheapest scheme meeting both; the note says why each "
        "cheaper one fails. See docs/quantize.md for each scheme's definition and source.",
-       {{"input", 'i', "FILE", "a .npy or .safetensors file (repeat for shards)", true},
-        {"tensor", 't', "NAME", "a tensor of a safetensors input (repeatable)", true},
+       {{"input", 'i', "FILE", "a .npy, .safetensors or GGUF file (repeat for shards)", true},
+        {"tensor", 't', "NAME", "a tensor of a safetensors or GGUF input (repeatable)", true},
         {"all", 0, "", "every float tensor of the input, one row per tensor and scheme plus totals"},
         {"synthetic", 0, "SPEC", "a synthetic tensor instead of a file"},
         {"dtype", 0, "TYPE", "the type inside an ml_dtypes .npy saved as <V2 / <V1 (bf16, e4m3, e5m2)"},
