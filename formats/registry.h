@@ -87,9 +87,16 @@ inline constexpr Format kInt2{.name = "int2", .kind = Kind::kInt, .int_bits = 2,
                               .summary = "two's complement, -2..1"};
 inline constexpr Format kUint2{.name = "uint2", .kind = Kind::kInt, .int_bits = 2, .is_signed = false,
                                .summary = "unsigned, 0..3"};
-/// 32-bit two's complement: the wide integer of quantize's intermediate sums (not in the format table).
+// Integer rows that code names but the format table leaves out (find_format builds the same rows from their
+// names): quantize's wide intermediate, and the code widths of ggml's block types.
 inline constexpr Format kInt32{.name = "int32", .kind = Kind::kInt, .int_bits = 32,
                                .summary = "two's complement"};
+inline constexpr Format kUint3{.name = "uint3", .kind = Kind::kInt, .int_bits = 3, .is_signed = false,
+                               .summary = "unsigned integer"};
+inline constexpr Format kUint5{.name = "uint5", .kind = Kind::kInt, .int_bits = 5, .is_signed = false,
+                               .summary = "unsigned integer"};
+inline constexpr Format kUint6{.name = "uint6", .kind = Kind::kInt, .int_bits = 6, .is_signed = false,
+                               .summary = "unsigned integer"};
 
 /// Every built-in format, in the order of the format table (floats by width, then integers).
 std::span<const Format> builtin_formats();
