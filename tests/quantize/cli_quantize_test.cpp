@@ -92,7 +92,17 @@ TEST_CASE("quantize reads safetensors shards, --tensor and --all", "[quantize][c
   const std::string b = write_st("b.safetensors", {{"layer.1.weight", {32}, v}});
   const Run one = run({"-i", a, "-i", b, "--tensor", "layer.1.weight", "-s", "q8_0", "-o", "json"});
   REQUIRE(one.rc == 0);
-  const Run all = run({"-i", a, "-i", b, "--all", "-s", "q8_0,nf4", "-o", "json"});
+  // 1-D tensors (norms, biases) are left out of --all unless --include-1d, and the note says so.
+  const Run no1d = run({"-i", a, "-i", b, "--all", "-s", "q8_0"});
+  REQUIRE(no1d.rc == 0);
+  CHECK(no1d.out.find("left out by the tensor filter (1 tensors): layer.1.weight (1-D)") != std::string::npos);
+  const Run glob = run({"-i", a, "-i", b, "--all", "--include-1d", "--exclude", "layer.0.*", "-s", "q8_0"});
+  REQUIRE(glob.rc == 0);
+  CHECK(glob.out.find("layer.0.weight (excluded by 'layer.0.*')") != std::string::npos);
+  const Run none = run({"-i", a, "-i", b, "--all", "--include", "nothing*"});
+  CHECK(none.rc == 2);
+  CHECK(none.err.find("every tensor was left out") != std::string::npos);
+  const Run all = run({"-i", a, "-i", b, "--all", "--include-1d", "-s", "q8_0,nf4", "-o", "json"});
   REQUIRE(all.rc == 0);
   const auto j = nlohmann::json::parse(all.out)["tables"]["schemes"];
   REQUIRE(j.size() == 6);  // 2 tensors x 2 schemes + 2 totals
@@ -107,7 +117,7 @@ TEST_CASE("quantize reads safetensors shards, --tensor and --all", "[quantize][c
                       {"ids", {{"dtype", "I64"}, {"shape", {2}}, {"data_offsets", {128, 144}}}}};
   const std::string hs = h.dump(), mixed = tmp("mixed.safetensors");
   std::ofstream(mixed, std::ios::binary) << le(hs.size(), 8) << hs << std::string(144, '\0');
-  const Run skip = run({"-i", mixed, "--all", "-s", "q8_0"});
+  const Run skip = run({"-i", mixed, "--all", "--include-1d", "-s", "q8_0"});
   CHECK(skip.rc == 0);
   CHECK(skip.out.find("skipped (not a float tensor the quantizer reads, or empty): ids (I64)") != std::string::npos);
   const Run named = run({"-i", mixed, "--tensor", "ids"});
