@@ -182,11 +182,6 @@ void add_notes(const Plan& plan, MemoryEstimate& e) {
                       "not store them: --recompute selective drops the term");
   if (plan.zero > 0 && plan.layout.shard == 1)
     e.notes.push_back("ZeRO-" + std::to_string(plan.zero) + " over one data-parallel rank shards nothing; set --gpus");
-  if (!plan.training() && plan.seq && plan.arch)
-    e.notes.push_back("decode step (one new position against " + std::to_string(*plan.seq) +
-                      " cached): its activations are " + group_thousands(static_cast<std::int64_t>(e.decode_activation_bytes)) +
-                      " B per GPU, below the prefill's" +
-                      (plan.logits == Logits::kLast ? "; the logits are the same" : ""));
 }
 
 }  // namespace

@@ -165,7 +165,7 @@ struct MemoryEstimate {
   double host_bytes_per_node = 0;    // host memory a node needs (offload; DeepSpeed's formula under its accounting)
   double nvme_bytes_per_node = 0;    // NVMe a node needs (ZeRO-Infinity)
   std::string host_formula;          // how host_bytes_per_node was computed
-  double decode_activation_bytes = 0;  // inference: the decode step's transient peak (below the prefill's)
+  double decode_activation_bytes = 0;  // inference: the decode step's peak per GPU (row activations_decode)
   std::int64_t gpus = 1, tp = 1, pp = 1, dp = 1, ep = 1, gpus_per_node = 1;
   std::int64_t stage = 0;            // the pipeline stage whose per-GPU rows are shown (0-based)
   int zero = 0;
