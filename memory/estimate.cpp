@@ -174,6 +174,8 @@ void add_notes(const Plan& plan, MemoryEstimate& e) {
     e.notes.push_back("KV cache in " + plan.kv.name + ", the activation dtype (the default; --kv fp8 halves it, as "
                       "serving engines allow when asked)");
   if (!plan.weights_from.empty()) e.notes.push_back("weights: " + plan.weights_from + "; --weights overrides");
+  if (plan.gguf)
+    for (const std::string& n : plan.gguf->notes) e.notes.push_back(n);
   if (plan.recompute_defaulted && plan.seq)
     e.notes.push_back("--recompute full: LoRA and QLoRA recipes turn gradient checkpointing on (PEFT's "
                       "prepare_model_for_kbit_training); --recompute none counts without it");
