@@ -162,6 +162,11 @@ std::optional<double> MemoryEstimate::get(std::string_view key_in) const {
   if (key == "fit" || key == "fit-bytes") return fit_bytes;
   if (key == "host" || key == "host-bytes") return host_bytes_per_node;
   if (key == "nvme") return nvme_bytes_per_node;
+  if (key == "checkpoint-bytes" && checkpoint_files)
+    return static_cast<double>(checkpoint_files->tensors.empty() && checkpoint_files->index_total_size
+                                   ? *checkpoint_files->index_total_size
+                                   : checkpoint_files->bytes);
+  if (key == "checkpoint-elements" && checkpoint_files) return static_cast<double>(checkpoint_files->elements);
   for (const Component& c : components)
     if (canonical_key(c.name) == key) return c.bytes;
   return std::nullopt;
@@ -191,6 +196,10 @@ void add_notes(const Plan& plan, MemoryEstimate& e) {
 MemoryEstimate estimate(const MemoryRequest& r) {
   const Plan plan = make_plan(r);
   MemoryEstimate e = estimate_plan(plan);
+  if (plan.checkpoint && plan.arch) {
+    e.checkpoint_files = *plan.checkpoint;
+    e.checkpoint = compare_checkpoint(*plan.arch, *plan.checkpoint);
+  }
   add_notes(plan, e);
   auto need = [](const Plan& q) -> std::optional<double> { return estimate_plan(q).fit_bytes; };
   for (const std::string& name : r.gpu) {
