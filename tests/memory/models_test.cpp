@@ -12,19 +12,14 @@
 #include "numscope/memory/weights.h"
 #include "numscope/support/error.h"
 
+#include "helpers.h"
+
 using namespace numscope;
 using namespace numscope::memory;
+using namespace numscope::memory::test;
 
 namespace {
 
-MemoryEstimate est(const std::vector<std::pair<std::string, std::string>>& kv) { return estimate(make_request(kv)); }
-
-const Component& component(const MemoryEstimate& e, const std::string& name) {
-  for (const Component& c : e.components)
-    if (c.name == name) return c;
-  FAIL("no component " << name);
-  return e.components.front();
-}
 
 // vLLM's KV specs, transcribed (vllm/v1/kv_cache_interface.py): AttentionSpec.page_size_bytes =
 // 2 * block_size * num_kv_heads * head_size * get_dtype_size(dtype); MLAAttentionSpec: block_size * num_kv_heads (1)

@@ -15,26 +15,14 @@
 #include "numscope/memory/plan.h"
 #include "numscope/support/error.h"
 
+#include "helpers.h"
+
 using namespace numscope;
 using namespace numscope::memory;
+using namespace numscope::memory::test;
 
 namespace {
 
-using KV = std::vector<std::pair<std::string, std::string>>;
-
-MemoryEstimate est(const KV& kv) { return estimate(make_request(kv)); }
-
-const Component* find(const MemoryEstimate& e, const std::string& name) {
-  for (const Component& c : e.components)
-    if (c.name == name) return &c;
-  return nullptr;
-}
-
-const Component& component(const MemoryEstimate& e, const std::string& name) {
-  const Component* c = find(e, name);
-  if (!c) FAIL("no component " << name);
-  return *c;
-}
 
 // ---- DeepSpeed's estimators, transcribed (microsoft/DeepSpeed at 38327e07, 2025-02-21; the functions are unchanged
 // in the releases that followed). Python's int() truncates; every product runs left to right in binary64.
