@@ -29,6 +29,8 @@ struct QuantizeRequest {
   std::string dump_scheme;               // that scheme ("": the recommended or only one)
   std::optional<std::string> write_blocks;      // write the q8_0 or q4_0 blocks in ggml's byte layout
   bool ignore_nonfinite = false;         // analyse the finite values only when the input has NaN or inf
+  std::optional<std::string> imatrix;    // llama.cpp importance-matrix file (GGUF or legacy .dat) for the ggml
+                                         // schemes that take weights (quantize/imatrix.h)
   std::vector<std::string> include;      // --all: only tensors matching one of these globs (quantize/model.h)
   std::vector<std::string> exclude;      // --all: leave out tensors matching any of these globs
   bool include_1d = false;               // --all: keep 1-D tensors (norms, biases), left out by default

@@ -68,6 +68,7 @@ Result run(const Args& args, Context&) {
   q.dump_scheme = args.get("dump-scheme");
   q.write_blocks = get_optional(args, "write-blocks");
   q.ignore_nonfinite = args.has("ignore-nonfinite");
+  q.imatrix = get_optional(args, "imatrix");
   q.include = args.list("include");
   q.exclude = args.list("exclude");
   q.include_1d = args.has("include-1d");
@@ -112,6 +113,7 @@ const Command& quantize_command() {
         {"dump-scheme", 0, "NAME", "the scheme for --dump-dequantized (default: the recommended or only one)"},
         {"write-blocks", 0, "FILE", "write the blocks of the one ggml scheme (q8_0, q4_K, ...) in ggml's layout", false, true},
         {"ignore-nonfinite", 0, "", "analyse the finite values only when the input has NaN or inf"},
+        {"imatrix", 0, "FILE", "llama.cpp importance matrix (GGUF or legacy .dat) for the ggml schemes that take weights"},
         {"include", 0, "GLOB", "--all: only tensors matching GLOB (* ? [..]; repeatable)", true},
         {"exclude", 0, "GLOB", "--all: leave out tensors matching GLOB (repeatable)", true},
         {"include-1d", 0, "", "--all: keep 1-D tensors (norms, biases), left out by default"},
