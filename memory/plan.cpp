@@ -65,7 +65,7 @@ void resolve_model(const MemoryRequest& r, Plan& p) {
   if (!r.model.empty()) p.arch = find_preset(r.model);
   if (!r.config.empty()) p.arch = load_config_json(r.config);
   if (!r.gguf.empty()) {
-    p.gguf = load_gguf_model(r.gguf);
+    p.gguf = r.gguf_model ? *r.gguf_model : load_gguf_model(r.gguf);
     p.arch = p.gguf->arch;
   }
   if (arch_flags_given(r)) p.arch = arch_from_flags(r);
