@@ -435,8 +435,7 @@
       for (const [k, v] of pairs) { words.push("--" + k); if (v !== "") words.push(v); }
       const a = call("memory", { options: pairs });
       if (a.error) {
-        const named = [...a.error.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1])
-          .find((k) => this.options.some((o) => o.name === k) || (this.file && k === this.file.option));
+        const named = this.fieldOf(a.error);
         if (named && $("mem-" + named)) showError("mem-" + named + "-err", "mem-" + named, a.error);
         else if (named && this.file && named === this.file.option) showError("mem-file-err", "mem-file", a.error);
         else showError("mem-err", null, a.error);
@@ -448,6 +447,18 @@
       $("mem-cli").textContent = cliLine(words);
       $("mem-json").textContent = a.json;
       renderResult($("mem-tables"), a.view);
+    },
+    /** The option a message is about: the --flag it starts with, else an option named in its first clause
+     *  ("unknown model 'llama-9'; ..."), else none (shown above the tables). */
+    fieldOf(line) {
+      const head = line.replace(/^numscope: /, "");
+      const flag = /^--([a-z][a-z0-9-]*)/.exec(head);
+      const names = this.options.map((o) => o.name).concat(this.file ? [this.file.option] : []);
+      if (flag && names.includes(flag[1])) return flag[1];
+      const clause = head.split(/[;:]/)[0].toLowerCase();
+      const flagged = /--([a-z][a-z0-9-]*)/.exec(clause);
+      if (flagged && names.includes(flagged[1])) return flagged[1];
+      return names.find((n) => new RegExp("\\b" + n + "\\b").test(clause)) || null;
     },
     /** A config.json goes into the engine's in-memory file system whole; a GGUF only up to its tensor table. */
     async readFile() {

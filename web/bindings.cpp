@@ -69,15 +69,11 @@ api::Conversion conversion(const json& j) {
   c.saturate = flag(j, "saturate");
   c.ftz = flag(j, "ftz");
   if (const std::string seed = text(j, "seed"); !seed.empty()) {
-    std::size_t used = 0;
-    unsigned long long v = 0;
-    try {
-      v = std::stoull(seed, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != seed.size() || seed[0] == '-')
-      throw InputError("--seed '" + seed + "' is not a non-negative integer");
+    // The CLI reads --seed as tools/cli/args.cpp get_int(0 .. 999999999999999999) does, with its message.
+    bool ok = seed.size() <= 18;
+    std::uint64_t v = 0;
+    for (const char ch : seed) ok = ok && ch >= '0' && ch <= '9', v = v * 10 + static_cast<unsigned>(ch - '0');
+    if (!ok) throw InputError("--seed takes an integer from 0 to 999999999999999999, not '" + escape_controls(seed) + "'");
     c.seed = v;
   }
   return c;

@@ -312,7 +312,7 @@ def test_a_shared_url_reproduces_the_view(driver, server):
 BAD = [
     ("view=explain&format=bf17&value=1", ["explain", "bf17", "1"], "#ex-format-err"),
     ("view=explain&format=bf16&value=12abc", ["explain", "bf16", "12abc"], "#ex-value-err"),
-    ("view=explain&format=e9m99&value=1", ["explain", "e9m99", "1"], "#ex-format-err"),
+    ("view=explain&format=e16m3&value=1", ["explain", "e16m3", "1"], "#ex-format-err"),
     ("view=explain&format=fp16&value=1&seed=-4", ["explain", "fp16", "1", "--seed", "-4"], "#ex-seed-err"),
     ("view=formats&formats=fp17", ["formats", "fp17"], "#fm-formats-err"),
     ("view=memory&model=llama-3-8b&seq=abc", ["memory", "--model", "llama-3-8b", "--seq", "abc"], "#mem-seq-err"),
