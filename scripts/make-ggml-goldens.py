@@ -18,11 +18,14 @@ Outputs (small: the whole folder stays under a few hundred KB):
     gguf/*.gguf        GGUF files written by gguf.GGUFWriter (v3; v2 by patching the version field, the layouts
                        being equal), with every metadata value type, nested arrays and custom alignment
     gguf/*.expect      what gguf.GGUFReader reads from them: version, alignment, data offset, every key with its
-                       type and value, every tensor with its type, ne, offset and size
+                       type and value, every tensor with its type, ne, offset and size; for types-v3.gguf (one
+                       tensor per type, blocks from ggml) a hash of each tensor as gguf-py's dequantizers read it
     quant/inputs.f32   five data sets (normal, uniform, heavy-tailed, all-zero / constant / spiky blocks, a wide
                        dynamic range), 4 x 512 float32 each
     quant/TYPE.bin     ggml's reference quantizer (type_traits.from_float_ref = quantize_row_TYPE_ref) of each set
     quant/dequantized.txt  a 64-bit FNV-1a of ggml's to_float of those blocks, per type and set
+    (quant/iq4_nl.bin and its hashes change from run to run: ggml leaves an all-zero iq4_nl block's indices as the
+    previous block's, uninitialised memory for a row's first block; the test compares only their d)
 """
 import argparse
 import ctypes
@@ -221,7 +224,34 @@ def tiny_model(path: Path, alignment: int | None = None):
     w.close()
 
 
-def write_gguf_files():
+def types_model(path: Path, g: "Ggml"):
+    """One tensor of each type numscope reads, the blocks made by ggml's reference quantizers (gguf-py quantizes
+    few types), so that reading them can be compared with gguf-py's own dequantizers."""
+    w = gguf.GGUFWriter(path, "llama")
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((2, 256)) * 0.05).astype(np.float32)
+    w.add_tensor("f32", x)
+    w.add_tensor("f16", x.astype(np.float16))
+    w.add_tensor("bf16", gguf.quants.quantize(x, gguf.GGMLQuantizationType.BF16), raw_dtype=gguf.GGMLQuantizationType.BF16)
+    for name, t in QUANT_TYPES.items():
+        blocks = np.frombuffer(g.quantize_ref(t, x), dtype=np.uint8).reshape(2, -1)
+        w.add_tensor(name, blocks, raw_dtype=gguf.GGMLQuantizationType(t))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def dequantized_hashes(path: Path) -> str:
+    """'deq NAME FNV1A64' of each tensor as gguf-py's dequantizers read it (float32)."""
+    lines = []
+    for ti in gguf.GGUFReader(path).tensors:
+        y = gguf.quants.dequantize(ti.data, ti.tensor_type).astype(np.float32)
+        lines.append(f"deq {ti.name} {fnv1a64(y.tobytes()):016x}")
+    return "\n".join(lines) + "\n"
+
+
+def write_gguf_files(g: "Ggml"):
     d = OUT / "gguf"
     d.mkdir(parents=True, exist_ok=True)
     tiny_model(d / "tiny-v3.gguf")
@@ -232,6 +262,8 @@ def write_gguf_files():
     b[4:8] = struct.pack("<I", 2)
     (d / "align64-v2.gguf").write_bytes(bytes(b))
     (d / "align64-v2.expect").write_text(describe(d / "align64-v2.gguf"))
+    types_model(d / "types-v3.gguf", g)
+    (d / "types-v3.expect").write_text(describe(d / "types-v3.gguf") + dequantized_hashes(d / "types-v3.gguf"))
 
 
 # ---- Quantized blocks: ggml's reference quantizers and to_float ----------------------------------------------
@@ -308,7 +340,7 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     g = Ggml(args.ggml_lib or build_ggml(args.work))
     write_types(g)
-    write_gguf_files()
+    write_gguf_files(g)
     write_quant_goldens(g)
     total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
     print(f"wrote {OUT.relative_to(ROOT)}: {total} bytes")

@@ -20,7 +20,7 @@ const Command& formats_command() {
        "digits is p·log10(2) with p = mantissa bits + 1; digits10 = floor((p-1)·log10 2) is how many decimal\n"
        "digits survive a round trip; max_digits10 = ceil(1 + p·log10 2) is how many print any value uniquely.\n"
        "NAME is any format or alias (fp16, half, bf16, e4m3, fp8-e5m2, e2m1, int8, ...) or a user-defined\n"
-       "eXmY[fn|fnuz][:bias=N], intN, uintN. Without names, every built-in format.",
+       "eXmY[-ieee|fn|fnuz][:bias=N], intN, uintN. Without names, every built-in format.",
        {{"exact", 0, "", "print every digit of max, min normal, min subnormal and epsilon"}},
        0,
        -1},

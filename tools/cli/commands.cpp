@@ -32,7 +32,7 @@ std::string command_names() {
 std::string main_help() {
   std::string s =
       "numscope " NUMSCOPE_VERSION ": bit-exact numeric formats of machine learning\n\n"
-      "Usage: numscope COMMAND [ARGS] [-o table|md|csv|json]\n\nCommands:\n";
+      "Usage: numscope COMMAND [ARGS] [-o table|md|csv|json] [--table NAME]\n\nCommands:\n";
   for (const auto& c : commands()) {
     std::string name = "  " + c.spec.name;
     name += std::string(name.size() < 14 ? 14 - name.size() : 2, ' ');
