@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets numscope up on Debian 12 (installs missing packages, builds), then runs `numscope tour` or the test suite.
 #   bash scripts/quickstart.sh tour   # install, build, run the tour
-#   bash scripts/quickstart.sh test   # install, build, run every test through ctest (the CI command)
+#   bash scripts/quickstart.sh test   # install, build, run every test through ctest (the CI command), then
+#                                     # build the web page and test it in headless chromium (scripts/test-web.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-tour}
@@ -28,5 +29,8 @@ cmake --build build -j "$jobs"
 if [ "$what" = tour ]; then
   exec build/bin/numscope tour
 fi
-cd build
-exec ctest --output-on-failure -j "$jobs"
+status=0
+(cd build && ctest --output-on-failure -j "$jobs") || status=$?
+# The web page (docs/web.md): Debian's emscripten builds it, headless chromium tests it against the CLI.
+bash scripts/test-web.sh || status=1
+exit $status

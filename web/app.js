@@ -33,10 +33,12 @@
   function cellContent(col, cell) {
     const frag = document.createDocumentFragment();
     if (col.shown === "display") { frag.append(el("span", { class: "v", text: cell.d })); return frag; }
-    const raw = cell.k === "null" ? "null" : cell.v;
-    frag.append(el("span", { class: "v", text: raw }));
-    if (cell.d && cell.d !== cell.v && cell.k !== "null") frag.append(el("span", { class: "d", text: cell.d }));
-    else if (cell.k === "null" && cell.d && cell.d !== "-") frag.append(el("span", { class: "d", text: cell.d }));
+    if (cell.k === "null") {  // JSON's null: shown as the text table shows it ("-", "none", or nothing)
+      frag.append(el("span", { class: "v null", title: "null in -o json", text: cell.d }));
+      return frag;
+    }
+    frag.append(el("span", { class: "v", text: cell.v }));
+    if (cell.d && cell.d !== cell.v) frag.append(el("span", { class: "d", text: cell.d }));
     return frag;
   }
   function tdFor(col, cell) {
@@ -292,6 +294,17 @@
     /** The finite values of a format of at most 16 bits (numscope values), one tick each. */
     line() {
       const name = $("fm-line").value.trim();
+      // Every code's exact value is a `values` call: up to 12 bits (4096 codes) it stays interactive.
+      const props = call("formats", { formats: [name] });
+      const row = props.error ? null : props.view.tables[0];
+      const width = row ? Number(cellOf(row, "bits").v) : 0;
+      if (row && width > 12) {
+        this.values = null;
+        this.draw();
+        $("fm-line-hint").textContent = "The number line shows formats of at most 12 bits (" + name + " has " +
+          width + "): try e4m3, e5m2, e3m2, e2m1 or e5m5; `numscope values " + name + "` lists every code.";
+        return;
+      }
       const v = call("values", { format: name, finite_only: true });
       if (v.error) {
         showError("fm-line-err", "fm-line", v.error);
@@ -380,7 +393,7 @@
           : el("input", { id, name: o.name, spellcheck: "false", placeholder: o.fallback || "",
                           "aria-describedby": id + "-err" });
         if (LISTS[o.name]) input.setAttribute("list", LISTS[o.name]);
-        const help = o.help + (o.repeatable ? " (a comma-separated list for several)" : "");
+        const help = o.help;
         const f = o.value === ""
           ? el("div", { class: "field check", title: help }, input, el("label", { for: id, text: o.name }))
           : el("div", { class: "field" + (o.name === "gpu" || o.name === "model" ? " wide" : ""), title: help },
@@ -420,8 +433,7 @@
         if (o.value === "") { if (input.checked) pairs.push([o.name, ""]); continue; }
         const v = input.value.trim();
         if (!v) continue;
-        if (o.repeatable) for (const item of v.split(",").map((s) => s.trim()).filter(Boolean)) pairs.push([o.name, item]);
-        else pairs.push([o.name, v]);
+        pairs.push([o.name, v]);  // a list stays one value, as --gpu A,B is one flag
       }
       return pairs;
     },

@@ -12,6 +12,7 @@ import http.server
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import threading
@@ -97,8 +98,6 @@ def shot(driver, name, width=1280):
 
 def cell_text(value):
     """A JSON value as the page writes it in a cell."""
-    if value is None:
-        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -113,9 +112,12 @@ def check_tables(driver, box, doc):
         for r, row in enumerate(rows):
             for key in keys:
                 css = f'tr[data-key="{key}"] td .v' if transposed else f'tr[data-row="{r}"] td[data-key="{key}"] .v'
-                shown = table.find_element(By.CSS_SELECTOR, css).get_attribute("textContent")
+                cell = table.find_element(By.CSS_SELECTOR, css)
+                shown = cell.get_attribute("textContent")
                 want = row[key]
-                if isinstance(want, float):
+                if want is None:  # JSON's null: the page shows the text table's form, marked as null
+                    assert "null" in cell.get_attribute("class").split(), (name, r, key, shown)
+                elif isinstance(want, float):
                     assert float(shown) == want, (name, r, key, shown, want)
                 else:
                     assert shown == cell_text(want), (name, r, key, shown, want)
@@ -224,7 +226,7 @@ def test_formats_equal_cli(driver, server, names):
 
 MEMORY = [
     [("model", "llama-3-8b"), ("mode", "train"), ("gpu", "H100-80GB")],
-    [("model", "qwen2.5-7b"), ("seq", "32K"), ("batch", "4"), ("kv", "fp8"), ("gpu", "RTX-4090"), ("gpu", "A100-80GB")],
+    [("model", "qwen2.5-7b"), ("seq", "32K"), ("batch", "4"), ("kv", "fp8"), ("gpu", "RTX-4090,A100-80GB")],
     [("params", "7B"), ("weights", "int4")],
     [("model", "llama-3-70b"), ("mode", "train"), ("zero", "3"), ("gpus", "8"), ("gpu", "A100-80GB")],
     [("model", "mixtral-8x7b"), ("mode", "qlora"), ("seq", "4096"), ("gpu", "RTX-3090")],
@@ -342,3 +344,38 @@ def test_file_url_and_nothing_leaves_the_machine(driver, server):
     (ARTEFACTS / "first-result-ms.txt").write_text(f"{first:.0f}\n")
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
+
+
+def note_links():
+    """Every link of docs/notes/ (and docs/notebooks/) to the page: (file, query)."""
+    links = []
+    for path in sorted((ROOT / "docs").glob("note*/*")):
+        if path.suffix in (".md", ".ipynb"):
+            for m in re.finditer(r"build-web/index\.html\?([^)\s\"'\\]+)", path.read_text(encoding="utf-8")):
+                links.append((path.name, m.group(1)))
+    return links
+
+
+def cli_args(query):
+    """The CLI command a page URL stands for (docs/web.md: the parameters are the CLI's option names)."""
+    q = urllib.parse.parse_qsl(query)
+    view = dict(q)["view"]
+    if view == "explain":
+        d = dict(q)
+        args = ["explain", d["format"], d["value"]]
+        for k, v in q:
+            if k in ("rounding", "seed"):
+                args += [f"--{k}", v]
+            elif k in ("saturate", "ftz"):
+                args.append(f"--{k}")
+        return "#ex-json", args
+    if view == "formats":
+        return "#fm-json", ["formats"] + [n for n in dict(q).get("formats", "").split(",") if n]
+    return "#mem-json", memory_args([(k, "" if v == "1" else v) for k, v in q if k != "view"])
+
+
+@pytest.mark.parametrize("note,query", note_links(), ids=[f"{n}-{i}" for i, (n, _) in enumerate(note_links())])
+def test_the_notes_links_show_what_the_cli_prints(driver, server, note, query):
+    panel, args = cli_args(query)
+    open_page(driver, server, query)
+    assert text(driver, panel) == numscope(*args, "-o", "json"), (note, query)
