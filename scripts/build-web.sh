@@ -8,7 +8,7 @@
 # into its cache (a few minutes, once per machine).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=$(mkdir -p "${1:-$root/build-web}" && cd "${1:-$root/build-web}" && pwd)
+out=$(mkdir -p "${1:-$root/build-web}" && cd "${1:-$root/build-web}" && pwd -P)
 for tool in em++ emar node ninja cmake; do
   if ! command -v "$tool" >/dev/null; then
     echo "build-web: $tool is needed: apt-get install -y emscripten ninja-build cmake" >&2
@@ -59,7 +59,7 @@ api_sources=(common formats store explain values memory)
   for layer in support formats io memory; do
     objs=()
     while IFS= read -r src; do
-      obj="obj/${src#"$root"/}"; obj="${obj%.cpp}.o"
+      obj="${src#"$root"/}"; obj="obj/${obj#"$out"/}"; obj="${obj%.cpp}.o"  # obj/memory/x.o, obj/gen/gpus_json.o
       echo "build $obj: cxx $src"
       objs+=("$obj")
     done < <(find "$root/$layer" -name '*.cpp' | sort; [ "$layer" = memory ] && echo "$out/gen/gpus_json.cpp")

@@ -37,6 +37,14 @@
       frag.append(el("span", { class: "v null", title: "null in -o json", text: cell.d }));
       return frag;
     }
+    if (cell.v.length > 40 && !/\s/.test(cell.v)) {
+      // Hundreds of digits (fp64's max, its smallest subnormal): folded, every digit one click away.
+      const short = cell.d && cell.d !== cell.v ? cell.d : cell.v.slice(0, 18) + "…";
+      frag.append(el("details", { class: "longv" },
+                     el("summary", { text: short + " (" + cell.v.length + " characters)" }),
+                     el("span", { class: "v", text: cell.v })));
+      return frag;
+    }
     frag.append(el("span", { class: "v", text: cell.v }));
     if (cell.d && cell.d !== cell.v) frag.append(el("span", { class: "d", text: cell.d }));
     return frag;
@@ -343,11 +351,11 @@
       for (const x of this.px) { ctx.moveTo(x, h / 2 - 14); ctx.lineTo(x, h / 2 + 14); }
       ctx.stroke();
       ctx.fillStyle = "#1b1b1b"; ctx.font = "12px system-ui";
-      ctx.fillText(vals[0].exact.slice(0, 16), pad, h - 8);
-      const last = vals[vals.length - 1].exact.slice(0, 16);
-      ctx.fillText(last, w - pad - ctx.measureText(last).width, h - 8);
-      const label = this.name + ": " + vals.length + " finite values from " + vals[0].exact.slice(0, 24) + " to " +
-                    vals[vals.length - 1].exact.slice(0, 24) + (scale === "log" ? ", spaced by binade" : ", linear");
+      const least = vals[xs.indexOf(lo)].exact.slice(0, 24), most = vals[xs.indexOf(hi)].exact.slice(0, 24);
+      ctx.fillText(least, pad, h - 8);
+      ctx.fillText(most, w - pad - ctx.measureText(most).width, h - 8);
+      const label = this.name + ": " + vals.length + " finite values from " + least + " to " + most +
+                    (scale === "log" ? ", spaced by binade" : ", linear");
       c.setAttribute("aria-label", label);
       $("fm-line-hint").textContent = label + ". Click a tick (or focus and press Enter) to explain that value.";
     },

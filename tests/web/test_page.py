@@ -371,7 +371,8 @@ def cli_args(query):
         return "#ex-json", args
     if view == "formats":
         return "#fm-json", ["formats"] + [n for n in dict(q).get("formats", "").split(",") if n]
-    return "#mem-json", memory_args([(k, "" if v == "1" else v) for k, v in q if k != "view"])
+    switches = set(re.findall(r"^\s+--([a-z0-9-]+)\s{2,}", numscope("memory", "--help"), re.M))  # no value
+    return "#mem-json", memory_args([(k, "" if k in switches else v) for k, v in q if k != "view"])
 
 
 @pytest.mark.parametrize("note,query", note_links(), ids=[f"{n}-{i}" for i, (n, _) in enumerate(note_links())])
