@@ -49,7 +49,12 @@ Result check(const CheckRequest& request) {
     std::vector<chk::ClaimResult> more = chk::check_paths(request.paths);
     results.insert(results.end(), more.begin(), more.end());
   }
-  if (request.paths.empty() && request.claims.empty()) throw InputError("check needs FILE..., a folder or --claim 'CLAIM'");
+  for (const CheckRequest::Text& t : request.texts) {
+    const bool markdown = t.name.size() >= 3 && t.name.compare(t.name.size() - 3, 3, ".md") == 0;
+    std::vector<chk::ClaimResult> more = chk::check_text(t.text, markdown, t.name);
+    results.insert(results.end(), more.begin(), more.end());
+  }
+  if (request.paths.empty() && request.claims.empty() && request.texts.empty()) throw InputError("check needs FILE..., a folder or --claim 'CLAIM'");
   Result res;
   res.command = "check";
   res.echo_texts("paths", request.paths);

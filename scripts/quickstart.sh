@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Sets numscope up on Debian 12 (installs missing packages, builds), then runs `numscope tour` or the test suite.
 #   bash scripts/quickstart.sh tour   # install, build, run the tour
-#   bash scripts/quickstart.sh test   # install, build, run every test through ctest (the CI command), then
-#                                     # build the web page and test it in headless chromium (scripts/test-web.sh)
+#   bash scripts/quickstart.sh test   # install, build, run every test: ctest, then the Python package (the CI
+#                                     # command): a virtual environment .venv/ with requirements-test.txt, the
+#                                     # extension built in the same tree as the CLI, pytest, the notebooks;
+#                                     # then the web page built and tested in headless chromium (test-web.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-tour}
@@ -23,7 +25,16 @@ fi
 jobs=$(nproc 2>/dev/null || echo 2)
 launcher=""  # ccache, where a developer has it, makes rebuilds cheap; CI builds without it
 command -v ccache >/dev/null && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release $launcher >/dev/null
+python_flags=""
+if [ "$what" = test ]; then
+  # The Python package is built in the same tree as the CLI (the layer libraries compile once), with the
+  # interpreter of a virtual environment that holds the pinned build and test requirements.
+  py_start=$(date +%s)
+  bash scripts/python_env.sh
+  python_flags="-DNUMSCOPE_BUILD_PYTHON=ON -DPython_EXECUTABLE=$PWD/.venv/bin/python"
+  py_setup=$(( $(date +%s) - py_start ))
+fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release $launcher $python_flags >/dev/null
 cmake --build build -j "$jobs"
 
 if [ "$what" = tour ]; then
@@ -31,6 +42,15 @@ if [ "$what" = tour ]; then
 fi
 status=0
 (cd build && ctest --output-on-failure -j "$jobs") || status=$?
+
+# The Python stage: install the package from the tree just built (pip reuses it: nothing compiles again),
+# run pytest, then execute the notebooks and compare their saved outputs.
+py_start=$(date +%s)
+.venv/bin/pip install --quiet --no-build-isolation --no-deps -C build-dir=build . || status=1
+NUMSCOPE_CLI=$PWD/build/bin/numscope .venv/bin/python -m pytest -q tests/python || status=1
+.venv/bin/python scripts/notebooks.py check 2>&1 | grep -v "Kernel is running over TCP" || status=1
+echo "python stage: $(( $(date +%s) - py_start + py_setup )) s (environment $py_setup s)"
+
 # The web page (docs/web.md): Debian's emscripten builds it, headless chromium tests it against the CLI.
 bash scripts/test-web.sh || status=1
 exit $status

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The web stage of `bash scripts/quickstart.sh test` (docs/web.md): installs what the page and its browser test
-# need (Debian's emscripten, chromium and chromium-driver; Selenium, pinned, into the project's .venv), builds the
-# page (scripts/build-web.sh into build-web/) and runs tests/web against build/bin/numscope. Prints its time.
+# need (Debian's emscripten, chromium and chromium-driver; Selenium, pinned in requirements-test.txt, into
+# .venv), builds the page (scripts/build-web.sh into build-web/) and runs tests/web against build/bin/numscope.
+# Prints its time.
 #   bash scripts/test-web.sh      (after the native build: the test compares the page with the CLI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +19,9 @@ if [ -n "$missing" ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-# The project's virtual environment: made here when the Python stage has not made it yet.
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/web/requirements.txt
+# The project's virtual environment .venv/ with requirements-test.txt (selenium among them): quick when the
+# Python stage has made it already.
+bash scripts/python_env.sh
 setup=$(( $(date +%s) - start ))
 
 build_start=$(date +%s)
