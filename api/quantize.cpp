@@ -99,9 +99,9 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string
   }
   std::optional<DType> override_dtype;
   if (q.dtype) override_dtype = parse_dtype(*q.dtype);
-  std::vector<TensorEntry> all;
-  for (const std::string& f : q.inputs)
-    for (TensorEntry& e : read_tensors(f, override_dtype)) all.push_back(std::move(e));
+  std::vector<std::pair<std::string, std::vector<TensorEntry>>> shards;
+  for (const std::string& f : q.inputs) shards.emplace_back(f, read_tensors(f, override_dtype));
+  const std::vector<TensorEntry> all = merge_shards(std::move(shards));  // a name in two shards is refused
   if (q.all && !q.tensors.empty()) throw InputError("--tensor and --all exclude each other");
   std::vector<const TensorEntry*> chosen;
   if (!q.tensors.empty()) {
@@ -435,6 +435,17 @@ Result quantize(const QuantizeRequest& q) {
       throw InputError("tensor '" + in.name + "' has " + std::to_string(in.stats.nonfinite) + " NaN or inf values among " +
                        std::to_string(in.stats.count) + ": pass --ignore-nonfinite to analyse the finite values only");
   }
+  // No metrics without a finite value: MSE 0, SQNR inf and cosine 1 of nothing would read as a perfect scheme.
+  // With several tensors (--all) such a tensor is skipped and listed; alone, it is refused.
+  std::erase_if(inputs, [&](const Input& in) {
+    if (in.stats.count > in.stats.nonfinite) return false;
+    if (inputs.size() == 1)
+      throw InputError("tensor '" + in.name + "' has no finite value (all " + std::to_string(in.stats.count) +
+                       " are NaN or inf): with --ignore-nonfinite nothing is left to measure");
+    skipped.push_back(in.name + " (no finite value)");
+    return true;
+  });
+  if (inputs.empty()) throw InputError("no tensor has a finite value: with --ignore-nonfinite nothing is left to measure");
   if (q.dump_dequantized && inputs.size() != 1)
     throw InputError("--dump-dequantized writes one tensor: pick it with --tensor NAME");
 

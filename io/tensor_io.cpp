@@ -486,6 +486,25 @@ SafetensorsFile read_safetensors(const std::string& path) {
   return out;
 }
 
+std::vector<TensorEntry> merge_shards(std::vector<std::pair<std::string, std::vector<TensorEntry>>> shards) {
+  std::map<std::string, std::size_t> first;  // tensor name -> the shard that holds it
+  std::map<std::string, std::size_t> files;  // path -> its shard
+  std::vector<TensorEntry> all;
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    const std::string& file = shards[i].first;
+    if (const auto [it, fresh] = files.emplace(file, i); !fresh)
+      throw InputError("'" + file + "' is given twice: each --input names another shard");
+    for (TensorEntry& e : shards[i].second) {
+      const auto [it, fresh] = first.emplace(e.name, i);
+      if (!fresh)
+        throw InputError("tensor '" + e.name + "' is in both '" + shards[it->second].first + "' and '" + file +
+                         "': shards of one checkpoint hold each tensor once (which one is meant?)");
+      all.push_back(std::move(e));
+    }
+  }
+  return all;
+}
+
 std::vector<TensorEntry> read_tensor_file(const std::string& path, std::optional<DType> override_dtype) {
   {
     const MappedFile f(path);

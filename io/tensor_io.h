@@ -7,6 +7,7 @@
 
 #include <cstdint>      // std::uint64_t
 #include <map>          // std::map
+#include <utility>      // std::pair
 #include <memory>       // std::shared_ptr
 #include <optional>     // std::optional
 #include <string>       // std::string
@@ -69,6 +70,11 @@ struct SafetensorsFile {
   std::map<std::string, std::string> metadata;
 };
 SafetensorsFile read_safetensors(const std::string& path);
+
+/// The tensors of several files (shards of one checkpoint), in order. A tensor name present in two files is refused
+/// naming both (it would be silently taken from the last file by name, or counted twice by --all); a file given
+/// twice is refused as such. `shards` pairs each file's path with its tensors.
+std::vector<TensorEntry> merge_shards(std::vector<std::pair<std::string, std::vector<TensorEntry>>> shards);
 
 /// A .npy or a .safetensors file, told apart by their magic bytes; throws InputError for anything else.
 std::vector<TensorEntry> read_tensor_file(const std::string& path, std::optional<DType> override_dtype = std::nullopt);

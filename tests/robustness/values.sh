@@ -75,3 +75,23 @@ done
 claim_case claim-prime-sum 0 '1 true, 0 false' check --claim "$c > 2"
 c=$(printf '+((3^30000+1)/(5^18000+2))%.0s' $(seq 40))
 report=1 bad claim-work-bound 'the work bound of one claim' check --claim "0${c} > 1"
+
+# ---- ambiguous input: a tensor name in two shards; no metrics of nothing ----------------------------------------
+t4='"dtype":"F32","shape":[2]'
+st shard1.safetensors '{"a":{'"$t4"',"data_offsets":[0,8]},"b":{'"$t4"',"data_offsets":[8,16]}}' 16
+st shard2.safetensors '{"c":{'"$t4"',"data_offsets":[0,8]},"a":{'"$t4"',"data_offsets":[8,16]}}' 16
+bad shard-duplicate-name "tensor 'a' is in both 'shard1.safetensors' and 'shard2.safetensors'" quantize --input shard1.safetensors --input shard2.safetensors --tensor a
+bad shard-duplicate-all "tensor 'a' is in both" quantize --input shard1.safetensors --input shard2.safetensors --all
+bad shard-given-twice "'shard1.safetensors' is given twice" quantize --input shard1.safetensors --input shard1.safetensors --all
+# 64 NaN (0x7fc00000) as f32
+{ printf '\x93NUMPY\x01\x00'; le 118 2; printf "%-117s\n" "{'descr': '<f4', 'fortran_order': False, 'shape': (64,), }"; for _ in $(seq 64); do printf '\x00\x00\xc0\x7f'; done; } >allnan.npy
+bad nan-all-ignored 'has no finite value \(all 64 are NaN or inf\)' quantize --input allnan.npy --ignore-nonfinite
+st mixed.safetensors '{"n":{'"$t4"',"data_offsets":[0,8]},"x":{'"$t4"',"data_offsets":[8,16]}}' 0
+printf '\x00\x00\xc0\x7f\x00\x00\xc0\x7f\x00\x00\x80\x3f\x00\x00\x00\x40' >>mixed.safetensors  # NaN NaN | 1 2
+run_cli r.out r.err quantize --input mixed.safetensors --all --ignore-nonfinite --include-1d --schemes int8
+why=""
+[ "$rc" = 0 ] || why+=" exit $rc: $(head -c 200 r.err);"
+grep -q 'n (no finite value)' r.out || why+=" the all-NaN tensor is not listed as skipped;"
+grep -Eq '^n +' r.out && why+=" the all-NaN tensor has a row of metrics;"
+verdict nan-all-skipped "$why"
+rm -f shard1.safetensors shard2.safetensors allnan.npy mixed.safetensors r.out r.err
