@@ -38,7 +38,7 @@ struct Meta {
       return static_cast<std::int64_t>(best);
     }
     const auto u = v->as_uint();
-    if (!u || *u > static_cast<std::uint64_t>(kMaxMeta)) fail(key, "must be a non-negative integer below 2^40");
+    if (!u || *u >= static_cast<std::uint64_t>(kMaxMeta)) fail(key, "must be a non-negative integer below 2^40");
     return static_cast<std::int64_t>(*u);
   }
   std::int64_t need(const std::string& key) const {
