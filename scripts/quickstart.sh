@@ -3,7 +3,8 @@
 #   bash scripts/quickstart.sh tour   # install, build, run the tour
 #   bash scripts/quickstart.sh test   # install, build, run every test: ctest, then the Python package (the CI
 #                                     # command): a virtual environment .venv/ with requirements-test.txt, the
-#                                     # extension built in the same tree as the CLI, pytest, the notebooks
+#                                     # extension built in the same tree as the CLI, pytest, the notebooks;
+#                                     # then the web page built and tested in headless chromium (test-web.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-tour}
@@ -49,4 +50,7 @@ py_start=$(date +%s)
 NUMSCOPE_CLI=$PWD/build/bin/numscope .venv/bin/python -m pytest -q tests/python || status=1
 .venv/bin/python scripts/notebooks.py check 2>&1 | grep -v "Kernel is running over TCP" || status=1
 echo "python stage: $(( $(date +%s) - py_start + py_setup )) s (environment $py_setup s)"
+
+# The web page (docs/web.md): Debian's emscripten builds it, headless chromium tests it against the CLI.
+bash scripts/test-web.sh || status=1
 exit $status
