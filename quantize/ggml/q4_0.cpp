@@ -15,7 +15,7 @@ namespace {
 /// quantize_row_q4_0_ref, one block: max = the signed element of largest |x| (first), d = max/-8, id = 1/d,
 /// q = min(15, (int8)(x*id + 8.5f)); qs[j] = q[j] | q[j+16] << 4.
 void q4_0_block(const float* x, unsigned char* out, unsigned char* clip) {
-  static const Codec trunc8(find_format("int8"), Rounding::kTowardZero, true, nullptr);  // C (int8_t) cast
+  static const Codec trunc8(kInt8, Rounding::kTowardZero, true, nullptr);  // C (int8_t) cast
   // ggml keeps the first element of largest magnitude, sign included: the magnitude, then the first element
   // that has it.
   const float amax = amax32(x);
