@@ -6,7 +6,6 @@
 #include "numscope/support/error.h"
 
 namespace numscope::cli {
-namespace {
 
 const std::vector<OptionSpec>& common_options() {
   static const std::vector<OptionSpec> kCommon = {
@@ -16,6 +15,8 @@ const std::vector<OptionSpec>& common_options() {
   };
   return kCommon;
 }
+
+namespace {
 
 const OptionSpec* find_long(const CommandSpec& spec, std::string_view name) {
   for (const auto& o : spec.options)

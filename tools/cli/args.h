@@ -45,6 +45,9 @@ struct Args {
   long long get_int(const std::string& name, long long fallback, long long min, long long max) const;
 };
 
+/// The options every command takes (-o/--output, --table, -h/--help), after its own in --help.
+const std::vector<OptionSpec>& common_options();
+
 /// Parses argv (after the command name) against the spec; throws InputError on an unknown option, a
 /// missing value or a wrong number of positional arguments. `--` ends options.
 Args parse_args(const CommandSpec& spec, std::span<const std::string> argv);

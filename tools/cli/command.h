@@ -4,6 +4,7 @@
 #include <iosfwd>  // std::istream, std::ostream
 #include <span>    // std::span
 #include <string>  // std::string
+#include <string_view>  // std::string_view
 #include <vector>  // std::vector
 
 #include "numscope/support/error.h"
@@ -30,6 +31,12 @@ struct Command {
 /// All commands, in the order of `numscope --help`.
 const std::vector<Command>& commands();
 
+/// The paragraph of the man page's DESCRIPTION.
+std::string_view program_description();
+/// What each exit code means, and the environment numscope reads: `numscope --help` and the man page print them.
+std::string_view exit_status_text();
+std::string_view environment_text();
+
 /// The whole program: `numscope COMMAND ...`; returns the exit code. Prints one line on ctx.err and returns
 /// 2 for bad input.
 int run_main(std::span<const std::string> argv, Context& ctx);
@@ -47,5 +54,6 @@ const Command& memory_command();
 const Command& check_command();
 const Command& verify_command();
 const Command& bench_command();
+const Command& completion_command();
 
 }  // namespace numscope::cli

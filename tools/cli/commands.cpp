@@ -8,6 +8,7 @@
 #include "numscope/support/error.h"
 #include "numscope/formats/fast/convert.h"
 #include "numscope/tools/cli/command.h"
+#include "numscope/tools/cli/manual.h"
 
 namespace numscope::cli {
 
@@ -15,7 +16,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       formats_command(), store_command(), explain_command(), values_command(), cast_command(),
       tour_command(),    doc_tables_command(), quantize_command(), memory_command(), check_command(),
-      verify_command(),  bench_command(),
+      verify_command(),  bench_command(), completion_command(),
   };
   return kCommands;
 }
@@ -37,10 +38,10 @@ std::string main_help() {
     name += std::string(name.size() < 14 ? 14 - name.size() : 2, ' ');
     s += name + c.spec.summary + "\n";
   }
-  s += "\nRun 'numscope COMMAND --help' for a command's options. New here? Run 'numscope tour'.\n"
-       "Exit codes: 0 success, 1 a check failed, 2 bad input or a failed write (one line on stderr says why);\n"
-       "a closed output pipe (| head) ends numscope silently by SIGPIPE (status 141).\n"
-       "Environment: NUMSCOPE_ISA=portable|avx2|avx512 caps the instruction set of the fast paths (the same bits).\n";
+  s += "\nRun 'numscope COMMAND --help' for a command's options, 'numscope help --man' for the manual page.\n"
+       "New here? Run 'numscope tour'.\n";
+  s += "Exit codes: " + std::string(exit_status_text()) + "\n";
+  s += "Environment: " + std::string(environment_text()) + "\n";
   return s;
 }
 
@@ -61,6 +62,23 @@ std::string one_line(std::string_view message) {
 
 }  // namespace
 
+std::string_view program_description() {
+  return "numscope derives the numbers of machine-learning number formats (FP64 to FP4, the FP8 family, OCP MX,\n"
+         "integers and user-defined eXmY) from their bit layouts and prints them exactly; it estimates LLM memory and\n"
+         "compares quantization schemes on real tensors. Every command prints tables as aligned text, Markdown, CSV\n"
+         "or JSON (-o). Bad input gets one line on stderr naming the problem and what would be accepted.";
+}
+
+std::string_view exit_status_text() {
+  return "0 success, 1 a check failed (a false claim, a file without claims, no scheme meeting --max-bits or\n"
+         "--min-sqnr), 2 bad input or a failed write (one line on stderr says why); a closed output pipe (| head)\n"
+         "ends numscope silently by SIGPIPE (status 141).";
+}
+
+std::string_view environment_text() {
+  return "NUMSCOPE_ISA=portable|avx2|avx512 caps the instruction set of the fast paths (the same bits).";
+}
+
 int run_main(std::span<const std::string> argv, Context& ctx) {
   try {
     if (argv.size() < 2) throw InputError("missing command: expected one of " + command_names() + " (numscope --help)");
@@ -69,6 +87,10 @@ int run_main(std::span<const std::string> argv, Context& ctx) {
                        "' is not an instruction set: expected portable, avx2 or avx512 (or unset it)");
     const std::string& name = argv[1];
     if (name == "--help" || name == "-h" || name == "help") {
+      if (argv.size() == 3 && argv[2] == "--man") {
+        ctx.out << man_page();
+        return 0;
+      }
       if (argv.size() > 2) {
         for (const auto& c : commands())
           if (c.spec.name == argv[2]) {
