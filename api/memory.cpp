@@ -1,11 +1,14 @@
 // `memory`: the estimator's breakdown, parameter parts, GPU fit and overflow check as tables, and the listings.
 #include "numscope/api/memory.h"
 
+#include <cctype>         // std::isalnum
 #include <fmt/format.h>  // fmt::format
 
 #include "numscope/api/common.h"
 #include "numscope/memory/estimate.h"
 #include "numscope/memory/gpu.h"
+#include "numscope/memory/grid.h"
+#include "numscope/memory/parallel.h"
 #include "numscope/memory/model.h"
 #include "numscope/memory/options.h"
 #include "numscope/support/error.h"
@@ -120,24 +123,47 @@ Table params_table(const mem::Architecture& a, const mem::ParamBreakdown& b) {
   return t;
 }
 
+Cell tflops(const mem::Gpu& g, std::string_view format) {
+  const auto p = g.peak(format);
+  return p ? Cell::real(*p / 1e12, fmt::format("{}", *p / 1e12)) : Cell::null();
+}
+
 Table gpus_table() {
   Table t;
   t.name = "gpus";
-  t.title = "GPU catalog (memory as the driver reports it)";
+  t.title = "GPU catalog (memory as the driver reports it; dense peak TFLOPS; memory/gpus.json)";
   t.columns = {{"gpu", "gpu"},
+               {"generation", "generation"},
+               {"segment", "segment"},
+               {"reported", "driver reports"},
                {"capacity_bytes", "bytes", T::kInteger, R},
                {"gib", "GiB", T::kFloat, R, kDisplay},
                {"gb", "GB", T::kFloat, R, kDisplay},
-               {"reported", "driver reports"},
-               {"marketed", "marketed"}};
+               {"bandwidth_gbs", "GB/s", T::kFloat, R},
+               {"fp32_tflops", "fp32", T::kFloat, R},
+               {"tf32_tflops", "tf32", T::kFloat, R},
+               {"bf16_tflops", "bf16", T::kFloat, R},
+               {"fp16_tflops", "fp16", T::kFloat, R},
+               {"fp8_tflops", "fp8", T::kFloat, R},
+               {"fp4_tflops", "fp4", T::kFloat, R},
+               {"marketed", "marketed"},
+               {"memory_source", "memory source", T::kText, Align::kLeft, kData},
+               {"spec_source", "spec source", T::kText, Align::kLeft, kData}};
   for (const mem::Gpu& g : mem::gpus()) {
     const double gib = g.capacity_bytes / kGiB, gb = g.capacity_bytes / kGB;
-    t.add({Cell::text(std::string(g.name)), Cell::integer(g.capacity_bytes), Cell::real(gib, fmt::format("{:.2f}", gib)),
-           Cell::real(gb, fmt::format("{:.2f}", gb)), Cell::text(std::string(g.reported)),
-           Cell::text(std::string(g.marketed))});
+    t.add({Cell::text(g.name), Cell::text(g.generation), Cell::text(g.segment), Cell::text(g.reported),
+           Cell::integer(g.capacity_bytes), Cell::real(gib, fmt::format("{:.2f}", gib)),
+           Cell::real(gb, fmt::format("{:.2f}", gb)), Cell::real(g.bandwidth / 1e9, fmt::format("{}", g.bandwidth / 1e9)),
+           tflops(g, "fp32"), tflops(g, "tf32"), tflops(g, "bf16"), tflops(g, "fp16"), tflops(g, "fp8"),
+           tflops(g, "fp4"), Cell::text(g.marketed), Cell::text(g.capacity_source), Cell::text(g.spec_source)});
   }
   t.notes.push_back("nvidia-smi reports MiB (an H100 80GB shows 81559 MiB = 85.52 GB = 79.65 GiB); a marketed "
                     "\"80 GB\" is not 80·10^9 usable bytes.");
+  t.notes.push_back("A format with a figure is native to the generation (bf16 from Ampere, fp8 from Ada/Hopper, fp4 "
+                    "from Blackwell); '-' means emulated or unsupported. GeForce tensor rates are at FP32 accumulate. "
+                    "Sources per card: -o json (memory_source, spec_source).");
+  t.notes.push_back("A card not listed: --gpu 24GiB, or --gpu name:size (2080ti-22g:22GiB; H100:94GiB keeps the "
+                    "H100's speeds).");
   return t;
 }
 
@@ -146,13 +172,20 @@ std::string breakdown_title(const mem::MemoryEstimate& e) {
                                                    mem::group_thousands(e.params), mem::mode_name(e.mode))
                                      : fmt::format("Memory: {} params, {}", mem::group_thousands(e.params),
                                                    mem::mode_name(e.mode));
-  if (e.gpus > 1)
-    title += fmt::format(", {} GPUs (tensor parallel {}, data parallel {}, ZeRO-{})", e.gpus, e.tp, e.dp, e.zero);
+  if (e.gpus > 1) {
+    title += fmt::format(", {} GPUs ({}", e.gpus, mem::layout_text(e.tp, e.pp, e.dp, e.zero, e.ep));
+    if (e.zero > 0)
+      title += e.zero_accounting == mem::ZeroAccounting::kDeepSpeed ? ", DeepSpeed's accounting"
+                                                                     : ", the ZeRO paper's accounting";
+    title += ")";
+  }
   return title;
 }
 
 Table breakdown_table(const mem::MemoryRequest& req, const mem::MemoryEstimate& e) {
-  const bool gb = req.units != mem::Units::kGiB, gib = req.units != mem::Units::kGB, multi = e.gpus > 1;
+  bool offload = false;
+  for (const mem::Component& c : e.components) offload |= c.device != mem::Device::kGpu;
+  const bool gb = req.units != mem::Units::kGiB, gib = req.units != mem::Units::kGB, multi = e.gpus > 1 || offload;
   Table t;
   t.name = "breakdown";
   t.title = breakdown_title(e);
@@ -163,34 +196,52 @@ Table breakdown_table(const mem::MemoryRequest& req, const mem::MemoryEstimate& 
   t.columns.push_back({"per_gpu_bytes", "bytes per GPU", T::kFloat, R, kData});
   if (multi && gb) t.columns.push_back({"gb_per_gpu", "GB/GPU", T::kFloat, R, kDisplay});
   if (multi && gib) t.columns.push_back({"gib_per_gpu", "GiB/GPU", T::kFloat, R, kDisplay});
+  t.columns.push_back({"device", "on", T::kText, Align::kLeft, offload ? Shown::kEverywhere : kData});
+  t.columns.push_back({"offloaded_bytes", offload ? "offloaded/GPU" : "offloaded", T::kFloat, R,
+                       offload ? Shown::kEverywhere : kData});
+  t.columns.push_back({"in_total", "in total", T::kFlag, Align::kLeft, kData});
   t.columns.push_back({"formula", "formula"});
+  const double unit = req.units == mem::Units::kGiB ? kGiB : kGB;
+  const char* u = req.units == mem::Units::kGiB ? " GiB" : " GB";
   auto row = [&](const std::string& name, const std::string& dtype, Cell bpe, Cell elems, double bytes,
-                 double per_gpu, const std::string& formula) {
+                 double per_gpu, const std::string& device, double offloaded, bool in_total,
+                 const std::string& formula) {
     std::vector<Cell> r = {Cell::text(name), Cell::text(dtype), std::move(bpe), std::move(elems), Cell::real(bytes)};
     if (gb) r.push_back(Cell::real(bytes / kGB, size_text(bytes, kGB)));
     if (gib) r.push_back(Cell::real(bytes / kGiB, size_text(bytes, kGiB)));
     r.push_back(Cell::real(per_gpu));
     if (multi && gb) r.push_back(Cell::real(per_gpu / kGB, size_text(per_gpu, kGB)));
     if (multi && gib) r.push_back(Cell::real(per_gpu / kGiB, size_text(per_gpu, kGiB)));
+    r.push_back(device.empty() ? Cell::null("") : Cell::text(device));
+    r.push_back(offloaded > 0 ? Cell::real(offloaded, size_text(offloaded, unit) + u) : Cell::null(offloaded == 0 && device.empty() ? "" : "-"));
+    r.push_back(Cell::flag(in_total));
     r.push_back(Cell::text(formula));
     t.add(std::move(r));
   };
-  for (const mem::Component& c : e.components)
+  auto component = [&](const mem::Component& c) {
     row(c.name, c.dtype,
         c.bytes_per_element > 0 && c.elements ? Cell::real(c.bytes_per_element, fmt::format("{}", c.bytes_per_element))
                                               : Cell::null(),
         c.elements ? Cell::real(*c.elements, count_text(*c.elements)) : Cell::null(), c.bytes, c.per_gpu_bytes,
-        c.formula);
-  row("total", "", Cell::null(""), Cell::null(""), e.total_bytes, e.per_gpu_bytes,
-      multi ? "sum of the rows; per GPU after TP and ZeRO sharding" : "sum of the rows");
+        std::string(mem::device_name(c.device)), c.offloaded_bytes, c.in_total, c.formula);
+  };
+  for (const mem::Component& c : e.components)
+    if (c.in_total) component(c);
+  row("total", "", Cell::null(""), Cell::null(""), e.total_bytes, e.per_gpu_bytes, "", 0, true,
+      multi ? "sum of the rows; per GPU after sharding" : "sum of the rows");
+  for (const mem::Component& c : e.components)
+    if (!c.in_total) component(c);
+  if (e.host_bytes_per_node > 0)
+    row("host_per_node", "-", Cell::null(), Cell::null(), e.host_bytes_per_node, e.host_bytes_per_node, "cpu", 0,
+        false, e.host_formula);
+  if (e.nvme_bytes_per_node > 0)
+    row("nvme_per_node", "-", Cell::null(), Cell::null(), e.nvme_bytes_per_node, e.nvme_bytes_per_node, "nvme", 0,
+        false, "offloaded rows per GPU × " + std::to_string(e.gpus_per_node) + " GPUs per node");
   t.notes.push_back("P = " + mem::group_thousands(e.params) + " parameters" +
                     (e.trainable_params > 0 && e.trainable_params != e.params
                          ? "; P_lora = " + mem::group_thousands(e.trainable_params) + " trainable"
                          : "") +
                     ". GB = 10^9 bytes, GiB = 2^30 bytes, both rounded to 0.01; -o json gives exact bytes.");
-  if (!req.overhead_fraction && !req.overhead_bytes)
-    t.notes.push_back("No overhead row: the CUDA context, allocator caching and workspaces come on top "
-                      "(add --overhead 20% or --overhead 1.5GiB).");
   for (const std::string& n : e.notes) t.notes.push_back(n);
   return t;
 }
@@ -198,27 +249,108 @@ Table breakdown_table(const mem::MemoryRequest& req, const mem::MemoryEstimate& 
 Table fit_table(const mem::MemoryRequest& req, const mem::MemoryEstimate& e) {
   Table f;
   f.name = "fit";
-  f.title = "Fit (per-GPU total against the memory the driver reports)";
+  f.title = "Fit (per-GPU need, CUDA context included, against the memory the driver reports)";
   f.columns = {{"gpu", "gpu"},
                {"capacity_bytes", "capacity", T::kInteger, R},
                {"need_per_gpu_bytes", "need per GPU", T::kFloat, R},
                {"fits", "fits", T::kFlag},
                {"gpus_needed", "GPUs needed", T::kInteger, R},
-               {"how", "by"}};
+               {"how", "by"},
+               {"tp", "tp", T::kInteger, R, kData},
+               {"pp", "pp", T::kInteger, R, kData},
+               {"dp", "dp", T::kInteger, R, kData}};
   const double unit = req.units == mem::Units::kGiB ? kGiB : kGB;
   const char* u = req.units == mem::Units::kGiB ? " GiB" : " GB";
   for (const mem::Fit& fit : e.fits)
     f.add({Cell::text(fit.gpu),
            Cell::integer(fit.capacity_bytes, size_text(static_cast<double>(fit.capacity_bytes), unit) + u),
-           Cell::real(e.per_gpu_bytes, size_text(e.per_gpu_bytes, unit) + u), Cell::flag(fit.fits),
-           fit.gpus_needed ? Cell::integer(*fit.gpus_needed) : Cell::null("none"), Cell::text(fit.how)});
+           Cell::real(fit.need_bytes, size_text(fit.need_bytes, unit) + u), Cell::flag(fit.fits),
+           fit.gpus_needed ? Cell::integer(*fit.gpus_needed) : Cell::null("none"),
+           fit.gpus_needed ? Cell::text(fit.how) : Cell::null(), Cell::integer(fit.tp), Cell::integer(fit.pp),
+           Cell::integer(fit.dp)});
+  f.notes.push_back("GPUs needed: the fewest cards that hold the job, by tensor parallelism over a divisor of the "
+                    "head count times pipeline stages over the layers" +
+                    std::string(e.mode != mem::Mode::kInference ? ", or ZeRO-3 data parallelism" : "") + ".");
   for (const mem::Fit& fit : e.fits)
     if (!fit.gpus_needed) {
-      f.notes.push_back("none: the rows that do not shard (activations, overhead) alone exceed the card; try "
-                        "--recompute selective or full, a smaller --batch or --seq, or --tp");
+      f.notes.push_back("none: the rows that do not shard (activations, logits, the CUDA context) alone exceed the "
+                        "card; try --recompute selective or full, a smaller --batch or --seq, or --tp");
       break;
     }
   return f;
+}
+
+Cell bound(const std::optional<double>& v, const char* rel) {
+  return v ? Cell::real(*v, fmt::format("{} {:.4g}", rel, *v)) : Cell::null();
+}
+
+Table speed_table(const mem::MemoryEstimate& e) {
+  Table t;
+  t.name = "speed";
+  t.title = "Speed bounds (roofline: nothing runs faster than bytes / bandwidth or FLOPs / peak; bounds, not "
+            "predictions)";
+  const bool training = e.mode != mem::Mode::kInference;
+  t.columns = {{"gpu", "gpu"}, {"gpus", "GPUs", T::kInteger, R}, {"how", "layout"},
+               {"compute_format", "computes in"}};
+  if (!training) {
+    t.columns.push_back({"decode_tokens_per_s_max", "decode tokens/s", T::kFloat, R});
+    t.columns.push_back({"prefill_s_min", "prefill s", T::kFloat, R});
+  } else {
+    t.columns.push_back({"train_step_s_min", "train step s", T::kFloat, R});
+  }
+  t.columns.push_back({"note", "note"});
+  for (const mem::Speed& s : e.speeds) {
+    std::vector<Cell> r = {Cell::text(s.gpu), Cell::integer(s.gpus), Cell::text(s.how), Cell::text(s.compute_format)};
+    if (!training) {
+      r.push_back(bound(s.decode_tokens_per_s, "≤"));
+      r.push_back(bound(s.prefill_s, "≥"));
+    } else {
+      r.push_back(bound(s.train_step_s, "≥"));
+    }
+    r.push_back(s.note.empty() ? Cell::null() : Cell::text(s.note));
+    t.add(std::move(r));
+  }
+  if (!training)
+    t.notes.push_back("decode tokens/s ≤ b / max((weights + KV cache) / (TP · EP · bandwidth), 2·P_active·b / (TP · "
+                      "EP · peak)); prefill ≥ max(FLOPs / (GPUs · peak), weights / (GPUs · bandwidth)), FLOPs = "
+                      "2·P_active·b·s + 2·L·b·s²·heads·head_dim (LLM-Viewer's roofline, llm-analysis's latency "
+                      "model).");
+  else
+    t.notes.push_back("train step ≥ 6·P_active·tokens / (GPUs · peak) (8 with full recompute; 4·P + 6·P_lora for "
+                      "adapters), tokens = b · s · micro-batches per data-parallel rank (llm-analysis).");
+  t.notes.push_back("Peaks are dense (no 2:4 sparsity) from the catalog (--list-gpus); real kernels reach 50-80% of "
+                    "them.");
+  return t;
+}
+
+Table grid_table(const mem::Grid& g, mem::Units units) {
+  const bool gb = units != mem::Units::kGiB, gib = units != mem::Units::kGB;
+  Table t;
+  t.name = "grid";
+  t.title = "Memory totals (rows " + std::string(g.model_key == "params" ? "parameter counts" : "models") +
+            ", columns --weights)";
+  t.columns = {{"model", g.model_key == "params" ? "params" : "model"}, {"params", "parameters", T::kInteger, R}};
+  for (const std::string& d : g.dtypes) {
+    std::string key = d;
+    for (char& c : key)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    t.columns.push_back({key + "_bytes", d + " bytes", T::kFloat, R, kData});
+    if (gb) t.columns.push_back({key + "_gb", d + " GB", T::kFloat, R, kDisplay});
+    if (gib) t.columns.push_back({key + "_gib", d + " GiB", T::kFloat, R, kDisplay});
+  }
+  for (std::size_t i = 0; i < g.models.size(); ++i) {
+    std::vector<Cell> row = {Cell::text(g.models[i]), count(g.params[i])};
+    for (std::size_t j = 0; j < g.dtypes.size(); ++j) {
+      const double b = g.total_bytes[i][j];
+      row.push_back(Cell::real(b));
+      if (gb) row.push_back(Cell::real(b / kGB, size_text(b, kGB)));
+      if (gib) row.push_back(Cell::real(b / kGiB, size_text(b, kGiB)));
+    }
+    t.add(std::move(row));
+  }
+  t.notes.push_back("Each cell is the total of `numscope memory` with that model and --weights (GB = 10^9 bytes, "
+                    "GiB = 2^30 bytes, rounded to 0.01; -o json gives exact bytes).");
+  return t;
 }
 
 Table overflow_table(const mem::MemoryEstimate& e) {
@@ -253,8 +385,27 @@ Result memory(const MemoryRequest& request) {
     if (request.list_gpus) r.tables.push_back(gpus_table());
     return r;
   }
+  // Lists in model, params or weights (repeated, or comma-separated: a comma is never digit grouping) make a grid:
+  // rows models, columns dtypes.
+  std::vector<std::string> models, params, dtypes;
+  for (const auto& [key, value] : request.options) {
+    const mem::Option* o = mem::find_option(key);
+    if (o == nullptr) continue;
+    std::vector<std::string>* list = o->name == "model" ? &models : o->name == "params" ? &params
+                                     : o->name == "weights" ? &dtypes : nullptr;
+    if (list)
+      for (const std::string& item : mem::split_list(value, o->name)) list->push_back(item);
+  }
+  const bool grid = models.size() > 1 || params.size() > 1 || dtypes.size() > 1;
   mem::MemoryRequest req;
-  for (const auto& [key, value] : request.options) mem::set_option(req, key, value);
+  for (const auto& [key, value] : request.options) {
+    const mem::Option* o = mem::find_option(key);
+    if (o && (o->name == "model" || o->name == "params" || o->name == "weights")) {
+      if (!grid) mem::set_option(req, key, mem::split_list(value, o->name).at(0));
+      continue;
+    }
+    mem::set_option(req, key, value);
+  }
   // The request as given, one key per option (snake_case), repeated options (gpu) as lists.
   for (const mem::Option& o : mem::options()) {
     std::vector<Cell> values;
@@ -267,12 +418,27 @@ Result memory(const MemoryRequest& request) {
     if (o.repeatable && !values.empty()) r.echo(key, std::move(values));
     else if (!values.empty()) r.echo(key, values.back());
   }
+  if (grid) {
+    if (!models.empty() && !params.empty())
+      throw InputError("contradictory model sources: --model and --params; a grid's rows are one of them");
+    if (!req.gpu.empty() || !req.max_abs.empty())
+      throw InputError(std::string(!req.gpu.empty() ? "--gpu" : "--max-abs") +
+                       " needs one model and one dtype; lists in --model, --params or --weights make a grid of totals");
+    const std::string key = !models.empty() ? "model" : !params.empty() ? "params" : "";
+    if (key.empty())
+      throw InputError("a grid of dtypes needs its rows: give --model or --params (one or a list)");
+    const mem::Grid g = mem::memory_grid(req, key, key == "model" ? models : params,
+                                         dtypes.empty() ? std::vector<std::string>{"bf16"} : dtypes);
+    r.tables.push_back(grid_table(g, req.units));
+    return r;
+  }
   const mem::MemoryEstimate e = mem::estimate(req);
   r.tables.push_back(breakdown_table(req, e));
   if (e.architecture && e.breakdown &&
       (e.architecture->experts > 0 || e.breakdown->vision > 0 || e.breakdown->mtp > 0))
     r.tables.push_back(params_table(*e.architecture, *e.breakdown));
   if (!e.fits.empty()) r.tables.push_back(fit_table(req, e));
+  if (!e.speeds.empty()) r.tables.push_back(speed_table(e));
   if (!e.overflow.empty()) r.tables.push_back(overflow_table(e));
   return r;
 }

@@ -279,7 +279,7 @@ Result quantize(const QuantizeRequest& q) {
   const Scheme* ggml = nullptr;
   if (q.write_blocks) {
     for (const Scheme& s : schemes)
-      if (s.family == SchemeFamily::kQ8_0 || s.family == SchemeFamily::kQ4_0) {
+      if (writes_ggml_blocks(s)) {
         if (ggml) throw InputError("--write-blocks writes one block format: keep one of q8_0, q4_0 in --schemes");
         ggml = &s;
       }

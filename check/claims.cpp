@@ -665,7 +665,8 @@ class Parser {
       const Rational b = from_double(est.total_bytes);
       std::string rows;
       for (const auto& c : est.components)
-        rows += (rows.empty() ? "" : " + ") + c.name + " " + rounded_decimal(from_double(c.bytes) / 1000000000, 4) + " GB";
+        if (c.in_total)  // the CUDA context row counts in the fit, not the total
+          rows += (rows.empty() ? "" : " + ") + c.name + " " + rounded_decimal(from_double(c.bytes) / 1000000000, 4) + " GB";
       notes.push_back(info.text + " = " + exact_decimal(b) + " B = " + bytes_text(b) + " (" + rows + ")");
       return exact(b);
     }
@@ -798,6 +799,7 @@ void set_side(ClaimResult& r, const Value& v, bool left) {
   (left ? r.left : r.right) = compact_text(v);
   (left ? r.left_rounded : r.right_rounded) = rounded_text(v);
   (left ? r.left_exact : r.right_exact) = exact_text(v);
+  (left ? r.left_value : r.right_value) = v;
 }
 
 ClaimResult evaluate_claim(std::string_view text) {
@@ -870,12 +872,12 @@ ClaimResult evaluate_claim(std::string_view text) {
     }
     const memory::MemoryEstimate est = memory::estimate(req);
     const memory::Fit& fit = est.fits.at(0);
-    const Rational need = from_double(est.per_gpu_bytes), cap = Rational(fit.capacity_bytes);
+    const Rational need = from_double(fit.need_bytes), cap = Rational(fit.capacity_bytes);  // CUDA context included
     set_side(res, exact(need), true);
     set_side(res, exact(cap), false);
     const memory::Gpu& g = memory::find_gpu(gpu);
     res.verdict = fit.fits ? Verdict::kTrue : Verdict::kFalse;
-    res.reason = "per-GPU total " + bytes_text(need) + (fit.fits ? " ≤ " : " > ") + std::string(g.name) + " " +
+    res.reason = "per-GPU need " + bytes_text(need) + (fit.fits ? " ≤ " : " > ") + std::string(g.name) + " " +
                  bytes_text(cap) + " (" + std::string(g.reported) + " as the driver reports)";
     if (!fit.fits && fit.gpus_needed) res.reason += "; needs " + std::to_string(*fit.gpus_needed) + " GPUs by " + fit.how;
     return res;

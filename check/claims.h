@@ -7,6 +7,7 @@
 // run for long or exhaust memory; a claim over the caps is refused with the reason.
 #pragma once
 
+#include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
@@ -48,6 +49,7 @@ struct ClaimResult {
   std::string left, left_rounded;    // exact text ("" when not evaluated) and a 6-digit rounded form
   std::string right, right_rounded;  // "" when the relation has no right side
   std::string left_exact, right_exact;  // every digit (JSON); left / right may be compact ("2^-149")
+  std::optional<Value> left_value, right_value;  // the evaluated sides (nullopt when not evaluated)
   std::string reason;                // a sentence a reader can check; for errors, what was expected
 };
 
@@ -67,16 +69,19 @@ std::string rounded_text(const Value& v);
 struct SourceLine {
   int line = 0;
   std::string text;
+  int offset = 0;  // characters before the claim on its line (indentation, '>' of block quotes, list markers)
 };
 /// The claims of a .claims file: every non-blank line after removing `#` comments.
 std::vector<SourceLine> claims_of_text(std::string_view text);
-/// The claims of a Markdown file: only the lines inside ```claims (or ~~~claims) fenced blocks; other fenced
-/// blocks are skipped whole, even when they contain a ```claims line.
+/// The claims of a Markdown file: only the lines inside ```claims (or ~~~claims) fenced blocks, wherever they
+/// are: at the top level, inside block quotes ("> ```claims") and inside list items; other fenced blocks are
+/// skipped whole, even when they contain a ```claims line.
 std::vector<SourceLine> claims_of_markdown(std::string_view text);
 
-/// Checks every claim of the given files and folders (folders: every *.claims and *.md inside, recursively,
-/// sorted). Markdown files contribute their ```claims blocks, other files every line. Throws InputError when
-/// a path cannot be read.
+/// Checks every claim of the given files and folders (folders: every .claims, .md and .markdown file inside, in
+/// any case, recursively, sorted). Markdown files contribute their ```claims blocks, other files every line. A
+/// file or sub-folder that cannot be read (or a file over 64 MiB) is an ERROR result of its own (line 0) and the
+/// rest are still checked; a path that is neither a file nor a folder throws InputError.
 std::vector<ClaimResult> check_paths(const std::vector<std::string>& paths);
 /// Checks the claims of one source text.
 std::vector<ClaimResult> check_text(std::string_view text, bool markdown, const std::string& file = "");

@@ -46,6 +46,23 @@ struct MxRow {
 constexpr MxRow kMx[] = {{"mxfp8", "e4m3"}, {"mxfp8-e5m2", "e5m2"}, {"mxfp6", "e2m3"},
                          {"mxfp6-e3m2", "e3m2"}, {"mxfp4", "e2m1"}, {"mxint8", "int8"}};
 
+/// The ggml block types (llama.cpp ggml-common.h block_*, ggml-quants.c quantize_row_*_ref): the element width and
+/// the bits of everything else in a block (scales, mins, sub-block scales) over `block` elements, so that bits per
+/// element come out as ggml's 8 · sizeof(block) / QK.
+struct GgmlSchemeRow {
+  std::string_view name, alias;
+  int ggml_type;  // ggml.h enum ggml_type
+  std::string_view element;
+  int block, scale_bits;
+  std::string_view description, source;
+};
+constexpr GgmlSchemeRow kGgmlSchemes[] = {
+    {"q8_0", "q8-0", 8, "int8", 32, 16, "ggml block_q8_0: 32 int8, fp16 d = amax/127, round half away",
+     "quantize_row_q8_0_ref"},
+    {"q4_0", "q4-0", 2, "uint4", 32, 16, "ggml block_q4_0: 32 nibbles, fp16 d = max/-8, truncating",
+     "quantize_row_q4_0_ref"},
+};
+
 bool parse_named(const std::string& key, Scheme& out) {
   std::string base = key;
   bool ceil_rule = false;
@@ -94,16 +111,12 @@ bool parse_named(const std::string& key, Scheme& out) {
     out.source = "bitsandbytes functional.quantize_4bit(quant_type=\"fp4\"), kernels.cu dQuantizeFP4";
     return true;
   }
-  if (key == "q8_0" || key == "q8-0") {
-    out = block_row("q8_0", SchemeFamily::kQ8_0, "int8", 32, 16);  // block_q8_0 {ggml_half d; int8_t qs[32]}
-    out.description = "ggml block_q8_0: 32 int8, fp16 d = amax/127, round half away";
-    out.source = "llama.cpp ggml-quants.c quantize_row_q8_0_ref";
-    return true;
-  }
-  if (key == "q4_0" || key == "q4-0") {
-    out = block_row("q4_0", SchemeFamily::kQ4_0, "uint4", 32, 16);  // block_q4_0 {ggml_half d; uint8_t qs[16]}
-    out.description = "ggml block_q4_0: 32 nibbles, fp16 d = max/-8, truncating";
-    out.source = "llama.cpp ggml-quants.c quantize_row_q4_0_ref";
+  for (const GgmlSchemeRow& g : kGgmlSchemes) {
+    if (key != ascii_lower(g.name) && key != ascii_lower(g.alias)) continue;
+    out = block_row(std::string(g.name), SchemeFamily::kGgml, g.element, g.block, g.scale_bits);
+    out.ggml_type = g.ggml_type;
+    out.description = std::string(g.description);
+    out.source = "llama.cpp ggml-quants.c " + std::string(g.source);
     return true;
   }
   return false;
@@ -248,7 +261,11 @@ std::string accepted_scheme_names() {
   return "casts to any format (fp16, bf16, tf32, e4m3, ...); FLOAT-tensor or FLOAT-ch (e4m3-tensor, e5m2-ch); "
          "intB[-sym|-asym][-tensor|-ch|-gG] with 2<=B<=8 (int8-ch, int4-g128, int4-asym-g128); "
          "mxfp8, mxfp8-e5m2, mxfp6, mxfp6-e3m2, mxfp4, mxint8 (add -ceil for the round-up scale rule); "
-         "nvfp4; nf4, nf4-dq, bnb-fp4; q8_0, q4_0";
+         "nvfp4; nf4, nf4-dq, bnb-fp4; " + [] {
+           std::string names;
+           for (const GgmlSchemeRow& g : kGgmlSchemes) names += (names.empty() ? "" : ", ") + std::string(g.name);
+           return names;
+         }();
 }
 
 double scheme_bits_per_element(const Scheme& s) {

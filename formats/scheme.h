@@ -24,8 +24,7 @@ enum class SchemeFamily {
   kNvfp4,   // NVIDIA NVFP4: E2M1 in blocks of 16, E4M3 block scale, FP32 tensor scale
   kNf4,     // bitsandbytes NF4 (16 code values), blocks of 64, fp32 absmax (optionally double-quantized)
   kBnbFp4,  // bitsandbytes FP4 (its own code table, not OCP E2M1), blocks of 64, fp32 absmax
-  kQ8_0,    // llama.cpp block_q8_0: 32 int8 + fp16 d
-  kQ4_0,    // llama.cpp block_q4_0: 32 nibbles + fp16 d
+  kGgml,    // a llama.cpp / ggml block type (Scheme::ggml_type): q8_0, q4_0, ... as ggml-quants.c lays it out
 };
 
 /// What one scale is shared by.
@@ -49,6 +48,7 @@ struct Scheme {
   int scale2_bits = 0;        // nf4-dq: bits of the second-level scale (fp32) ...
   int scale2_group = 0;       // ... shared by this many first-level scales (256)
   MxScaleRule mx_rule = MxScaleRule::kFloor;
+  int ggml_type = -1;         // kGgml: the ggml_type id (ggml.h), whose block layout the scheme writes
   Rounding rounding = Rounding::kNearestEven;  // element rounding (casts, scaled, int, MX, NVFP4)
   std::string description;  // one line: what it stores
   std::string source;       // where the definition comes from
@@ -59,7 +59,7 @@ struct Scheme {
 ///   FLOAT-tensor | FLOAT-ch                           scaled float: scale fmt_max/amax per tensor / channel
 ///   intB[-sym|-asym][-tensor|-ch|-gG]                  integers, 2 <= B <= 8 (int8-ch, int4-g128, int4-asym-g128)
 ///   mxfp8 mxfp8-e5m2 mxfp6 mxfp6-e3m2 mxfp4 mxint8     OCP MX v1.0; add -ceil for the round-up scale rule
-///   nvfp4, nf4, nf4-dq, bnb-fp4, q8_0, q4_0
+///   nvfp4, nf4, nf4-dq, bnb-fp4, and the ggml block types of kGgmlSchemes (q8_0, q4_0, ...)
 /// `rounding` applies to the schemes whose element rounding is free (not NF4 / bnb FP4 / ggml, which fix theirs).
 /// Throws InputError naming the accepted schemes.
 Scheme parse_scheme(std::string_view name, Rounding rounding = Rounding::kNearestEven,

@@ -1,64 +1,24 @@
-// The memory estimator (see estimate.h): defaults, contradiction checks, the rows, ZeRO and tensor-parallel
-// sharding, the GPU fit and the format engine's overflow check. Options are parsed by options.cpp.
+// The memory estimator's front (see estimate.h): the plan (plan.cpp; options are parsed by options.cpp), the rows
+// (breakdown.cpp), the GPU fit and search (parallel.cpp), the speed bounds (roofline.cpp) and the format engine's
+// overflow check.
 #include "numscope/memory/estimate.h"
 
-#include <algorithm>  // std::find, std::max
-#include <cmath>      // std::ceil
-#include <sstream>    // std::ostringstream
-
-#include "numscope/memory/options.h"
-#include "numscope/support/ascii.h"
+#include <cctype>   // std::isdigit
+#include <map>      // std::map
 
 #include "numscope/formats/engine.h"
-#include "numscope/memory/gguf_model.h"
-#include "numscope/support/error.h"
 #include "numscope/formats/number.h"
 #include "numscope/formats/properties.h"
 #include "numscope/formats/registry.h"
-#include "numscope/formats/scheme.h"
+#include "numscope/memory/breakdown.h"
+#include "numscope/memory/options.h"
+#include "numscope/memory/parallel.h"
+#include "numscope/memory/plan.h"
+#include "numscope/memory/roofline.h"
+#include "numscope/support/ascii.h"
+#include "numscope/support/error.h"
 
 namespace numscope::memory {
-namespace {
-
-// Shortest decimal of a double for formulas ("4.5", "0.5", "4.126953125").
-std::string num_text(double v) {
-  std::ostringstream os;
-  os.precision(12);
-  os << v;
-  return os.str();
-}
-
-// ---- dtypes ---------------------------------------------------------------------------------------------------
-
-struct Dtype {
-  std::string name;               // canonical: "bf16", "nf4", "int4-g128"
-  double bits = 0;                // storage bits per element, scales included
-  std::optional<Format> format;   // set for registry formats (the overflow check runs on these)
-  bool is_float() const { return format && format->kind == Kind::kFloat; }
-  double bytes() const { return bits / 8.0; }
-};
-
-Dtype resolve_dtype(std::string_view name, std::string_view flag) {
-  const std::string text = trim(name);
-  if (text.empty()) throw InputError("--" + std::string(flag) + " needs a dtype name, e.g. bf16, fp16, int8, nf4");
-  // vLLM's kv_cache_dtype "fp8" means fp8_e4m3 (vLLM docs, "Quantized KV Cache"); the registry keeps fp8 unnamed
-  // because it is ambiguous, so only this one spelling is mapped.
-  const std::string key = ascii_lower(text) == "fp8" ? std::string("e4m3") : text;
-  try {
-    const Format f = find_format(key);
-    return Dtype{std::string(f.name), static_cast<double>(storage_bits(f)), f};
-  } catch (const InputError&) {
-  }
-  try {
-    const double bits = scheme_bits_per_element(key);
-    return Dtype{parse_scheme(key).name, bits, std::nullopt};
-  } catch (const InputError&) {
-  }
-  throw InputError("unknown dtype '" + text + "' for --" + std::string(flag) + "; accepted: a format (" +
-                   accepted_format_names() + ") or a storage scheme (" + accepted_scheme_names() + ")");
-}
-
-}  // namespace
 
 std::string_view mode_name(Mode m) {
   switch (m) {
@@ -89,6 +49,15 @@ std::string_view recompute_name(Recompute r) {
   return "none";
 }
 
+std::string_view device_name(Device d) {
+  switch (d) {
+    case Device::kGpu: return "gpu";
+    case Device::kCpu: return "cpu";
+    case Device::kNvme: return "nvme";
+  }
+  return "gpu";
+}
+
 double dtype_bytes(std::string_view name, std::string_view flag) { return resolve_dtype(name, flag).bytes(); }
 
 double activation_bytes_per_layer(double s, double b, double h, double a, double linear, std::int64_t t, bool sp,
@@ -106,529 +75,6 @@ double activation_bytes_per_layer(double s, double b, double h, double a, double
 }
 
 namespace {
-
-enum class Shard { kWeights, kGrads, kOptimizer, kActivations, kKv, kOverhead };
-
-struct Plan {
-  Mode mode = Mode::kInference;
-  std::optional<Architecture> arch;
-  std::int64_t params = 0;
-  Dtype weights, trained, grads, opt_dtype, act;
-  KvFormat kv;
-  std::int64_t ep = 1;
-  std::optional<Dtype> master;
-  Optimizer optimizer = Optimizer::kNone;
-  Recompute recompute = Recompute::kNone;
-  int zero = 0;
-  std::int64_t gpus = 1, tp = 1, dp = 1;
-  std::int64_t lora_rank = 0;
-  std::vector<std::string> lora_targets;
-  bool kv_defaulted = false;
-  std::string weights_from;  // where the default weights dtype came from ("" when given)
-  std::optional<GgufModel> gguf;  // --gguf: the weights are the file's tensors
-};
-
-bool arch_flags_given(const MemoryRequest& r) {
-  return r.layers || r.hidden || r.heads || r.kv_heads || r.head_dim || r.intermediate || r.vocab || r.experts ||
-         r.experts_per_token || r.tied || r.gated_mlp;
-}
-
-std::optional<Architecture> arch_from_flags(const MemoryRequest& r) {
-  const std::pair<const std::optional<std::int64_t>*, const char*> required[] = {
-      {&r.layers, "--layers"}, {&r.hidden, "--hidden"}, {&r.heads, "--heads"},
-      {&r.intermediate, "--intermediate"}, {&r.vocab, "--vocab"}};
-  for (const auto& [v, name] : required)
-    if (!*v)
-      throw InputError(std::string("the architecture flags need --layers, --hidden, --heads, --intermediate and "
-                                   "--vocab; missing ") + name);
-  Architecture a;
-  a.name = "custom";
-  a.family = "custom";
-  a.layers = *r.layers;
-  a.hidden = *r.hidden;
-  a.heads = *r.heads;
-  a.kv_heads = r.kv_heads.value_or(a.heads);
-  if (!r.head_dim && a.hidden % a.heads != 0)
-    throw InputError("--hidden " + std::to_string(a.hidden) + " is not a multiple of --heads " +
-                     std::to_string(a.heads) + "; give --head-dim");
-  a.head_dim = r.head_dim.value_or(a.hidden / a.heads);
-  a.intermediate = *r.intermediate;
-  a.vocab = *r.vocab;
-  a.tied = r.tied.value_or(false);
-  a.gated_mlp = r.gated_mlp.value_or(true);
-  a.experts = r.experts.value_or(0);
-  a.experts_per_token = r.experts_per_token.value_or(a.experts > 0 ? std::min<std::int64_t>(2, a.experts) : 0);
-  validate(a);
-  return a;
-}
-
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string s;
-  for (const std::string& x : v) s += (s.empty() ? "" : std::string(sep)) + x;
-  return s;
-}
-
-Plan make_plan(const MemoryRequest& r) {
-  Plan p;
-  // ---- the model: exactly one source.
-  std::vector<std::string> sources;
-  if (!r.model.empty()) sources.push_back("--model");
-  if (!r.config.empty()) sources.push_back("--config");
-  if (!r.gguf.empty()) sources.push_back("--gguf");
-  if (r.params) sources.push_back("--params");
-  if (arch_flags_given(r)) sources.push_back("the architecture flags (--layers ...)");
-  if (r.architecture) sources.push_back("an architecture");
-  if (sources.empty())
-    throw InputError("no model: give --model NAME (see --list-models), --config config.json, --params 7B, or "
-                     "--layers --hidden --heads --intermediate --vocab");
-  if (sources.size() > 1)
-    throw InputError("contradictory model sources: " + join(sources, " and ") +
-                     "; give exactly one of --model, --config, --params or the architecture flags");
-  if (!r.model.empty()) p.arch = find_preset(r.model);
-  if (!r.config.empty()) p.arch = load_config_json(r.config);
-  if (!r.gguf.empty()) {
-    p.gguf = load_gguf_model(r.gguf);
-    p.arch = p.gguf->arch;
-  }
-  if (arch_flags_given(r)) p.arch = arch_from_flags(r);
-  if (r.architecture) {
-    validate(*r.architecture);
-    p.arch = *r.architecture;
-  }
-  p.params = p.gguf ? static_cast<std::int64_t>(p.gguf->elements) : p.arch ? param_count(*p.arch) : *r.params;
-
-  // ---- the mode and its dtypes.
-  p.mode = r.mode.value_or(Mode::kInference);
-  const bool training = p.mode != Mode::kInference;
-  const bool adapters = p.mode == Mode::kLora || p.mode == Mode::kQlora;
-  const std::string mode = "--mode " + std::string(mode_name(p.mode));
-  if (!training) {
-    if (!r.grads.empty()) throw InputError("--grads contradicts " + mode + ": inference keeps no gradients");
-    if (!r.master.empty() && ascii_lower(r.master) != "none")
-      throw InputError("--master " + r.master + " contradicts " + mode + ": the master copy is a training buffer");
-    if (r.optimizer && *r.optimizer != Optimizer::kNone)
-      throw InputError("--optimizer " + std::string(optimizer_name(*r.optimizer)) + " contradicts " + mode +
-                       ": inference keeps no optimizer states; use --mode train, lora or qlora");
-    if (!r.optimizer_dtype.empty())
-      throw InputError("--optimizer-dtype contradicts " + mode + ": inference keeps no optimizer states");
-    if (r.recompute) throw InputError("--recompute contradicts " + mode + ": recomputation is a training technique");
-    if (r.zero && (*r.zero == 1 || *r.zero == 2))
-      throw InputError("--zero " + std::to_string(*r.zero) + " contradicts " + mode +
-                       ": stages 1 and 2 shard optimizer states and gradients, which inference does not have");
-  } else if (!r.kv.empty()) {
-    throw InputError("--kv contradicts " + mode + ": the KV cache is an inference buffer");
-  }
-  if (!adapters && (r.lora_rank || !r.lora_targets.empty()))
-    throw InputError(std::string(r.lora_rank ? "--lora-rank" : "--lora-targets") + " contradicts " + mode +
-                     ": adapters need --mode lora or qlora");
-
-  // Inference defaults to what the checkpoint stores: its quantization_config, else its torch_dtype.
-  std::string weights = r.weights;
-  if (weights.empty() && p.mode == Mode::kInference && p.arch) {
-    if (!p.arch->quant.scheme.empty()) {
-      weights = p.arch->quant.scheme;
-      p.weights_from = p.arch->quant.describe;
-    } else if (!p.arch->activation_dtype.empty()) {
-      weights = p.arch->activation_dtype;
-    }
-  }
-  if (weights.empty()) weights = p.mode == Mode::kQlora ? "nf4" : "bf16";
-  p.weights = resolve_dtype(weights, "weights");
-  // The trained dtype: the weights themselves (train), or the adapters, kept in the weights' dtype when that is a
-  // 16- or 32-bit float and in bf16 over a quantized base (QLoRA: "BFloat16 computation and adapters").
-  p.trained = p.weights;
-  if (adapters && !(p.weights.is_float() && p.weights.bits >= 16)) p.trained = resolve_dtype("bf16", "weights");
-  p.grads = r.grads.empty() ? p.trained : resolve_dtype(r.grads, "grads");
-  if (training) {
-    if (r.master.empty()) {
-      // Mixed precision keeps an fp32 master copy when the trained dtype is narrower (Micikevicius et al. 2018).
-      if (p.trained.bits < 32) p.master = resolve_dtype("fp32", "master");
-    } else if (ascii_lower(r.master) != "none") {
-      p.master = resolve_dtype(r.master, "master");
-    }
-  }
-  p.optimizer = r.optimizer.value_or(training ? Optimizer::kAdamW : Optimizer::kNone);
-  if (!r.optimizer_dtype.empty() &&
-      (p.optimizer == Optimizer::kNone || p.optimizer == Optimizer::kSgd || p.optimizer == Optimizer::kAdam8bit))
-    throw InputError("--optimizer-dtype contradicts --optimizer " + std::string(optimizer_name(p.optimizer)) +
-                     (p.optimizer == Optimizer::kAdam8bit ? ": adam8bit fixes its states at 8 bits"
-                                                          : ": it keeps no states"));
-  p.opt_dtype = resolve_dtype(r.optimizer_dtype.empty() ? "fp32" : r.optimizer_dtype, "optimizer-dtype");
-  p.recompute = r.recompute.value_or(Recompute::kNone);
-  // Activations are 16-bit in Korthikanti et al.; fp32 training doubles them.
-  // The activation dtype: the trained/loaded dtype when it is a 16- or 32-bit float, else the model's torch_dtype,
-  // else bf16. The KV cache defaults to it: serving engines keep K and V in the activation dtype and make fp8 KV
-  // opt-in (vLLM kv_cache_dtype "auto"; SGLang, TensorRT-LLM alike).
-  const std::string model_act = p.arch && !p.arch->activation_dtype.empty() ? p.arch->activation_dtype : "bf16";
-  p.act = (p.trained.is_float() && p.trained.bits >= 16) ? p.trained : resolve_dtype(model_act, "weights");
-  p.kv_defaulted = r.kv.empty();
-  p.kv = kv_format(r.kv.empty() ? std::string(p.act.name) : r.kv);
-  p.ep = r.ep.value_or(1);
-  if (r.ep && (!p.arch || p.arch->experts == 0))
-    throw InputError("--ep (expert parallelism) needs a mixture-of-experts model");
-  if (r.ep && p.arch && p.arch->experts % p.ep != 0)
-    throw InputError("--ep " + std::to_string(p.ep) + " must divide the expert count " +
-                     std::to_string(p.arch->experts));
-  if ((r.kv_block || r.images) && p.mode != Mode::kInference)
-    throw InputError(std::string(r.kv_block ? "--kv-block" : "--images") + " contradicts " + mode +
-                     ": the KV cache is an inference buffer");
-
-  // ---- batch and sequence.
-  if (r.batch.has_value() != r.seq.has_value())
-    throw InputError(std::string(r.batch ? "--batch needs --seq" : "--seq needs --batch") +
-                     " (activations and the KV cache scale with both)");
-  if (r.batch && !p.arch)
-    throw InputError("--batch and --seq need the architecture (--model, --config or --layers ...): --params "
-                     "gives weight-only estimates");
-
-  // ---- parallelism.
-  p.tp = r.tp.value_or(1);
-  p.gpus = r.gpus.value_or(p.tp);
-  p.zero = r.zero.value_or(0);
-  if (p.tp > p.gpus)
-    throw InputError("--tp " + std::to_string(p.tp) + " contradicts --gpus " + std::to_string(p.gpus) +
-                     ": tensor parallelism needs at least as many GPUs");
-  if (p.gpus % p.tp != 0)
-    throw InputError("--gpus " + std::to_string(p.gpus) + " is not a multiple of --tp " + std::to_string(p.tp));
-  if (p.arch && p.arch->heads % p.tp != 0)
-    throw InputError("--tp " + std::to_string(p.tp) + " must divide the attention head count " +
-                     std::to_string(p.arch->heads));
-  p.dp = p.gpus / p.tp;
-  if (r.sequence_parallel && p.tp == 1)
-    throw InputError("--sp (sequence parallelism) needs --tp greater than 1");
-
-  // ---- adapters.
-  if (adapters) {
-    if (!p.arch)
-      throw InputError("--mode " + std::string(mode_name(p.mode)) +
-                       " needs the architecture to size the adapters (--model, --config or --layers ...)");
-    p.lora_rank = r.lora_rank.value_or(8);  // PEFT LoraConfig default r = 8
-    p.lora_targets = r.lora_targets.empty()
-                         ? std::vector<std::string>{"q", "k", "v", "o", "gate", "up", "down"}
-                         : r.lora_targets;
-  }
-  return p;
-}
-
-// LoRA: r·(d_in + d_out) per adapted matrix (Hu et al. 2021: W + BA with B d_out×r, A r×d_in).
-std::int64_t lora_params(const Architecture& a, std::int64_t rank, const std::vector<std::string>& targets) {
-  const std::int64_t h = a.hidden, qw = a.heads * a.head_dim, kvw = a.kv_heads * a.head_dim, I = a.intermediate;
-  const std::int64_t n_mlp = a.experts > 0 ? a.experts : 1;
-  // Phi-3 and GPT-2 fuse q, k, v into one matrix (qkv_proj, c_attn) and Phi-3 fuses gate and up (gate_up_proj):
-  // PEFT adapts the fused module, one A and one B.
-  const bool fused_qkv = a.family == "phi3" || a.family == "gpt2";
-  const bool fused_gate_up = a.family == "phi3";
-  bool q = false, k = false, v = false, o = false, gate = false, up = false, down = false;
-  for (const std::string& t0 : targets) {
-    std::string t = t0;
-    if (t.size() > 5 && t.substr(t.size() - 5) == "_proj") t = t.substr(0, t.size() - 5);
-    if (t == "q") q = true;
-    else if (t == "k") k = true;
-    else if (t == "v") v = true;
-    else if (t == "o") o = true;
-    else if (t == "gate") gate = true;
-    else if (t == "up") up = true;
-    else if (t == "down") down = true;
-    else if (t == "qkv") q = k = v = true;
-    else if (t == "gate_up") gate = up = true;
-    else throw InputError("unknown --lora-targets name '" + t0 + "'; accepted: q, k, v, o, gate, up, down (or "
-                          "q_proj ...), qkv, gate_up");
-  }
-  std::int64_t per_layer = 0;
-  if (fused_qkv) {
-    if (q || k || v) per_layer += rank * (h + qw + 2 * kvw);
-  } else {
-    if (q) per_layer += rank * (h + qw);
-    if (k) per_layer += rank * (h + kvw);
-    if (v) per_layer += rank * (h + kvw);
-  }
-  if (o) per_layer += rank * (qw + h);
-  if (a.gated_mlp && fused_gate_up) {
-    if (gate || up) per_layer += n_mlp * rank * (h + 2 * I);
-  } else {
-    if (gate && a.gated_mlp) per_layer += n_mlp * rank * (h + I);  // a plain MLP has no gate
-    if (up) per_layer += n_mlp * rank * (h + I);
-  }
-  if (down) per_layer += n_mlp * rank * (I + h);
-  return a.layers * per_layer;
-}
-
-struct Row {
-  Component c;
-  Shard shard;
-};
-
-std::string shard_suffix(const Plan& p, Shard s) {
-  std::string out;
-  if (s == Shard::kActivations || s == Shard::kKv || s == Shard::kOverhead) return out;
-  if (p.tp > 1) out += " / " + std::to_string(p.tp) + " (TP)";
-  const bool zero_shards = (s == Shard::kWeights && p.zero >= 3) || (s == Shard::kGrads && p.zero >= 2) ||
-                           (s == Shard::kOptimizer && p.zero >= 1);
-  if (zero_shards && p.dp > 1) out += " / " + std::to_string(p.dp) + " (ZeRO-" + std::to_string(p.zero) + ")";
-  return out;
-}
-
-double shard_divisor(const Plan& p, Shard s) {
-  double d = static_cast<double>(p.tp);
-  if ((s == Shard::kWeights && p.zero >= 3) || (s == Shard::kGrads && p.zero >= 2) ||
-      (s == Shard::kOptimizer && p.zero >= 1))
-    d *= static_cast<double>(p.dp);
-  return d;
-}
-
-MemoryEstimate compute(const MemoryRequest& r, const Plan& p) {
-  MemoryEstimate e;
-  e.params = p.params;
-  e.architecture = p.arch;
-  if (p.arch && !p.gguf) e.breakdown = param_breakdown(*p.arch);
-  e.mode = p.mode;
-  e.gpus = p.gpus;
-  e.tp = p.tp;
-  e.dp = p.dp;
-  e.zero = p.zero;
-  const bool training = p.mode != Mode::kInference;
-  const bool adapters = p.mode == Mode::kLora || p.mode == Mode::kQlora;
-  const double P = static_cast<double>(p.params);
-  std::vector<Row> rows;
-  auto add = [&](std::string name, const Dtype& d, double elements, std::string formula, Shard s) {
-    Component c;
-    c.name = std::move(name);
-    c.dtype = d.name;
-    c.bytes_per_element = d.bytes();
-    c.elements = elements;
-    c.bytes = elements * d.bytes();
-    c.per_gpu_bytes = c.bytes / shard_divisor(p, s);
-    c.formula = std::move(formula) + shard_suffix(p, s);
-    rows.push_back({std::move(c), s});
-  };
-  const std::string bpe_w = num_text(p.weights.bytes());
-  double expert_bytes = 0;
-
-  // ---- weights: a 16- or 32-bit float stores every parameter alike; a narrower format or a scheme stores the
-  // linear layers only (QLoRA, quantized checkpoints), the rest in the 16-bit dtype unless --quantize-embeddings.
-  if (p.gguf && p.mode == Mode::kInference && r.weights.empty()) {
-    // The file's own tensors, by ggml type, to the byte (elements / block × bytes per block).
-    for (const GgufModel::TypeTotal& t : p.gguf->by_type) {
-      Dtype d{t.type, 8.0 * static_cast<double>(t.bytes) / static_cast<double>(t.elements), std::nullopt};
-      add("weights_" + t.type, d, static_cast<double>(t.elements),
-          std::to_string(t.tensors) + " tensors of the file, " + std::to_string(t.bytes) + " B", Shard::kWeights);
-      rows.back().c.bytes = static_cast<double>(t.bytes);
-      rows.back().c.per_gpu_bytes = rows.back().c.bytes / shard_divisor(p, Shard::kWeights);
-    }
-  }
-  const bool split = !(p.gguf && p.mode == Mode::kInference && r.weights.empty()) && p.arch && (p.mode == Mode::kQlora || !(p.weights.is_float() && p.weights.bits >= 16));
-  if (split) {
-    const Dtype& other = p.mode == Mode::kInference ? p.act : p.trained;
-    const WeightQuant* q = p.weights_from.empty() ? nullptr : &p.arch->quant;
-    const WeightStorage w = weight_storage(*p.arch, p.weights.name, other.name, r.quantize_embeddings, q);
-    add("weights", p.weights, static_cast<double>(w.quantized_params),
-        w.quantized_what + " × " + bpe_w + " B" + (q ? " + scales" : ""), Shard::kWeights);
-    rows.back().c.bytes = w.quantized_bytes;
-    rows.back().c.bytes_per_element = w.quantized_bytes / std::max(1.0, static_cast<double>(w.quantized_params));
-    rows.back().c.per_gpu_bytes = w.quantized_bytes / shard_divisor(p, Shard::kWeights);
-    add("weights_other", other, static_cast<double>(w.other_params),
-        "embeddings, head, norms, routers, biases" + std::string(p.arch->vision.kind != VisionTower::Kind::kNone
-                                                                     ? ", vision tower"
-                                                                     : "") +
-            " × " + num_text(other.bytes()) + " B",
-        Shard::kWeights);
-    expert_bytes = w.expert_bytes;
-  } else if (!(p.gguf && p.mode == Mode::kInference && r.weights.empty())) {
-    add("weights", p.weights, P, "P × " + bpe_w + " B", Shard::kWeights);
-    if (p.arch && p.arch->experts > 0 && !p.gguf)
-      expert_bytes = weight_storage(*p.arch, p.weights.name, p.weights.name, false).expert_bytes;
-  }
-  // Expert parallelism: each of --ep ranks holds experts / ep of every MoE layer (the rest as before).
-  if (p.ep > 1 && expert_bytes > 0) {
-    for (Row& row : rows) {
-      if (row.c.name != "weights" && row.c.name != "weights_other") continue;
-      const double share = row.c.name == "weights" || !split ? expert_bytes : 0;
-      if (share == 0) continue;
-      row.c.per_gpu_bytes = (row.c.bytes - share) / shard_divisor(p, Shard::kWeights) +
-                            share / static_cast<double>(p.ep);
-      row.c.formula += ", routed experts / " + std::to_string(p.ep) + " (EP)";
-    }
-  }
-
-  // ---- training state: gradients, optimizer states, master copy, on the trained parameters.
-  double trainable = 0;
-  std::string prefix;
-  if (p.mode == Mode::kTrain) {
-    trainable = P;
-  } else if (adapters) {
-    trainable = static_cast<double>(lora_params(*p.arch, p.lora_rank, p.lora_targets));
-    prefix = "lora_";
-    add("lora_weights", p.trained, trainable,
-        "r·(d_in + d_out) per adapted matrix, r = " + std::to_string(p.lora_rank) + " (" + join(p.lora_targets, ",") +
-            ") × " + num_text(p.trained.bytes()) + " B",
-        Shard::kWeights);
-  }
-  e.trainable_params = static_cast<std::int64_t>(trainable);
-  const std::string T = adapters ? "P_lora" : "P";
-  if (training) {
-    add(prefix + "gradients", p.grads, trainable, T + " × " + num_text(p.grads.bytes()) + " B", Shard::kGrads);
-    int states = 0;
-    if (p.optimizer == Optimizer::kMomentum) states = 1;
-    if (p.optimizer == Optimizer::kAdam || p.optimizer == Optimizer::kAdamW) states = 2;
-    if (p.optimizer == Optimizer::kAdam8bit) {
-      // bitsandbytes 8-bit Adam: two uint8 states, block-wise quantized in blocks of 2048 with one fp32 absmax
-      // each (Dettmers et al. 2022, "8-bit Optimizers via Block-wise Quantization", §2).
-      const Format u8 = find_format("uint8"), f32 = find_format("fp32");
-      Dtype d{"uint8+fp32/2048", storage_bits(u8) + storage_bits(f32) / 2048.0, std::nullopt};
-      add(prefix + "optimizer", d, 2 * trainable, "2 states × " + T + " × " + num_text(d.bytes()) + " B (adam8bit)",
-          Shard::kOptimizer);
-    } else if (states > 0) {
-      add(prefix + "optimizer", p.opt_dtype, states * trainable,
-          std::to_string(states) + " state" + (states > 1 ? "s" : "") + " × " + T + " × " +
-              num_text(p.opt_dtype.bytes()) + " B (" + std::string(optimizer_name(p.optimizer)) + ")",
-          Shard::kOptimizer);
-    } else {
-      add(prefix + "optimizer", p.opt_dtype, 0, "0 states (" + std::string(optimizer_name(p.optimizer)) + ")",
-          Shard::kOptimizer);
-    }
-    if (p.master) add(prefix + "master", *p.master, trainable, T + " × " + num_text(p.master->bytes()) + " B",
-                      Shard::kOptimizer);
-  }
-
-  // ---- activations (training) and the KV cache (inference).
-  if (r.batch && p.arch) {
-    const Architecture& a = *p.arch;
-    const double s = static_cast<double>(*r.seq), b = static_cast<double>(*r.batch), h = static_cast<double>(a.hidden);
-    if (training) {
-      const double width = static_cast<double>(a.intermediate) *
-                           static_cast<double>(a.experts > 0 ? a.experts_per_token : 1);
-      const double linear = 18 + (a.gated_mlp ? 6 : 4) * width / h;
-      const double per_layer =
-          activation_bytes_per_layer(s, b, h, static_cast<double>(a.heads), linear, p.tp, r.sequence_parallel,
-                                     p.recompute);
-      const double scale = p.act.bytes() / 2;  // the paper counts 16-bit activations
-      Component c;
-      c.name = "activations";
-      c.dtype = p.act.name;
-      c.bytes_per_element = p.act.bytes();
-      c.per_gpu_bytes = per_layer * static_cast<double>(a.layers) * scale;
-      c.bytes = c.per_gpu_bytes * static_cast<double>(p.tp);
-      std::string f;
-      const std::string t = p.tp > 1 ? std::to_string(p.tp) : "";
-      const std::string lin = num_text(linear);
-      if (p.recompute == Recompute::kFull) f = "L·2sbh" + std::string(r.sequence_parallel ? "/t" : "") + " (full)";
-      else if (p.recompute == Recompute::kSelective)
-        f = p.tp == 1 ? "L·sbh·" + lin + " (selective)"
-            : r.sequence_parallel ? "L·sbh·" + lin + "/t (selective)"
-                                  : "L·sbh·(10 + " + num_text(linear - 10) + "/t) (selective)";
-      else
-        f = p.tp == 1 ? "L·sbh·(" + lin + " + 5as/h)"
-            : r.sequence_parallel ? "L·sbh·(" + lin + "/t + 5as/(ht))"
-                                  : "L·sbh·(10 + " + num_text(linear - 10) + "/t + 5as/(ht))";
-      f += ", s=" + std::to_string(*r.seq) + " b=" + std::to_string(*r.batch);
-      if (p.tp > 1) f += " t=" + t;
-      if (scale != 1) f += " × " + num_text(scale);
-      c.formula = f;
-      rows.push_back({c, Shard::kActivations});
-      if (p.recompute == Recompute::kNone)
-        e.notes.push_back("activations keep the attention scores (the 5as/h term); FlashAttention-style kernels do "
-                          "not store them: --recompute selective drops the term");
-    } else {
-      KvRequest kr;
-      kr.batch = *r.batch;
-      kr.seq = *r.seq;
-      kr.block = r.kv_block.value_or(0);
-      kr.tp = p.tp;
-      kr.images = r.images.value_or(1);
-      for (const KvRow& k : kv_cache_rows(a, p.kv, kr)) {
-        Component c;
-        c.name = k.name;
-        c.dtype = p.kv.name;
-        c.bytes_per_element = k.elements > 0 ? k.bytes / k.elements : 0;
-        c.elements = k.elements;
-        c.bytes = k.bytes;
-        c.per_gpu_bytes = k.per_gpu_bytes;
-        c.formula = k.formula;
-        rows.push_back({c, Shard::kKv});
-      }
-    }
-  }
-
-  // ---- overhead.
-  double sum = 0, sum_gpu = 0;
-  for (const Row& row : rows) {
-    sum += row.c.bytes;
-    sum_gpu += row.c.per_gpu_bytes;
-  }
-  if (r.overhead_fraction || r.overhead_bytes) {
-    Component c;
-    c.name = "overhead";
-    c.dtype = "-";
-    if (r.overhead_fraction) {
-      c.bytes = sum * *r.overhead_fraction;
-      c.per_gpu_bytes = sum_gpu * *r.overhead_fraction;
-      c.formula = num_text(*r.overhead_fraction * 100) + "% of the rows above";
-    } else {
-      c.per_gpu_bytes = *r.overhead_bytes;
-      c.bytes = *r.overhead_bytes * static_cast<double>(p.tp);
-      c.formula = "fixed, per GPU";
-    }
-    rows.push_back({c, Shard::kOverhead});
-  }
-
-  for (Row& row : rows) {
-    const Component& c = row.c;
-    e.total_bytes += c.bytes;
-    e.per_gpu_bytes += c.per_gpu_bytes;
-    const std::string& n = c.name;
-    if (n.rfind("weights", 0) == 0) e.weights += c.bytes;
-    else if (n == "gradients") e.gradients += c.bytes;
-    else if (n == "optimizer") e.optimizer += c.bytes;
-    else if (n == "master") e.master += c.bytes;
-    else if (n == "activations") e.activations += c.bytes;
-    else if (n == "kv_cache" || n == "kv_cache_cross") e.kv_cache += c.bytes;
-    else if (n == "overhead") e.overhead += c.bytes;
-    else if (n.rfind("lora_", 0) == 0) e.lora += c.bytes;
-    e.components.push_back(std::move(row.c));
-  }
-  return e;
-}
-
-// The fewest GPUs that hold the job on a card: training adds ZeRO-3 data parallelism (tp kept), inference tensor
-// parallelism over a divisor of the head count (Megatron and vLLM need heads % tp == 0).
-std::optional<std::int64_t> gpus_needed(const MemoryRequest& r, const Plan& base, double capacity,
-                                        std::string& how) {
-  const bool training = base.mode != Mode::kInference;
-  how = training ? "ZeRO-3 data parallel" : "tensor parallel";
-  auto per_gpu = [&](std::int64_t n) {
-    Plan p = base;
-    if (training) {
-      p.zero = 3;
-      p.dp = n;
-      p.gpus = n * p.tp;
-    } else {
-      p.tp = n;
-      p.dp = 1;
-      p.gpus = n;
-    }
-    return compute(r, p).per_gpu_bytes;
-  };
-  if (training) {
-    // per-GPU bytes fall with n toward the unshardable rows (activations, overhead): search 1, 2, 4, ... then bisect.
-    const std::int64_t kMax = std::int64_t{1} << 20;
-    std::int64_t hi = 1;
-    while (hi < kMax && per_gpu(hi) > capacity) hi *= 2;
-    if (per_gpu(hi) > capacity) return std::nullopt;
-    std::int64_t lo = hi / 2;  // per_gpu(lo) > capacity (or lo == 0)
-    while (hi - lo > 1) {
-      const std::int64_t mid = lo + (hi - lo) / 2;
-      (per_gpu(mid) > capacity ? lo : hi) = mid;
-    }
-    return hi * base.tp;
-  }
-  const std::int64_t heads = base.arch ? base.arch->heads : std::int64_t{1} << 20;
-  for (std::int64_t n = 1; n <= heads; ++n) {
-    if (base.arch && heads % n != 0) continue;
-    if (per_gpu(n) <= capacity) return n;
-    if (!base.arch && n >= 4096) break;
-  }
-  return std::nullopt;
-}
 
 void check_overflow(const MemoryRequest& r, const Plan& p, MemoryEstimate& e) {
   const Number x = parse_number(r.max_abs);
@@ -652,7 +98,7 @@ void check_overflow(const MemoryRequest& r, const Plan& p, MemoryEstimate& e) {
       use(p.opt_dtype, "optimizer");
   } else {
     use(p.act, "activations");
-    if (r.batch && !p.kv.block_scheme) use(resolve_dtype(p.kv.name, "kv"), "kv_cache");
+    if (p.seq && !p.kv.block_scheme) use(resolve_dtype(p.kv.name, "kv"), "kv_cache");
   }
   bool fp16_overflow = false;
   for (const auto& [d, what] : used) {
@@ -709,30 +155,74 @@ std::optional<double> MemoryEstimate::get(std::string_view key_in) const {
   if (key == "kv-cache" || key == "kv") return kv_cache;
   if (key == "lora") return lora;
   if (key == "overhead") return overhead;
+  if (key == "logits") return logits;
   if (key == "total" || key == "total-bytes") return total_bytes;
   if (key == "per-gpu" || key == "per-gpu-bytes") return per_gpu_bytes;
+  if (key == "cuda-context") return cuda_context_bytes;
+  if (key == "fit" || key == "fit-bytes") return fit_bytes;
+  if (key == "host" || key == "host-bytes") return host_bytes_per_node;
+  if (key == "nvme") return nvme_bytes_per_node;
   for (const Component& c : components)
     if (canonical_key(c.name) == key) return c.bytes;
   return std::nullopt;
 }
 
-MemoryEstimate estimate(const MemoryRequest& r) {
-  const Plan plan = make_plan(r);
-  MemoryEstimate e = compute(r, plan);
-  if (plan.kv_defaulted && r.batch && plan.mode == Mode::kInference)
+namespace {
+
+void add_notes(const Plan& plan, MemoryEstimate& e) {
+  if (plan.kv_defaulted && plan.seq && plan.mode == Mode::kInference)
     e.notes.push_back("KV cache in " + plan.kv.name + ", the activation dtype (the default; --kv fp8 halves it, as "
                       "serving engines allow when asked)");
   if (!plan.weights_from.empty()) e.notes.push_back("weights: " + plan.weights_from + "; --weights overrides");
-  if (plan.zero > 0 && plan.dp == 1)
+  if (plan.recompute_defaulted && plan.seq)
+    e.notes.push_back("--recompute full: LoRA and QLoRA recipes turn gradient checkpointing on (PEFT's "
+                      "prepare_model_for_kbit_training); --recompute none counts without it");
+  if (plan.training() && plan.seq && plan.recompute == Recompute::kNone)
+    e.notes.push_back("activations keep the attention scores (the 5as/h term); FlashAttention-style kernels do "
+                      "not store them: --recompute selective drops the term");
+  if (plan.zero > 0 && plan.layout.shard == 1)
     e.notes.push_back("ZeRO-" + std::to_string(plan.zero) + " over one data-parallel rank shards nothing; set --gpus");
+  if (!plan.training() && plan.seq && plan.arch)
+    e.notes.push_back("decode step (one new position against " + std::to_string(*plan.seq) +
+                      " cached): its activations are " + group_thousands(static_cast<std::int64_t>(e.decode_activation_bytes)) +
+                      " B per GPU, below the prefill's" +
+                      (plan.logits == Logits::kLast ? "; the logits are the same" : ""));
+}
+
+}  // namespace
+
+MemoryEstimate estimate(const MemoryRequest& r) {
+  const Plan plan = make_plan(r);
+  MemoryEstimate e = estimate_plan(plan);
+  add_notes(plan, e);
+  auto need = [](const Plan& q) -> std::optional<double> { return estimate_plan(q).fit_bytes; };
   for (const std::string& name : r.gpu) {
-    const Gpu& g = find_gpu(name);
+    const Gpu g = parse_gpu(name);
+    const double capacity = static_cast<double>(g.capacity_bytes);
     Fit f;
-    f.gpu = std::string(g.name);
+    f.gpu = g.name;
     f.capacity_bytes = g.capacity_bytes;
-    f.fits = e.per_gpu_bytes <= static_cast<double>(g.capacity_bytes);
-    f.gpus_needed = gpus_needed(r, plan, static_cast<double>(g.capacity_bytes), f.how);
+    f.need_bytes = e.fit_bytes;
+    f.fits = e.fit_bytes <= capacity;
+    if (const auto placed = fewest_gpus(plan, capacity, need)) {
+      f.gpus_needed = placed->gpus;
+      f.how = placed->how;
+      f.tp = placed->tp;
+      f.pp = placed->pp;
+      f.dp = placed->dp;
+    }
     e.fits.push_back(f);
+    // Speed bounds on the request's own layout when it fits, else on the fewest GPUs that hold it.
+    if (f.fits) {
+      e.speeds.push_back(speed_bounds(plan, e, g, plan.layout.tp, plan.layout.pp,
+                                      layout_text(plan.layout.tp, plan.layout.pp, plan.layout.dp, plan.zero,
+                                                  plan.layout.ep)));
+    } else if (f.gpus_needed) {
+      Plan q = plan;
+      q.layout.tp = f.tp;
+      q.layout.pp = f.pp;
+      e.speeds.push_back(speed_bounds(q, e, g, f.tp, f.pp, f.how));
+    }
   }
   if (!r.max_abs.empty()) check_overflow(r, plan, e);
   return e;

@@ -1,50 +1,26 @@
-// The GPU catalog (see gpu.h): driver-reported memory sizes, never the marketed "80 GB" taken as 80·10^9 bytes.
+// The GPU catalog (see gpu.h): memory/gpus.json, embedded at build time, parsed once; cards the user describes.
 #include "numscope/memory/gpu.h"
 
-#include <array>   // std::array
-#include <cctype>  // std::tolower, std::isalnum
+#include <algorithm>          // std::find
+#include <cctype>             // std::tolower, std::isalnum
+#include <cmath>              // std::floor
+#include <nlohmann/json.hpp>  // nlohmann::json: the catalog's data file
+#include <stdexcept>          // std::logic_error
 
+#include "numscope/formats/number.h"
+#include "numscope/memory/plan.h"
+#include "numscope/support/ascii.h"
 #include "numscope/support/error.h"
 
 namespace numscope::memory {
+namespace detail {
+extern const char* const kGpusJson;  // memory/gpus.json, embedded by memory/CMakeLists.txt (gpus_json.cpp.in)
+}  // namespace detail
+
 namespace {
 
-constexpr std::int64_t kMiB = 1024 * 1024;
-
-// Total memory in MiB as `nvidia-smi --query-gpu=memory.total` prints it (the FB memory the driver exposes, a
-// little less than the marketed size for HBM cards with ECC reserved), and AMD MI300X in bytes as rocm-smi
-// --showmeminfo vram reports it. Values collected in numscope's shared REFERENCE §4 from the vendors' tools.
-constexpr std::array kGpus = {
-    Gpu{"H100-80GB", 81559 * kMiB, "80 GB HBM3 (SXM, PCIe)", "81559 MiB"},
-    Gpu{"H100-NVL", 95830 * kMiB, "94 GB HBM3", "95830 MiB"},
-    Gpu{"H200", 143771 * kMiB, "141 GB HBM3e", "143771 MiB"},
-    Gpu{"H800", 81559 * kMiB, "80 GB HBM3", "81559 MiB"},
-    Gpu{"H20", 97871 * kMiB, "96 GB HBM3", "97871 MiB"},
-    Gpu{"A100-40GB", 40960 * kMiB, "40 GB HBM2", "40960 MiB"},
-    Gpu{"A100-80GB", 81920 * kMiB, "80 GB HBM2e", "81920 MiB"},
-    Gpu{"A800", 81920 * kMiB, "80 GB HBM2e (as A100-80GB)", "81920 MiB"},
-    Gpu{"L40S", 46068 * kMiB, "48 GB GDDR6", "46068 MiB"},
-    Gpu{"A30", 24576 * kMiB, "24 GB HBM2", "24576 MiB"},
-    Gpu{"V100-16GB", 16384 * kMiB, "16 GB HBM2", "16384 MiB"},
-    Gpu{"V100-32GB", 32768 * kMiB, "32 GB HBM2", "32768 MiB"},
-    Gpu{"T4", 15360 * kMiB, "16 GB GDDR6", "15360 MiB"},
-    Gpu{"RTX-4090", 24564 * kMiB, "24 GB GDDR6X", "24564 MiB"},
-    Gpu{"RTX-3090", 24576 * kMiB, "24 GB GDDR6X", "24576 MiB"},
-    Gpu{"B200", 183359 * kMiB, "180 GB HBM3e", "183359 MiB"},
-    Gpu{"MI300X", 205'822'885'888, "192 GB HBM3", "205822885888 B"},
-};
-
-struct Alias {
-  std::string_view alias, name;  // both folded (lower case, letters and digits only)
-};
-constexpr std::array kAliases = {
-    Alias{"h100", "H100-80GB"},      Alias{"h100sxm", "H100-80GB"}, Alias{"h100pcie", "H100-80GB"},
-    Alias{"h10080gbhbm3", "H100-80GB"}, Alias{"h100nvl94gb", "H100-NVL"},
-    Alias{"a80080gb", "A800"},       Alias{"h80080gb", "H800"},     Alias{"h20096gb", "H20"},
-    Alias{"4090", "RTX-4090"},       Alias{"geforcertx4090", "RTX-4090"}, Alias{"3090", "RTX-3090"},
-    Alias{"geforcertx3090", "RTX-3090"}, Alias{"teslat4", "T4"},
-    Alias{"instinctmi300x", "MI300X"},
-};
+constexpr double kMiB = 1024.0 * 1024.0;
+constexpr double kMaxBytes = 1152921504606846976.0;  // 2^60: no memory size beyond an exbibyte is meant
 
 std::string fold(std::string_view s) {
   std::string r;
@@ -53,39 +29,180 @@ std::string fold(std::string_view s) {
   return r;
 }
 
+// The catalog is our own data: a malformed entry is a build defect (the unit tests load it), never user input.
+[[noreturn]] void bad_catalog(const std::string& what) {
+  throw std::logic_error("memory/gpus.json: " + what);
+}
+
+std::vector<Gpu> load_catalog() {
+  const nlohmann::json doc = nlohmann::json::parse(detail::kGpusJson);
+  const nlohmann::json& gens = doc.at("generations");
+  std::vector<Gpu> out;
+  for (const nlohmann::json& j : doc.at("gpus")) {
+    Gpu g;
+    g.name = j.at("name").get<std::string>();
+    g.aliases = j.at("aliases").get<std::vector<std::string>>();
+    g.generation = j.at("generation").get<std::string>();
+    if (!gens.contains(g.generation)) bad_catalog(g.name + ": unknown generation " + g.generation);
+    const nlohmann::json& gen = gens.at(g.generation);
+    g.vendor = gen.at("vendor").get<std::string>();
+    g.native = gen.at("formats").get<std::vector<std::string>>();
+    g.segment = j.at("segment").get<std::string>();
+    g.marketed = j.at("marketed").get<std::string>();
+    if (j.contains("memory_mib")) {
+      const std::int64_t mib = j.at("memory_mib").get<std::int64_t>();
+      g.capacity_bytes = mib * 1024 * 1024;
+      g.reported = std::to_string(mib) + " MiB";
+    } else {
+      g.capacity_bytes = j.at("memory_bytes").get<std::int64_t>();
+      g.reported = std::to_string(g.capacity_bytes) + " B";
+    }
+    if (g.capacity_bytes <= 0) bad_catalog(g.name + ": memory must be positive");
+    g.capacity_source = j.at("memory_source").get<std::string>();
+    g.bandwidth = j.at("bandwidth_gbs").get<double>() * 1e9;
+    for (const auto& [format, tflops] : j.at("tflops").items()) {
+      if (std::find(g.native.begin(), g.native.end(), format) == g.native.end())
+        bad_catalog(g.name + ": " + format + " is not a native format of " + g.generation);
+      g.peaks.push_back(Peak{format, tflops.get<double>() * 1e12});
+    }
+    g.spec_source = j.at("spec_source").get<std::string>();
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+const std::vector<Gpu>& catalog() {
+  static const std::vector<Gpu> table = load_catalog();
+  return table;
+}
+
+const Gpu* lookup(std::string_view name) {
+  const std::string key = fold(name);
+  if (key.empty()) return nullptr;
+  for (const Gpu& g : catalog()) {
+    if (fold(g.name) == key) return &g;
+    for (const std::string& a : g.aliases)
+      if (fold(a) == key) return &g;
+  }
+  return nullptr;
+}
+
+bool looks_like_size(std::string_view s) {
+  return !s.empty() && (std::isdigit(static_cast<unsigned char>(s.front())) || s.front() == '.' || s.front() == '-' ||
+                        s.front() == '+');
+}
+
 }  // namespace
 
-std::span<const Gpu> gpus() { return kGpus; }
+std::optional<double> Gpu::peak(std::string_view format) const {
+  for (const Peak& p : peaks)
+    if (p.format == format) return p.flops;
+  return std::nullopt;
+}
+
+bool Gpu::supports(std::string_view format) const {
+  return std::find(native.begin(), native.end(), format) != native.end();
+}
+
+std::span<const Gpu> gpus() { return catalog(); }
 
 std::string gpu_names() {
   std::string s;
-  for (const Gpu& g : kGpus) s += (s.empty() ? "" : ", ") + std::string(g.name);
+  for (const Gpu& g : catalog()) s += (s.empty() ? "" : ", ") + g.name;
   return s;
 }
 
 const Gpu& find_gpu(std::string_view name) {
-  std::string key = fold(name);
-  for (const Alias& a : kAliases)
-    if (a.alias == key) key = fold(a.name);
-  for (const Gpu& g : kGpus)
-    if (fold(g.name) == key) return g;
+  if (const Gpu* g = lookup(name)) return *g;
   throw InputError("unknown GPU '" + std::string(name) + "'; the catalog (numscope memory --list-gpus): " +
-                   gpu_names());
+                   gpu_names() + "; or give a size (--gpu 24GiB) or name:size (--gpu mycard:22GiB)");
+}
+
+double parse_bytes(std::string_view text, std::string_view what) {
+  const std::string v = trim(text);
+  const std::string accepted = "a size with its unit (24GiB, 22528MiB, 80GB; B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)";
+  std::size_t i = 0;
+  if (!v.empty() && v.front() == '-') throw InputError(std::string(what) + " must be a positive size, got '" + v + "'");
+  while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.' || v[i] == '_' ||
+                          (i == 0 && v[i] == '+')))
+    ++i;
+  const std::string number = v.substr(0, i), unit = ascii_lower(trim(std::string_view(v).substr(i)));
+  if (number.empty())
+    throw InputError(std::string(what) + " takes " + accepted + ", got '" + v + "'");
+  if (unit.empty())
+    throw InputError(std::string(what) + " '" + v + "' has no unit; give " + accepted);
+  static const std::pair<const char*, double> kUnits[] = {
+      {"b", 1},         {"kb", 1e3},           {"mb", 1e6},           {"gb", 1e9},
+      {"tb", 1e12},     {"kib", 1024.0},       {"mib", kMiB},         {"gib", kMiB * 1024},
+      {"tib", kMiB * kMiB}};
+  double scale = 0;
+  for (const auto& [name, s] : kUnits)
+    if (unit == name) scale = s;
+  if (scale == 0) throw InputError(std::string(what) + " '" + v + "': unknown unit '" + unit + "'; give " + accepted);
+  Rational r;
+  try {
+    std::string digits;
+    for (char c : number)
+      if (c != '_') digits += c;
+    r = parse_number(digits).value();
+  } catch (const InputError&) {
+    throw InputError(std::string(what) + " takes " + accepted + ", got '" + v + "'");
+  }
+  const double bytes = static_cast<double>(r) * scale;
+  if (!(bytes > 0)) throw InputError(std::string(what) + " must be a positive size, got '" + v + "'");
+  if (bytes > kMaxBytes) throw InputError(std::string(what) + " '" + v + "' is absurd: at most 2^60 bytes (1 EiB)");
+  return bytes;
+}
+
+Gpu parse_gpu(std::string_view spec_in) {
+  const std::string spec = trim(spec_in);
+  if (spec.empty()) throw InputError("--gpu needs a card: a catalog name (" + gpu_names() + "), a size or name:size");
+  if (const Gpu* g = lookup(spec)) return *g;
+  std::string name = spec, size;
+  const std::size_t colon = spec.rfind(':');
+  if (colon != std::string::npos) {
+    name = trim(std::string_view(spec).substr(0, colon));
+    size = trim(std::string_view(spec).substr(colon + 1));
+    if (name.empty() || size.empty())
+      throw InputError("--gpu '" + spec + "': give name:size, e.g. 2080ti-22g:22GiB or H100:94GiB");
+  } else if (looks_like_size(spec)) {
+    name.clear();
+    size = spec;
+  } else {
+    find_gpu(spec);  // throws: unknown card, with the catalog
+  }
+  Gpu g;
+  if (const Gpu* known = lookup(name)) g = *known;
+  else {
+    for (char c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' && c != ' ')
+        throw InputError("--gpu name '" + name + "' may hold letters, digits, '-', '_', '.' and spaces only");
+    g.name = name.empty() ? size : name + ":" + size;  // re-parses to the same card
+    g.vendor = "-";
+    g.generation = "-";
+    g.segment = "custom";
+    g.marketed = "-";
+  }
+  const double bytes = parse_bytes(size, "--gpu size");
+  g.capacity_bytes = static_cast<std::int64_t>(std::floor(bytes));
+  if (g.capacity_bytes < 1024 * 1024)
+    throw InputError("--gpu size '" + size + "' is below 1 MiB; give the card's memory, e.g. 24GiB");
+  g.reported = size + " (given)";
+  g.capacity_source = "given on the command line";
+  g.custom = true;
+  if (!name.empty() && lookup(name)) g.name = lookup(name)->name + ":" + size;
+  return g;
+}
+
+std::vector<Gpu> parse_gpus(std::string_view list) {
+  std::vector<Gpu> out;
+  for (const std::string& item : split_list(list, "gpu")) out.push_back(parse_gpu(item));
+  return out;
 }
 
 std::vector<Gpu> find_gpus(std::string_view list) {
   std::vector<Gpu> out;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    std::size_t comma = list.find(',', start);
-    if (comma == std::string_view::npos) comma = list.size();
-    std::string_view item = list.substr(start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) throw InputError("empty GPU name in '" + std::string(list) + "'; the catalog: " + gpu_names());
-    out.push_back(find_gpu(item));
-    start = comma + 1;
-  }
+  for (const std::string& item : split_list(list, "gpu")) out.push_back(find_gpu(item));
   return out;
 }
 

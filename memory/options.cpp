@@ -118,6 +118,44 @@ void set_lora_targets(MemoryRequest& r, V value) {
   }
 }
 
+// A sequence length: an integer, or with k / K for 1024 tokens (context lengths are powers of two: Llama 3.1's
+// "128K" is max_position_embeddings 131072). At most 2^30 tokens.
+std::int64_t sequence_length(V value) {
+  std::string v = trim(value);
+  std::int64_t scale = 1;
+  if (!v.empty() && (v.back() == 'k' || v.back() == 'K')) {
+    scale = 1024;
+    v.pop_back();
+  }
+  const std::string bad = "--seq takes a positive number of tokens (8192, 32K, 128k = 131072), got '" +
+                          trim(value) + "'";
+  if (v.empty()) throw InputError(bad);
+  std::int64_t n = 0;
+  try {
+    n = positive_int("seq", v);
+  } catch (const InputError&) {
+    throw InputError(bad);
+  }
+  if (n > (std::int64_t{1} << 30) / scale)
+    throw InputError("--seq " + trim(value) + " is absurd: at most 2^30 tokens (1048576K)");
+  return n * scale;
+}
+
+// A count with an absurdity bound, for the batch and the parallel degrees.
+std::int64_t bounded(V key, V value, std::int64_t max, V what) {
+  const std::int64_t n = positive_int(key, value);
+  if (n > max)
+    throw InputError("--" + std::string(key) + " " + trim(value) + " is absurd: at most " + std::to_string(max) + " " +
+                     std::string(what));
+  return n;
+}
+
+Device device(V key, V value) {
+  constexpr const char* kDevices[] = {"none", "cpu", "nvme"};
+  const std::size_t i = choice(key, value, kDevices, "none, cpu or nvme");
+  return i == 0 ? Device::kGpu : i == 1 ? Device::kCpu : Device::kNvme;
+}
+
 void set_max_abs(MemoryRequest& r, V value) {
   const std::string v = need("max-abs", value);
   const Number n = parse_number(v);
@@ -132,11 +170,15 @@ constexpr const char* kRecomputes[] = {"none", "selective", "full"};
 constexpr const char* kUnits[] = {"both", "gb", "gib"};
 constexpr const char* kMlps[] = {"gated", "plain"};
 constexpr const char* kZeroStages[] = {"0", "1", "2", "3"};
+constexpr const char* kLogits[] = {"last", "all"};
+constexpr const char* kAccounting[] = {"deepspeed", "paper"};
+constexpr const char* kFsdp[] = {"full_shard", "shard_grad_op", "no_shard", "hybrid_shard", "hybrid_shard_zero2"};
+constexpr std::int64_t kMaxDegree = std::int64_t{1} << 20;
 
 // The rows, in the order of --help. A row's parser sees the value trimmed of blanks.
 const Option kOptions[] = {
-    {"model", "NAME", "a built-in model (see --list-models)", "",
-     [](MemoryRequest& r, V v) { r.model = need("model", v); }},
+    {"model", "NAME", "a built-in model (see --list-models); several make a grid", "",
+     [](MemoryRequest& r, V v) { r.model = need("model", v); }, true},
     {"config", "FILE|DIR",
      "a Hugging Face config.json or model directory (llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, "
      "gemma, gemma2, gemma3, phi3, gpt2, deepseek, deepseek_v2, deepseek_v3, mllama)",
@@ -144,8 +186,8 @@ const Option kOptions[] = {
      [](MemoryRequest& r, V v) { r.config = need("config", v); }},
     {"gguf", "FILE", "a llama.cpp GGUF file: architecture from its metadata, exact weight bytes from its tensors", "",
      [](MemoryRequest& r, V v) { r.gguf = need("gguf", v); }},
-    {"params", "N", "parameter count for weight-only estimates: 7B, 1.5B, 350M or an integer", "",
-     [](MemoryRequest& r, V v) { r.params = parse_param_count(v); }},
+    {"params", "N", "parameter count for weight-only estimates: 7B, 1.5B, 350M or an integer; several make a grid",
+     "", [](MemoryRequest& r, V v) { r.params = parse_param_count(v); }, true},
     {"layers", "N", "architecture: transformer layers", "",
      [](MemoryRequest& r, V v) { r.layers = positive_int("layers", v); }},
     {"hidden", "N", "architecture: hidden size", "",
@@ -172,7 +214,7 @@ const Option kOptions[] = {
      [](MemoryRequest& r, V v) { r.mode = static_cast<Mode>(choice("mode", v, kModes, "inference, train, lora or qlora")); }},
     {"weights", "DTYPE", "weights dtype or storage scheme (quantized: the linear layers; embeddings, head, norms 16-bit)",
      "the config's quantization_config or torch_dtype in inference, else bf16; qlora nf4",
-     [](MemoryRequest& r, V v) { r.weights = dtype("weights", v); }},
+     [](MemoryRequest& r, V v) { r.weights = dtype("weights", v); }, true},
     {"grads", "DTYPE", "gradient dtype", "the trained dtype",
      [](MemoryRequest& r, V v) { r.grads = dtype("grads", v); }},
     {"master", "DTYPE", "master copy dtype or none", "fp32 when training narrower than fp32",
@@ -184,9 +226,10 @@ const Option kOptions[] = {
      }},
     {"optimizer-dtype", "DTYPE", "optimizer state dtype", "fp32",
      [](MemoryRequest& r, V v) { r.optimizer_dtype = dtype("optimizer-dtype", v); }},
-    {"batch", "B", "micro-batch (sequences per GPU): activations in training, KV cache in inference", "",
-     [](MemoryRequest& r, V v) { r.batch = positive_int("batch", v); }},
-    {"seq", "S", "sequence length", "", [](MemoryRequest& r, V v) { r.seq = positive_int("seq", v); }},
+    {"seq", "S", "sequence length: 8192, 32K, 128k (k = 1024 tokens); turns on activations and the KV cache", "",
+     [](MemoryRequest& r, V v) { r.seq = sequence_length(v); }},
+    {"batch", "B", "sequences per GPU (the micro-batch)", "1 with --seq",
+     [](MemoryRequest& r, V v) { r.batch = bounded("batch", v, std::int64_t{1} << 30, "sequences"); }},
     {"kv", "DTYPE", "KV cache dtype: bf16, fp16, fp8, int8/int4 (with scales), nvfp4, mxfp8, ...",
      "the activation dtype", [](MemoryRequest& r, V v) {
        kv_format(v);
@@ -198,26 +241,74 @@ const Option kOptions[] = {
      [](MemoryRequest& r, V v) { r.images = v == "0" ? 0 : positive_int("images", v); }},
     {"quantize-embeddings", "", "store embeddings and head in --weights too", "16-bit",
      [](MemoryRequest& r, V v) { r.quantize_embeddings = parse_bool("quantize-embeddings", v); }},
-    {"ep", "N", "expert parallelism: divides the routed experts' weights over N GPUs", "1",
-     [](MemoryRequest& r, V v) { r.ep = positive_int("ep", v); }},
-    {"recompute", "KIND", "activation recomputation: none, selective or full", "none",
+    {"recompute", "KIND", "activation recomputation: none, selective or full", "none; lora and qlora full",
      [](MemoryRequest& r, V v) {
        r.recompute = static_cast<Recompute>(choice("recompute", v, kRecomputes, "none, selective or full"));
      }},
     {"sp", "", "sequence parallelism with --tp (Korthikanti et al. 2022)", "",
      [](MemoryRequest& r, V v) { r.sequence_parallel = parse_bool("sp", v); }, false, "sequence-parallel"},
-    {"zero", "STAGE", "ZeRO stage 0, 1, 2 or 3", "0",
+    {"flash-attention", "on|off", "inference: attention scores computed in tiles, never stored", "on",
+     [](MemoryRequest& r, V v) { r.flash_attention = parse_bool("flash-attention", v); }},
+    {"logits", "WHICH", "inference: logits of the last position of each sequence, or of all positions", "last",
+     [](MemoryRequest& r, V v) {
+       r.logits = choice("logits", v, kLogits, "last (serving engines) or all (every position)") == 0 ? Logits::kLast
+                                                                                                      : Logits::kAll;
+     }},
+    {"logits-fp32", "on|off", "the fp32 copy of the logits (the sampler's, the loss's)", "on",
+     [](MemoryRequest& r, V v) { r.logits_fp32 = parse_bool("logits-fp32", v); }},
+    {"cuda-context", "SIZE", "per-GPU CUDA context and workspaces, in the fit but not the total (0 drops it)", "1GB",
+     [](MemoryRequest& r, V v) {
+       const std::string s = ascii_lower(need("cuda-context", v));
+       r.cuda_context = (s == "0" || s == "off" || s == "none") ? 0.0 : parse_bytes(v, "--cuda-context");
+     }},
+    {"gpus", "N", "GPUs: tp × pp × ep × dp", "tp × pp × ep × dp",
+     [](MemoryRequest& r, V v) { r.gpus = bounded("gpus", v, std::int64_t{1} << 24, "GPUs"); }},
+    {"tp", "N", "tensor-parallel degree (divides the head count)", "1",
+     [](MemoryRequest& r, V v) { r.tp = bounded("tp", v, kMaxDegree, "(a degree of parallelism)"); }},
+    {"pp", "N", "pipeline-parallel degree (at most the layer count)", "1",
+     [](MemoryRequest& r, V v) { r.pp = bounded("pp", v, kMaxDegree, "(a degree of parallelism)"); }},
+    {"dp", "N", "data-parallel degree", "gpus / (tp × pp × ep)",
+     [](MemoryRequest& r, V v) { r.dp = bounded("dp", v, kMaxDegree, "(a degree of parallelism)"); }},
+    {"ep", "N", "expert parallelism: each rank holds experts / N of every MoE layer (N divides the expert count)",
+     "1", [](MemoryRequest& r, V v) { r.ep = bounded("ep", v, kMaxDegree, "(a degree of parallelism)"); }},
+    {"gpus-per-node", "N", "GPUs per node: host memory per node, hybrid sharding", "min(gpus, 8)",
+     [](MemoryRequest& r, V v) { r.gpus_per_node = bounded("gpus-per-node", v, kMaxDegree, "GPUs"); }},
+    {"micro-batches", "M", "training: micro-batches per step; 1F1B keeps min(pp - stage, M) in flight", "pp",
+     [](MemoryRequest& r, V v) { r.micro_batches = bounded("micro-batches", v, kMaxDegree, "micro-batches"); }},
+    {"zero", "STAGE", "ZeRO stage 0, 1, 2 or 3 (training)", "0",
      [](MemoryRequest& r, V v) { r.zero = static_cast<int>(choice("zero", v, kZeroStages, "0, 1, 2 or 3")); }},
-    {"gpus", "N", "GPUs", "--tp", [](MemoryRequest& r, V v) { r.gpus = positive_int("gpus", v); }},
-    {"tp", "N", "tensor-parallel size", "1", [](MemoryRequest& r, V v) { r.tp = positive_int("tp", v); }},
+    {"fsdp", "STRATEGY", "PyTorch FSDP's sharding strategy, as the ZeRO stage it is: full_shard (3), shard_grad_op "
+     "(2), no_shard (0), hybrid_shard / hybrid_shard_zero2 (3 / 2 within a node)", "",
+     [](MemoryRequest& r, V v) {
+       r.fsdp = kFsdp[choice("fsdp", v, kFsdp,
+                             "full_shard, shard_grad_op, no_shard, hybrid_shard or hybrid_shard_zero2")];
+     }},
+    {"zero-accounting", "HOW", "deepspeed (its estimators: the fp32 gradient partition, ZeRO-3's gathered layer) or "
+     "paper (ZeRO's Table 1)", "deepspeed",
+     [](MemoryRequest& r, V v) {
+       r.zero_accounting = choice("zero-accounting", v, kAccounting, "deepspeed or paper") == 0
+                               ? ZeroAccounting::kDeepSpeed
+                               : ZeroAccounting::kPaper;
+     }},
+    {"offload-optimizer", "DEV", "none, cpu or nvme: the optimizer states, master copy and fp32 gradients", "none",
+     [](MemoryRequest& r, V v) { r.offload_optimizer = device("offload-optimizer", v); }},
+    {"offload-params", "DEV", "none, cpu or nvme: the 16-bit parameters (ZeRO-3)", "none",
+     [](MemoryRequest& r, V v) { r.offload_params = device("offload-params", v); }},
+    {"zero-init", "on|off", "DeepSpeed's zero.Init, for the host-memory formula", "on",
+     [](MemoryRequest& r, V v) { r.zero_init = parse_bool("zero-init", v); }},
+    {"largest-layer", "N", "DeepSpeed's largest_layer_params for ZeRO-3 without an architecture", "",
+     [](MemoryRequest& r, V v) { r.largest_layer = parse_param_count(v); }},
+    {"zero-buckets", "", "DeepSpeed's communication buckets as rows", "",
+     [](MemoryRequest& r, V v) { r.zero_buckets = parse_bool("zero-buckets", v); }},
     {"lora-rank", "R", "LoRA rank", "8", [](MemoryRequest& r, V v) { r.lora_rank = positive_int("lora-rank", v); }},
     {"lora-targets", "LIST", "adapted matrices", "q,k,v,o,gate,up,down", set_lora_targets},
     {"overhead", "X", "extra row: a percentage (20%) or a size per GPU (1.5GiB)", "none", set_overhead},
     {"units", "U", "GB, GiB or both", "both",
      [](MemoryRequest& r, V v) { r.units = static_cast<Units>(choice("units", v, kUnits, "GB, GiB or both")); }},
-    {"gpu", "NAME[,NAME]", "fit check against cards of the catalog (see --list-gpus)", "",
+    {"gpu", "CARD[,CARD]", "fit, GPUs needed and speed bounds on a catalog card (see --list-gpus), a size (24GiB) "
+     "or name:size", "",
      [](MemoryRequest& r, V v) {
-       for (const Gpu& g : find_gpus(need("gpu", v))) r.gpu.emplace_back(g.name);
+       for (const Gpu& g : parse_gpus(need("gpu", v))) r.gpu.emplace_back(g.name);  // names re-parse to the card
      },
      true},
     {"max-abs", "X", "overflow check: the largest magnitude expected in weights, activations or gradients", "",

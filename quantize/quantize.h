@@ -6,7 +6,7 @@
 // boundaries), so a memory-mapped checkpoint is never converted to doubles whole. One pass over the data serves
 // every scheme, and the chunks are spread over the cores; every sum is taken per chunk in fixed lanes and the
 // chunks are merged in order, so results do not depend on the number of threads.
-// Sources: see scheme.h; each quantizer cites its own in quantize.cpp.
+// Sources: see scheme.h; each family cites its own in quantize/families/ and quantize/ggml/.
 #pragma once
 
 #include <cstdint>      // std::uint64_t
@@ -53,7 +53,7 @@ struct Metrics {
 
 struct QuantizeOptions {
   bool ignore_nonfinite = false;  // NaN / inf inputs quantize as 0 and are left out of the metrics
-  std::ostream* blocks = nullptr;  // q8_0 / q4_0: the blocks in ggml's byte layout
+  std::ostream* blocks = nullptr;  // the ggml block types: the blocks in ggml's byte layout
   /// Receives the dequantized tensor in order, `count` elements at a time (C order). Runs on one thread.
   std::function<void(const double* y, std::uint64_t count)> dequantized;
   std::uint64_t chunk_elements = 1 << 20;  // the tensor is read in chunks of about this many elements
@@ -72,7 +72,7 @@ struct SchemeResult {
 
 /// Quantizes and dequantizes the whole tensor with every scheme, in one pass over the data. Throws InputError
 /// when the input has NaN / inf and options.ignore_nonfinite is off, or when ggml blocks are asked for and cols
-/// is not a multiple of 32. options.blocks receives the blocks of the q8_0 / q4_0 scheme (keep one of them).
+/// is not a multiple of the block. options.blocks receives the blocks of the ggml schemes (keep one of them).
 std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, const RowSource& src,
                                            const TensorStats& stats, const QuantizeOptions& options = {});
 /// The same for one scheme.
@@ -121,6 +121,13 @@ int mx_scale_exponent(double amax, int emax_elem, double max_elem, MxScaleRule r
 void ggml_quantize_q8_0(const float* x, unsigned char out[34]);
 /// One llama.cpp block_q4_0 (18 bytes) from 32 floats, as quantize_row_q4_0_ref.
 void ggml_quantize_q4_0(const float* x, unsigned char out[18]);
+/// A row of n floats (a multiple of the type's block) in a ggml block type (io/ggml_types.h id), as
+/// ggml_quantize_chunk without an importance matrix; false when numscope has no quantizer for the type.
+bool ggml_quantize_row(int ggml_type, const float* x, std::uint64_t n, unsigned char* out);
+/// The blocks of n elements back to floats, as ggml's to_float; false when numscope has no codec for the type.
+bool ggml_dequantize_row(int ggml_type, const unsigned char* in, std::uint64_t n, float* y);
+/// Whether --write-blocks writes this scheme's blocks (the ggml block types).
+bool writes_ggml_blocks(const Scheme& s);
 
 /// The recommendation: the cheapest result meeting both bars, and one line for each cheaper one saying why
 /// it fails. `chosen` is empty when none qualifies.

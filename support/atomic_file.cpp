@@ -32,6 +32,7 @@ struct Slot {
   char path[kMaxTmpPath];
 };
 Slot g_slots[kSlots];
+std::atomic<int> g_read_only{0};  // live ReadOnlyScope objects
 
 int claim_slot(const std::string& path) {
   if (path.size() >= kMaxTmpPath) return -1;
@@ -169,7 +170,12 @@ class AtomicFile::Buf : public std::streambuf {
   bool failed_ = false;
 };
 
+ReadOnlyScope::ReadOnlyScope() { ++g_read_only; }
+ReadOnlyScope::~ReadOnlyScope() { --g_read_only; }
+
 AtomicFile::AtomicFile(const std::string& path, std::string what) : path_(path), what_(std::move(what)) {
+  if (g_read_only.load() > 0)
+    throw InputError("cannot write " + label(path, what_) + ": a document's commands may only read (no file is written)");
   if (path.empty()) throw InputError("an empty file name" + (what_.empty() ? "" : " for " + what_));
   struct stat st {};
   const bool exists = ::stat(path.c_str(), &st) == 0;

@@ -82,6 +82,16 @@ void check_distinct_files(std::span<const NamedPath> outputs, std::span<const Na
 /// one file in one run would read the output back.
 void check_not_input_fd(const NamedPath& output, int fd, const std::string& input_name);
 
+/// While one lives, AtomicFile refuses to open any file: what runs meanwhile may only read. doc-tables holds one
+/// around the commands of a document's markers (a document that is merely checked must not write files).
+class ReadOnlyScope {
+ public:
+  ReadOnlyScope();
+  ~ReadOnlyScope();
+  ReadOnlyScope(const ReadOnlyScope&) = delete;
+  ReadOnlyScope& operator=(const ReadOnlyScope&) = delete;
+};
+
 /// Unlinks every temporary file of live AtomicFile objects. Async-signal-safe (unlink only, over a fixed table):
 /// meant for a program's SIGINT/SIGTERM/SIGHUP handler, which then re-raises the signal.
 void remove_temporaries_now() noexcept;

@@ -279,6 +279,48 @@ TEST_CASE("check: Markdown keeps only ```claims blocks", "[check][sources]") {
   CHECK(results[0].file == "note.md");
 }
 
+TEST_CASE("check: claims blocks inside block quotes and list items are found", "[check][sources]") {
+  const std::string md =
+      "    ```claims\n"              // 1  indented code at the top level: not a fence
+      "    1 = 2\n"                  // 2
+      "    ```\n"                    // 3
+      "> quoted:\n"                  // 4
+      ">\n"                          // 5
+      "> ```claims\n"                // 6
+      "> max(fp16) = 65504\n"        // 7
+      ">> 1 = 1\n"                   // 8  a deeper quote is still inside: its text is '> 1 = 1'
+      "> ```\n"                      // 9
+      "- item\n"                     // 10
+      "  ```claims\n"                // 11
+      "  bits(fp16) = 16\n"          // 12
+      "  ```\n"                      // 13
+      "1. ordered\n"                 // 14
+      "   - nested\n"                // 15
+      "     ```claims\n"             // 16
+      "     (1 + 2 = 3\n"            // 17
+      "     ```\n"                   // 18
+      "> ```claims\n"                // 19
+      "> 2 = 2\n"                    // 20
+      "not quoted: the quote and its fence end here\n"  // 21
+      "3 = 4\n";                     // 22 prose
+  const auto lines = claims_of_markdown(md);
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[0].line == 7);
+  CHECK(lines[0].text == "max(fp16) = 65504");
+  CHECK(lines[0].offset == 2);
+  CHECK(lines[1].line == 8);
+  CHECK(lines[1].text == "> 1 = 1");
+  CHECK(lines[2].line == 12);
+  CHECK(lines[2].text == "bits(fp16) = 16");
+  CHECK(lines[3].line == 17);
+  CHECK(lines[4].line == 20);
+  // Error columns count from the start of the line, not of the claim.
+  const auto results = check_text(md, true, "note.md");
+  REQUIRE(results.size() == 5);
+  CHECK(results[3].verdict == Verdict::kError);
+  CHECK(results[3].column == 5 + 8);  // "     (1 + 2 = 3": 5 characters before the claim, the error at its 8th
+}
+
 TEST_CASE("check: a huge value is printed rounded without reducing a giant fraction", "[check]") {
   // Fuzz finding (regress-timeout-rounded-decimal): `1 + 2^212120 = ...` spent minutes in a gcd inside
   // rounded_decimal under ASan. Values are now capped at 100,000 bits and rounded_decimal divides integers.

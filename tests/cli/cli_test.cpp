@@ -55,7 +55,7 @@ TEST_CASE("args: options, values, negative numbers as values", "[cli][args]") {
   CHECK(a.positional == std::vector<std::string>{"-1.5", "-0", "-inf"});
   CHECK(a.get("rounding") == "rtz");
   CHECK(a.has("saturate"));
-  CHECK(a.output == OutputFormat::kMarkdown);
+  CHECK(a.output == numscope::OutputFormat::kMarkdown);
   std::vector<std::string> bad1 = {"1", "--nope"}, bad2 = {"1", "--rounding"}, bad3 = {"1", "--saturate=1"}, bad4 = {};
   CHECK_THROWS_AS(parse_args(spec, bad1), numscope::InputError);
   CHECK_THROWS_AS(parse_args(spec, bad2), numscope::InputError);

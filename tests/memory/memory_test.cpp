@@ -150,7 +150,8 @@ TEST_CASE("mixed-precision Adam is 16 bytes per parameter and the ZeRO paper's t
   // P_os+g+p 1.88 GB.
   const std::vector<std::pair<std::string, std::string>> base = {
       {"params", "7.5B"}, {"mode", "train"}, {"weights", "fp16"}, {"grads", "fp16"},
-      {"master", "fp32"}, {"optimizer", "adam"}, {"optimizer-dtype", "fp32"}, {"gpus", "64"}};
+      {"master", "fp32"}, {"optimizer", "adam"}, {"optimizer-dtype", "fp32"}, {"gpus", "64"},
+      {"zero-accounting", "paper"}};
   auto with_zero = [&](const char* stage) {
     auto kv = base;
     kv.emplace_back("zero", stage);
@@ -251,7 +252,11 @@ TEST_CASE("GPU catalog and fit", "[memory][gpu]") {
   REQUIRE(e.fits.size() == 2);
   CHECK_FALSE(e.fits[0].fits);
   CHECK(e.fits[0].gpus_needed == 2);
-  CHECK(e.fits[1].gpus_needed == 8);  // 137.95 GB / 25.76 GB -> 6, rounded up to a divisor of 64
+  // RTX 4090 (24564 MiB = 25.76 GB) with the 1 GB CUDA context: PP=5 puts 16 layers (855,638,016 params each)
+  // and the 262,144,000-parameter embedding on stage 0: 27.9 GB + 1 GB, too much; six GPUs fit, as TP=1 × PP=6
+  // (14 layers: 23.96 GB + 1) or TP=2 × PP=3 (27 layers and the head over two: 23.36 GB + 1), and the wider TP wins.
+  CHECK(e.fits[1].gpus_needed == 6);
+  CHECK(e.fits[1].how == "TP=2 × PP=3");
   // Training with ZeRO-3: 16 bytes per parameter over N cards.
   const MemoryEstimate t = est({{"params", "7.5B"}, {"mode", "train"}, {"gpu", "A100-40GB"}});
   REQUIRE(t.fits.size() == 1);

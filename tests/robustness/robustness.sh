@@ -338,8 +338,9 @@ else
 fi
 [ "$(cat blocks.bin deq.npy)" = $'OLD\nOLD' ] || { echo "FAIL: an output target lost its old content"; fail=$((fail + 1)); }
 
-# ---- files around numscope: outputs that are not regular files, symlinks, full disks, signals, stdout -----------
+# ---- files around numscope (outputs, signals, stdout, changing inputs) and documents (markers, claims, walks) ------
 source "$here/files.sh"
+source "$here/documents.sh"
 
 # ---- the table and the cases are the same set ------------------------------------------------------------------------
 if [ -n "$doc" ]; then

@@ -7,7 +7,7 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "numscope/tools/cli/table.h"
+#include "numscope/support/render.h"
 
 namespace numscope::cli {
 
@@ -17,6 +17,7 @@ struct OptionSpec {
   std::string value_name;  // "MODE"; empty for a flag that takes no value
   std::string help;
   bool repeatable = false;  // may be given more than once (values accumulate)
+  bool writes_file = false;  // names a file the command writes: refused in documents (doc-tables markers)
 };
 
 struct CommandSpec {

@@ -38,7 +38,7 @@ bool is_fp32(const Format& f) {
          f.nonfinite == Nonfinite::kIeee754 && f.has_sign && f.has_subnormals && storage_bits(f) == 32;
 }
 
-int run(const Args& args, Context& ctx, Report&) {
+Result run(const Args& args, Context& ctx) {
   if (!args.has("from") || !args.has("to"))
     throw InputError(
         "cast needs --from FORMAT and --to FORMAT (e.g. numscope cast --from fp32 --to bf16 < in > out)");
@@ -132,7 +132,7 @@ int run(const Args& args, Context& ctx, Report&) {
   if (ctx.in.bad())
     throw InputError("cannot read the input (a read error after " + std::to_string(offset) + " bytes)");
   if (file) file->commit();
-  return 0;
+  return Result{};  // the bytes are the output: nothing to render
 }
 
 }  // namespace
@@ -157,7 +157,7 @@ const Command& cast_command() {
          o.insert(o.begin(),
                   {{"from", 0, "FORMAT", "format of the input codes"},
                    {"to", 0, "FORMAT", "format of the output codes"},
-                   {"out", 0, "FILE", "write to FILE (atomically: renamed into place on success)"}});
+                   {"out", 0, "FILE", "write to FILE (atomically: renamed into place on success)", false, true}});
          return o;
        }(),
        0, 0},

@@ -6,9 +6,8 @@
 namespace numscope::cli {
 namespace {
 
-int run(const Args& args, Context&, Report& report) {
-  report.result = api::explain({.format = args.positional[0], .value = args.positional[1], .conversion = conversion_from(args)});
-  return 0;
+Result run(const Args& args, Context&) {
+  return api::explain({.format = args.positional[0], .value = args.positional[1], .conversion = conversion_from(args)});
 }
 
 }  // namespace

@@ -5,9 +5,8 @@
 namespace numscope::cli {
 namespace {
 
-int run(const Args& args, Context&, Report& report) {
-  report.result = api::formats({.formats = args.positional, .exact = args.has("exact")});
-  return 0;
+Result run(const Args& args, Context&) {
+  return api::formats({.formats = args.positional, .exact = args.has("exact")});
 }
 
 }  // namespace

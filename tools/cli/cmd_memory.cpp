@@ -9,7 +9,7 @@ namespace {
 using memory::Option;
 using memory::options;
 
-int run(const Args& args, Context&, Report& report) {
+Result run(const Args& args, Context&) {
   api::MemoryRequest req;
   req.list_models = args.has("list-models");
   req.list_gpus = args.has("list-gpus");
@@ -18,8 +18,7 @@ int run(const Args& args, Context&, Report& report) {
     if (given != args.options.end())
       for (const std::string& value : given->second) req.options.emplace_back(std::string(o.name), value);
   }
-  report.result = api::memory(req);
-  return 0;
+  return api::memory(req);
 }
 
 }  // namespace

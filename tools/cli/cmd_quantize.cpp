@@ -21,7 +21,7 @@ std::optional<std::string> get_optional(const Args& args, const std::string& nam
   return args.get(name);
 }
 
-int run(const Args& args, Context&, Report& report) {
+Result run(const Args& args, Context&) {
   api::QuantizeRequest q;
   q.inputs = args.list("input");
   q.tensors = args.list("tensor");
@@ -38,8 +38,7 @@ int run(const Args& args, Context&, Report& report) {
   q.dump_scheme = args.get("dump-scheme");
   q.write_blocks = get_optional(args, "write-blocks");
   q.ignore_nonfinite = args.has("ignore-nonfinite");
-  report.result = api::quantize(q);
-  return 0;
+  return api::quantize(q);
 }
 
 }  // namespace
@@ -70,9 +69,9 @@ const Command& quantize_command() {
         {"mx-scale", 0, "RULE", "MX block scale rule: floor (OCP MX v1.0, default) or ceil"},
         {"max-bits", 0, "B", "recommend only schemes of at most B bits per element"},
         {"min-sqnr", 0, "D", "recommend only schemes with SQNR of at least D dB"},
-        {"dump-dequantized", 0, "FILE", "write the dequantized tensor (float64 .npy) of one scheme"},
+        {"dump-dequantized", 0, "FILE", "write the dequantized tensor (float64 .npy) of one scheme", false, true},
         {"dump-scheme", 0, "NAME", "the scheme for --dump-dequantized (default: the recommended or only one)"},
-        {"write-blocks", 0, "FILE", "write the q8_0 or q4_0 blocks in ggml's byte layout"},
+        {"write-blocks", 0, "FILE", "write the q8_0 or q4_0 blocks in ggml's byte layout", false, true},
         {"ignore-nonfinite", 0, "", "analyse the finite values only when the input has NaN or inf"}},
        0,
        0},

@@ -6,14 +6,13 @@
 namespace numscope::cli {
 namespace {
 
-int run(const Args& args, Context&, Report& report) {
+Result run(const Args& args, Context&) {
   api::StoreRequest req;
   req.values = args.positional;
   if (args.has("formats")) req.formats = args.options.at("formats");
   req.conversion = conversion_from(args);
   if (args.has("scale")) req.scale = args.get("scale");
-  report.result = api::store(req);
-  return 0;
+  return api::store(req);
 }
 
 }  // namespace

@@ -5,9 +5,8 @@
 namespace numscope::cli {
 namespace {
 
-int run(const Args&, Context&, Report& report) {
-  report.result = api::tour();
-  return 0;
+Result run(const Args&, Context&) {
+  return api::tour();
 }
 
 }  // namespace

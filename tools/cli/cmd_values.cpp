@@ -5,9 +5,8 @@
 namespace numscope::cli {
 namespace {
 
-int run(const Args& args, Context&, Report& report) {
-  report.result = api::values({.format = args.positional[0], .finite_only = args.has("finite")});
-  return 0;
+Result run(const Args& args, Context&) {
+  return api::values({.format = args.positional[0], .finite_only = args.has("finite")});
 }
 
 }  // namespace

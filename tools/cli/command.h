@@ -1,4 +1,4 @@
-// The command registry: each command is a spec (options, help) and a function that fills a Report.
+// The command registry: each command is a spec (options, help) and a function that returns a Result.
 #pragma once
 
 #include <iosfwd>  // std::istream, std::ostream
@@ -9,7 +9,7 @@
 
 #include "numscope/support/error.h"
 #include "numscope/tools/cli/args.h"
-#include "numscope/tools/cli/table.h"
+#include "numscope/support/result.h"
 
 namespace numscope::cli {
 
@@ -22,10 +22,10 @@ struct Context {
 
 struct Command {
   CommandSpec spec;
-  /// Runs the command and returns the exit code. Table-printing commands fill `report` and return 0;
-  /// the caller renders it in the chosen output format. Commands that write bytes themselves (cast)
-  /// write to ctx.out and leave `report` empty. Bad input throws InputError (exit 2).
-  int (*run)(const Args& args, Context& ctx, Report& report);
+  /// Parses the flags into the api's request and returns the api function's Result, which the caller renders
+  /// in the chosen output format; its status is the exit code. A command that writes bytes itself (cast) writes
+  /// to ctx.out and returns a Result without a command name. Bad input throws InputError (exit 2).
+  Result (*run)(const Args& args, Context& ctx);
 };
 
 /// All commands, in the order of `numscope --help`.

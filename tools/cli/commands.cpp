@@ -113,16 +113,11 @@ int run_main(std::span<const std::string> argv, Context& ctx) {
         ctx.out << help_text(c.spec);
         return 0;
       }
-      Report report;
-      int rc = c.run(args, ctx, report);
-      if (report.result) {
-        render(*report.result, RenderOptions{args.output, args.get("table")}, ctx.out);
-        for (const std::string& e : report.result->errors) ctx.err << "numscope: " << one_line(e) << "\n";
-        rc = report.result->status;
-      }
-      if (!report.tables.empty() || report.json) render(report, args.output, ctx.out);
+      const Result result = c.run(args, ctx);
+      if (!result.command.empty()) render(result, RenderOptions{args.output, args.get("table")}, ctx.out);
+      for (const std::string& e : result.errors) ctx.err << "numscope: " << one_line(e) << "\n";
       ctx.out.flush();
-      return rc;
+      return result.status;
     }
     throw InputError("unknown command '" + name.substr(0, 60) + "': expected one of " + command_names() +
                      " (numscope --help)");

@@ -1,0 +1,96 @@
+// The fp16 helpers of codec.h and the test of every rounding path of Codec against the engine.
+#include "numscope/quantize/codec.h"
+
+#include <string>  // std::string, std::to_string
+
+#include "numscope/quantize/quantize.h"
+
+namespace numscope {
+namespace detail {
+
+double to_fp16(double v) {  // the stored fp16 scale: round to nearest even, saturating (IEEE 754 binary16)
+  static const Codec c(find_format("fp16"), Rounding::kNearestEven, true, nullptr);
+  bool clip = false;
+  return c.round(v, clip);
+}
+float fp16_bits_to_float(std::uint16_t h) {  // GGML_FP16_TO_FP32, by table
+  static const std::vector<float> table = [] {
+    const Format f = find_format("fp16");
+    std::vector<float> t(65536);
+    for (std::size_t c = 0; c < t.size(); ++c) t[c] = static_cast<float>(decode_double(f, c));
+    return t;
+  }();
+  return table[h];
+}
+std::uint16_t float_to_fp16_bits(float v) {  // GGML_FP32_TO_FP16: round to nearest even, overflow to inf
+  // The fast fp32 -> fp16 kernel, bit for bit the engine's encode over all 2^32 inputs (numscope verify).
+  static const fast::EncodeFn enc = fast::encoder(find_format("fp16"), ConvertOptions{});
+  std::uint16_t h;
+  if (enc) {
+    enc(&v, &h, 1);
+    return h;
+  }
+  static const Format f = find_format("fp16");
+  return static_cast<std::uint16_t>(encode(f, static_cast<double>(v)).code);
+}
+
+
+}  // namespace detail
+
+using namespace detail;
+
+bool check_element_rounding(const Format& f, Rounding r, std::span<const double> values, std::string* mismatch,
+                            bool saturate) {
+  Rng rng{1};
+  Codec c(f, r, saturate, &rng);
+  // Whether `got` (with its clipped flag) is post(engine(pre(v))); names the path and the value on a mismatch.
+  auto agrees = [&](const char* path, double v, double got, bool got_clip, const Affine& aff) {
+    bool clip = false;
+    const double want = Affine::apply(aff.post, c.round_engine(Affine::apply(aff.pre, v, aff.a), clip), aff.b);
+    if (std::bit_cast<std::uint64_t>(got) == std::bit_cast<std::uint64_t>(want) && got_clip == clip) return true;
+    if (mismatch) *mismatch = std::string(f.name) + path + std::to_string(v);
+    return false;
+  };
+  // round_n over a list, in place as the quantizers call it, against the engine value by value.
+  auto kernels_agree = [&](const char* path, std::span<const double> part, const Affine& aff) {
+    std::vector<double> out(part.begin(), part.end());
+    std::vector<unsigned char> clip(part.size());
+    c.round_n(out.data(), out.data(), clip.data(), part.size(), aff);
+    for (std::size_t i = 0; i < part.size(); ++i)
+      if (!agrees(path, part[i], out[i], clip[i] != 0, aff)) return false;
+    return true;
+  };
+  for (double v : values) {
+    bool clip = false;
+    const double got = c.round(v, clip);
+    if (!agrees(" ", v, got, clip, {})) return false;
+  }
+  // The vector kernels, SSE2 and AVX2, on the whole list, starting at every offset mod 4 so that each value
+  // passes through every vector lane and through the scalar tail.
+  for (unsigned pass = 0; pass < (have_avx2() ? 8u : 4u); ++pass) {  // SSE2, then AVX2 where the CPU has it
+    c.avx2 = pass >= 4;
+    if (pass % 4 < values.size() && !kernels_agree(" (vector kernels) ", values.subspan(pass % 4), {})) return false;
+  }
+  // The scalings fused into the kernels: post(round(pre(v))) against the engine on pre(v), then post.
+  const double scale = 0.7;  // not a power of two: every multiplication and division rounds
+  for (const Affine& aff : {Affine{ScaleOp::kMul, scale, ScaleOp::kDiv, scale},
+                            Affine{ScaleOp::kDiv, scale, ScaleOp::kMul, scale},
+                            Affine{ScaleOp::kMul, 0.25, ScaleOp::kMul, 4.0}, Affine{ScaleOp::kDiv, scale}})
+    for (bool use_avx2 : {false, have_avx2()}) {
+      c.avx2 = use_avx2;
+      if (!kernels_agree(" (scaled vector kernels) ", values, aff)) return false;
+    }
+  // The fp32 batch path (fast kernels), on the values that are fp32 values.
+  std::vector<double> x32;
+  for (double v : values)
+    if (static_cast<double>(static_cast<float>(v)) == v) x32.push_back(v);
+  std::vector<double> y(x32.size());
+  std::vector<unsigned char> clip(x32.size());
+  if (c.round_fp32(x32.data(), y.data(), clip.data(), x32.size()))
+    for (std::size_t i = 0; i < x32.size(); ++i)
+      if (!agrees(" (fp32 kernels) ", x32[i], y[i], clip[i] != 0, {})) return false;
+  return true;
+}
+
+
+}  // namespace numscope

@@ -1,0 +1,86 @@
+// The integer family (intB[-sym|-asym][-tensor|-ch|-gG]): absmax or min/max integer quantization per tensor, per
+// output channel or in groups along a row (GPTQ / AWQ group size G, round to nearest: not GPTQ's or AWQ's own
+// error-correcting choice of values). Per tensor / channel scales are fp32, group scales fp16.
+#include <algorithm>  // std::min, std::max, std::clamp, std::fill_n
+#include <cmath>      // std::nearbyint
+
+#include "numscope/quantize/family.h"
+
+namespace numscope::detail {
+namespace {
+
+class IntRow : public RowQuantizer {
+ public:
+  IntRow(const Scheme& s, Ctx& ctx)
+      : s_(s), ctx_(ctx), elem_(element_codec(s, ctx, true, !s.asymmetric)),
+        wide_(find_format("int32"), s.rounding, true, &ctx.rng) {}
+
+  void run(const Segment& g) override {
+    const std::uint64_t n_group = s_.granularity == Granularity::kBlock ? std::uint64_t(s_.block) : g.cols;
+    for (std::uint64_t b = 0; b < g.cols; b += n_group) {
+      const std::uint64_t n = std::min(n_group, g.cols - b);
+      double lo, hi;
+      if (s_.granularity == Granularity::kTensor) {
+        lo = ctx_.min;
+        hi = ctx_.max;
+      } else if (s_.granularity == Granularity::kChannel && ctx_.rows) {
+        lo = ctx_.rows->lo[g.row];
+        hi = ctx_.rows->hi[g.row];
+      } else {
+        block_range(g.x + b, n, lo, hi);
+      }
+      lo = std::min(lo, 0.0);  // the range always holds 0, so zero is exact (PyTorch MinMaxObserver)
+      hi = std::max(hi, 0.0);
+      if (s_.asymmetric) asym_block(g.x + b, g.y + b, g.clip + b, n, lo, hi);
+      else sym_block(g.x + b, g.y + b, g.clip + b, n, std::max(-lo, hi));
+    }
+  }
+
+ private:
+  double stored_scale(double v) const {  // groups store fp16 scales, per tensor / channel fp32
+    return s_.granularity == Granularity::kBlock ? to_fp16(v) : static_cast<double>(static_cast<float>(v));
+  }
+  /// Symmetric: scale = amax / (2^(B-1) - 1) (int8: /127, int4: /7), q = round(x / scale) in [-qmax, qmax].
+  void sym_block(const double* x, double* y, unsigned char* clip, std::uint64_t n, double amax) {
+    const double qmax = elem_.max_finite;
+    const double scale = stored_scale(amax / qmax);
+    if (!(scale > 0)) {
+      std::fill_n(y, n, 0.0);
+      std::fill_n(clip, n, static_cast<unsigned char>(0));
+      return;
+    }
+    elem_.round_n(x, y, clip, n, {ScaleOp::kDiv, scale, ScaleOp::kMul, scale});
+  }
+  /// Asymmetric (GPTQ / AWQ): scale = (max - min) / (2^B - 1), zero = round(-min / scale) clamped to
+  /// [0, 2^B - 1], q = clamp(round(x / scale) + zero), y = (q - zero) · scale.
+  void asym_block(const double* x, double* y, unsigned char* clip, std::uint64_t n, double lo, double hi) {
+    const double qmax = elem_.max_finite;
+    const double scale = stored_scale((hi - lo) / qmax);
+    if (!(scale > 0)) {
+      std::fill_n(y, n, 0.0);
+      std::fill_n(clip, n, static_cast<unsigned char>(0));
+      return;
+    }
+    const double zero = std::clamp(std::nearbyint(-lo / scale), 0.0, qmax);
+    wide_.round_n(x, y, clip, n, {ScaleOp::kDiv, scale});  // round(x / scale) before the zero point is added
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const double q = y[i] + zero;
+      clip[i] = q < 0 || q > qmax;
+      y[i] = (std::clamp(q, 0.0, qmax) - zero) * scale;
+    }
+  }
+
+  const Scheme& s_;
+  Ctx& ctx_;
+  Codec elem_;
+  Codec wide_;  // int32: round(x / scale) of the asymmetric schemes
+};
+
+}  // namespace
+
+const Family kIntFamily{SchemeFamily::kInt, "integer",
+                        [](const Scheme& s, Ctx& c) -> std::unique_ptr<RowQuantizer> {
+                          return std::make_unique<IntRow>(s, c);
+                        }};
+
+}  // namespace numscope::detail

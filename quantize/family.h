@@ -1,0 +1,77 @@
+// Quantization families as a table of operations, like ggml's type traits: each family (a cast, scaled floats,
+// integers, OCP MX, NVFP4, bitsandbytes 4-bit, the ggml block types) is one row naming how to build its row
+// quantizer and what it needs before the pass, and lives in one file of quantize/families/. Adding a family is
+// a row in family.cpp and a file. The driver (driver.cpp) never tests which family it runs.
+#pragma once
+
+#include <cstdint>      // std::uint64_t
+#include <iosfwd>       // std::ostream
+#include <memory>       // std::unique_ptr
+#include <span>         // std::span
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
+
+#include "numscope/formats/scheme.h"
+#include "numscope/io/tensor_source.h"
+#include "numscope/quantize/codec.h"
+#include "numscope/quantize/plan.h"
+
+namespace numscope::detail {
+
+/// min(0, row min) and max(0, row max) of each row (row_ranges).
+struct RowRanges {
+  std::vector<double> lo, hi;
+};
+
+/// Per-tensor state of one scheme, shared by all rows of one run.
+struct Ctx {
+  double amax = 0, min = 0, max = 0;
+  const RowRanges* rows = nullptr;  // set when rows are cut into segments: per-channel ranges come from here
+  std::vector<float> dq_absmax;     // nf4-dq: the dequantized absmax of each block, row-major
+  std::uint64_t blocks_per_row = 0;
+  Rng rng{0x6e756d73636f7065ULL};
+};
+
+/// One piece of work: quantize and dequantize `cols` elements starting at column col0 of row `row` (a whole row,
+/// or a piece of one whose start is a multiple of every block size, see Plan). y receives the dequantized values,
+/// clip 1 where an element saturated or was clamped; `blocks`, when set, the blocks in the family's byte layout.
+struct Segment {
+  const double* x;
+  double* y;
+  unsigned char* clip;
+  std::uint64_t cols, row, col0;
+  std::ostream* blocks;
+};
+
+/// A family's quantizer for one scheme on one worker thread (it may keep scratch buffers).
+class RowQuantizer {
+ public:
+  virtual ~RowQuantizer() = default;
+  virtual void run(const Segment& s) = 0;
+};
+
+/// A family: one row of the table.
+struct Family {
+  SchemeFamily id;
+  std::string_view name;
+  /// The row quantizer of a scheme of this family.
+  std::unique_ptr<RowQuantizer> (*make)(const Scheme& s, Ctx& ctx);
+  /// A pass over the tensor before the main one, or null (nf4-dq: the absmax statistics of the whole tensor).
+  void (*prepare)(const Scheme& s, const RowSource& src, const Plan& plan, unsigned threads, Ctx& ctx) = nullptr;
+  /// Whether the family has a byte layout that --write-blocks writes (the ggml block types).
+  bool writes_blocks = false;
+};
+
+/// The table, and the row of a scheme.
+std::span<const Family> families();
+const Family& family_of(const Scheme& s);
+
+/// The element codec of a scheme, saturating or not; `symmetric` leaves a signed integer's most negative code
+/// unused (int8: [-127, 127]; OCP MX v1.0 §5.3.3 for MXINT8).
+Codec element_codec(const Scheme& s, Ctx& ctx, bool saturate = true, bool symmetric = false);
+
+// The families, one file each in quantize/families/.
+extern const Family kCastFamily, kScaledFamily, kIntFamily, kMxFamily, kNvfp4Family, kNf4Family, kBnbFp4Family,
+    kGgmlFamily;
+
+}  // namespace numscope::detail

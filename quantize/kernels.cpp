@@ -1,0 +1,244 @@
+// The vector kernels of kernels.h: templates on the vector type, instantiated for SSE2 and for AVX2.
+#include "numscope/quantize/kernels.h"
+
+#include <algorithm>  // std::max, std::min
+#include <cmath>      // std::fabs, std::isfinite
+#include <limits>     // std::numeric_limits
+
+#include "numscope/formats/fast/convert.h"
+
+namespace numscope::detail {
+
+/// Rounds pre(v) to nearest even on a float format's grid (as Codec::grid_round) and writes post of it, for n
+/// values (n a multiple of W). Lanes it cannot round (|pre(v)| > max_finite, NaN) get clip 2 and keep pre(v)
+/// in out, for the caller to redo; the others get clip 0. Returns whether there was any.
+template <class D, class I, class U, ScaleOp Pre, ScaleOp Post>
+[[gnu::always_inline]] inline bool grid_rne_kernel(const GridParams& p, const Affine& s, const double* v,
+                                                   double* out, unsigned char* clip, std::uint64_t n) {
+  constexpr int W = sizeof(D) / sizeof(double);
+  const I abs_mask = I{} + 0x7fffffffffffffffLL;
+  const U exp_mask = U{} + 0x7ff0000000000000ULL;
+  const U up_base = U{} + (static_cast<std::uint64_t>(2046 + p.m) << 52);  // wraps past 2^63: unsigned
+  const U m_field = U{} + (static_cast<std::uint64_t>(p.m) << 52);
+  const D magic = D{} + 0x1p52, min_normal = D{} + p.min_normal, zero = D{}, max_finite = D{} + p.max_finite;
+  const D sa = D{} + s.a, sb = D{} + s.b;
+  I outside = I{};
+  for (std::uint64_t i = 0; i < n; i += W) {
+    D x;
+    std::memcpy(&x, v + i, sizeof x);
+    x = apply_op<Pre>(x, sa);
+    const D a = (D)((I)x & abs_mask);
+    const I out_lane = ~(a <= max_finite);
+    outside |= out_lane;
+    const D c = a > min_normal ? a : min_normal;  // max(|v|, 2^emin): its exponent is e
+    const U e_field = (U)c & exp_mask;              // (e + 1023) << 52
+    const D up = (D)(up_base - e_field);            // 2^(m - e)
+    const D down = (D)(e_field - m_field);          // 2^(e - m)
+    const D t = x * up;
+    const D at = (D)((I)t & abs_mask);
+    const D q = (D)((I)((at + magic) - magic) | ((I)t & ~abs_mask));  // rint_even(t), sign kept
+    D r = q * down;
+    if (!p.negzero) r = r + zero;  // -0 + 0 = +0 in round to nearest
+    r = out_lane ? x : apply_op<Post>(r, sb);
+    std::memcpy(out + i, &r, sizeof r);
+    for (int l = 0; l < W; ++l) clip[i + l] = static_cast<unsigned char>(out_lane[l] & 2);
+  }
+  return any_lane(outside);
+}
+
+/// Rounds pre(v) to the nearest even integer clamped to [min_int, max_finite] and writes post of it, with the
+/// clipped flags (1); lanes with |pre(v)| >= 2^51 or NaN get clip 2 and keep pre(v), as grid_rne_kernel.
+template <class D, class I, ScaleOp Pre, ScaleOp Post>
+[[gnu::always_inline]] inline bool int_rne_kernel(const GridParams& p, const Affine& s, const double* v,
+                                                  double* out, unsigned char* clip, std::uint64_t n) {
+  constexpr int W = sizeof(D) / sizeof(double);
+  const I abs_mask = I{} + 0x7fffffffffffffffLL;
+  const D magic = D{} + 0x1p52, lo = D{} + p.min_int, hi = D{} + p.max_finite, zero = D{}, limit = D{} + 0x1p51;
+  const D sa = D{} + s.a, sb = D{} + s.b;
+  I outside = I{};
+  for (std::uint64_t i = 0; i < n; i += W) {
+    D x;
+    std::memcpy(&x, v + i, sizeof x);
+    x = apply_op<Pre>(x, sa);
+    const D a = (D)((I)x & abs_mask);
+    const I out_lane = ~(a < limit);
+    outside |= out_lane;
+    D q = (D)((I)((a + magic) - magic) | ((I)x & ~abs_mask));
+    const I clipped = (q > hi) | (q < lo);
+    q = q > hi ? hi : q;
+    q = q < lo ? lo : q;
+    q = q + zero;  // integers have no -0
+    q = out_lane ? x : apply_op<Post>(q, sb);
+    std::memcpy(out + i, &q, sizeof q);
+    const I flag = out_lane ? I{} + 2 : clipped & 1;
+    for (int l = 0; l < W; ++l) clip[i + l] = static_cast<unsigned char>(flag[l]);
+  }
+  return any_lane(outside);
+}
+
+template <ScaleOp Pre, ScaleOp Post>
+[[gnu::target("avx2")]] bool grid_avx2(const GridParams& p, const Affine& s, const double* v, double* out,
+                                       unsigned char* clip, std::uint64_t n) {
+  return grid_rne_kernel<V4d, V4i, V4u, Pre, Post>(p, s, v, out, clip, n);
+}
+template <ScaleOp Pre, ScaleOp Post>
+bool grid_sse2(const GridParams& p, const Affine& s, const double* v, double* out, unsigned char* clip,
+               std::uint64_t n) {
+  return grid_rne_kernel<V2d, V2i, V2u, Pre, Post>(p, s, v, out, clip, n);
+}
+template <ScaleOp Pre, ScaleOp Post>
+[[gnu::target("avx2")]] bool int_avx2(const GridParams& p, const Affine& s, const double* v, double* out,
+                                      unsigned char* clip, std::uint64_t n) {
+  return int_rne_kernel<V4d, V4i, Pre, Post>(p, s, v, out, clip, n);
+}
+template <ScaleOp Pre, ScaleOp Post>
+bool int_sse2(const GridParams& p, const Affine& s, const double* v, double* out, unsigned char* clip,
+              std::uint64_t n) {
+  return int_rne_kernel<V2d, V2i, Pre, Post>(p, s, v, out, clip, n);
+}
+RoundKernel round_kernel(bool integer, bool avx2, ScaleOp pre, ScaleOp post) {
+  using enum ScaleOp;
+#define NUMSCOPE_KERNELS(K) \
+  {{K<kNone, kNone>, K<kNone, kMul>, K<kNone, kDiv>}, \
+   {K<kMul, kNone>, K<kMul, kMul>, K<kMul, kDiv>},    \
+   {K<kDiv, kNone>, K<kDiv, kMul>, K<kDiv, kDiv>}}
+  static constexpr RoundKernel kTable[2][2][3][3] = {{NUMSCOPE_KERNELS(grid_sse2), NUMSCOPE_KERNELS(grid_avx2)},
+                                                     {NUMSCOPE_KERNELS(int_sse2), NUMSCOPE_KERNELS(int_avx2)}};
+#undef NUMSCOPE_KERNELS
+  return kTable[integer][avx2][static_cast<int>(pre)][static_cast<int>(post)];
+}
+/// The AVX2 builds run where fast_convert's AVX2 kernels run (fast::best_isa decides for both).
+bool have_avx2() { return fast::best_isa() >= fast::Isa::kAvx2; }
+
+
+/// min(0, min x) and max(0, max x) over n finite values, in vector lanes (a single running maximum waits on the
+/// previous one each element). Minima and maxima are exact, so any order gives the same result.
+template <class D>
+[[gnu::always_inline]] inline void range_kernel(const double* x, std::uint64_t n, double& lo, double& hi) {
+  constexpr int W = sizeof(D) / sizeof(double);
+  D l[2] = {}, h[2] = {};
+  std::uint64_t i = 0;
+  for (; i + 2 * W <= n; i += 2 * W)
+    for (int k = 0; k < 2; ++k) {
+      D v;
+      std::memcpy(&v, x + i + W * k, sizeof v);
+      l[k] = v < l[k] ? v : l[k];
+      h[k] = v > h[k] ? v : h[k];
+    }
+  lo = hi = 0;
+  for (int k = 0; k < 2; ++k)
+    for (int j = 0; j < W; ++j) lo = std::min(lo, l[k][j]), hi = std::max(hi, h[k][j]);
+  for (; i < n; ++i) lo = std::min(lo, x[i]), hi = std::max(hi, x[i]);
+}
+[[gnu::target("avx2")]] void range_avx2(const double* x, std::uint64_t n, double& lo, double& hi) {
+  range_kernel<V4d>(x, n, lo, hi);
+}
+void block_range(const double* x, std::uint64_t n, double& lo, double& hi) {
+  static const bool avx2 = have_avx2();
+  if (avx2) return range_avx2(x, n, lo, hi);
+  range_kernel<V2d>(x, n, lo, hi);
+}
+/// out[k] = max |x| over block k (bs elements, the last one may be short) of n finite values, in one call for
+/// a whole segment: MX and NVFP4 blocks are 32 and 16 elements, too short to pay for a call each.
+template <class D, class I>
+[[gnu::always_inline]] inline void amax_kernel(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
+  constexpr int W = sizeof(D) / sizeof(double);
+  const I abs_mask = I{} + 0x7fffffffffffffffLL;
+  for (std::uint64_t b = 0; b < n; b += bs) {
+    const std::uint64_t e = std::min(n, b + bs);
+    D acc = D{};
+    std::uint64_t i = b;
+    for (; i + W <= e; i += W) {
+      D v;
+      std::memcpy(&v, x + i, sizeof v);
+      v = (D)((I)v & abs_mask);
+      acc = v > acc ? v : acc;
+    }
+    double a = 0;
+    for (int l = 0; l < W; ++l) a = std::max(a, acc[l]);
+    for (; i < e; ++i) a = std::max(a, std::fabs(x[i]));
+    out[b / bs] = a;
+  }
+}
+[[gnu::target("avx2")]] void amax_avx2(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
+  amax_kernel<V4d, V4i>(x, n, bs, out);
+}
+void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
+  static const bool avx2 = have_avx2();
+  if (avx2) return amax_avx2(x, n, bs, out);
+  amax_kernel<V2d, V2i>(x, n, bs, out);
+}
+void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, std::vector<double>& out) {
+  out.resize((n + bs - 1) / bs);
+  block_amaxes(x, n, bs, out.data());
+}
+double block_amax(const double* x, std::uint64_t n) {  // one block of n
+  double a = 0;
+  if (n > 0) block_amaxes(x, n, n, &a);
+  return a;
+}
+
+
+/// inv[i] = 1/|x[i]|, or 0 where x[i] is 0 (for Lanes::add).
+template <class D, class I>
+[[gnu::always_inline]] inline void reciprocal_kernel(const double* x, double* inv, std::uint64_t n) {
+  constexpr int W = sizeof(D) / sizeof(double);
+  const I abs_mask = I{} + 0x7fffffffffffffffLL;
+  const D one = D{} + 1.0;
+  std::uint64_t i = 0;
+  for (; i + W <= n; i += W) {
+    D v;
+    std::memcpy(&v, x + i, sizeof v);
+    const I nonzero = v != 0.0;
+    const D r = (D)((I)(one / (nonzero ? (D)((I)v & abs_mask) : one)) & nonzero);
+    std::memcpy(inv + i, &r, sizeof r);
+  }
+  for (; i < n; ++i) inv[i] = x[i] != 0 ? 1.0 / std::fabs(x[i]) : 0.0;
+}
+[[gnu::target("avx2")]] void reciprocals_avx2(const double* x, double* inv, std::uint64_t n) {
+  reciprocal_kernel<V4d, V4i>(x, inv, n);
+}
+void reciprocals(const double* x, double* inv, std::uint64_t n, bool avx2) {
+  if (avx2) return reciprocals_avx2(x, inv, n);
+  reciprocal_kernel<V2d, V2i>(x, inv, n);
+}
+
+
+/// The number of NaN / inf values among n, each set to 0 when `mask`: |x| <= DBL_MAX in vector lanes (a branch
+/// per element cost as much as the rounding kernel).
+template <class D, class I>
+[[gnu::always_inline]] inline std::uint64_t nonfinite_kernel(double* x, std::uint64_t n, bool mask) {
+  constexpr int W = sizeof(D) / sizeof(double);
+  const I abs_mask = I{} + 0x7fffffffffffffffLL;
+  const D max = D{} + std::numeric_limits<double>::max();
+  I bad = I{};
+  std::uint64_t i = 0;
+  for (; i + W <= n; i += W) {
+    D v;
+    std::memcpy(&v, x + i, sizeof v);
+    const I finite = (D)((I)v & abs_mask) <= max;  // -1 or 0; NaN compares false
+    bad -= ~finite;
+    if (mask) {
+      v = (D)((I)v & finite);
+      std::memcpy(x + i, &v, sizeof v);
+    }
+  }
+  std::uint64_t count = 0;
+  for (int j = 0; j < W; ++j) count += static_cast<std::uint64_t>(bad[j]);
+  for (; i < n; ++i)
+    if (!std::isfinite(x[i])) {
+      ++count;
+      if (mask) x[i] = 0;
+    }
+  return count;
+}
+[[gnu::target("avx2")]] std::uint64_t nonfinite_avx2(double* x, std::uint64_t n, bool mask) {
+  return nonfinite_kernel<V4d, V4i>(x, n, mask);
+}
+std::uint64_t count_nonfinite(double* x, std::uint64_t n, bool mask) {
+  static const bool avx2 = have_avx2();
+  return avx2 ? nonfinite_avx2(x, n, mask) : nonfinite_kernel<V2d, V2i>(x, n, mask);
+}
+
+
+}  // namespace numscope::detail

@@ -1,0 +1,81 @@
+// The vector kernels every quantizer shares: element rounding on a float grid or an integer range with a scaling
+// fused in, block ranges and maxima, NaN/inf masking and reciprocals. GCC vector types, AVX2 or SSE2 chosen at
+// run time; every choice gives the same bits (tests run both).
+#pragma once
+
+#include <cstdint>  // std::uint64_t
+#include <cstring>  // std::memcpy
+#include <vector>   // std::vector
+
+namespace numscope::detail {
+
+typedef double V2d __attribute__((vector_size(16)));
+typedef long long V2i __attribute__((vector_size(16)));
+typedef double V4d __attribute__((vector_size(32)));
+typedef long long V4i __attribute__((vector_size(32)));
+typedef unsigned long long V2u __attribute__((vector_size(16)));  // bit arithmetic that may wrap
+typedef unsigned long long V4u __attribute__((vector_size(32)));
+typedef float V4f __attribute__((vector_size(16)));  // code-book searches run in fp32, as bitsandbytes does
+typedef int V4s __attribute__((vector_size(16)));
+typedef float V8f __attribute__((vector_size(32)));
+typedef int V8s __attribute__((vector_size(32)));
+
+/// What a vector rounding kernel needs of a format.
+struct GridParams {
+  double max_finite = 0;  // values beyond it (and NaN) are left to the engine
+  double min_normal = 0;  // 2^emin (floats)
+  int m = 0;              // stored mantissa bits (floats)
+  bool negzero = true;    // false: -0 becomes +0 (fnuz formats)
+  double min_int = 0;     // integers: the range
+};
+
+/// A scaling around the element rounding: out = post(round(pre(v))), each a multiplication or a division by its
+/// own number (or nothing), as the schemes write them: x·s then /s (scaled FP8), x/s then ·s (integers, NVFP4),
+/// x·2^-e then ·2^e (MX). Fusing them into the kernels saves two passes over the row.
+enum class ScaleOp : std::uint8_t { kNone, kMul, kDiv };
+struct Affine {
+  ScaleOp pre = ScaleOp::kNone;
+  double a = 1;
+  ScaleOp post = ScaleOp::kNone;
+  double b = 1;
+  static double apply(ScaleOp op, double x, double s) {
+    return op == ScaleOp::kMul ? x * s : op == ScaleOp::kDiv ? x / s : x;
+  }
+};
+template <ScaleOp Op, class D>
+[[gnu::always_inline]] inline D apply_op(D x, D s) {
+  if constexpr (Op == ScaleOp::kMul) return x * s;
+  else if constexpr (Op == ScaleOp::kDiv) return x / s;
+  else return x;
+}
+
+/// Whether any lane of a comparison mask is set.
+template <class I>
+[[gnu::always_inline]] inline bool any_lane(const I& mask) {
+  bool any = false;
+  for (std::size_t l = 0; l < sizeof(I) / sizeof(mask[0]); ++l) any |= mask[l] != 0;
+  return any;
+}
+
+
+using RoundKernel = bool (*)(const GridParams&, const Affine&, const double*, double*, unsigned char*,
+                             std::uint64_t);
+/// The rounding kernel for a format kind (integer or float grid), instruction set and scaling. A kernel rounds
+/// pre(v) to nearest even and writes post of it for n values (a multiple of 4); lanes it cannot round (beyond
+/// max_finite, NaN, integers past 2^51) get clip 2 and keep pre(v) for the caller; returns whether there was any.
+RoundKernel round_kernel(bool integer, bool avx2, ScaleOp pre, ScaleOp post);
+/// Whether the AVX2 kernels run here (fast::best_isa decides, NUMSCOPE_ISA caps it).
+bool have_avx2();
+
+/// min(0, min x) and max(0, max x) over n finite values.
+void block_range(const double* x, std::uint64_t n, double& lo, double& hi);
+/// out[k] = max |x| over block k (bs elements, the last one may be short) of n finite values.
+void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, double* out);
+void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, std::vector<double>& out);
+double block_amax(const double* x, std::uint64_t n);  // one block of n
+/// The number of NaN / inf values among n, each set to 0 when `mask`.
+std::uint64_t count_nonfinite(double* x, std::uint64_t n, bool mask);
+/// inv[i] = 1/|x[i]|, or 0 where x[i] is 0 (for the relative error).
+void reciprocals(const double* x, double* inv, std::uint64_t n, bool avx2 = have_avx2());
+
+}  // namespace numscope::detail

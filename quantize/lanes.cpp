@@ -1,0 +1,134 @@
+// The lane loops of lanes.h, and the Metrics derived from the sums.
+#include "numscope/quantize/lanes.h"
+
+#include <cmath>    // std::sqrt, std::log10
+#include <cstring>  // std::memcpy
+#include <vector>   // std::vector
+
+#include "numscope/support/error.h"
+
+namespace numscope {
+namespace detail {
+
+/// The lane loop for vectors D of W doubles (8 / W vectors make the 8 lanes), I their masks; n is a multiple
+/// of 8.
+template <class D, class I>
+[[gnu::always_inline]] inline void lane_sums(Lanes& t, const double* x, const double* inv, const double* y,
+                                             std::uint64_t n) {
+  constexpr int W = sizeof(D) / sizeof(double), K = 8 / W;
+  constexpr double kMax = std::numeric_limits<double>::max();
+  D x2[K], y2[K], xy[K], e2[K], rel[K], emax[K];
+  I rel_n[K], under[K], nonfinite[K], bad[K];
+  auto load = [](auto& v, const auto* a) { std::memcpy(&v, a, sizeof v); };
+  auto store = [](auto* a, const auto& v) { std::memcpy(a, &v, sizeof v); };
+  for (int k = 0; k < K; ++k) {
+    load(x2[k], t.x2 + W * k), load(y2[k], t.y2 + W * k), load(xy[k], t.xy + W * k), load(e2[k], t.e2 + W * k);
+    load(rel[k], t.rel + W * k), load(emax[k], t.emax + W * k), load(rel_n[k], t.rel_n + W * k);
+    load(under[k], t.under + W * k), load(nonfinite[k], t.nonfinite + W * k), load(bad[k], t.bad + W * k);
+  }
+  const I abs_mask = I{} + 0x7fffffffffffffffLL;
+  const D zero = D{};
+  for (std::uint64_t i = 0; i < n; i += 8)
+    for (int k = 0; k < K; ++k) {
+      D X, Y, INV;
+      load(X, x + i + W * k);
+      load(Y, y + i + W * k);
+      load(INV, inv + i + W * k);
+      const D E = X - Y;
+      const D AE = (D)((I)E & abs_mask), AY = (D)((I)Y & abs_mask);
+      x2[k] += X * X;
+      y2[k] += Y * Y;
+      xy[k] += X * Y;
+      e2[k] += E * E;
+      const I finite_err = AE <= kMax;  // -1 where the error is finite, 0 for inf and NaN
+      emax[k] = (finite_err & (AE > emax[k])) ? AE : emax[k];
+      bad[k] -= ~finite_err;
+      const I nonzero = X != 0.0;
+      rel[k] += nonzero ? AE * INV : zero;  // |x - y| · (1/|x|); x = 0 is left out (inf · 0 would be NaN)
+      rel_n[k] -= nonzero;
+      under[k] -= nonzero & (Y == 0.0);
+      nonfinite[k] -= ~(AY <= kMax);
+    }
+  for (int k = 0; k < K; ++k) {
+    store(t.x2 + W * k, x2[k]), store(t.y2 + W * k, y2[k]), store(t.xy + W * k, xy[k]), store(t.e2 + W * k, e2[k]);
+    store(t.rel + W * k, rel[k]), store(t.emax + W * k, emax[k]), store(t.rel_n + W * k, rel_n[k]);
+    store(t.under + W * k, under[k]), store(t.nonfinite + W * k, nonfinite[k]), store(t.bad + W * k, bad[k]);
+  }
+}
+[[gnu::target("avx2")]] void lane_sums_avx2(Lanes& t, const double* x, const double* inv, const double* y,
+                                             std::uint64_t n) {
+  lane_sums<V4d, V4i>(t, x, inv, y, n);
+}
+void lane_sums_sse2(Lanes& t, const double* x, const double* inv, const double* y, std::uint64_t n) {
+  lane_sums<V2d, V2i>(t, x, inv, y, n);
+}
+
+
+void Lanes::add(const double* x, const double* inv, const double* y, const unsigned char* clip, std::uint64_t n,
+                bool avx2) {
+  const auto sums = avx2 ? lane_sums_avx2 : lane_sums_sse2;
+  const std::uint64_t body = n / 8 * 8;
+  sums(*this, x, inv, y, body);
+  if (body < n) {  // the tail, padded with zeros (a zero pair adds nothing to any sum or count)
+    double xt[8] = {}, it[8] = {}, yt[8] = {};
+    std::copy(x + body, x + n, xt);
+    std::copy(inv + body, inv + n, it);
+    std::copy(y + body, y + n, yt);
+    sums(*this, xt, it, yt, 8);
+  }
+  // The flags are 0 or 1 here: eight at a time as one word, whose bytes the multiplication adds up in its top
+  // byte.
+  std::uint64_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, clip + k, 8);
+    clipped += (w * 0x0101010101010101ULL) >> 56;
+  }
+  for (; k < n; ++k) clipped += clip[k];
+}
+
+
+}  // namespace detail
+
+using namespace detail;
+
+void Metrics::merge(const Metrics& o) {
+  n += o.n;
+  sum_x2 += o.sum_x2;
+  sum_y2 += o.sum_y2;
+  sum_xy += o.sum_xy;
+  sum_err2 += o.sum_err2;
+  max_abs_err = std::max(max_abs_err, o.max_abs_err);
+  sum_rel += o.sum_rel;
+  rel_n += o.rel_n;
+  clipped += o.clipped;
+  underflow += o.underflow;
+  nonfinite += o.nonfinite;
+}
+double Metrics::mse() const { return n ? sum_err2 / double(n) : 0; }
+double Metrics::rmse() const { return std::sqrt(mse()); }
+double Metrics::sqnr_db() const {
+  if (sum_err2 == 0) return std::numeric_limits<double>::infinity();
+  return 10 * std::log10(sum_x2 / sum_err2);
+}
+double Metrics::cosine() const {
+  const double d = std::sqrt(sum_x2) * std::sqrt(sum_y2);
+  return d > 0 ? sum_xy / d : (sum_x2 == 0 && sum_y2 == 0 ? 1.0 : 0.0);
+}
+double Metrics::mean_rel_error() const { return rel_n ? sum_rel / double(rel_n) : 0; }
+
+
+Metrics error_metrics(std::span<const double> x, std::span<const double> y, int isa) {
+  if (x.size() != y.size()) throw InputError("error_metrics: x and y differ in length");
+  const std::vector<unsigned char> clip(x.size(), 0);
+  const bool avx2 = isa == 2 || (isa == 0 && have_avx2());
+  std::vector<double> inv(x.size());
+  reciprocals(x.data(), inv.data(), x.size(), avx2);
+  Lanes lanes;
+  lanes.add(x.data(), inv.data(), y.data(), clip.data(), x.size(), avx2);
+  return lanes.metrics(x.size());
+}
+bool have_avx2_kernels() { return have_avx2(); }
+
+
+}  // namespace numscope
