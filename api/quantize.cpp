@@ -350,6 +350,11 @@ Result quantize(const QuantizeRequest& q) {
     for (const std::string& r : rec.reasons) t.notes.push_back("  " + r);
   }
   res.tables.push_back(std::move(t));
+  // A bar no scheme meets is a failed check for scripts (exit 1), said in one line on stderr too.
+  if (recommending && !rec.chosen) {
+    res.status = 1;
+    res.errors.push_back(rec.summary);
+  }
   return res;
 }
 

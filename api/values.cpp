@@ -37,7 +37,8 @@ Result values(const ValuesRequest& request) {
   const Format f = find_format(request.format);
   if (bits(f) > 16)
     throw InputError("values lists formats of at most 16 bits; " + std::string(f.name) + " has " +
-                     std::to_string(bits(f)) + " (use explain or store for single values)");
+                     std::to_string(bits(f)) + ": decode single codes with numscope decode " + std::string(f.name) +
+                     " CODE... or explain " + std::string(f.name) + " --bits CODE (values with store or explain)");
   const std::uint64_t chars = estimate_chars(f);
   if (chars > kMaxValuesChars)
     throw InputError("values " + std::string(f.name) + " would print about " + std::to_string(chars >> 20) +
@@ -61,6 +62,33 @@ Result values(const ValuesRequest& request) {
            in_binary64 && d.cls != ValueClass::kNan && d.cls != ValueClass::kInf
                ? Cell::exact(exact_decimal(d.number()), decode_double(f, c))
                : exact_cell(d.number())});
+  }
+  res.tables.push_back(std::move(t));
+  return res;
+}
+
+Result decode_codes(const DecodeRequest& request) {
+  const Format f = find_format(request.format);
+  if (request.codes.empty()) throw InputError("decode needs at least one CODE, e.g. numscope decode fp32 0x3dcccccd");
+  Result res;
+  res.command = "decode";
+  res.echo_text("format", std::string(f.name));
+  res.echo_texts("codes", request.codes);
+  Table t;
+  t.name = "codes";
+  t.title = std::string(f.name) + " codes";
+  t.columns = {{"input", "input", ColumnType::kText, Align::kLeft, Shown::kDataOnly},
+               {"code", "code"},
+               {"bits", "bits"},
+               {"class", "class"},
+               {"value", "value", ColumnType::kExact, Align::kRight}};
+  for (const std::string& text : request.codes) {
+    const u128 c = parse_code(f, text);
+    const Decoded d = decode(f, c);
+    const Number n = d.number();
+    t.add({Cell::text(text), Cell::text(bits_hex(f, c)), Cell::text(bits_binary(f, c)),
+           Cell::text(std::string(f.kind == Kind::kInt ? "integer" : class_name(d.cls))),
+           exact_cell(n, exact_with_power(n))});
   }
   res.tables.push_back(std::move(t));
   return res;

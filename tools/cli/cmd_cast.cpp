@@ -160,7 +160,7 @@ const Command& cast_command() {
                    {"out", 0, "FILE", "write to FILE (atomically: renamed into place on success)", false, true}});
          return o;
        }(),
-       0, 0},
+       0, 0, /*renders=*/false},
       run};
   return kCommand;
 }

@@ -5,9 +5,9 @@
 namespace numscope::cli {
 namespace {
 
-int run(const Args& args, Context& ctx, Report&) {
+Result run(const Args& args, Context& ctx) {
   ctx.out << completion_script(args.positional[0]);
-  return 0;
+  return Result{};  // the script is the output: nothing to render
 }
 
 }  // namespace
@@ -22,7 +22,8 @@ const Command& completion_command() {
        "or install it: cmake --install puts both scripts where bash-completion and zsh look (docs/install.md).",
        {},
        1,
-       1},
+       1,
+       /*renders=*/false},
       run};
   return kCommand;
 }

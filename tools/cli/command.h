@@ -1,6 +1,7 @@
 // The command registry: each command is a spec (options, help) and a function that returns a Result.
 #pragma once
 
+#include <cstddef>  // std::size_t
 #include <iosfwd>  // std::istream, std::ostream
 #include <span>    // std::span
 #include <string>  // std::string
@@ -18,6 +19,7 @@ struct Context {
   std::istream& in;
   std::ostream& out;
   std::ostream& err;
+  std::size_t terminal_width = 0;  // columns of the terminal `out` prints to; 0 when it is not one (no wrapping)
 };
 
 struct Command {
@@ -46,6 +48,7 @@ const Command& formats_command();
 const Command& store_command();
 const Command& explain_command();
 const Command& values_command();
+const Command& decode_command();
 const Command& cast_command();
 const Command& tour_command();
 const Command& doc_tables_command();

@@ -14,7 +14,7 @@ namespace numscope::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
-      formats_command(), store_command(), explain_command(), values_command(), cast_command(),
+      formats_command(), store_command(), explain_command(), values_command(), decode_command(), cast_command(),
       tour_command(),    doc_tables_command(), quantize_command(), memory_command(), check_command(),
       verify_command(),  bench_command(), completion_command(),
   };
@@ -58,6 +58,19 @@ std::string one_line(std::string_view message) {
     else out += c;
   }
   return out;
+}
+
+/// How to show the Result: -o, --table, --columns, --no-notes, --bare, and --width (else the terminal's).
+RenderOptions render_options(const Args& args, const Context& ctx) {
+  RenderOptions o;
+  o.format = args.output;
+  o.table = args.get("table");
+  o.columns = args.list("columns");
+  if (args.has("columns") && o.columns.empty()) throw InputError("--columns needs column keys, e.g. --columns name,max");
+  o.notes = !args.has("no-notes") && !args.has("bare");
+  o.titles = !args.has("bare");
+  o.width = static_cast<std::size_t>(args.get_int("width", static_cast<long long>(ctx.terminal_width), 0, 1000000));
+  return o;
 }
 
 }  // namespace
@@ -113,8 +126,9 @@ int run_main(std::span<const std::string> argv, Context& ctx) {
         ctx.out << help_text(c.spec);
         return 0;
       }
+      const RenderOptions options = render_options(args, ctx);  // checked before the command runs
       const Result result = c.run(args, ctx);
-      if (!result.command.empty()) render(result, RenderOptions{args.output, args.get("table")}, ctx.out);
+      if (!result.command.empty()) render(result, options, ctx.out);
       for (const std::string& e : result.errors) ctx.err << "numscope: " << one_line(e) << "\n";
       ctx.out.flush();
       return result.status;

@@ -167,7 +167,7 @@ std::string option_words(const CommandSpec& spec) {
     words.push_back("--" + o.name);
   };
   for (const auto& o : spec.options) add(o);
-  for (const auto& o : common_options()) add(o);
+  for (const auto& o : common_options(spec)) add(o);
   return joined(words);
 }
 
@@ -200,7 +200,7 @@ std::string bash_script() {
   for (const auto& c : commands()) {
     s += "    " + c.spec.name + ")\n      case $prev in\n";
     std::vector<OptionSpec> all = c.spec.options;
-    all.insert(all.end(), common_options().begin(), common_options().end());
+    for (const auto& o : common_options(c.spec)) all.push_back(o);
     for (const auto& o : all) {
       if (o.value_name.empty()) continue;
       std::string pattern = "--" + o.name;
@@ -277,7 +277,7 @@ std::string zsh_script() {
   for (const auto& c : commands()) {
     s += "    " + c.spec.name + ")\n      _arguments -s -S";
     for (const auto& o : c.spec.options) s += " \\\n        " + zsh_option(o);
-    for (const auto& o : common_options()) s += " \\\n        " + zsh_option(o);
+    for (const auto& o : common_options(c.spec)) s += " \\\n        " + zsh_option(o);
     const ValueCompletion p = positional_completion(c.spec);
     if (c.spec.max_positional != 0)
       s += " \\\n        '*:argument:" + zsh_text(zsh_action(p)) + "'";
@@ -331,9 +331,10 @@ std::string man_page() {
     s += ".SS \"" + roff(c.spec.name) + "\"\n" + roff(c.spec.summary) + ".\n.PP\n\\fBUsage:\\fR " +
          roff(c.spec.usage) + "\n";
     for (const auto& o : c.spec.options) s += man_option(o);
+    if (!c.spec.renders) s += ".PP\nIt writes its output as it is, so of the common options it takes only \\fB\\-h\\fR.\n";
     if (!c.spec.details.empty()) s += ".PP\n.nf\n" + roff(c.spec.details) + "\n.fi\n";
   }
-  s += ".SH COMMON OPTIONS\nEvery command takes these:\n";
+  s += ".SH COMMON OPTIONS\nEvery command that prints tables takes these:\n";
   for (const auto& o : common_options()) s += man_option(o);
   s += ".SH EXIT STATUS\n.nf\n" + roff(exit_status_text()) + "\n.fi\n";
   s += ".SH ENVIRONMENT\n.nf\n" + roff(environment_text()) + "\n.fi\n";
