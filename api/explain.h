@@ -12,7 +12,7 @@ struct ExplainRequest {
   std::string format;  // a format name or alias
   std::string value;   // an exact input, as store takes it ("0b..." is taken as a code, as `bits`)
   Conversion conversion;
-  std::string bits;    // or a code to decode: 0x3dcccccd, 0b0011..., bare hex (api/common.h parse_code)
+  std::string bits = {};  // or a code to decode: 0x3dcccccd, 0b0011..., bare hex (api/common.h parse_code)
 };
 
 /// Table "explain": one record (text shows it as field/value lines) with input, input_exact, stored, status,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets numscope up on Debian 12 (installs missing packages, builds), then runs `numscope tour` or the test suite.
-#   bash scripts/quickstart.sh tour   # install, build, run the tour
-#   bash scripts/quickstart.sh test   # install, build, run every test through ctest (the CI command)
+#   bash scripts/quickstart.sh tour   # install, build the numscope program only, run the tour
+#   bash scripts/quickstart.sh test   # install, build everything, run every test through ctest (the CI command)
+# NUMSCOPE_WERROR=ON (set by .ci/run) turns warnings in numscope's own code into errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-tour}
@@ -22,11 +23,14 @@ fi
 jobs=$(nproc 2>/dev/null || echo 2)
 launcher=""  # ccache, where a developer has it, makes rebuilds cheap; CI builds without it
 command -v ccache >/dev/null && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release $launcher >/dev/null
-cmake --build build -j "$jobs"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DNUMSCOPE_WERROR="${NUMSCOPE_WERROR:-OFF}" $launcher >/dev/null
 
 if [ "$what" = tour ]; then
+  # The tour needs the program only (its libraries), not the tests and benchmarks.
+  cmake --build build -j "$jobs" --target numscope
+  echo "numscope is build/bin/numscope; install it with: cmake --install build --prefix ~/.local (docs/install.md)" >&2
   exec build/bin/numscope tour
 fi
+cmake --build build -j "$jobs"
 cd build
 exec ctest --output-on-failure -j "$jobs"

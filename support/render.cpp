@@ -349,8 +349,9 @@ std::vector<Table> apply_columns(const std::vector<const Table*>& tables, const 
     throw InputError("--columns: no column '" + escape_controls(std::string_view(k).substr(0, 60)) +
                      "' here: the columns are " + known);
   }
-  std::vector<Table> out;
-  for (const Table* t : tables) out.push_back(selected_columns(*t, keys));
+  std::vector<Table> out;  // a table with none of the columns is left out
+  for (const Table* t : tables)
+    if (Table cut = selected_columns(*t, keys); !cut.columns.empty()) out.push_back(std::move(cut));
   return out;
 }
 
@@ -361,7 +362,8 @@ void render(const Result& r, const RenderOptions& o, std::ostream& out) {
   std::vector<Table> narrowed;  // --columns: the chosen tables cut to the named columns
   if (!o.columns.empty()) {
     narrowed = apply_columns(tables, o.columns);
-    for (std::size_t i = 0; i < tables.size(); ++i) tables[i] = &narrowed[i];
+    tables.clear();
+    for (const Table& t : narrowed) tables.push_back(&t);
   }
   if (o.format == OutputFormat::kJson) {
     render_json(r, tables, out);

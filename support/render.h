@@ -4,6 +4,7 @@
 #include <iosfwd>       // std::ostream
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <utility>      // std::move
 #include <vector>       // std::vector
 
 #include "numscope/support/result.h"
@@ -16,6 +17,9 @@ OutputFormat parse_output_format(std::string_view s);
 
 /// How to show a Result (what to compute is the request's business).
 struct RenderOptions {
+  // A constructor rather than an aggregate, so that {format} and {format, table} stay complete initializers as
+  // fields are added.
+  RenderOptions(OutputFormat f = OutputFormat::kText, std::string t = "") : format(f), table(std::move(t)) {}
   OutputFormat format = OutputFormat::kText;
   std::string table;  // --table NAME: only this table; required for CSV when the Result has several
   std::vector<std::string> columns;  // --columns KEY,...: only these columns, in this order (every output)

@@ -22,6 +22,8 @@ std::optional<std::string> get_optional(const Args& args, const std::string& nam
 }
 
 Result run(const Args& args, Context&) {
+  if (args.has("dump-scheme") && !args.has("dump-dequantized"))
+    throw InputError("--dump-scheme picks the scheme of --dump-dequantized FILE: give that too, or leave it out");
   api::QuantizeRequest q;
   q.inputs = args.list("input");
   q.tensors = args.list("tensor");

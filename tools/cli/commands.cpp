@@ -67,6 +67,14 @@ RenderOptions render_options(const Args& args, const Context& ctx) {
   o.table = args.get("table");
   o.columns = args.list("columns");
   if (args.has("columns") && o.columns.empty()) throw InputError("--columns needs column keys, e.g. --columns name,max");
+  // Notes, titles and column groups exist in text and Markdown only: elsewhere the flags would be ignored.
+  if (o.format == OutputFormat::kCsv || o.format == OutputFormat::kJson)
+    for (const char* flag : {"no-notes", "bare", "width"})
+      if (args.has(flag))
+        throw InputError(std::string("--") + flag + " shapes text and Markdown tables; -o " + args.get("output") +
+                         " prints the data as it is");
+  if (o.format == OutputFormat::kMarkdown && args.has("width"))
+    throw InputError("--width cuts text tables; a Markdown table keeps its columns (-o table to cut it)");
   o.notes = !args.has("no-notes") && !args.has("bare");
   o.titles = !args.has("bare");
   o.width = static_cast<std::size_t>(args.get_int("width", static_cast<long long>(ctx.terminal_width), 0, 1000000));
@@ -100,7 +108,8 @@ int run_main(std::span<const std::string> argv, Context& ctx) {
                        "' is not an instruction set: expected portable, avx2 or avx512 (or unset it)");
     const std::string& name = argv[1];
     if (name == "--help" || name == "-h" || name == "help") {
-      if (argv.size() == 3 && argv[2] == "--man") {
+      if (argv.size() > 2 && argv[2] == "--man") {
+        if (argv.size() > 3) throw InputError("'numscope help --man' prints the whole manual page and takes nothing more");
         ctx.out << man_page();
         return 0;
       }

@@ -314,6 +314,7 @@ ValueCompletion positional_completion(const CommandSpec& spec) {
   const std::vector<std::string> words = positional_words(spec.usage);
   if (words.empty()) return {};
   if (words[0].find("FORMAT") != std::string::npos) return {Kind::kWords, format_names()};
+  if (words[0] == "SHELL") return {Kind::kWords, {"bash", "zsh"}};
   if (names_files(words[0])) return {Kind::kFiles, {}};
   return {};
 }
@@ -331,7 +332,7 @@ std::string man_page() {
     s += ".SS \"" + roff(c.spec.name) + "\"\n" + roff(c.spec.summary) + ".\n.PP\n\\fBUsage:\\fR " +
          roff(c.spec.usage) + "\n";
     for (const auto& o : c.spec.options) s += man_option(o);
-    if (!c.spec.renders) s += ".PP\nIt writes its output as it is, so of the common options it takes only \\fB\\-h\\fR.\n";
+    if (!c.spec.renders) s += ".PP\nIt writes its output as it is, so of the common options it takes only \\-h/\\-\\-help.\n";
     if (!c.spec.details.empty()) s += ".PP\n.nf\n" + roff(c.spec.details) + "\n.fi\n";
   }
   s += ".SH COMMON OPTIONS\nEvery command that prints tables takes these:\n";
