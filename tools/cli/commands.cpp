@@ -47,18 +47,7 @@ std::string main_help() {
 
 /// The error contract is one line on stderr: control characters quoted from the input (a newline inside an
 /// argument or a file name) are shown escaped, never as line breaks.
-std::string one_line(std::string_view message) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : message) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (u < 0x20 || u == 0x7f) out += std::string("\\x") + kHex[u >> 4] + kHex[u & 15];
-    else out += c;
-  }
-  return out;
-}
+std::string one_line(std::string_view message) { return escape_controls(message); }
 
 /// How to show the Result: -o, --table, --columns, --no-notes, --bare, and --width (else the terminal's).
 RenderOptions render_options(const Args& args, const Context& ctx) {
