@@ -311,10 +311,10 @@ Table speed_table(const mem::MemoryEstimate& e) {
     t.add(std::move(r));
   }
   if (!training)
-    t.notes.push_back("decode tokens/s ≤ b / max((weights + KV cache) / (TP · EP · bandwidth), 2·P_active·b / (TP · "
-                      "EP · peak)); prefill ≥ max(FLOPs / (GPUs · peak), weights / (GPUs · bandwidth)), FLOPs = "
-                      "2·P_active·b·s + 2·L·b·s²·heads·head_dim (LLM-Viewer's roofline, llm-analysis's latency "
-                      "model).");
+    t.notes.push_back("decode tokens/s ≤ b / max((weights + KV cache) / (n · bandwidth), 2·P_active·b / (n · peak)), "
+                      "n = max(TP, EP) GPUs reading a layer side by side; prefill ≥ max(FLOPs / (GPUs · peak), weights "
+                      "/ (GPUs · bandwidth)), FLOPs = 2·P_active·b·s + 2·L·b·s²·heads·head_dim (LLM-Viewer's roofline, "
+                      "llm-analysis's latency model).");
   else
     t.notes.push_back("train step ≥ 6·P_active·tokens / (GPUs · peak) (8 with full recompute; 4·P + 6·P_lora for "
                       "adapters), tokens = b · s · micro-batches per data-parallel rank (llm-analysis).");

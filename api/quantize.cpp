@@ -10,6 +10,8 @@
 
 #include "numscope/formats/scheme.h"
 #include "numscope/io/tensor_io.h"
+#include "numscope/quantize/gguf_source.h"
+#include "numscope/quantize/model.h"
 #include "numscope/quantize/quantize.h"
 #include "numscope/support/atomic_file.h"
 #include "numscope/support/error.h"
@@ -77,10 +79,11 @@ std::string trimmed(double v, int decimals) {
 }
 
 /// The tensors the request names, or the synthetic one; `skipped` collects --all's tensors of other dtypes.
-std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string>& skipped) {
+std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string>& skipped,
+                               std::vector<std::string>& filtered) {
   std::vector<Input> inputs;
   if (q.synthetic.has_value() == !q.inputs.empty())
-    throw InputError("give the tensor with --input FILE.npy|FILE.safetensors or --synthetic SPEC (one of them)");
+    throw InputError("give the tensor with --input FILE.npy|FILE.safetensors|FILE.gguf or --synthetic SPEC (one of them)");
   if (q.synthetic) {
     if (!q.tensors.empty() || q.all) throw InputError("--tensor and --all go with --input");
     SyntheticTensor t = make_synthetic(*q.synthetic);
@@ -91,7 +94,7 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string
   if (q.dtype) override_dtype = parse_dtype(*q.dtype);
   std::vector<TensorEntry> all;
   for (const std::string& f : q.inputs)
-    for (TensorEntry& e : read_tensor_file(f, override_dtype)) all.push_back(std::move(e));
+    for (TensorEntry& e : read_tensors(f, override_dtype)) all.push_back(std::move(e));
   if (q.all && !q.tensors.empty()) throw InputError("--tensor and --all exclude each other");
   std::vector<const TensorEntry*> chosen;
   if (!q.tensors.empty()) {
@@ -103,7 +106,14 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string
       chosen.push_back(hit);
     }
   } else if (q.all || all.size() == 1) {
-    for (const auto& e : all) chosen.push_back(&e);
+    // --all: include / exclude globs and 1-D tensors (norms, biases) left out unless --include-1d
+    // (quantize/model.h); a single tensor is always kept.
+    const TensorFilter filter{q.include, q.exclude, q.include_1d || !q.all};
+    for (const auto& e : all) {
+      const std::string why = filter_reason(filter, e.name, e.shape);
+      if (why.empty()) chosen.push_back(&e);
+      else filtered.push_back(e.name + " (" + why + ")");
+    }
   } else {
     throw InputError("the input holds " + std::to_string(all.size()) + " tensors: pass --tensor NAME or --all (" +
                      close_matches("", all) + (all.size() > 5 ? ", ..." : "") + ")");
@@ -122,6 +132,9 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string
     }
     inputs.push_back({e->name, e->dtype, e->shape, e->source, {}});
   }
+  if (inputs.empty() && !filtered.empty())
+    throw InputError("every tensor was left out (" + filtered.front() + (filtered.size() > 1 ? ", ..." : "") +
+                     "): loosen --include / --exclude, or pass --include-1d for 1-D tensors");
   if (inputs.empty()) throw InputError("no tensor of a supported float dtype in the input");
   return inputs;
 }
@@ -248,6 +261,129 @@ const Scheme& dump_pick(const QuantizeRequest& q, const std::vector<Scheme>& sch
   throw InputError("--dump-dequantized needs --dump-scheme NAME (or a single scheme, or a recommendation)");
 }
 
+/// Options that write files, checked before the work: the one ggml block scheme --write-blocks writes (nullptr
+/// without it), and no two outputs naming one file or an output naming an input.
+const Scheme* check_outputs(const QuantizeRequest& q, const std::vector<Scheme>& schemes) {
+  const Scheme* ggml = nullptr;
+  if (q.write_blocks) {
+    for (const Scheme& s : schemes)
+      if (writes_ggml_blocks(s)) {
+        if (ggml) throw InputError("--write-blocks writes one block format: keep one ggml scheme (q8_0, q4_0, q4_K, ...) in --schemes");
+        ggml = &s;
+      }
+    if (!ggml) throw InputError("--write-blocks needs a ggml block scheme (q8_0, q4_0, q4_K, ...) in --schemes");
+  }
+  std::vector<NamedPath> outputs, ins;
+  if (q.write_blocks) outputs.push_back({"--write-blocks", *q.write_blocks});
+  if (q.dump_dequantized) outputs.push_back({"--dump-dequantized", *q.dump_dequantized});
+  for (const std::string& f : q.inputs) ins.push_back({"--input", f});
+  check_distinct_files(outputs, ins);
+  return ggml;
+}
+
+/// Table "layers": each scheme summed over the tensors of each transformer block (quantize/model.h layer_of).
+Table layer_table(const std::vector<Scheme>&, const std::vector<std::string>& names,
+                  const std::vector<std::uint64_t>& elements,
+                  const std::vector<std::vector<SchemeResult>>& per_input, const std::vector<std::size_t>& order) {
+  Table t;
+  t.name = "layers";
+  t.title = "layers";
+  t.columns = {{"layer", "layer"},
+               {"tensors", "tensors", T::kInteger, R},
+               {"elements", "elements", T::kInteger, R},
+               {"scheme", "scheme"},
+               {"bits_per_element", "bits/elem", T::kFloat, R},
+               {"bytes", "bytes", T::kInteger, R},
+               {"mse", "MSE", T::kFloat, R},
+               {"sqnr_db", "SQNR dB", T::kFloat, R},
+               {"max_abs_error", "max |err|", T::kFloat, R},
+               {"cosine", "cosine", T::kFloat, R}};
+  for (const LayerTotals& l : layer_totals(names, elements, per_input))
+    for (std::size_t k : order) {
+      const SchemeResult& r = l.schemes[k];
+      const Metrics& m = r.metrics;
+      t.add({Cell::text(l.layer), Cell::integer(static_cast<std::int64_t>(l.tensors)),
+             Cell::integer(static_cast<std::int64_t>(l.elements)), Cell::text(r.scheme.name),
+             Cell::real(r.bits_per_element, trimmed(r.bits_per_element, 4)),
+             Cell::integer(static_cast<std::int64_t>(r.bytes)), measured(m.mse(), "{:.3e}"),
+             measured(m.sqnr_db(), "{:.2f}"), measured(m.max_abs_err, "{:.4g}"), measured(m.cosine(), "{:.6f}")});
+    }
+  t.notes = {"layer: the number after blk., layers., h., block. or blocks. in the tensor name; other: the rest"};
+  return t;
+}
+
+/// Table "percentiles": approximate percentiles of |x - y| and |x - y| / |x| from ErrorHistogram, max exact.
+Table percentile_table(const std::vector<std::string>& names, const std::vector<std::vector<SchemeResult>>& per_input,
+                       const std::vector<SchemeResult>& total, const std::vector<std::size_t>& order) {
+  Table t;
+  t.name = "percentiles";
+  t.title = "error percentiles (approximate)";
+  t.columns = {{"tensor", "tensor"}, {"scheme", "scheme"}};
+  static constexpr double kP[] = {0.5, 0.9, 0.99, 0.999};
+  static constexpr const char* kKey[] = {"p50", "p90", "p99", "p99_9"};
+  static constexpr const char* kLabel[] = {"p50", "p90", "p99", "p99.9"};
+  for (const char* what : {"abs", "rel"})
+    for (int i = 0; i < 4; ++i)
+      t.columns.push_back({fmt::format("{}_{}", what, kKey[i]),
+                           fmt::format("{} {}", std::string(what) == "abs" ? "|err|" : "rel", kLabel[i]), T::kFloat, R});
+  t.columns.push_back({"max_abs_error", "max |err|", T::kFloat, R});
+  auto row = [&](const std::string& tensor, const SchemeResult& r) {
+    std::vector<Cell> cells = {Cell::text(tensor), Cell::text(r.scheme.name)};
+    for (const auto* h : {&r.metrics.abs_hist, &r.metrics.rel_hist})
+      for (double p : kP) cells.push_back(measured(ErrorHistogram::percentile(*h, p), "≤{:.3g}"));
+    cells.push_back(measured(r.metrics.max_abs_err, "{:.4g}"));
+    t.add(std::move(cells));
+  };
+  for (std::size_t i = 0; i < names.size(); ++i)
+    for (std::size_t k : order) row(names[i], per_input[i][k]);
+  if (names.size() > 1)
+    for (std::size_t k : order) row("total", total[k]);
+  t.notes = {"percentiles are approximate: the upper edge of the logarithmic bin (4 per octave, so at most 25% "
+             "above the true value) where the rank falls; max |err| is exact; rel: over x != 0"};
+  return t;
+}
+
+/// Table "histogram": |x - y| of every scheme (all tensors) in `bins` logarithmic bins between the smallest and
+/// largest nonzero error, plus the exact zeros.
+Table histogram_table(const std::vector<SchemeResult>& total, const std::vector<std::size_t>& order, unsigned bins) {
+  Table t;
+  t.name = "histogram";
+  t.title = "histogram of |err|";
+  t.columns = {{"scheme", "scheme"},
+               {"from", "from", T::kFloat, R},
+               {"to", "to", T::kFloat, R},
+               {"count", "count", T::kInteger, R},
+               {"share", "share", T::kFloat, R}};
+  for (std::size_t k : order) {
+    const std::vector<std::uint64_t>& h = total[k].metrics.abs_hist;
+    std::uint64_t n = 0;
+    for (std::uint64_t c : h) n += c;
+    const std::string& name = total[k].scheme.name;
+    auto add = [&](double from, double to, std::uint64_t c) {
+      t.add({Cell::text(name), measured(from, "{:.3g}"), measured(to, "{:.3g}"),
+             Cell::integer(static_cast<std::int64_t>(c)), measured(n ? double(c) / double(n) : 0, "{:.4g}")});
+    };
+    if (h.empty() || n == 0) continue;
+    add(0, 0, h[0]);
+    int lo = 1, hi = static_cast<int>(h.size()) - 1;
+    while (lo <= hi && h[static_cast<std::size_t>(lo)] == 0) ++lo;
+    while (hi >= lo && h[static_cast<std::size_t>(hi)] == 0) --hi;
+    if (lo > hi) continue;
+    const int span = hi - lo + 1;
+    for (unsigned b = 0; b < bins; ++b) {
+      const int first = lo + static_cast<int>(std::uint64_t(span) * b / bins);
+      const int last = lo + static_cast<int>(std::uint64_t(span) * (b + 1) / bins) - 1;
+      if (last < first) continue;
+      std::uint64_t c = 0;
+      for (int i = first; i <= last; ++i) c += h[static_cast<std::size_t>(i)];
+      add(ErrorHistogram::lower_edge(first), ErrorHistogram::upper_edge(last), c);
+    }
+  }
+  t.notes = {"bins of a fixed logarithmic histogram (4 per octave) merged into the bins asked for; the first row "
+             "of each scheme counts the exact zeros"};
+  return t;
+}
+
 void echo_request(Result& r, const QuantizeRequest& q, const std::vector<Scheme>& schemes, Rounding rounding) {
   r.echo_texts("inputs", q.inputs);
   r.echo_texts("tensors", q.tensors);
@@ -275,27 +411,15 @@ Result quantize(const QuantizeRequest& q) {
     schemes.push_back(parse_scheme(n, rounding, rule));
   const bool recommending = q.max_bits || q.min_sqnr;
 
-  // Options that write files: check them before the work.
-  const Scheme* ggml = nullptr;
-  if (q.write_blocks) {
-    for (const Scheme& s : schemes)
-      if (writes_ggml_blocks(s)) {
-        if (ggml) throw InputError("--write-blocks writes one block format: keep one of q8_0, q4_0 in --schemes");
-        ggml = &s;
-      }
-    if (!ggml) throw InputError("--write-blocks needs q8_0 or q4_0 in --schemes");
-  }
-  {  // Two outputs naming one file, or an output naming an input, are refused before anything is read or written.
-    std::vector<NamedPath> outputs, ins;
-    if (q.write_blocks) outputs.push_back({"--write-blocks", *q.write_blocks});
-    if (q.dump_dequantized) outputs.push_back({"--dump-dequantized", *q.dump_dequantized});
-    for (const std::string& f : q.inputs) ins.push_back({"--input", f});
-    check_distinct_files(outputs, ins);
-  }
+  const Scheme* ggml = check_outputs(q, schemes);
 
-  std::vector<std::string> skipped;
-  std::vector<Input> inputs = load_inputs(q, skipped);
+  std::vector<std::string> skipped, filtered;
+  if ((!q.include.empty() || !q.exclude.empty() || q.include_1d) && !q.all)
+    throw InputError("--include, --exclude and --include-1d select tensors of --all");
+  if (q.histogram > 1000) throw InputError("--histogram takes 1 to 1000 bins, got " + std::to_string(q.histogram));
+  std::vector<Input> inputs = load_inputs(q, skipped, filtered);
   QuantizeOptions qopt;
+  qopt.error_histogram = q.percentiles || q.histogram > 0;
   qopt.ignore_nonfinite = q.ignore_nonfinite;
   qopt.threads = q.threads;
   for (Input& in : inputs) {
@@ -318,6 +442,7 @@ Result quantize(const QuantizeRequest& q) {
   for (const Input& in : inputs) {
     QuantizeOptions o = qopt;
     if (blocks) o.blocks = &blocks->stream();
+    if (q.progress) o.progress = [&](std::uint64_t done, std::uint64_t all) { q.progress(in.name, done, all); };
     per_input.push_back(quantize_schemes(schemes, *in.source, in.stats, o));
   }
   const std::vector<SchemeResult> total = totals(schemes, inputs, per_input);
@@ -349,7 +474,19 @@ Result quantize(const QuantizeRequest& q) {
     t.notes.push_back(rec.summary + (rec.chosen ? " (marked *)" : ""));
     for (const std::string& r : rec.reasons) t.notes.push_back("  " + r);
   }
+  if (!filtered.empty()) {
+    std::string list;
+    for (std::size_t i = 0; i < filtered.size() && i < 8; ++i) list += (i ? ", " : "") + filtered[i];
+    t.notes.push_back(fmt::format("left out by the tensor filter ({} tensors): {}{}", filtered.size(), list,
+                                  filtered.size() > 8 ? ", ..." : ""));
+  }
   res.tables.push_back(std::move(t));
+  std::vector<std::string> names;
+  std::vector<std::uint64_t> elements;
+  for (const Input& in : inputs) names.push_back(in.name), elements.push_back(in.stats.count);
+  if (q.per_layer) res.tables.push_back(layer_table(schemes, names, elements, per_input, order));
+  if (q.percentiles) res.tables.push_back(percentile_table(names, per_input, total, order));
+  if (q.histogram > 0) res.tables.push_back(histogram_table(total, order, q.histogram));
   // A bar no scheme meets is a failed check for scripts (exit 1), said in one line on stderr too.
   if (recommending && !rec.chosen) {
     res.status = 1;

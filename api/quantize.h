@@ -1,6 +1,7 @@
 // `quantize`: many quantization schemes over one or more tensors; cost in bits against error, a recommendation.
 #pragma once
 
+#include <functional>  // std::function
 #include <optional>  // std::optional
 #include <string>    // std::string
 #include <vector>    // std::vector
@@ -25,6 +26,14 @@ struct QuantizeRequest {
   std::string dump_scheme;               // that scheme ("": the recommended or only one)
   std::optional<std::string> write_blocks;      // write the q8_0 or q4_0 blocks in ggml's byte layout
   bool ignore_nonfinite = false;         // analyse the finite values only when the input has NaN or inf
+  std::vector<std::string> include;      // --all: only tensors matching one of these globs (quantize/model.h)
+  std::vector<std::string> exclude;      // --all: leave out tensors matching any of these globs
+  bool include_1d = false;               // --all: keep 1-D tensors (norms, biases), left out by default
+  bool per_layer = false;                // add table "layers": each scheme summed per transformer block
+  bool percentiles = false;              // add table "percentiles": p50/p90/p99/p99.9 of |err| and relative err
+  unsigned histogram = 0;                // add table "histogram" of |err| in this many logarithmic bins
+  /// Called as tensors are worked through (elements done, total elements); may be called from worker threads.
+  std::function<void(const std::string& tensor, std::uint64_t done, std::uint64_t total)> progress;
 };
 
 /// Tables "input" (tensor, dtype, shape, elements, min, max, amax, mean, std, kurtosis, outlier_fraction,

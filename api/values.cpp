@@ -1,7 +1,7 @@
 // `values`: all codes of a narrow format in order, refused up front when their exact decimals would be huge.
 #include "numscope/api/values.h"
 
-#include <cmath>  // std::ceil
+#include <cmath>  // std::floor
 
 #include "numscope/api/common.h"
 #include "numscope/formats/registry.h"
@@ -11,22 +11,25 @@
 namespace numscope::api {
 namespace {
 
-/// Characters of the exact decimals of every code, binade by binade: a value m·2^q (q < 0) has -q digits after
-/// the point, and the integer part of a value below 2^k has about k·log10(2) + 1 digits.
+/// Characters of the exact decimals of every code, binade by binade: a value below 2^top with quantum 2^q has
+/// about (top - 1/2)·log10(2) + 1 integer digits (or the "0" of "0.") and, when q < 0, a point and -q fraction
+/// digits less the trailing zero an even significand drops (one on average); a negative value adds its "-".
 std::uint64_t estimate_chars(const Format& f) {
-  if (f.kind == Kind::kInt) return (std::uint64_t{1} << bits(f)) * static_cast<std::uint64_t>(f.int_bits * 0.302 + 2);
+  constexpr double kLog10of2 = 0.30103;
+  const double codes = static_cast<double>(std::uint64_t{1} << bits(f));
+  if (f.kind == Kind::kInt) return static_cast<std::uint64_t>(codes * (f.int_bits * kLog10of2 + (f.is_signed ? 0.5 : 0)));
   const int m = f.mantissa_bits;
-  const std::uint64_t per_field = std::uint64_t{1} << m;
+  const double per_field = static_cast<double>(std::uint64_t{1} << m);
   const long fields = long{1} << f.exponent_bits;
   double total = 0;
   for (long field = 0; field < fields; ++field) {
     const long q = (field == 0 && f.has_subnormals ? emin(f) : field - f.bias) - m;  // the binade's quantum
-    const double frac = q < 0 ? static_cast<double>(-q) + 2 : 0;                    // "0." or "." and the digits
     const double top = static_cast<double>(q + m + 1);                               // the values are below 2^top
-    const double whole = top > 0 ? std::ceil(top * 0.30103) + 1 : 1;
-    total += (frac + whole) * static_cast<double>(per_field);
+    const double whole = top > 0 ? std::floor((top - 0.5) * kLog10of2) + 1 : 1;
+    total += (whole + (q < 0 ? static_cast<double>(-q) : 0)) * per_field;
   }
-  return static_cast<std::uint64_t>(total * (f.has_sign ? 2 : 1));
+  if (f.has_sign) total = 2 * total + codes / 2;
+  return static_cast<std::uint64_t>(total);
 }
 
 /// The columns code, bits, class, value, and one code's cells: what values and decode print for each code.

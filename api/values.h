@@ -14,7 +14,7 @@ struct ValuesRequest {
   bool finite_only = false;  // leave out inf and NaN codes
 };
 
-/// The most characters of exact decimals one `values` result may hold (about 32 MB): bf16 needs about 4 MB,
+/// The most characters of exact decimals one `values` result may hold (about 32 MB): bf16 needs about 3 MB,
 /// while a legal 16-bit user format with a far bias (e8m7:bias=16384) would need about 1 GB.
 inline constexpr std::uint64_t kMaxValuesChars = std::uint64_t{32} << 20;
 
@@ -43,7 +43,7 @@ struct DecodeRequest {
 Result decode_codes(const DecodeRequest& request);
 
 /// The characters the exact values of every code of `format` (at most 16 bits) take, estimated from the row
-/// within a few per cent: what `values` checks against kMaxValuesChars.
+/// within 10% (tests/cli/contract_test.cpp): what `values` checks against kMaxValuesChars.
 std::uint64_t values_chars(const std::string& format);
 
 }  // namespace numscope::api

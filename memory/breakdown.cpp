@@ -4,7 +4,6 @@
 
 #include <algorithm>  // std::max
 #include <cmath>      // std::ceil
-#include <sstream>    // std::ostringstream
 
 #include "numscope/formats/properties.h"
 #include "numscope/formats/registry.h"
@@ -13,14 +12,6 @@
 
 namespace numscope::memory {
 namespace {
-
-// Shortest decimal of a double for formulas ("4.5", "0.5", "4.126953125").
-std::string num_text(double v) {
-  std::ostringstream os;
-  os.precision(12);
-  os << v;
-  return os.str();
-}
 
 std::string n(std::int64_t v) { return std::to_string(v); }
 
@@ -166,7 +157,7 @@ class StageRows {
       const double routed = p_.arch ? static_cast<double>(param_breakdown(*p_.arch).routed_experts) : 0;
       weight_row("weights", p_.weights, P, bytes, bytes * stage,
                  routed > 0 ? expert_bytes * st_.expert / routed : 0,
-                 "P × " + num_text(p_.weights.bytes()) + " B");
+                 "P × " + formula_number(p_.weights.bytes()) + " B");
       return;
     }
     const Architecture& a = *p_.arch;
@@ -181,13 +172,13 @@ class StageRows {
     const double routed = static_cast<double>(b.routed_experts);
     weight_row("weights", p_.weights, static_cast<double>(w.quantized_params), w.quantized_bytes,
                w.quantized_bytes * linear_share, routed > 0 ? w.expert_bytes * st_.expert / routed : 0,
-               w.quantized_what + " × " + num_text(p_.weights.bytes()) + " B" + (q ? " + scales" : ""));
+               w.quantized_what + " × " + formula_number(p_.weights.bytes()) + " B" + (q ? " + scales" : ""));
     weight_row("weights_other", other, static_cast<double>(w.other_params),
                static_cast<double>(w.other_params) * other.bytes(),
                static_cast<double>(w.other_params) * other.bytes() * other_share, 0,
                "embeddings, head, norms, routers, biases" +
                    std::string(a.vision.kind != VisionTower::Kind::kNone ? ", vision tower" : "") + " × " +
-                   num_text(other.bytes()) + " B");
+                   formula_number(other.bytes()) + " B");
   }
 
   void training_state() {
@@ -205,7 +196,7 @@ class StageRows {
       T = "P_lora";
       param_row("lora_weights", p_.trained, trainable, dense, 0,
                 "r·(d_in + d_out) per adapted matrix, r = " + n(p_.lora_rank) + " (" + join(p_.lora_targets, ",") +
-                    ") × " + num_text(p_.trained.bytes()) + " B",
+                    ") × " + formula_number(p_.trained.bytes()) + " B",
                 ZeroRow::kWeights);
     }
     // DeepSpeed's optimizer keeps an fp32 copy of its gradient partition (stage_1_and_2.py: the 2 + 18 of
@@ -214,16 +205,16 @@ class StageRows {
     const bool fp32_grads = deepspeed && p_.master.has_value();
     if (!(fp32_grads && p_.zero == 3))
       param_row(prefix + "gradients", p_.grads, trainable, dense, expert,
-                T + " × " + num_text(p_.grads.bytes()) + " B", ZeroRow::kGradients);
+                T + " × " + formula_number(p_.grads.bytes()) + " B", ZeroRow::kGradients);
     if (fp32_grads)
       param_row(prefix + "gradients_fp32", *p_.master, trainable, dense, expert,
-                T + " × " + num_text(p_.master->bytes()) + " B (DeepSpeed's " + p_.master->name +
+                T + " × " + formula_number(p_.master->bytes()) + " B (DeepSpeed's " + p_.master->name +
                     " gradient partition)",
                 ZeroRow::kGradientsFp32);
     optimizer_rows(prefix, T, dense, expert);
     if (p_.master)
       param_row(prefix + "master", *p_.master, trainable, dense, expert,
-                T + " × " + num_text(p_.master->bytes()) + " B", ZeroRow::kMaster);
+                T + " × " + formula_number(p_.master->bytes()) + " B", ZeroRow::kMaster);
     if (deepspeed && p_.zero == 3) {
       // stage3.py: largest_layer_memory = 4 · largest_layer_params, the gathered 16-bit parameters and gradients.
       const double w = p_.trained.bytes() + p_.grads.bytes(), L = static_cast<double>(p_.largest_layer);
@@ -233,8 +224,8 @@ class StageRows {
       c.bytes_per_element = w;
       c.elements = L;
       c.bytes = c.per_gpu_bytes = L * w;
-      c.formula = "largest layer " + n(p_.largest_layer) + " params × (" + num_text(p_.trained.bytes()) + " + " +
-                  num_text(p_.grads.bytes()) + ") B (ZeRO-3 gathers one layer; DeepSpeed stage3.py)";
+      c.formula = "largest layer " + n(p_.largest_layer) + " params × (" + formula_number(p_.trained.bytes()) + " + " +
+                  formula_number(p_.grads.bytes()) + ") B (ZeRO-3 gathers one layer; DeepSpeed stage3.py)";
       push(c, ZeroRow::kGatherBuffer);
     }
     if (p_.zero_buckets)
@@ -246,7 +237,7 @@ class StageRows {
         c.bytes_per_element = d.bytes();
         c.elements = b.elements;
         c.bytes = c.per_gpu_bytes = b.elements * d.bytes();
-        c.formula = num_text(b.elements) + " × " + num_text(d.bytes()) + " B, " + b.source;
+        c.formula = formula_number(b.elements) + " × " + formula_number(d.bytes()) + " B, " + b.source;
         push(c, ZeroRow::kBucket);
       }
   }
@@ -261,11 +252,11 @@ class StageRows {
       const Format u8 = find_format("uint8"), f32 = find_format("fp32");
       const Dtype d{"uint8+fp32/2048", storage_bits(u8) + storage_bits(f32) / 2048.0, std::nullopt};
       param_row(prefix + "optimizer", d, 2 * trainable, 2 * dense, 2 * expert,
-                "2 states × " + T + " × " + num_text(d.bytes()) + " B (adam8bit)", ZeroRow::kOptimizer);
+                "2 states × " + T + " × " + formula_number(d.bytes()) + " B (adam8bit)", ZeroRow::kOptimizer);
     } else if (states > 0) {
       param_row(prefix + "optimizer", p_.opt_dtype, states * trainable, states * dense, states * expert,
                 std::to_string(states) + " state" + (states > 1 ? "s" : "") + " × " + T + " × " +
-                    num_text(p_.opt_dtype.bytes()) + " B (" + std::string(optimizer_name(p_.optimizer)) + ")",
+                    formula_number(p_.opt_dtype.bytes()) + " B (" + std::string(optimizer_name(p_.optimizer)) + ")",
                 ZeroRow::kOptimizer);
     } else {
       param_row(prefix + "optimizer", p_.opt_dtype, 0, 0, 0,
@@ -289,21 +280,21 @@ class StageRows {
     const double per_layer = activation_bytes_per_layer(s, b, h, static_cast<double>(a.heads), linear, l.tp,
                                                         p_.sequence_parallel, p_.recompute);
     const double scale = p_.act.bytes() / 2;  // the paper counts 16-bit activations
-    const std::string lin = num_text(linear);
+    const std::string lin = formula_number(linear);
     std::string f;
     const bool sp = p_.sequence_parallel;
     if (p_.recompute == Recompute::kFull) f = "L·2sbh" + std::string(sp ? "/t" : "") + " (full)";
     else if (p_.recompute == Recompute::kSelective)
       f = l.tp == 1 ? "L·sbh·" + lin + " (selective)"
           : sp      ? "L·sbh·" + lin + "/t (selective)"
-                    : "L·sbh·(10 + " + num_text(linear - 10) + "/t) (selective)";
+                    : "L·sbh·(10 + " + formula_number(linear - 10) + "/t) (selective)";
     else
       f = l.tp == 1 ? "L·sbh·(" + lin + " + 5as/h)"
           : sp      ? "L·sbh·(" + lin + "/t + 5as/(ht))"
-                    : "L·sbh·(10 + " + num_text(linear - 10) + "/t + 5as/(ht))";
+                    : "L·sbh·(10 + " + formula_number(linear - 10) + "/t + 5as/(ht))";
     f += ", s=" + n(*p_.seq) + " b=" + n(*p_.batch);
     if (l.tp > 1) f += " t=" + n(l.tp);
-    if (scale != 1) f += " × " + num_text(scale);
+    if (scale != 1) f += " × " + formula_number(scale);
     f += stage_note();
     fixed_row("activations", p_.act, std::nullopt, per_layer * static_cast<double>(a.layers) * scale * t,
               per_layer * static_cast<double>(st_.layers * st_.in_flight) * scale, f);
@@ -323,7 +314,7 @@ class StageRows {
     const double e = positions * V;
     const std::string split = p_.layout.tp > 1 ? " / " + n(p_.layout.tp) + " (TP, vocab-parallel)" : "";
     fixed_row("logits", p_.act, e, e * p_.act.bytes(), e / t * p_.act.bytes(),
-              what + " × " + num_text(p_.act.bytes()) + " B" + split);
+              what + " × " + formula_number(p_.act.bytes()) + " B" + split);
     if (p_.logits_fp32) {
       const Dtype f32 = resolve_dtype("fp32", "logits");
       fixed_row("logits_fp32", f32, e, e * 4, e / t * 4,
@@ -359,7 +350,7 @@ class StageRows {
     const double gpu = layer_transient_elements(a, b, s, s, l.tp, p_.flash_attention, &tf);
     const double one = layer_transient_elements(a, b, s, s, 1, p_.flash_attention);
     fixed_row("activations", p_.act, std::nullopt, one * p_.act.bytes(), gpu * p_.act.bytes(),
-              tf + " × " + num_text(p_.act.bytes()) + " B (prefill, one layer live)");
+              tf + " × " + formula_number(p_.act.bytes()) + " B (prefill, one layer live)");
     if (st_.last)
       logits_rows(p_.logits == Logits::kAll ? b * s : b,
                   p_.logits == Logits::kAll ? "b·s·V (--logits all)" : "b·V (the last position)");
@@ -378,7 +369,7 @@ class StageRows {
     if (p_.overhead_fraction) {
       c.bytes = sum * *p_.overhead_fraction;
       c.per_gpu_bytes = sum_gpu * *p_.overhead_fraction;
-      c.formula = num_text(*p_.overhead_fraction * 100) + "% of the rows above";
+      c.formula = formula_number(*p_.overhead_fraction * 100) + "% of the rows above";
     } else {
       c.per_gpu_bytes = *p_.overhead_bytes;
       c.bytes = *p_.overhead_bytes * static_cast<double>(p_.layout.tp);

@@ -2,22 +2,15 @@
 #include "numscope/memory/kv_cache.h"
 
 #include <algorithm>  // std::min
-#include <sstream>    // std::ostringstream
 
 #include "numscope/formats/registry.h"
 #include "numscope/formats/scheme.h"
+#include "numscope/memory/model.h"
 #include "numscope/support/ascii.h"
 #include "numscope/support/error.h"
 
 namespace numscope::memory {
 namespace {
-
-std::string num(double v) {
-  std::ostringstream os;
-  os.precision(12);
-  os << v;
-  return os.str();
-}
 
 std::int64_t round_up(std::int64_t tokens, std::int64_t block) {
   return block > 0 ? (tokens + block - 1) / block * block : tokens;
@@ -87,7 +80,7 @@ std::vector<KvRow> kv_cache_rows(const Architecture& a, const KvFormat& f, const
   const std::int64_t s_window = round_up(std::min(r.seq, a.sliding_window), r.block);
   const double tokens_layers = static_cast<double>(full) * static_cast<double>(s_full) +
                                static_cast<double>(sliding) * static_cast<double>(s_window);
-  const std::string bytes_text = num(vbits / 8 / static_cast<double>(length));
+  const std::string bytes_text = formula_number(vbits / 8 / static_cast<double>(length));
   if (full + sliding > 0) {
     KvRow row;
     row.name = "kv_cache";

@@ -4,6 +4,7 @@
 #include <algorithm>  // std::all_of, std::remove
 #include <cctype>     // std::tolower, std::isdigit
 #include <limits>     // std::numeric_limits
+#include <sstream>    // std::ostringstream
 
 #include "numscope/formats/number.h"
 #include "numscope/support/error.h"
@@ -42,6 +43,13 @@ std::int64_t parse_param_count(std::string_view text) {
   if (v > Rational(std::numeric_limits<std::int64_t>::max() / 64))
     throw InputError("parameter count '" + std::string(text) + "' is too large (at most 10^17)");
   return static_cast<std::int64_t>(numerator(v));
+}
+
+std::string formula_number(double v) {
+  std::ostringstream os;
+  os.precision(12);
+  os << v;
+  return os.str();
 }
 
 std::string group_thousands(std::int64_t v) {

@@ -43,4 +43,7 @@ std::int64_t parse_param_count(std::string_view text);
 /// "6,738,415,616"
 std::string group_thousands(std::int64_t v);
 
+/// A byte width or factor for a printed formula: at most 12 significant digits ("4.5", "0.5", "4.126953125").
+std::string formula_number(double v);
+
 }  // namespace numscope::memory

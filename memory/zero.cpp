@@ -59,8 +59,10 @@ std::optional<double> deepspeed_host_bytes(const Plan& p, std::string& formula) 
   if (p.mode != Mode::kTrain || p.accounting != ZeroAccounting::kDeepSpeed || p.zero == 0 || !adam || !mixed ||
       l.tp != 1 || l.pp != 1 || l.ep != 1 || p.offload_optimizer == Device::kNvme || p.offload_params == Device::kNvme)
     return std::nullopt;
+  // The operands in DeepSpeed's order of evaluation (its products are left to right in binary64), so that the
+  // truncation to whole bytes lands on the same integer.
   const double P = static_cast<double>(p.params), gpn = static_cast<double>(l.gpus_per_node),
-               nodes = static_cast<double>(l.nodes), total = static_cast<double>(l.gpus);
+               total = static_cast<double>(l.gpus), gpus_factor = 1.0 / static_cast<double>(l.nodes);
   constexpr double kBuffer = 1.5;  // additional_buffer_factor, the estimators' default
   const bool cpu = p.offload_optimizer == Device::kCpu;
   double bytes = 0;
@@ -78,7 +80,7 @@ std::optional<double> deepspeed_host_bytes(const Plan& p, std::string& formula) 
     if (params_cpu && !cpu) return std::nullopt;  // the estimator skips offload_param without offload_optimizer
     const double per = params_cpu ? 18 : 16;     // stage3.py:3026/3028 and :3034/3036
     if (cpu) {
-      bytes = p.zero_init ? P * per / nodes * kBuffer : P * std::max(4 * gpn, per / nodes) * kBuffer;
+      bytes = p.zero_init ? P * per * gpus_factor * kBuffer : P * std::max(4 * gpn, per * gpus_factor) * kBuffer;
       formula = p.zero_init ? "P × " + std::string(params_cpu ? "18" : "16") + " / nodes × 1.5 (zero.Init; DeepSpeed stage3.py:" +
                                   (params_cpu ? "3026)" : "3034)")
                             : "P × max(4·gpus_per_node, " + std::string(params_cpu ? "18" : "16") +

@@ -2,7 +2,9 @@
 // over the cores, each read in cache-sized pieces on which every scheme's row quantizer (family.h) runs, and the
 // error sums of each task are merged in task order so that results do not depend on the thread count.
 #include <algorithm>  // std::min, std::max
-#include <cmath>      // std::ceil
+#include <array>      // std::array
+#include <atomic>     // std::atomic
+#include <cmath>      // std::ceil, std::fabs, std::isfinite
 #include <memory>     // std::unique_ptr
 #include <numeric>    // std::lcm
 #include <optional>   // std::optional
@@ -96,6 +98,9 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
                      options.dequantized;
     (seq ? ordered : free).push_back(j);
   }
+  // Progress counts the elements of every pass (one, or two when some schemes must run in order).
+  std::atomic<std::uint64_t> done{0};
+  const std::uint64_t total_work = rows * cols * ((free.empty() ? 0 : 1) + (ordered.empty() ? 0 : 1));
   auto pass = [&](const std::vector<std::size_t>& which, unsigned nthreads) {
     if (which.empty()) return;
     const std::size_t J = which.size();
@@ -105,6 +110,8 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
       std::vector<unsigned char> clip;
       std::vector<std::unique_ptr<RowQuantizer>> rq;
       std::vector<Lanes> lanes;
+      std::vector<unsigned char> finite;                             // error_histogram: which inputs count
+      std::vector<std::array<std::vector<std::uint64_t>, 2>> hists;  // per scheme: |err|, relative err
     };
     std::vector<Worker> workers(nthreads);
     parallel_tasks(plan.tasks, nthreads, [&](std::uint64_t k, unsigned w) {
@@ -115,14 +122,21 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
         wk.inv.resize(plan.max_read());
         wk.y.resize(plan.max_read());
         wk.clip.resize(plan.max_read());
+        wk.finite.resize(plan.max_read());
       }
       // Each piece is read once, and every scheme runs on it while it is in cache. A scheme's sums see its
       // segments in the order a scheme-by-scheme loop gives them, so this order does not change their bits.
       const Plan::Task t = plan.task(k);
       wk.lanes.assign(J, Lanes{});
       std::uint64_t masked = 0, base = 0;
+      if (options.error_histogram) {
+        wk.hists.assign(J, {});
+        for (auto& h : wk.hists) h[0].assign(ErrorHistogram::kBins, 0), h[1].assign(ErrorHistogram::kBins, 0);
+      }
       const auto read = [&](std::uint64_t off, std::uint64_t n) {
         src.read_range(t.first + off, n, wk.x.data());
+        if (options.error_histogram)  // NaN / inf inputs are left out of the histograms too
+          for (std::uint64_t i = 0; i < n; ++i) wk.finite[i] = std::isfinite(wk.x[i]);
         masked += count_nonfinite(wk.x.data(), n, true);
         reciprocals(wk.x.data(), wk.inv.data(), n);
         base = off;
@@ -135,9 +149,28 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
           wk.rq[jj]->run({x, wk.y.data(), wk.clip.data(), n, row, col0, blocks});
           if (options.dequantized) options.dequantized(wk.y.data(), n);
           wk.lanes[jj].add(x, inv, wk.y.data(), wk.clip.data(), n);
+          if (options.error_histogram) {
+            const unsigned char* ok = wk.finite.data() + (off - base);
+            for (std::uint64_t i = 0; i < n; ++i) {
+              if (!ok[i]) continue;
+              const double e = std::fabs(x[i] - wk.y[i]);
+              ++wk.hists[jj][0][static_cast<std::size_t>(ErrorHistogram::bin(e))];
+              if (x[i] != 0) ++wk.hists[jj][1][static_cast<std::size_t>(ErrorHistogram::bin(e * inv[i]))];
+            }
+          }
         }
       });
-      for (std::size_t jj = 0; jj < J; ++jj) slots[k * J + jj] = wk.lanes[jj].metrics(t.count - masked);
+      for (std::size_t jj = 0; jj < J; ++jj) {
+        slots[k * J + jj] = wk.lanes[jj].metrics(t.count - masked);
+        if (options.error_histogram) {
+          slots[k * J + jj].abs_hist = std::move(wk.hists[jj][0]);
+          slots[k * J + jj].rel_hist = std::move(wk.hists[jj][1]);
+        }
+      }
+      if (options.progress) {
+        const std::uint64_t d = done.fetch_add(t.count) + t.count;
+        options.progress(d, total_work);
+      }
     });
     for (std::uint64_t k = 0; k < plan.tasks; ++k)
       for (std::size_t jj = 0; jj < J; ++jj) results[which[jj]].metrics.merge(slots[k * J + jj]);

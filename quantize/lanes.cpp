@@ -1,7 +1,8 @@
 // The lane loops of lanes.h, and the Metrics derived from the sums.
 #include "numscope/quantize/lanes.h"
 
-#include <cmath>    // std::sqrt, std::log10
+#include <bit>      // std::bit_cast
+#include <cmath>    // std::sqrt, std::log10, std::ldexp
 #include <cstring>  // std::memcpy
 #include <vector>   // std::vector
 
@@ -92,7 +93,46 @@ void Lanes::add(const double* x, const double* inv, const double* y, const unsig
 
 using namespace detail;
 
+int ErrorHistogram::bin(double e) {
+  if (e == 0) return 0;
+  if (!(e < 0x1p64)) return kBins - 1;
+  if (e < 0x1p-64) return 1;
+  const std::uint64_t b = std::bit_cast<std::uint64_t>(e);
+  const int exp = static_cast<int>(b >> 52) - 1023, sub = static_cast<int>((b >> 50) & 3);
+  return 1 + (exp - kMinExp) * kPerOctave + sub;
+}
+double ErrorHistogram::lower_edge(int k) {
+  if (k <= 0) return 0;
+  if (k >= kBins - 1) return 0x1p64;
+  const int i = k - 1;
+  return std::ldexp(1.0 + (i % kPerOctave) / double(kPerOctave), kMinExp + i / kPerOctave);
+}
+double ErrorHistogram::upper_edge(int k) {
+  if (k <= 0) return 0;
+  if (k >= kBins - 1) return std::numeric_limits<double>::infinity();
+  return lower_edge(k + 1);
+}
+double ErrorHistogram::percentile(const std::vector<std::uint64_t>& counts, double p) {
+  std::uint64_t total = 0;
+  for (std::uint64_t c : counts) total += c;
+  if (total == 0) return 0;
+  const double rank = p * double(total);
+  std::uint64_t seen = 0;
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    seen += counts[k];
+    if (double(seen) >= rank && counts[k] > 0) return upper_edge(static_cast<int>(k));
+  }
+  return upper_edge(static_cast<int>(counts.size()) - 1);
+}
+
 void Metrics::merge(const Metrics& o) {
+  auto add = [](std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+    if (b.empty()) return;
+    if (a.empty()) a.assign(b.size(), 0);
+    for (std::size_t k = 0; k < b.size(); ++k) a[k] += b[k];
+  };
+  add(abs_hist, o.abs_hist);
+  add(rel_hist, o.rel_hist);
   n += o.n;
   sum_x2 += o.sum_x2;
   sum_y2 += o.sum_y2;

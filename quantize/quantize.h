@@ -33,6 +33,19 @@ struct TensorStats {
 /// Two passes over the tensor in chunks of 2^20 elements on `threads` threads (0: every core).
 TensorStats tensor_stats(const RowSource& src, unsigned threads = 0);
 
+/// A fixed logarithmic histogram of errors: four bins per octave from 2^-64 to 2^64, bin 0 for exact zeros and
+/// the last for anything larger (inf, NaN). Counts are integers, so they merge in any order; percentiles read
+/// from it are approximate (the upper edge of the bin holding the rank), the maximum is kept exactly elsewhere.
+struct ErrorHistogram {
+  static constexpr int kPerOctave = 4, kMinExp = -64, kMaxExp = 64;
+  static constexpr int kBins = 2 + (kMaxExp - kMinExp) * kPerOctave;
+  static int bin(double e);             // e >= 0
+  static double lower_edge(int bin);    // 0 for bin 0
+  static double upper_edge(int bin);    // inf for the last bin
+  /// The upper edge of the bin where the cumulative count first reaches p · total (0 < p <= 1); 0 when empty.
+  static double percentile(const std::vector<std::uint64_t>& counts, double p);
+};
+
 /// Error accumulators, in double; merged over chunks.
 struct Metrics {
   std::uint64_t n = 0;  // elements compared (finite inputs)
@@ -41,6 +54,8 @@ struct Metrics {
   std::uint64_t clipped = 0;     // saturated or clamped to the largest code of its scale
   std::uint64_t underflow = 0;   // nonzero input that became zero
   std::uint64_t nonfinite = 0;   // NaN or inf produced
+  /// |x - y| and |x - y| / |x| (x != 0) in ErrorHistogram bins; empty unless QuantizeOptions::error_histogram.
+  std::vector<std::uint64_t> abs_hist, rel_hist;
   void merge(const Metrics& o);
   double mse() const;
   double rmse() const;
@@ -60,6 +75,10 @@ struct QuantizeOptions {
   std::uint64_t read_elements = 1 << 14;   // pieces of a chunk that every scheme analyses while in cache;
                                            // the results do not depend on it (tests vary it)
   unsigned threads = 0;                    // 0: every core
+  bool error_histogram = false;            // fill Metrics::abs_hist / rel_hist (costs a pass per scheme)
+  /// Called after each task with the elements done so far and the total, from the worker thread that finished
+  /// it (several may call at once: the callback serialises what it prints).
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
 
 struct SchemeResult {

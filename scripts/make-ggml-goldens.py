@@ -18,7 +18,14 @@ Outputs (small: the whole folder stays under a few hundred KB):
     gguf/*.gguf        GGUF files written by gguf.GGUFWriter (v3; v2 by patching the version field, the layouts
                        being equal), with every metadata value type, nested arrays and custom alignment
     gguf/*.expect      what gguf.GGUFReader reads from them: version, alignment, data offset, every key with its
-                       type and value, every tensor with its type, ne, offset and size
+                       type and value, every tensor with its type, ne, offset and size; for types-v3.gguf (one
+                       tensor per type, blocks from ggml) a hash of each tensor as gguf-py's dequantizers read it
+    quant/inputs.f32   five data sets (normal, uniform, heavy-tailed, all-zero / constant / spiky blocks, a wide
+                       dynamic range), 4 x 512 float32 each
+    quant/TYPE.bin     ggml's reference quantizer (type_traits.from_float_ref = quantize_row_TYPE_ref) of each set
+    quant/dequantized.txt  a 64-bit FNV-1a of ggml's to_float of those blocks, per type and set
+    (quant/iq4_nl.bin and its hashes change from run to run: ggml leaves an all-zero iq4_nl block's indices as the
+    previous block's, uninitialised memory for a row's first block; the test compares only their d)
 """
 import argparse
 import ctypes
@@ -80,6 +87,34 @@ class Ggml:
         L.ggml_quantize_chunk.restype = ctypes.c_size_t
         L.ggml_quantize_chunk.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
                                           ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+
+        class Traits(ctypes.Structure):
+            _fields_ = [("type_name", ctypes.c_char_p), ("blck_size", ctypes.c_int64),
+                        ("blck_size_interleave", ctypes.c_int64), ("type_size", ctypes.c_size_t),
+                        ("is_quantized", ctypes.c_bool), ("to_float", ctypes.c_void_p),
+                        ("from_float_ref", ctypes.c_void_p)]
+        L.ggml_get_type_traits.restype = ctypes.POINTER(Traits)
+        L.ggml_get_type_traits.argtypes = [ctypes.c_int]
+        self.row_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)
+
+    def quantize_ref(self, t: int, x: np.ndarray) -> bytes:
+        """ggml's reference quantizer of type t (type_traits.from_float_ref = quantize_row_<t>_ref) on rows of x."""
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        rows, n = x.shape
+        fn = self.row_fn(self.lib.ggml_get_type_traits(t).contents.from_float_ref)
+        row = self.lib.ggml_row_size(t, n)
+        out = ctypes.create_string_buffer(rows * row)
+        for r in range(rows):
+            fn(x[r].ctypes.data, ctypes.addressof(out) + r * row, n)
+        return out.raw
+
+    def to_float(self, t: int, blocks: bytes, n: int) -> np.ndarray:
+        """ggml's dequantization of n elements of type t (type_traits.to_float)."""
+        fn = self.row_fn(self.lib.ggml_get_type_traits(t).contents.to_float)
+        y = np.zeros(n, dtype=np.float32)
+        buf = ctypes.create_string_buffer(blocks, len(blocks))
+        fn(ctypes.addressof(buf), y.ctypes.data, n)
+        return y
 
     def types(self):
         for t in range(GGML_TYPE_COUNT):
@@ -189,7 +224,34 @@ def tiny_model(path: Path, alignment: int | None = None):
     w.close()
 
 
-def write_gguf_files():
+def types_model(path: Path, g: "Ggml"):
+    """One tensor of each type numscope reads, the blocks made by ggml's reference quantizers (gguf-py quantizes
+    few types), so that reading them can be compared with gguf-py's own dequantizers."""
+    w = gguf.GGUFWriter(path, "llama")
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((2, 256)) * 0.05).astype(np.float32)
+    w.add_tensor("f32", x)
+    w.add_tensor("f16", x.astype(np.float16))
+    w.add_tensor("bf16", gguf.quants.quantize(x, gguf.GGMLQuantizationType.BF16), raw_dtype=gguf.GGMLQuantizationType.BF16)
+    for name, t in QUANT_TYPES.items():
+        blocks = np.frombuffer(g.quantize_ref(t, x), dtype=np.uint8).reshape(2, -1)
+        w.add_tensor(name, blocks, raw_dtype=gguf.GGMLQuantizationType(t))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def dequantized_hashes(path: Path) -> str:
+    """'deq NAME FNV1A64' of each tensor as gguf-py's dequantizers read it (float32)."""
+    lines = []
+    for ti in gguf.GGUFReader(path).tensors:
+        y = gguf.quants.dequantize(ti.data, ti.tensor_type).astype(np.float32)
+        lines.append(f"deq {ti.name} {fnv1a64(y.tobytes()):016x}")
+    return "\n".join(lines) + "\n"
+
+
+def write_gguf_files(g: "Ggml"):
     d = OUT / "gguf"
     d.mkdir(parents=True, exist_ok=True)
     tiny_model(d / "tiny-v3.gguf")
@@ -200,6 +262,74 @@ def write_gguf_files():
     b[4:8] = struct.pack("<I", 2)
     (d / "align64-v2.gguf").write_bytes(bytes(b))
     (d / "align64-v2.expect").write_text(describe(d / "align64-v2.gguf"))
+    types_model(d / "types-v3.gguf", g)
+    (d / "types-v3.expect").write_text(describe(d / "types-v3.gguf") + dequantized_hashes(d / "types-v3.gguf"))
+
+
+# ---- Quantized blocks: ggml's reference quantizers and to_float ----------------------------------------------
+
+# The ggml types numscope quantizes (ggml_type ids) and the data sets, ROWS x COLS float32 each.
+QUANT_TYPES = {"q8_0": 8, "q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q2_K": 10, "q3_K": 11, "q4_K": 12,
+               "q5_K": 13, "q6_K": 14, "iq4_nl": 20, "iq4_xs": 23, "mxfp4": 39, "nvfp4": 40}
+ROWS, COLS = 4, 512
+
+
+def data_sets():
+    rng = np.random.default_rng(2024)
+    sets = {}
+    sets["normal"] = rng.standard_normal((ROWS, COLS)) * 0.02
+    sets["uniform"] = rng.uniform(-1, 1, (ROWS, COLS))
+    heavy = rng.standard_t(3, (ROWS, COLS)) * 0.02
+    heavy[rng.random((ROWS, COLS)) < 0.002] *= 40  # a few outliers, as in LLM weights
+    sets["heavy"] = heavy
+    # All-zero, constant, single-spike, two-valued and sign-alternating blocks of 32 (and so of 256 too).
+    b = np.zeros((ROWS * COLS // 32, 32))
+    for k in range(b.shape[0]):
+        kind = k % 8
+        if kind == 1:
+            b[k] = 0.75
+        elif kind == 2:
+            b[k] = -3.0e-3
+        elif kind == 3:
+            b[k, k % 32] = 1.5
+        elif kind == 4:
+            b[k] = np.where(np.arange(32) % 2 == 0, 1.0, -1.0)
+        elif kind == 5:
+            b[k] = np.where(np.arange(32) < 16, 2.0, -2.0) * (k % 5 + 1)
+        elif kind == 6:
+            b[k] = rng.standard_normal(32) * 0.5
+        elif kind == 7:
+            b[k] = np.linspace(-1, 1, 32)
+    sets["blocks"] = b.reshape(ROWS, COLS)
+    # A wide dynamic range: magnitudes from 1e-4 to 1e2 with random signs.
+    sets["wide"] = np.exp(rng.uniform(np.log(1e-4), np.log(1e2), (ROWS, COLS))) * rng.choice([-1, 1], (ROWS, COLS))
+    return {k: v.astype(np.float32) for k, v in sets.items()}
+
+
+def fnv1a64(b: bytes) -> int:
+    h = 0xcbf29ce484222325
+    for c in b:
+        h = ((h ^ c) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def write_quant_goldens(g: Ggml):
+    d = OUT / "quant"
+    d.mkdir(parents=True, exist_ok=True)
+    sets = data_sets()
+    names = list(sets)
+    (d / "inputs.f32").write_bytes(b"".join(sets[k].tobytes() for k in names))
+    lines = ["# inputs.f32: data sets " + " ".join(names) + f" of {ROWS}x{COLS} float32 each, in that order",
+             "# TYPE SET FNV1A64(ggml to_float of TYPE.bin's blocks for SET, as float32 bytes)"]
+    for name, t in QUANT_TYPES.items():
+        blobs = []
+        for k in names:
+            q = g.quantize_ref(t, sets[k])
+            blobs.append(q)
+            y = g.to_float(t, q, ROWS * COLS)
+            lines.append(f"{name} {k} {fnv1a64(y.tobytes()):016x}")
+        (d / f"{name}.bin").write_bytes(b"".join(blobs))
+    (d / "dequantized.txt").write_text("\n".join(lines) + "\n")
 
 
 def main():
@@ -210,7 +340,8 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     g = Ggml(args.ggml_lib or build_ggml(args.work))
     write_types(g)
-    write_gguf_files()
+    write_gguf_files(g)
+    write_quant_goldens(g)
     total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
     print(f"wrote {OUT.relative_to(ROOT)}: {total} bytes")
 

@@ -28,6 +28,7 @@ class GgmlRow : public RowQuantizer {
       const std::uint64_t n = std::min(qk, g.cols - b);
       for (std::uint64_t i = 0; i < n; ++i) xf_[i] = static_cast<float>(g.x[b + i]);
       std::fill(xf_.begin() + static_cast<std::ptrdiff_t>(n), xf_.end(), 0.0f);
+      std::fill(clip_.begin(), clip_.end(), 0);
       codec_->quantize(xf_.data(), block_.data(), clip_.data());
       codec_->dequantize(block_.data(), yf_.data());
       for (std::uint64_t i = 0; i < n; ++i) {

@@ -7,7 +7,7 @@
 // compare bytes and dequantized floats with ggml's own on several data sets (tests/quantize/golden/ggml).
 #pragma once
 
-#include <cstdint>  // std::uint16_t
+#include <cstdint>  // std::int8_t, std::int32_t, std::uint8_t, std::uint16_t, INT32_MIN
 
 #include "numscope/io/ggml_types.h"
 
@@ -26,10 +26,20 @@ struct GgmlCodec {
 const GgmlCodec* find_ggml_codec(int ggml_type);
 
 // One file each.
-extern const GgmlCodec kQ8_0Codec, kQ4_0Codec;
+extern const GgmlCodec kQ8_0Codec, kQ4_0Codec, kQ4_1Codec, kQ5_0Codec, kQ5_1Codec, kQ2_KCodec, kQ3_KCodec, kQ4_KCodec,
+    kQ5_KCodec, kQ6_KCodec, kIQ4_NLCodec, kIQ4_XSCodec, kMXFP4Codec, kNVFP4Codec;
 
 /// max |x| of a block of 32 floats, in eight independent lanes (exact in any order) so that it vectorises.
 float amax32(const float* x);
+/// C's (int8_t)v and (uint8_t)v of a float as ggml's reference quantizers write them, compiled for x86-64: the
+/// truncation to int32 (cvttss2si; out of range and NaN give INT32_MIN) and then its low byte. Exact truncation
+/// wherever the value fits the type, which is every case but a degenerate scale.
+inline int trunc_i8(float v) {
+  const std::int32_t t = v > -2147483648.0f && v < 2147483648.0f ? static_cast<std::int32_t>(v) : INT32_MIN;
+  return static_cast<std::int8_t>(t);
+}
+inline int trunc_u8(float v) { return static_cast<std::uint8_t>(trunc_i8(v)); }
+
 /// The fp16 d of a block as ggml stores it (little-endian GGML_FP32_TO_FP16), and back.
 void store_fp16(unsigned char* out, float v);
 float load_fp16(const unsigned char* in);

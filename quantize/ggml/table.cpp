@@ -11,7 +11,9 @@ namespace numscope {
 namespace detail {
 
 const GgmlCodec* find_ggml_codec(int ggml_type) {
-  static const std::array<const GgmlCodec*, 2> kTable = {&kQ8_0Codec, &kQ4_0Codec};
+  static const std::array<const GgmlCodec*, 14> kTable = {
+      &kQ8_0Codec, &kQ4_0Codec, &kQ4_1Codec, &kQ5_0Codec,   &kQ5_1Codec,   &kQ2_KCodec,  &kQ3_KCodec,
+      &kQ4_KCodec, &kQ5_KCodec, &kQ6_KCodec, &kIQ4_NLCodec, &kIQ4_XSCodec, &kMXFP4Codec, &kNVFP4Codec};
   for (const GgmlCodec* c : kTable)
     if (static_cast<int>(c->type->id) == ggml_type) return c;
   return nullptr;

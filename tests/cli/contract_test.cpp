@@ -16,6 +16,7 @@
 #include <sstream>  // std::istringstream, std::ostringstream
 #include <unistd.h>  // getpid
 
+#include "numscope/api/values.h"
 #include "numscope/tools/cli/command.h"
 
 namespace {
@@ -362,4 +363,16 @@ TEST_CASE("values refuses a format whose exact values would not fit the stated s
   CHECK(r.out.empty());
   CHECK(r.err.find("MB") != std::string::npos);
   CHECK(run({"values", "bf16", "-o", "csv"}).rc == 0);
+}
+
+TEST_CASE("values: the size estimate that guards it is within 10% of the digits it prints", "[cli][values]") {
+  for (const char* f : {"bf16", "fp16", "e4m11", "e6m9:bias=20", "e8m7:bias=200", "uint16", "int12", "e2m1", "e8m0"}) {
+    CAPTURE(f);
+    const numscope::Result r = numscope::api::values({f, false});
+    double chars = 0;
+    for (const auto& row : r.tables[0].rows) chars += static_cast<double>(row[3].value.size());
+    const double estimate = static_cast<double>(numscope::api::values_chars(f));
+    CHECK(estimate >= 0.9 * chars);
+    CHECK(estimate <= 1.1 * chars + 64);
+  }
 }

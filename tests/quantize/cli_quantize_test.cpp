@@ -92,7 +92,17 @@ TEST_CASE("quantize reads safetensors shards, --tensor and --all", "[quantize][c
   const std::string b = write_st("b.safetensors", {{"layer.1.weight", {32}, v}});
   const Run one = run({"-i", a, "-i", b, "--tensor", "layer.1.weight", "-s", "q8_0", "-o", "json"});
   REQUIRE(one.rc == 0);
-  const Run all = run({"-i", a, "-i", b, "--all", "-s", "q8_0,nf4", "-o", "json"});
+  // 1-D tensors (norms, biases) are left out of --all unless --include-1d, and the note says so.
+  const Run no1d = run({"-i", a, "-i", b, "--all", "-s", "q8_0"});
+  REQUIRE(no1d.rc == 0);
+  CHECK(no1d.out.find("left out by the tensor filter (1 tensors): layer.1.weight (1-D)") != std::string::npos);
+  const Run glob = run({"-i", a, "-i", b, "--all", "--include-1d", "--exclude", "layer.0.*", "-s", "q8_0"});
+  REQUIRE(glob.rc == 0);
+  CHECK(glob.out.find("layer.0.weight (excluded by 'layer.0.*')") != std::string::npos);
+  const Run none = run({"-i", a, "-i", b, "--all", "--include", "nothing*"});
+  CHECK(none.rc == 2);
+  CHECK(none.err.find("every tensor was left out") != std::string::npos);
+  const Run all = run({"-i", a, "-i", b, "--all", "--include-1d", "-s", "q8_0,nf4", "-o", "json"});
   REQUIRE(all.rc == 0);
   const auto j = nlohmann::json::parse(all.out)["tables"]["schemes"];
   REQUIRE(j.size() == 6);  // 2 tensors x 2 schemes + 2 totals
@@ -107,7 +117,7 @@ TEST_CASE("quantize reads safetensors shards, --tensor and --all", "[quantize][c
                       {"ids", {{"dtype", "I64"}, {"shape", {2}}, {"data_offsets", {128, 144}}}}};
   const std::string hs = h.dump(), mixed = tmp("mixed.safetensors");
   std::ofstream(mixed, std::ios::binary) << le(hs.size(), 8) << hs << std::string(144, '\0');
-  const Run skip = run({"-i", mixed, "--all", "-s", "q8_0"});
+  const Run skip = run({"-i", mixed, "--all", "--include-1d", "-s", "q8_0"});
   CHECK(skip.rc == 0);
   CHECK(skip.out.find("skipped (not a float tensor the quantizer reads, or empty): ids (I64)") != std::string::npos);
   const Run named = run({"-i", mixed, "--tensor", "ids"});
@@ -156,7 +166,7 @@ TEST_CASE("quantize bad input: one line, exit 2", "[quantize][cli]") {
   };
   bad({}, "--input FILE");
   bad({"-i", tmp("nothing-here.npy")}, "cannot open");
-  bad({"--synthetic", "normal", "-s", "int4-g128,q5_k"}, "unknown scheme 'q5_k'");
+  bad({"--synthetic", "normal", "-s", "int4-g128,q7_k"}, "unknown scheme 'q7_k'");
   bad({"--synthetic", "normal", "--mx-scale", "up"}, "--mx-scale");
   bad({"--synthetic", "normal", "--min-sqnr", "lots"}, "--min-sqnr needs a number");
   const std::string nan = write_st("nan.safetensors", {{"t", {4}, {1.0f, NAN, 2.0f, INFINITY}}});
@@ -167,4 +177,34 @@ TEST_CASE("quantize bad input: one line, exit 2", "[quantize][cli]") {
   const std::string junk = tmp("junk.bin");
   std::ofstream(junk) << "just some text";
   bad({"-i", junk}, "not a .npy or .safetensors file");
+}
+
+TEST_CASE("quantize reads GGUF models: every tensor dequantized as ggml does, hostile files exit 2", "[quantize][cli]") {
+  const std::string dir = NUMSCOPE_GGML_GOLDEN "/gguf/";
+  // Re-quantizing ggml's own q8_0 blocks with numscope's q8_0 gives them back exactly.
+  const Run r = run({"-i", dir + "types-v3.gguf", "-t", "q8_0", "-s", "q8_0", "-o", "json"});
+  REQUIRE(r.rc == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["tables"]["input"][0]["dtype"] == "q8_0");
+  CHECK(j["tables"]["schemes"][0]["mse"].get<double>() == 0);
+  const Run all = run({"-i", dir + "types-v3.gguf", "--all", "-s", "q4_K"});
+  CHECK(all.rc == 0);
+  // Truncated or lying files: one line, exit 2.
+  std::ifstream in(dir + "tiny-v3.gguf", std::ios::binary);
+  const std::string good((std::istreambuf_iterator<char>(in)), {});
+  auto bad = [](const std::string& path, const std::string& what) {
+    const Run b = run({"-i", path, "--all"});
+    CHECK(b.rc == 2);
+    CHECK(b.out.empty());
+    CHECK(b.err.find(what) != std::string::npos);
+    CHECK(std::count(b.err.begin(), b.err.end(), '\n') == 1);
+  };
+  const std::string cut = tmp("cut.gguf");
+  std::ofstream(cut, std::ios::binary) << good.substr(0, 3000);
+  bad(cut, "past the end of the file");
+  std::string lie = good;
+  lie[8] = '\xff';  // the tensor count's low byte: 255 tensors
+  const std::string liar = tmp("lie.gguf");
+  std::ofstream(liar, std::ios::binary) << lie;
+  bad(liar, "is not a valid GGUF file");
 }

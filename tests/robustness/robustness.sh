@@ -109,6 +109,7 @@ bad fmt-exp-bits 'e16m3|exponent' store 1 --formats e16m3
 bad fmt-bias 'bias' store 1 --formats e5m2:bias=20000
 bad fmt-int-width 'int65|int' store 1 --formats int65
 bad fmt-explain 'unknown format' explain fp99 1
+bad values-huge 'MB of exact decimals' values e8m7:bias=16384
 bad dtype-unknown 'unknown dtype' quantize --input x.npy --dtype f7
 bad scheme-unknown 'scheme' quantize --synthetic normal:n=64 --schemes q9_9
 bad gpu-unknown 'gpu|GPU' memory --model llama-2-7b --gpu h999
@@ -122,6 +123,8 @@ bad opt-flag-value 'takes no value' store 1 --saturate=yes
 bad opt-repeated 'more than once' store 1 --rounding rne --rounding rtz
 bad opt-bad-int 'takes an integer' store 1 --seed -1
 bad opt-output 'output|format' store 1 -o xml
+bad opt-csv-tables 'pass --table NAME.*floats, integers' formats -o csv
+bad opt-table-unknown "no table 'nope'.*store" store 1 --table nope
 bad opt-positional "takes" explain fp16 1 2
 bad opt-input-and-synthetic 'one of them' quantize --input x.npy --synthetic normal
 bad opt-tensor-and-all 'exclude each other|go with --input' quantize --synthetic normal --tensor a --all
@@ -341,6 +344,7 @@ fi
 # ---- files around numscope (outputs, signals, stdout, changing inputs) and documents (markers, claims, walks) ------
 source "$here/files.sh"
 source "$here/documents.sh"
+source "$here/values.sh"
 
 # ---- the table and the cases are the same set ------------------------------------------------------------------------
 if [ -n "$doc" ]; then

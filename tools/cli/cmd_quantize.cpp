@@ -1,4 +1,12 @@
 // `numscope quantize`: the flags of api::quantize (schemes over a tensor: cost against error, a recommendation).
+#include <unistd.h>  // isatty
+
+#include <chrono>      // std::chrono
+#include <cstdio>      // std::fprintf
+#include <functional>  // std::function
+#include <memory>      // std::make_shared
+#include <mutex>       // std::mutex
+
 #include "numscope/api/quantize.h"
 #include "numscope/formats/number.h"
 #include "numscope/formats/scheme.h"
@@ -21,6 +29,28 @@ std::optional<std::string> get_optional(const Args& args, const std::string& nam
   return args.get(name);
 }
 
+/// Rewrites one stderr line: tensor, share done, rate and time left (at most ten times a second).
+std::function<void(const std::string&, std::uint64_t, std::uint64_t)> progress_line() {
+  struct State {
+    std::mutex m;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last;
+    std::string tensor;
+  };
+  auto st = std::make_shared<State>();
+  return [st](const std::string& tensor, std::uint64_t done, std::uint64_t total) {
+    const std::lock_guard<std::mutex> lock(st->m);
+    const auto now = std::chrono::steady_clock::now();
+    if (tensor != st->tensor) st->tensor = tensor, st->start = now;
+    if (done < total && now - st->last < std::chrono::milliseconds(100)) return;
+    st->last = now;
+    const double s = std::chrono::duration<double>(now - st->start).count(), rate = s > 0 ? double(done) / s : 0;
+    const double left = rate > 0 ? double(total - done) / rate : 0;
+    std::fprintf(stderr, "\r%s: %5.1f%%  %.3g M elements/s  %.0f s left\033[K%s", tensor.c_str(),
+                 total ? 100.0 * double(done) / double(total) : 100.0, rate / 1e6, left, done >= total ? "\r\033[K" : "");
+    std::fflush(stderr);
+  };
+}
+
 Result run(const Args& args, Context&) {
   if (args.has("dump-scheme") && !args.has("dump-dequantized"))
     throw InputError("--dump-scheme picks the scheme of --dump-dequantized FILE: give that too, or leave it out");
@@ -40,6 +70,14 @@ Result run(const Args& args, Context&) {
   q.dump_scheme = args.get("dump-scheme");
   q.write_blocks = get_optional(args, "write-blocks");
   q.ignore_nonfinite = args.has("ignore-nonfinite");
+  q.include = args.list("include");
+  q.exclude = args.list("exclude");
+  q.include_1d = args.has("include-1d");
+  q.per_layer = args.has("per-layer");
+  q.percentiles = args.has("percentiles");
+  q.histogram = static_cast<unsigned>(args.get_int("histogram", 0, 1, 1000));
+  // Progress on stderr only when it is a terminal (a redirected or captured run stays silent).
+  if (::isatty(2)) q.progress = progress_line();
   return api::quantize(q);
 }
 
@@ -52,7 +90,8 @@ const Command& quantize_command() {
        "numscope quantize (--input FILE... [--tensor NAME... | --all] | --synthetic SPEC) [--schemes LIST] "
        "[--max-bits B] [--min-sqnr D]",
        "Input: .npy (versions 1-3, float16/32/64, C or Fortran order) or .safetensors (F32, F16, BF16, F64, F8_*; "
-       "several shards with repeated --input), memory-mapped. A 2-D tensor's rows are its output channels: "
+       "several shards with repeated --input) or GGUF (v2/v3; F32, F16, BF16 and the ggml block types, dequantized "
+       "as ggml's to_float), memory-mapped. A 2-D tensor's rows are its output channels: "
        "per-channel scales are per row, groups and blocks run along a row.\n\n"
        "--synthetic DIST[:n=N,shape=ROWSxCOLS,sigma=S,nu=V,outliers=FRACTION:MAGNITUDE,seed=K] with DIST normal, "
        "laplace, uniform or student-t (for example student-t:nu=3 or normal:n=65536,outliers=0.001:20,seed=1); "
@@ -61,8 +100,8 @@ const Command& quantize_command() {
        "Recommendation: --max-bits and/or --min-sqnr pick the cheapest scheme meeting both; the note says why each "
        "cheaper one fails. When no scheme meets them, the table is still printed, one line on stderr says so and "
        "the exit code is 1. See docs/quantize.md for each scheme's definition and source.",
-       {{"input", 'i', "FILE", "a .npy or .safetensors file (repeat for shards)", true},
-        {"tensor", 't', "NAME", "a tensor of a safetensors input (repeatable)", true},
+       {{"input", 'i', "FILE", "a .npy, .safetensors or GGUF file (repeat for shards)", true},
+        {"tensor", 't', "NAME", "a tensor of a safetensors or GGUF input (repeatable)", true},
         {"all", 0, "", "every float tensor of the input, one row per tensor and scheme plus totals"},
         {"synthetic", 0, "SPEC", "a synthetic tensor instead of a file"},
         {"dtype", 0, "TYPE", "the type inside an ml_dtypes .npy saved as <V2 / <V1 (bf16, e4m3, e5m2)"},
@@ -74,8 +113,14 @@ const Command& quantize_command() {
         {"min-sqnr", 0, "D", "recommend only schemes with SQNR of at least D dB"},
         {"dump-dequantized", 0, "FILE", "write the dequantized tensor (float64 .npy) of one scheme", false, true},
         {"dump-scheme", 0, "NAME", "the scheme for --dump-dequantized (default: the recommended or only one)"},
-        {"write-blocks", 0, "FILE", "write the q8_0 or q4_0 blocks in ggml's byte layout", false, true},
-        {"ignore-nonfinite", 0, "", "analyse the finite values only when the input has NaN or inf"}},
+        {"write-blocks", 0, "FILE", "write the blocks of the one ggml scheme (q8_0, q4_K, ...) in ggml's layout", false, true},
+        {"ignore-nonfinite", 0, "", "analyse the finite values only when the input has NaN or inf"},
+        {"include", 0, "GLOB", "--all: only tensors matching GLOB (* ? [..]; repeatable)", true},
+        {"exclude", 0, "GLOB", "--all: leave out tensors matching GLOB (repeatable)", true},
+        {"include-1d", 0, "", "--all: keep 1-D tensors (norms, biases), left out by default"},
+        {"per-layer", 0, "", "add a table of each scheme summed per transformer block"},
+        {"percentiles", 0, "", "add approximate p50/p90/p99/p99.9 of |err| and relative error"},
+        {"histogram", 0, "BINS", "add a histogram of |err| in BINS logarithmic bins"}},
        0,
        0},
       run};

@@ -6,6 +6,7 @@
 #include <string>     // std::string
 
 #include "numscope/support/error.h"
+#include "numscope/support/render.h"
 #include "numscope/formats/fast/convert.h"
 #include "numscope/tools/cli/command.h"
 #include "numscope/tools/cli/manual.h"
@@ -32,7 +33,7 @@ std::string command_names() {
 std::string main_help() {
   std::string s =
       "numscope " NUMSCOPE_VERSION ": bit-exact numeric formats of machine learning\n\n"
-      "Usage: numscope COMMAND [ARGS] [-o table|md|csv|json]\n\nCommands:\n";
+      "Usage: numscope COMMAND [ARGS] [-o table|md|csv|json] [--table NAME]\n\nCommands:\n";
   for (const auto& c : commands()) {
     std::string name = "  " + c.spec.name;
     name += std::string(name.size() < 14 ? 14 - name.size() : 2, ' ');
@@ -46,7 +47,7 @@ std::string main_help() {
 }
 
 /// The error contract is one line on stderr: control characters quoted from the input (a newline inside an
-/// argument or a file name) are shown escaped, never as line breaks.
+/// argument or a file name) are shown escaped, never as line breaks, as every text output shows them.
 std::string one_line(std::string_view message) { return escape_controls(message); }
 
 /// How to show the Result: -o, --table, --columns, --no-notes, --bare, and --width (else the terminal's).

@@ -1,0 +1,129 @@
+// ggml IQ4_NL (block_iq4_nl {fp16 d; u8 qs[16]}, blocks of 32) and IQ4_XS (block_iq4_xs {fp16 d; u16 scales_h;
+// u8 scales_l[4]; u8 qs[128]}, super-blocks of 256 with a 6-bit scale per 32): 4-bit indices into a non-linear
+// table of 16 int8 values, nibbles laid out as Q4_0's. One search serves both (ggml-quants.c
+// quantize_row_iq4_nl_impl): per block of 32 a first scale max/values[0] and its weighted least-squares refit
+// (x² weights), for IQ4_XS then 2·7 + 1 trial scales and a 6-bit code of each block's scale relative to the
+// super-block's. Sources: quantize_row_iq4_nl_ref (no trial scales), quantize_row_iq4_xs_ref,
+// dequantize_row_iq4_nl / _iq4_xs; the table is ggml-common.h kvalues_iq4nl.
+#include <algorithm>  // std::fill_n
+#include <cmath>    // std::fabs
+#include <cstring>  // std::memset
+
+#include "numscope/quantize/ggml/ggml.h"
+#include "numscope/quantize/ggml/kquants.h"
+
+namespace numscope::detail {
+namespace {
+
+constexpr std::int8_t kValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+/// The index of the nearest table value (a tie goes to the upper one), by bisection (ggml's best_index_int8).
+int best_index(float x) {
+  if (x <= kValues[0]) return 0;
+  if (x >= kValues[15]) return 15;
+  int lo = 0, hi = 15;
+  while (hi - lo > 1) {
+    const int mid = (lo + hi) / 2;
+    (x < kValues[mid] ? hi : lo) = mid;
+  }
+  return x - kValues[hi - 1] < kValues[hi] - x ? hi - 1 : hi;
+}
+
+/// One block of 32: its indices in Lb and its refitted scale; `ntry` trial scales each side (-1: none).
+float block_scale(const float* xb, std::uint8_t* Lb, int ntry) {
+  float weight[32], amax = 0, max = 0;
+  for (int j = 0; j < 32; ++j) weight[j] = xb[j] * xb[j];
+  for (int j = 0; j < 32; ++j)
+    if (std::fabs(xb[j]) > amax) amax = std::fabs(xb[j]), max = xb[j];
+  if (amax < kGroupMaxEps) return 0;
+  float d = ntry > 0 ? -max / kValues[0] : max / kValues[0];
+  float id = 1 / d, sumqx = 0, sumq2 = 0;
+  for (int j = 0; j < 32; ++j) {
+    Lb[j] = static_cast<std::uint8_t>(best_index(id * xb[j]));
+    const float q = kValues[Lb[j]], w = weight[j];
+    sumqx += w * q * xb[j];
+    sumq2 += w * q * q;
+  }
+  d = sumq2 > 0 ? sumqx / sumq2 : 0.f;
+  float best = d * sumqx;
+  for (int itry = -ntry; itry <= ntry; ++itry) {
+    id = static_cast<float>(itry + kValues[0]) / max;
+    sumqx = sumq2 = 0;
+    for (int j = 0; j < 32; ++j) {
+      const float q = kValues[best_index(id * xb[j])], w = weight[j];
+      sumqx += w * q * xb[j];
+      sumq2 += w * q * q;
+    }
+    if (sumq2 > 0 && sumqx * sumqx > best * sumq2) d = sumqx / sumq2, best = d * sumqx;
+  }
+  return d;
+}
+
+void pack(const std::uint8_t* L, int n, unsigned char* q4) {
+  for (int i = 0; i < n / 32; ++i)
+    for (int j = 0; j < 16; ++j) q4[16 * i + j] = static_cast<unsigned char>(L[32 * i + j] | (L[32 * i + 16 + j] << 4));
+}
+
+void iq4_nl_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+  std::uint8_t L[32];
+  std::fill_n(L, 32, std::uint8_t{8});  // an all-zero block keeps index 8 (value +1): y = +0
+  store_fp16(out, block_scale(x, L, -1));
+  pack(L, 32, out + 2);
+  if (clip) std::memset(clip, 0, 32);
+}
+
+void iq4_nl_dequantize(const unsigned char* in, float* y) {
+  const float d = load_fp16(in);
+  for (int j = 0; j < 16; ++j) {
+    y[j] = d * static_cast<float>(kValues[in[2 + j] & 0xf]);
+    y[j + 16] = d * static_cast<float>(kValues[in[2 + j] >> 4]);
+  }
+}
+
+void iq4_xs_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+  std::uint8_t L[kQK_K] = {};
+  float scales[8], max_scale = 0, amax_scale = 0;
+  for (int ib = 0; ib < 8; ++ib) {
+    scales[ib] = block_scale(x + 32 * ib, L + 32 * ib, 7);
+    if (std::fabs(scales[ib]) > amax_scale) amax_scale = std::fabs(scales[ib]), max_scale = scales[ib];
+  }
+  std::uint16_t scales_h = 0;
+  unsigned char* scales_l = out + 4;
+  const float d = -max_scale / 32, id = d != 0 ? 1 / d : 0.f;
+  store_fp16(out, d);
+  for (int ib = 0; ib < 8; ++ib) {
+    int l = nearest_int(id * scales[ib]);
+    l = l < -32 ? -32 : l > 31 ? 31 : l;
+    const float dl = d * static_cast<float>(l), idl = dl != 0 ? 1 / dl : 0.f;
+    for (int j = 0; j < 32; ++j) L[32 * ib + j] = static_cast<std::uint8_t>(best_index(idl * x[32 * ib + j]));
+    l += 32;
+    if (ib % 2 == 0) scales_l[ib / 2] = static_cast<unsigned char>(l & 0xf);
+    else scales_l[ib / 2] |= static_cast<unsigned char>((l & 0xf) << 4);
+    scales_h |= static_cast<std::uint16_t>((l >> 4) << (2 * ib));
+  }
+  out[2] = static_cast<unsigned char>(scales_h & 0xff);
+  out[3] = static_cast<unsigned char>(scales_h >> 8);
+  pack(L, kQK_K, out + 8);
+  if (clip) std::memset(clip, 0, kQK_K);
+}
+
+void iq4_xs_dequantize(const unsigned char* in, float* y) {
+  const float d = load_fp16(in);
+  const unsigned scales_h = in[2] | in[3] << 8;
+  const unsigned char* qs = in + 8;
+  for (int ib = 0; ib < 8; ++ib, y += 32, qs += 16) {
+    const int ls = ((in[4 + ib / 2] >> 4 * (ib % 2)) & 0xf) | (((scales_h >> 2 * ib) & 3) << 4);
+    const float dl = d * static_cast<float>(ls - 32);
+    for (int j = 0; j < 16; ++j) {
+      y[j] = dl * static_cast<float>(kValues[qs[j] & 0xf]);
+      y[j + 16] = dl * static_cast<float>(kValues[qs[j] >> 4]);
+    }
+  }
+}
+
+}  // namespace
+
+const GgmlCodec kIQ4_NLCodec{&kGgmlIQ4_NL, iq4_nl_quantize, iq4_nl_dequantize};
+const GgmlCodec kIQ4_XSCodec{&kGgmlIQ4_XS, iq4_xs_quantize, iq4_xs_dequantize};
+
+}  // namespace numscope::detail

@@ -1,0 +1,75 @@
+// ggml Q2_K (ggml-common.h block_q2_K {u8 scales[16]; u8 qs[64]; fp16 d, dmin}), 2.625 bits: 16 groups of 16
+// with a 4-bit scale and a 4-bit min each (make_qkx2_quants with |x| weights, levels 0..3), both scaled by the
+// fp16 super-block d and dmin; four levels per byte (element l, l+32, l+64, l+96 of each 128 in bits 0-1 ... 6-7).
+// y = d·scale·q - dmin·min. Source: ggml-quants.c quantize_row_q2_K_ref, dequantize_row_q2_K.
+#include <cmath>  // std::fabs
+
+#include "numscope/quantize/ggml/ggml.h"
+#include "numscope/quantize/ggml/kquants.h"
+
+namespace numscope::detail {
+namespace {
+
+void q2_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+  unsigned char* scales = out;
+  unsigned char* qs = out + 16;
+  std::uint8_t L[kQK_K], Laux[16];
+  float weights[16], mins[16], sc[16];
+  float max_scale = 0, max_min = 0;
+  for (int j = 0; j < 16; ++j) {
+    for (int l = 0; l < 16; ++l) weights[l] = std::fabs(x[16 * j + l]);
+    sc[j] = make_qkx2_quants(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], Laux, -0.5f, 0.1f, 15, true);
+    max_scale = sc[j] > max_scale ? sc[j] : max_scale;
+    max_min = mins[j] > max_min ? mins[j] : max_min;
+  }
+  constexpr float q4scale = 15.f;
+  if (max_scale > 0) {
+    const float iscale = q4scale / max_scale;
+    for (int j = 0; j < 16; ++j) scales[j] = static_cast<unsigned char>(nearest_int(iscale * sc[j]));
+    store_fp16(out + 80, max_scale / q4scale);
+  } else {
+    for (int j = 0; j < 16; ++j) scales[j] = 0;
+    store_fp16(out + 80, 0.f);
+  }
+  if (max_min > 0) {
+    const float iscale = q4scale / max_min;
+    for (int j = 0; j < 16; ++j) scales[j] |= static_cast<unsigned char>(nearest_int(iscale * mins[j]) << 4);
+    store_fp16(out + 82, max_min / q4scale);
+  } else {
+    store_fp16(out + 82, 0.f);
+  }
+  // The levels again with the stored (rounded) scales and mins.
+  for (int j = 0; j < 16; ++j) {
+    const float d = load_fp16(out + 80) * static_cast<float>(scales[j] & 0xF);
+    if (d == 0) continue;
+    const float dm = load_fp16(out + 82) * static_cast<float>(scales[j] >> 4);
+    for (int ii = 0; ii < 16; ++ii) {
+      const int l = nearest_int((x[16 * j + ii] + dm) / d);
+      L[16 * j + ii] = static_cast<std::uint8_t>(l < 0 ? 0 : l > 3 ? 3 : l);
+      if (clip) clip[16 * j + ii] = l > 3 || l < 0;
+    }
+  }
+  for (int j = 0; j < kQK_K; j += 128)
+    for (int l = 0; l < 32; ++l)
+      qs[j / 4 + l] = static_cast<unsigned char>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) |
+                                                 (L[j + l + 96] << 6));
+}
+
+void q2_K_dequantize(const unsigned char* in, float* y) {
+  const float d = load_fp16(in + 80), min = load_fp16(in + 82);
+  const unsigned char* q = in + 16;
+  int is = 0;
+  for (int n = 0; n < kQK_K; n += 128, q += 32)
+    for (int shift = 0; shift < 8; shift += 2)
+      for (int half = 0; half < 2; ++half) {
+        const std::uint8_t sc = in[is++];
+        const float dl = d * static_cast<float>(sc & 0xF), ml = min * static_cast<float>(sc >> 4);
+        for (int l = 0; l < 16; ++l) *y++ = dl * static_cast<float>((q[l + 16 * half] >> shift) & 3) - ml;
+      }
+}
+
+}  // namespace
+
+const GgmlCodec kQ2_KCodec{&kGgmlQ2_K, q2_K_quantize, q2_K_dequantize};
+
+}  // namespace numscope::detail

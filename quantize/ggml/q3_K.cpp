@@ -1,0 +1,87 @@
+// ggml Q3_K (ggml-common.h block_q3_K {u8 hmask[32]; u8 qs[64]; u8 scales[12]; fp16 d}), 3.4375 bits: 16 groups
+// of 16 with a signed 6-bit scale each (make_q3_quants, levels -4..3), scaled by the fp16 super-block d; the low
+// two bits of each level four to a byte as Q2_K, the high bit in hmask (bit k of hmask[m] for element 32k + m).
+// y = d·(scale - 32)·(q - 4). Source: ggml-quants.c quantize_row_q3_K_ref, dequantize_row_q3_K.
+#include <cmath>    // std::fabs
+#include <cstring>  // std::memset
+
+#include "numscope/quantize/ggml/ggml.h"
+#include "numscope/quantize/ggml/kquants.h"
+
+namespace numscope::detail {
+namespace {
+
+/// The signed 6-bit scale of group j: its low four bits in scales[j] (j < 8) or scales[j-8]'s high nibble, its
+/// top two bits in scales[8 + j%4] at bit 2·(j/4).
+int q3_scale(const unsigned char* scales, int j) {
+  const int low = j < 8 ? scales[j] & 0xF : scales[j - 8] >> 4;
+  return (low | (((scales[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
+}
+
+void q3_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+  unsigned char *hmask = out, *qs = out + 32, *scales = out + 96;
+  std::int8_t L[kQK_K];
+  float sc[16];
+  float max_scale = 0, amax = 0;
+  for (int j = 0; j < 16; ++j) {
+    sc[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j);
+    if (std::fabs(sc[j]) > amax) {
+      amax = std::fabs(sc[j]);
+      max_scale = sc[j];
+    }
+  }
+  std::memset(scales, 0, 12);
+  if (max_scale != 0) {
+    const float iscale = -32.f / max_scale;
+    for (int j = 0; j < 16; ++j) {
+      int l = static_cast<std::int8_t>(nearest_int(iscale * sc[j]));
+      l = (l < -32 ? -32 : l > 31 ? 31 : l) + 32;
+      if (j < 8) scales[j] = static_cast<unsigned char>(l & 0xF);
+      else scales[j - 8] |= static_cast<unsigned char>((l & 0xF) << 4);
+      scales[j % 4 + 8] |= static_cast<unsigned char>((l >> 4) << (2 * (j / 4)));
+    }
+    store_fp16(out + 108, 1 / iscale);
+  } else {
+    store_fp16(out + 108, 0.f);
+  }
+  for (int j = 0; j < 16; ++j) {
+    const float d = load_fp16(out + 108) * static_cast<float>(q3_scale(scales, j));
+    if (d == 0) continue;
+    for (int ii = 0; ii < 16; ++ii) {
+      const int l = nearest_int(x[16 * j + ii] / d);
+      L[16 * j + ii] = static_cast<std::int8_t>((l < -4 ? -4 : l > 3 ? 3 : l) + 4);
+      if (clip) clip[16 * j + ii] = l > 3 || l < -4;
+    }
+  }
+  std::memset(hmask, 0, 32);
+  for (int j = 0; j < kQK_K; ++j)
+    if (L[j] > 3) {
+      hmask[j % 32] |= static_cast<unsigned char>(1 << (j / 32));
+      L[j] = static_cast<std::int8_t>(L[j] - 4);
+    }
+  for (int j = 0; j < kQK_K; j += 128)
+    for (int l = 0; l < 32; ++l)
+      qs[j / 4 + l] = static_cast<unsigned char>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) |
+                                                 (L[j + l + 96] << 6));
+}
+
+void q3_K_dequantize(const unsigned char* in, float* y) {
+  const float d_all = load_fp16(in + 108);
+  const unsigned char *hm = in, *q = in + 32, *scales = in + 96;
+  int is = 0, bit = 0;
+  for (int n = 0; n < kQK_K; n += 128, q += 32)
+    for (int shift = 0; shift < 8; shift += 2, ++bit)
+      for (int half = 0; half < 2; ++half) {
+        const float dl = d_all * static_cast<float>(q3_scale(scales, is++));
+        for (int l = 16 * half; l < 16 * half + 16; ++l) {
+          const int v = ((q[l] >> shift) & 3) - ((hm[l] >> bit) & 1 ? 0 : 4);
+          *y++ = dl * static_cast<float>(v);
+        }
+      }
+}
+
+}  // namespace
+
+const GgmlCodec kQ3_KCodec{&kGgmlQ3_K, q3_K_quantize, q3_K_dequantize};
+
+}  // namespace numscope::detail

@@ -1,0 +1,41 @@
+// ggml Q4_1 (ggml-common.h block_q4_1 {fp16 d, m; u8 qs[16]}): min and max of the block, d = (max - min)/15,
+// q = min(15, (int8)((x - min)·(1/d) + 0.5f)); element j in the low nibble of qs[j], j+16 in the high nibble;
+// y = q·fp16(d) + fp16(m). Source: ggml-quants.c quantize_row_q4_1_ref, dequantize_row_q4_1.
+#include <algorithm>  // std::min
+#include <cfloat>     // FLT_MAX
+
+#include "numscope/quantize/ggml/ggml.h"
+
+namespace numscope::detail {
+namespace {
+
+void q4_1_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+  float min = FLT_MAX, max = -FLT_MAX;
+  for (int j = 0; j < 32; ++j) {
+    min = x[j] < min ? x[j] : min;
+    max = x[j] > max ? x[j] : max;
+  }
+  const float d = (max - min) / 15;
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  store_fp16(out, d);
+  store_fp16(out + 2, min);
+  for (int j = 0; j < 16; ++j) {
+    const int q0 = trunc_i8((x[j] - min) * id + 0.5f), q1 = trunc_i8((x[j + 16] - min) * id + 0.5f);
+    out[4 + j] = static_cast<unsigned char>(std::min(15, q0) | (std::min(15, q1) << 4));
+    if (clip) clip[j] = q0 > 15, clip[j + 16] = q1 > 15;
+  }
+}
+
+void q4_1_dequantize(const unsigned char* in, float* y) {
+  const float d = load_fp16(in), m = load_fp16(in + 2);
+  for (int j = 0; j < 16; ++j) {
+    y[j] = static_cast<float>(in[4 + j] & 0x0f) * d + m;
+    y[j + 16] = static_cast<float>(in[4 + j] >> 4) * d + m;
+  }
+}
+
+}  // namespace
+
+const GgmlCodec kQ4_1Codec{&kGgmlQ4_1, q4_1_quantize, q4_1_dequantize};
+
+}  // namespace numscope::detail
