@@ -181,6 +181,25 @@ Table quantize_table(const Workspace& w, std::uint64_t qsize) {
     all.push_back(parse_scheme(name));
     row(name, best_time([&] { quantize_tensor(all.back(), src, stats, one); }));
   }
+  // llama.cpp's other types: the whole analysis beside the type's reference quantizer alone (ggml_quantize_row,
+  // quantize_row_<type>_ref's algorithm, bytes only), as the ratio_reference column; above 1, the analysis is
+  // faster than quantizing alone.
+  {
+    std::vector<float> xf(src.rows() * src.cols());
+    for (std::size_t i = 0; i < xf.size(); ++i) xf[i] = static_cast<float>(w.in[i % w.n]);
+    for (const char* name : {"q4_1", "q5_0", "q5_1", "q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "iq4_nl", "iq4_xs"}) {
+      const Scheme s = parse_scheme(name);
+      if (src.cols() % static_cast<std::uint64_t>(s.block) != 0) continue;
+      const double t = best_time([&] { quantize_tensor(s, src, stats, one); });
+      std::vector<unsigned char> blocks(xf.size() / static_cast<std::size_t>(s.block) * 300);
+      const double tr = best_time([&] {
+        for (std::uint64_t r = 0; r < src.rows(); ++r)
+          ggml_quantize_row(s.ggml_type, xf.data() + r * src.cols(), src.cols(),
+                            blocks.data() + r * (src.cols() / static_cast<std::uint64_t>(s.block)) * 300);
+      });
+      q.add({Cell::text(name), gbps(elements * 4 / t / 1e9), ratio(tq_memcpy / t), Cell::null(), ratio(tr / t)});
+    }
+  }
   // The whole default run as `numscope quantize` does it: statistics, then every scheme in one pass.
   const double t1 = best_time([&] { quantize_schemes(all, src, tensor_stats(src, 1), one); }, 0.1);
   row("all defaults, 1 thread", t1);
@@ -189,6 +208,9 @@ Table quantize_table(const Workspace& w, std::uint64_t qsize) {
   q.notes.push_back(
       "GB/s of fp32 input analysed, single thread unless the row says otherwise; the tensor is read from "
       "fp32 in memory, as `numscope quantize` reads a mapped file.");
+  q.notes.push_back(
+      "ratio_reference of the llama.cpp rows: the time of the type's reference quantizer alone (ggml's "
+      "quantize_row_<type>_ref algorithm, bytes only) over the time of the whole analysis.");
   q.notes.push_back(fmt::format(
       "At these rates the default schemes take {:.1f} s per GiB of fp32 on {} threads ({:.1f} s on one); "
       "time grows linearly with size.",

@@ -1,5 +1,6 @@
 // The claim language: a recursive-descent parser that evaluates as it parses, in exact rationals, and the verdicts.
 #include "numscope/check/claims.h"
+#include "numscope/support/units.h"
 
 #include <algorithm>  // std::max
 #include <cmath>      // std::frexp, std::ldexp
@@ -93,23 +94,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// The size units (powers of 1000 and of 1024).
+// The size units (support/units.h: the one table, matched in any case as everywhere else): 10^p10 · 2^p2.
 std::optional<Rational> unit_factor(std::string_view u) {
-  static const std::pair<std::string_view, int> kDecimal[] = {{"B", 0}, {"KB", 1}, {"kB", 1}, {"MB", 2}, {"GB", 3},
-                                                              {"TB", 4}, {"PB", 5}};
-  static const std::pair<std::string_view, int> kBinary[] = {{"KiB", 1}, {"MiB", 2}, {"GiB", 3}, {"TiB", 4},
-                                                             {"PiB", 5}};
-  for (const auto& [name, k] : kDecimal)
-    if (u == name) {
-      BigInt p = 1;
-      for (int i = 0; i < k; ++i) p *= 1000;
-      return Rational(p);
-    }
-  for (const auto& [name, k] : kBinary)
-    if (u == name) return Rational(BigInt(1) << (10 * k));
-  return std::nullopt;
+  const UnitRow* row = find_byte_unit(u);
+  if (!row) return std::nullopt;
+  BigInt f = 1;
+  for (int i = 0; i < row->pow10; ++i) f *= 10;
+  return Rational(f << row->pow2);
 }
-constexpr const char* kUnits = "B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)";
+const std::string kUnits = byte_unit_names();
 constexpr const char* kQueries =
     "max, min_normal, min_subnormal, epsilon, digits, digits10, max_digits10, bits, bytes, bias, exponent_bits, "
     "mantissa_bits, store(FORMAT, NUMBER), memory(KEY=VALUE, ...), params(KEY=VALUE, ...), log2, log10";
@@ -330,7 +323,10 @@ class Parser {
         while (p < end_ && is_digit(s_[p])) ++p;
       }
     } else {
-      while (p < end_ && (is_digit(s_[p]) || s_[p] == '.')) ++p;
+      // Digits may be grouped with '_' between digits (1_500 MB), as every size option takes them.
+      while (p < end_ && (is_digit(s_[p]) || s_[p] == '.' ||
+                          (s_[p] == '_' && p > start && is_digit(s_[p - 1]) && p + 1 < end_ && is_digit(s_[p + 1]))))
+        ++p;
       if (p < end_ && (s_[p] == 'e' || s_[p] == 'E')) {
         std::size_t q = p + 1;
         if (q < end_ && (s_[q] == '+' || s_[q] == '-')) ++q;
@@ -341,7 +337,8 @@ class Parser {
       }
     }
     pos_ = p;
-    const std::string text(s_.substr(start, p - start));
+    std::string text(s_.substr(start, p - start));
+    std::erase(text, '_');
     Number n;
     try {
       n = parse_number(text);

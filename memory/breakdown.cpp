@@ -1,6 +1,7 @@
 // The breakdown of a plan (see breakdown.h): each row's formula, its share on every pipeline stage after TP, EP
 // and ZeRO, where offload puts it, and the totals of the most loaded stage.
 #include "numscope/memory/breakdown.h"
+#include "numscope/support/error.h"
 
 #include <algorithm>  // std::max
 #include <cmath>      // std::ceil
@@ -408,7 +409,7 @@ MemoryEstimate estimate_plan(const Plan& p) {
     StageRows r(p, st);
     r.build();
     const double g = r.gpu_bytes();
-    if (g > best_gpu) {
+    if (!best || g > best_gpu) {  // a NaN total never compares greater: keep the first stage then
       best_gpu = g;
       best.emplace(std::move(r));
     }
@@ -448,6 +449,12 @@ MemoryEstimate estimate_plan(const Plan& p) {
     else if (name == "cuda_context") e.cuda_context_bytes = c.per_gpu_bytes;
     else if (name.rfind("lora_", 0) == 0) e.lora += c.bytes;
   }
+  // Sizes from the user meet products here: a total past 2^63 bytes (or not a number) is refused, not printed as
+  // inf or wrapped (support/units.h bounds each size; this bounds their products).
+  if (!(e.total_bytes >= 0 && e.total_bytes < 9223372036854775808.0) ||
+      !(e.per_gpu_bytes >= 0 && e.per_gpu_bytes < 9223372036854775808.0))
+    throw InputError("the estimate is too large: more than 2^63 bytes (8 EiB); check the sizes given (--batch, "
+                     "--seq, --lora-rank, --overhead, the model's dimensions)");
   e.stage = best->index();
   e.components = std::move(best->rows);
   e.fit_bytes = e.per_gpu_bytes + e.cuda_context_bytes;

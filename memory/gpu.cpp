@@ -11,6 +11,7 @@
 #include "numscope/memory/plan.h"
 #include "numscope/support/ascii.h"
 #include "numscope/support/error.h"
+#include "numscope/support/units.h"
 
 namespace numscope::memory {
 namespace detail {
@@ -119,38 +120,11 @@ const Gpu& find_gpu(std::string_view name) {
 }
 
 double parse_bytes(std::string_view text, std::string_view what) {
-  const std::string v = trim(text);
-  const std::string accepted = "a size with its unit (24GiB, 22528MiB, 80GB; B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)";
-  std::size_t i = 0;
-  if (!v.empty() && v.front() == '-') throw InputError(std::string(what) + " must be a positive size, got '" + v + "'");
-  while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.' || v[i] == '_' ||
-                          (i == 0 && v[i] == '+')))
-    ++i;
-  const std::string number = v.substr(0, i), unit = ascii_lower(trim(std::string_view(v).substr(i)));
-  if (number.empty())
-    throw InputError(std::string(what) + " takes " + accepted + ", got '" + v + "'");
-  if (unit.empty())
-    throw InputError(std::string(what) + " '" + v + "' has no unit; give " + accepted);
-  static const std::pair<const char*, double> kUnits[] = {
-      {"b", 1},         {"kb", 1e3},           {"mb", 1e6},           {"gb", 1e9},
-      {"tb", 1e12},     {"kib", 1024.0},       {"mib", kMiB},         {"gib", kMiB * 1024},
-      {"tib", kMiB * kMiB}};
-  double scale = 0;
-  for (const auto& [name, s] : kUnits)
-    if (unit == name) scale = s;
-  if (scale == 0) throw InputError(std::string(what) + " '" + v + "': unknown unit '" + unit + "'; give " + accepted);
-  Rational r;
-  try {
-    std::string digits;
-    for (char c : number)
-      if (c != '_') digits += c;
-    r = parse_number(digits).value();
-  } catch (const InputError&) {
-    throw InputError(std::string(what) + " takes " + accepted + ", got '" + v + "'");
-  }
-  const double bytes = static_cast<double>(r) * scale;
-  if (!(bytes > 0)) throw InputError(std::string(what) + " must be a positive size, got '" + v + "'");
-  if (bytes > kMaxBytes) throw InputError(std::string(what) + " '" + v + "' is absurd: at most 2^60 bytes (1 EiB)");
+  // support/units.h: the one table of units (24GiB, 2 GB, 80gb), exact, inf/nan/negatives refused.
+  if (!trim(text).empty() && trim(text).front() == '-')
+    throw InputError(std::string(what) + " must be a positive size, got '" + trim(text) + "'");
+  const double bytes = parse_byte_size(text, what, false, kMaxBytes);
+  if (!(bytes > 0)) throw InputError(std::string(what) + " must be a positive size, got '" + trim(text) + "'");
   return bytes;
 }
 

@@ -8,6 +8,7 @@
 #include "numscope/memory/model.h"
 #include "numscope/support/ascii.h"
 #include "numscope/support/error.h"
+#include "numscope/support/units.h"
 
 namespace numscope::memory {
 namespace {
@@ -59,44 +60,14 @@ std::string dtype(V key, V value) {
   return std::string(value);
 }
 
-// "1.5GiB", "2GB", "512MiB", "100000000" (bytes) -> bytes.
-double parse_size(V key, V value) {
-  const std::string v = trim(value);
-  const std::string bad =
-      "--" + std::string(key) + " takes a percentage (20%) or a size (1.5GiB, 2GB, 512MiB), got '" + v + "'";
-  std::size_t i = 0;
-  while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.' || v[i] == '-' ||
-                          v[i] == '+' || v[i] == 'e' || v[i] == 'E'))
-    ++i;
-  const std::string number = v.substr(0, i), unit = ascii_lower(trim(V(v).substr(i)));
-  static constexpr std::pair<V, double> kUnits[] = {
-      {"", 1},      {"b", 1},        {"kb", 1e3},        {"mb", 1e6},           {"gb", 1e9},
-      {"tb", 1e12}, {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0}, {"tib", 1099511627776.0}};
-  const std::pair<V, double>* hit = nullptr;
-  for (const auto& u : kUnits)
-    if (u.first == unit) hit = &u;
-  if (number.empty() || hit == nullptr) throw InputError(bad);
-  Rational r;
-  try {
-    r = parse_number(number).value();
-  } catch (const InputError&) {
-    throw InputError(bad);
-  }
-  if (r < 0) throw InputError("--" + std::string(key) + " must not be negative, got '" + v + "'");
-  return static_cast<double>(r) * hit->second;
-}
+// "1.5GiB", "2 GB", "512MiB", "100000000" (bytes) -> bytes; support/units.h refuses inf, nan, negatives and
+// sizes past 2^63 bytes.
+double parse_size(V key, V value) { return parse_byte_size(value, "--" + std::string(key), true); }
 
 void set_overhead(MemoryRequest& r, V value) {
   const std::string v = need("overhead", value);
   if (v.back() == '%') {
-    Rational p;
-    try {
-      p = parse_number(V(v).substr(0, v.size() - 1)).value();
-    } catch (const InputError&) {
-      throw InputError("--overhead takes a percentage (20%) or a size (1.5GiB), got '" + v + "'");
-    }
-    if (p < 0 || p > 1000) throw InputError("--overhead percentage must be between 0% and 1000%, got " + v);
-    r.overhead_fraction = static_cast<double>(p) / 100.0;
+    r.overhead_fraction = parse_percent(v, "--overhead", 1000);
     r.overhead_bytes.reset();
   } else {
     r.overhead_bytes = parse_size("overhead", v);

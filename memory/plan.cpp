@@ -319,7 +319,9 @@ std::int64_t lora_params(const Architecture& a, std::int64_t rank, const std::ve
     else throw InputError("unknown --lora-targets name '" + t0 + "'; accepted: q, k, v, o, gate, up, down (or "
                           "q_proj ...), qkv, gate_up");
   }
-  std::int64_t per_layer = 0;
+  // In 128 bits: a user's rank (--lora-rank 4000000000000) meets the model's widths here; the total is refused
+  // past 10^18 instead of wrapping to a negative memory.
+  __int128 per_layer = 0;
   if (fused_qkv) {
     if (q || k || v) per_layer += rank * (h + qw + 2 * kvw);
   } else {
@@ -335,7 +337,12 @@ std::int64_t lora_params(const Architecture& a, std::int64_t rank, const std::ve
     if (up) per_layer += n_mlp * rank * (h + I);
   }
   if (down) per_layer += n_mlp * rank * (I + h);
-  return a.layers * per_layer;
+  const __int128 total = a.layers * per_layer;
+  if (total > 1'000'000'000'000'000'000)
+    throw InputError("--lora-rank " + std::to_string(rank) + " is too large: the adapters would hold more than 10^18 "
+                     "parameters (a rank is at most the smaller side of an adapted matrix, " +
+                     std::to_string(std::min(h, I)) + " here)");
+  return static_cast<std::int64_t>(total);
 }
 
 }  // namespace numscope::memory

@@ -40,6 +40,16 @@ inline int trunc_i8(float v) {
 }
 inline int trunc_u8(float v) { return static_cast<std::uint8_t>(trunc_i8(v)); }
 
+/// The minimum and maximum of a block (Q4_1, Q5_1), compared as ggml does (FLT_MAX / -FLT_MAX to start).
+inline void block_min_max(const float* x, int n, float& min, float& max) {
+  min = 3.40282347e+38f;
+  max = -3.40282347e+38f;
+  for (int j = 0; j < n; ++j) {
+    min = x[j] < min ? x[j] : min;
+    max = x[j] > max ? x[j] : max;
+  }
+}
+
 /// The fp16 d of a block as ggml stores it (little-endian GGML_FP32_TO_FP16), and back.
 void store_fp16(unsigned char* out, float v);
 float load_fp16(const unsigned char* in);

@@ -2,7 +2,6 @@
 // q = min(15, (int8)((x - min)·(1/d) + 0.5f)); element j in the low nibble of qs[j], j+16 in the high nibble;
 // y = q·fp16(d) + fp16(m). Source: ggml-quants.c quantize_row_q4_1_ref, dequantize_row_q4_1.
 #include <algorithm>  // std::min
-#include <cfloat>     // FLT_MAX
 
 #include "numscope/quantize/ggml/ggml.h"
 
@@ -10,11 +9,8 @@ namespace numscope::detail {
 namespace {
 
 void q4_1_quantize(const float* x, unsigned char* out, unsigned char* clip) {
-  float min = FLT_MAX, max = -FLT_MAX;
-  for (int j = 0; j < 32; ++j) {
-    min = x[j] < min ? x[j] : min;
-    max = x[j] > max ? x[j] : max;
-  }
+  float min, max;
+  block_min_max(x, 32, min, max);
   const float d = (max - min) / 15;
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
   store_fp16(out, d);

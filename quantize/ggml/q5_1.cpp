@@ -1,7 +1,6 @@
 // ggml Q5_1 (ggml-common.h block_q5_1 {fp16 d, m; u8 qh[4]; u8 qs[16]}): min and max of the block,
 // d = (max - min)/31, q = (uint8)((x - min)·(1/d) + 0.5f) (no clamp: q <= 31 by construction); bits laid out as
 // Q5_0; y = q·fp16(d) + fp16(m). Source: ggml-quants.c quantize_row_q5_1_ref, dequantize_row_q5_1.
-#include <cfloat>  // FLT_MAX
 
 #include "numscope/quantize/ggml/ggml.h"
 
@@ -9,11 +8,8 @@ namespace numscope::detail {
 namespace {
 
 void q5_1_quantize(const float* x, unsigned char* out, unsigned char* clip) {
-  float min = FLT_MAX, max = -FLT_MAX;
-  for (int j = 0; j < 32; ++j) {
-    min = x[j] < min ? x[j] : min;
-    max = x[j] > max ? x[j] : max;
-  }
+  float min, max;
+  block_min_max(x, 32, min, max);
   const float d = (max - min) / 31;
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
   store_fp16(out, d);

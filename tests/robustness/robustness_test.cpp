@@ -89,8 +89,8 @@ TEST_CASE("config.json: size, nesting, directories and overflowing sizes are ref
 
 TEST_CASE("a parameter count made only of separators is refused", "[robustness]") {
   // "_" left an empty string whose back() was read (undefined behaviour).
-  CHECK_THAT(error_of([] { memory::parse_param_count("_"); }), Catch::Contains("bad parameter count"));
-  CHECK_THAT(error_of([] { memory::parse_param_count(",,"); }), Catch::Contains("bad parameter count"));
+  CHECK_THAT(error_of([] { memory::parse_param_count("_"); }), Catch::Contains("parameter count takes a number"));
+  CHECK_THAT(error_of([] { memory::parse_param_count(",,"); }), Catch::Contains("a comma inside a number"));
   CHECK(memory::parse_param_count("7_000") == 7000);
 }
 

@@ -39,3 +39,26 @@ cast_case cast-fp16-no-note 003c0047007e40d60038007c '' six.bin --from fp32 --to
 printf '\x01\x00\x80\x3f\x01\x00\x80\x7f' >tf32-nan.bin
 cast_case cast-tf32-truncate-nan 0000803f0000c07f '2 codes had low container bits dropped' tf32-nan.bin --from tf32 --to fp32 --tf32-truncate
 rm -f six.bin tf32-low.bin tf32-nan.bin r.out r.err
+
+# ---- a user's number meets a product: sizes parsed exactly (support/units.h), products checked ---------------------
+bad mem-lora-rank-huge 'lora-rank 4000000000000 is too large' memory --model llama-2-7b --mode lora --lora-rank 4000000000000
+report=1 bad check-lora-rank-huge 'lora-rank 4000000000000 is too large' check --claim 'memory(model=llama-2-7b, mode=lora, lora_rank=4000000000000) = 1 GB'
+bad mem-overhead-inf 'must be a finite number' memory --model llama-2-7b --overhead 'inf%'
+bad mem-overhead-nan 'must be a finite number' memory --model llama-2-7b --overhead 'nan%'
+bad mem-overhead-huge "'1e308GiB' is too large: at most 2\^63 bytes" memory --model llama-2-7b --overhead 1e308GiB
+bad mem-gpu-size-huge 'too large: at most 2\^60 bytes' memory --model llama-2-7b --gpu 1e30GiB
+bad mem-size-comma 'a comma inside a number; commas separate list items' memory --model llama-2-7b --overhead '1,5GiB'
+bad mem-params-thousands 'must be positive.*commas separate items' memory --params 1,500,000
+printf '{"model_type":"gpt2","n_embd":3000000000000000000,"n_layer":12,"n_head":12,"vocab_size":50257,"n_positions":1024}' >cfg-embd.json
+bad cfg-gpt2-huge-embd 'larger than 2\^31' memory --config cfg-embd.json
+rm -f cfg-embd.json
+# One spelling of a size everywhere: 80gb, '80 GB' and 80GB are one card; 1_500MB and 1.5GB one overhead.
+why=""
+a=$("$bin" memory --model llama-2-7b --gpu 80gb --overhead 1_500MB -o csv 2>&1)
+b=$("$bin" memory --model llama-2-7b --gpu '80 GB' --overhead 1.5GB -o csv 2>&1)
+c=$("$bin" memory --model llama-2-7b --gpu 80GB --overhead '1.5 gb' -o csv 2>&1)
+[ "$a" = "$b" ] && [ "$b" = "$c" ] || why+=" the spellings give different estimates;"
+grep -q '1500000000' <<<"$("$bin" memory --model llama-2-7b --overhead 1_500MB -o json)" || why+=" 1_500MB is not 1,500,000,000 bytes;"
+report=1 "$bin" check --claim '2 gb = 2000000000' --claim '1_500 MB = 1.5 GB' --claim '1 GiB = 2^30' >r.out 2>&1 || why+=" check refuses the same spellings: $(tail -1 r.out);"
+verdict units-one-spelling "$why"
+rm -f r.out
