@@ -234,6 +234,7 @@ std::vector<Case> cases() {
       {{"values", "e4m3", "--finite"}, 0},
       {{"tour"}, 0},
       {{"quantize", "--synthetic", "normal:n=4096,seed=1", "-s", "q4_0,q8_0,nf4", "--max-bits", "5"}, 0},
+      {{"quantize", "--synthetic", "normal:n=4096,seed=1", "-s", "q8_0", "--percentiles", "--histogram", "8"}, 0},
       {{"memory", "--model", "llama-3-8b", "--seq", "4096", "--batch", "2", "--gpu", "H100-80GB", "--max-abs",
         "123456.789"},
        0},
