@@ -46,11 +46,17 @@ Result check(const CheckRequest& request) {
     r.line = 1;
     results.push_back(std::move(r));
   }
-  if (request.paths.empty() && request.claims.empty()) throw InputError("check needs FILE..., a folder or --claim 'CLAIM'");
+  if (request.paths.empty() && request.claims.empty() && request.texts.empty())
+    throw InputError("check needs FILE..., a folder or --claim 'CLAIM'");
   std::vector<std::string> empty;  // paths named on the command line that hold no claim
   for (const std::string& path : request.paths) {
     std::vector<chk::ClaimResult> more = chk::check_paths({path});
     if (more.empty()) empty.push_back(path);
+    results.insert(results.end(), more.begin(), more.end());
+  }
+  for (const CheckRequest::Text& t : request.texts) {
+    const bool markdown = t.name.size() >= 3 && t.name.compare(t.name.size() - 3, 3, ".md") == 0;
+    std::vector<chk::ClaimResult> more = chk::check_text(t.text, markdown, t.name);
     results.insert(results.end(), more.begin(), more.end());
   }
   Result res;

@@ -12,6 +12,12 @@ struct CheckRequest {
   std::vector<std::string> paths;   // .claims files, Markdown files (their ```claims blocks) or folders
   std::vector<std::string> claims;  // claims given directly: "store(bf16, 123456.789) = 123392"
   bool failing_only = false;        // list only the claims that are false or in error
+  /// Documents the caller holds in memory (the Python package's check(text)): a name for the file column and
+  /// the text, read as Markdown (its ```claims blocks) when the name ends in .md, else as a .claims file.
+  struct Text {
+    std::string name, text;
+  };
+  std::vector<Text> texts;
   bool allow_empty = false;         // a path without claims is no failure (else: status 1 and one error line)
 };
 

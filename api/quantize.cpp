@@ -82,8 +82,15 @@ std::string trimmed(double v, int decimals) {
 std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string>& skipped,
                                std::vector<std::string>& filtered) {
   std::vector<Input> inputs;
-  if (q.synthetic.has_value() == !q.inputs.empty())
+  if (q.synthetic.has_value() + !q.inputs.empty() + q.array.has_value() != 1)
     throw InputError("give the tensor with --input FILE.npy|FILE.safetensors|FILE.gguf or --synthetic SPEC (one of them)");
+  if (q.array) {
+    if (!q.tensors.empty() || q.all) throw InputError("--tensor and --all go with --input");
+    if (!q.array->source || q.array->source->rows() * q.array->source->cols() == 0)
+      throw InputError("the array has no elements");
+    inputs.push_back({q.array->name, q.array->dtype, q.array->shape, q.array->source, {}});
+    return inputs;
+  }
   if (q.synthetic) {
     if (!q.tensors.empty() || q.all) throw InputError("--tensor and --all go with --input");
     SyntheticTensor t = make_synthetic(*q.synthetic);

@@ -1,11 +1,14 @@
 // `quantize`: many quantization schemes over one or more tensors; cost in bits against error, a recommendation.
 #pragma once
 
+#include <cstdint>     // std::uint64_t
 #include <functional>  // std::function
+#include <memory>      // std::shared_ptr
 #include <optional>  // std::optional
 #include <string>    // std::string
 #include <vector>    // std::vector
 
+#include "numscope/io/tensor_source.h"
 #include "numscope/support/result.h"
 
 namespace numscope::api {
@@ -34,6 +37,14 @@ struct QuantizeRequest {
   unsigned histogram = 0;                // add table "histogram" of |err| in this many logarithmic bins
   /// Called as tensors are worked through (elements done, total elements); may be called from worker threads.
   std::function<void(const std::string& tensor, std::uint64_t done, std::uint64_t total)> progress;
+  /// A tensor the caller holds in memory (the Python package's numpy array), analysed instead of inputs or
+  /// synthetic: its name and dtype for the input table, its shape, and its elements as a RowSource.
+  struct Array {
+    std::string name = "array", dtype;
+    std::vector<std::uint64_t> shape;
+    std::shared_ptr<const RowSource> source;
+  };
+  std::optional<Array> array;
 };
 
 /// Tables "input" (tensor, dtype, shape, elements, min, max, amax, mean, std, kurtosis, outlier_fraction,

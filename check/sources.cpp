@@ -1,5 +1,6 @@
 // Where claims come from: .claims files (every line), Markdown (only ```claims fenced blocks, also inside block
-// quotes and list items), and folders (walked with every unreadable place reported, extensions in any case).
+// quotes and list items), Jupyter notebooks (the ```claims blocks of their Markdown cells), and folders (walked
+// with every unreadable place reported, extensions in any case).
 #include <algorithm>   // std::min
 #include <filesystem>  // std::filesystem
 #include <optional>    // std::optional
@@ -7,6 +8,7 @@
 
 #include "numscope/check/claims.h"
 #include "numscope/support/files.h"
+#include "numscope/support/json.h"
 
 namespace numscope::check {
 namespace {
@@ -60,6 +62,7 @@ std::optional<Fence> fence_of(std::string_view line) {
 }
 
 bool is_markdown(const fs::path& p) { return has_extension(p, ".md") || has_extension(p, ".markdown"); }
+bool is_notebook(const fs::path& p) { return has_extension(p, ".ipynb"); }
 
 // ---- Markdown containers (CommonMark 0.30 §5.1 block quotes, §5.2 list items) -------------------------------------
 
@@ -184,6 +187,39 @@ std::vector<ClaimResult> check_text(std::string_view text, bool markdown, const 
 }
 
 namespace {
+
+/// A Jupyter notebook's claims: the ```claims blocks of its Markdown cells (nbformat 4: "cells", each with a
+/// "cell_type" and a "source" that is a string or a list of lines). Each claim's file reads "PATH, cell N" (cells
+/// counted from 1, code cells included) and its line is the line within that cell. Throws InputError for a file
+/// that is not such JSON.
+std::vector<ClaimResult> check_notebook(std::string_view text, const std::string& file) {
+  nlohmann::json nb;
+  try {
+    nb = parse_json(text, JsonLimits{});
+  } catch (const JsonError& e) {
+    throw InputError("not a Jupyter notebook: " + std::string(e.what()));
+  }
+  if (!nb.is_object() || !nb.contains("cells") || !nb["cells"].is_array())
+    throw InputError("not a Jupyter notebook: no \"cells\" list (nbformat 4)");
+  std::vector<ClaimResult> out;
+  int index = 0;
+  for (const auto& cell : nb["cells"]) {
+    ++index;
+    if (!cell.is_object() || cell.value("cell_type", "") != "markdown" || !cell.contains("source")) continue;
+    std::string source;
+    const auto& src = cell["source"];
+    if (src.is_string()) {
+      source = src.get<std::string>();
+    } else if (src.is_array()) {
+      for (const auto& line : src)
+        if (line.is_string()) source += line.get<std::string>();
+    }
+    std::vector<ClaimResult> r = check_text(source, true, file + ", cell " + std::to_string(index));
+    out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
+  }
+  return out;
+}
+
 ClaimResult file_error(const std::string& file, const std::string& reason) {
   ClaimResult r;
   r.file = file;
@@ -196,26 +232,26 @@ ClaimResult file_error(const std::string& file, const std::string& reason) {
 std::vector<ClaimResult> check_paths(const std::vector<std::string>& paths) {
   std::vector<ClaimResult> out;
   auto check_file = [&](const fs::path& f) {
-    std::string text;
+    std::vector<ClaimResult> r;
     try {
-      text = read_text_file(f);
+      const std::string text = read_text_file(f);
+      r = is_notebook(f) ? check_notebook(text, f.string()) : check_text(text, is_markdown(f), f.string());
     } catch (const InputError& e) {  // reported for this file; the others are still checked
       out.push_back(file_error(f.string(), e.what()));
       return;
     }
-    std::vector<ClaimResult> r = check_text(text, is_markdown(f), f.string());
     out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
   };
   for (const std::string& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      const FoundFiles found = find_files(p, {".claims", ".md", ".markdown"});
+      const FoundFiles found = find_files(p, {".claims", ".md", ".markdown", ".ipynb"});
       for (const PathError& e : found.errors) out.push_back(file_error(e.path, e.reason));
       for (const fs::path& f : found.files) check_file(f);
     } else if (fs::is_regular_file(p, ec)) {
       check_file(p);
     } else {
-      throw InputError("'" + p + "' is not a file or folder (give .claims files, Markdown files or folders)");
+      throw InputError("'" + p + "' is not a file or folder (give .claims files, Markdown files, notebooks or folders)");
     }
   }
   return out;

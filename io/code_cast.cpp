@@ -6,6 +6,7 @@
 #include <cmath>    // std::isnan, std::fabs, std::signbit
 #include <cstring>  // std::memcpy
 
+#include "numscope/formats/fits.h"
 #include "numscope/formats/registry.h"
 #include "numscope/support/error.h"
 
@@ -19,18 +20,6 @@ u128 load_le(const unsigned char* p, int n) {
 }
 void store_le(unsigned char* p, int n, u128 v) {
   for (int i = 0; i < n; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
-}
-
-/// Every value of `f` fits a double exactly: then decode_double + encode(double) is the exact path.
-bool fits_double(const Format& f) {
-  if (f.kind == Kind::kInt) return f.int_bits <= 53;
-  return f.mantissa_bits <= 52 && emax(f) <= 1023 && emin(f) - f.mantissa_bits >= -1074;
-}
-
-/// The binary32 row (IEEE 754 §3.4), by its fields.
-bool is_fp32(const Format& f) {
-  return f.kind == Kind::kFloat && f.exponent_bits == 8 && f.mantissa_bits == 23 && f.bias == 127 &&
-         f.nonfinite == Nonfinite::kIeee754 && f.has_sign && f.has_subnormals && storage_bits(f) == 32;
 }
 
 bool has_sign_of(const Format& f) { return f.kind == Kind::kInt ? f.is_signed : f.has_sign; }
@@ -58,11 +47,11 @@ NanTo parse_nan_to(const std::string& s) {
 CodeCast::CodeCast(const Format& from, const Format& to, const ConvertOptions& opt, CastPolicy policy)
     : from_(from), to_(to), opt_(opt), policy_(policy), in_bytes_(container_bytes(from)),
       out_bytes_(container_bytes(to)), low_bits_(from.storage_override ? from.storage_override - bits(from) : 0),
-      exact_double_(fits_double(from)) {
+      exact_double_(finite_values_fit(from, find_format("fp64"))) {
   // The fast kernels: fp32 -> G and F -> fp32, bit for bit the engine (tests/formats/fast_convert_test.cpp,
   // numscope verify --exhaustive). Everything else goes through the engine per element.
-  fast_encode_ = is_fp32(from) ? fast::encoder(to, opt) : nullptr;
-  fast_decode_ = is_fp32(to) && !fast_encode_ ? fast::decoder(from, opt) : nullptr;
+  fast_encode_ = is_binary32(from) ? fast::encoder(to, opt) : nullptr;
+  fast_decode_ = is_binary32(to) && !fast_encode_ ? fast::decoder(from, opt) : nullptr;
   // 8- and 16-bit sources decode through a table; wider ones decode per element.
   if (exact_double_ && bits(from) <= 16 && !fast_decode_) table_ = &decode_table(from);
   max_double_ = to.kind == Kind::kInt ? static_cast<double>(int_max(to)) : decode_double(to, max_finite_code(to));

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Speed of numscope.encode / numscope.decode on a 64 MiB float32 array, as ratios against two baselines timed in
+the same run on the same data: `numscope cast` (the CLI, file to file on tmpfs where there is one) and ml_dtypes'
+astype (numpy's for fp16).
+
+    .venv/bin/python bench/python_speed.py [--cli build/bin/numscope] [--mib 64] [--repeat 5]
+
+Each figure is the best of --repeat runs (the least disturbed by other work on the machine). A ratio below 1 means
+the Python call is faster. The targets (issue 14): encode/decode within 1.5x of `numscope cast`, and within noise
+of ml_dtypes' astype or faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import numscope
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cli", default=os.environ.get("NUMSCOPE_CLI", str(ROOT / "build" / "bin" / "numscope")))
+    parser.add_argument("--mib", type=int, default=64)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--formats", default="bf16,fp16,e4m3,e5m2,e2m1")
+    args = parser.parse_args()
+    try:
+        import ml_dtypes
+    except ImportError:
+        ml_dtypes = None
+    types = {"fp16": np.float16}
+    if ml_dtypes is not None:
+        types.update({"bf16": ml_dtypes.bfloat16, "e4m3": ml_dtypes.float8_e4m3fn, "e5m2": ml_dtypes.float8_e5m2,
+                      "e2m1": ml_dtypes.float4_e2m1fn})
+
+    n = args.mib * (1 << 20) // 4
+    x = (np.random.default_rng(1).standard_normal(n) * 100).astype(np.float32)
+    tmp_root = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    print(f"{args.mib} MiB of float32 ({n:,} elements), best of {args.repeat}; {os.cpu_count()} cores")
+    print()
+    print("| format | direction | numscope (Python) | numscope cast | ml_dtypes astype | vs cast | vs astype |")
+    print("| :--- | :--- | ---: | ---: | ---: | ---: | ---: |")
+    worst_cast = 0.0
+    with tempfile.TemporaryDirectory(dir=tmp_root) as tmp:
+        src = pathlib.Path(tmp) / "x.f32"
+        x.tofile(src)
+        for fmt in args.formats.split(","):
+            codes = numscope.encode(x, fmt)
+            code_file = pathlib.Path(tmp) / f"x.{fmt}"
+            codes.tofile(code_file)
+            out = pathlib.Path(tmp) / "out"
+            t = types.get(fmt)
+            for direction in ("encode", "decode"):
+                if direction == "encode":
+                    py = best(lambda: numscope.encode(x, fmt), args.repeat)
+                    cmd = [args.cli, "cast", "--from", "fp32", "--to", fmt, "--out", str(out)]
+                    stdin = src
+                    astype = best(lambda: x.astype(t), args.repeat) if t is not None else None
+                else:
+                    py = best(lambda: numscope.decode(codes, fmt), args.repeat)
+                    cmd = [args.cli, "cast", "--from", fmt, "--to", "fp32", "--out", str(out)]
+                    stdin = code_file
+                    view = codes.view(t) if t is not None else None
+                    astype = best(lambda: view.astype(np.float32), args.repeat) if t is not None else None
+
+                def run_cast():
+                    with open(stdin, "rb") as f:
+                        subprocess.run(cmd, stdin=f, check=True)
+
+                cast = best(run_cast, args.repeat)
+                worst_cast = max(worst_cast, py / cast)
+                ratio_astype = f"{py / astype:.2f}" if astype else "-"
+                astype_ms = f"{astype * 1e3:.1f} ms" if astype else "-"
+                print(f"| {fmt} | {direction} | {py * 1e3:.1f} ms | {cast * 1e3:.1f} ms | {astype_ms} | "
+                      f"{py / cast:.2f} | {ratio_astype} |")
+    print()
+    print(f"largest ratio against numscope cast: {worst_cast:.2f} (target: at most 1.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
