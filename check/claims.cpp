@@ -178,20 +178,13 @@ class Parser {
   }
 
   // expr := term (('+' | '-') term)*
-  Value expr() {
-    Value v = term();
-    for (;;) {
-      const std::size_t at = (skip_ws(), pos_);
-      if (eat("+")) v = add(v, term(), false, at);
-      else if (eat("-") || eat("−")) v = add(v, term(), true, at);
-      else return v;
-    }
-  }
+  Value expr() { return value_of(expr_q()); }
 
  private:
   std::string_view s_;
   std::size_t pos_, end_;
   int depth_;
+  double work_ = 0;  // limb operations of exact arithmetic spent so far (bounded by kMaxWork)
 
   void enter(std::size_t at) {
     if (++depth_ > kMaxDepth)
@@ -212,65 +205,176 @@ class Parser {
                    "that each claim finishes in bounded time and memory");
   }
 
-  Value add(const Value& a, const Value& b, bool sub, std::size_t at) {
+  // ---- Arithmetic on unreduced fractions ----------------------------------------------------------------------
+  // A finite value in the middle of arithmetic is a fraction num/den (den > 0) kept unreduced: a chain of
+  // products and sums then costs no gcd per step. (Boost's gcd is binary, quadratic in the operand's length even
+  // against a one-digit operand: `3*3*...*3*1 = 1` over 99,999 characters took 205 s, a sum of 1/p over 4,000
+  // primes 10.7 s.) The fraction is reduced once, when the value leaves the arithmetic (value_of), or earlier
+  // when its size passes kMaxBits. Every operation adds its cost in limb operations to `work_`, bounded per claim
+  // by kMaxWork: no claim runs for long, whatever its shape.
+  struct Q {
+    Value v;            // the value while it is not a fraction (a number as parsed, a query's result, inf, nan)
+    bool frac = false;  // num / den hold the value
+    BigInt num, den;
+    bool approx = false;
+  };
+  static Q q_of(Value v) {
+    Q q;
+    q.approx = v.approx;
+    q.v = std::move(v);
+    return q;
+  }
+  static long limbs(const BigInt& x) { return bit_length(x) / 64 + 1; }
+  void spend(double cost, std::size_t at) {
+    work_ += cost;
+    if (work_ > static_cast<double>(kMaxWork))
+      fail(at, "refused: the claim needs more than " + std::to_string(kMaxWork) + " operations on 64-bit words of "
+               "exact arithmetic (the work bound of one claim); split it into smaller claims");
+  }
+  void need_finite(const Q& q, std::size_t at, const char* op) const {
+    if (!q.frac) need_finite(q.v, at, op);
+  }
+  /// q as a fraction num/den (from its reduced Rational when it is still a Value).
+  static void as_frac(Q& q) {
+    if (q.frac) return;
+    const Rational& m = q.v.num.mag;
+    q.num = q.v.num.neg ? BigInt(-mp::numerator(m)) : BigInt(mp::numerator(m));
+    q.den = mp::denominator(m);
+    q.frac = true;
+  }
+  /// Divides num and den by their gcd (Euclid by remainders: one step when either side is small).
+  void reduce(Q& q, std::size_t at) {
+    if (!q.frac || q.den == 1) return;
+    BigInt a = abs(q.num), b = q.den;
+    while (b != 0) {
+      spend(static_cast<double>(limbs(a)), at);  // one remainder: about the dividend's length in word operations
+      a %= b;
+      std::swap(a, b);
+    }
+    if (a > 1) {
+      q.num /= a;
+      q.den /= a;
+    }
+  }
+  /// The value of q, reduced: where a value leaves the arithmetic. (Building the Rational runs Boost's gcd once
+  /// more on the coprime pair: at most kMaxBits · kMaxBits / 64 word shifts, once per value, not per operation.)
+  Value value_of(Q q) {
+    if (!q.frac) return q.v;
+    reduce(q, pos_);
+    if (q.den != 1)  // Boost's binary gcd: about (bits of both) iterations over the longer one's words
+      spend(static_cast<double>(bit_length(q.num) + bit_length(q.den)) * static_cast<double>(limbs(q.num) + limbs(q.den)),
+            pos_);
+    const bool neg = q.num < 0;
+    Rational mag = q.den == 1 ? Rational(abs(q.num)) : Rational(abs(q.num), q.den);  // coprime: one more gcd
+    return Value{Number{Number::Kind::kFinite, neg, std::move(mag)}, q.approx};
+  }
+  long q_bits(const Q& q) const {
+    return q.frac ? bit_length(q.num) + bit_length(q.den) : size_bits(q.v.num.value());
+  }
+  /// Refuses a result past kMaxBits, after reducing it: an unreduced fraction may be far larger than its value.
+  /// (Operands are within kMaxBits, so an operation's result, before this check, is within twice that.)
+  void fit(Q& q, std::size_t at) {
+    if (q_bits(q) <= kMaxBits) return;
+    reduce(q, at);
+    check_size(q_bits(q), at);
+  }
+
+  Q add(Q a, Q b, bool sub, std::size_t at) {
     ++operations;
     need_finite(a, at, sub ? "subtract from" : "add to");
     need_finite(b, at, sub ? "subtract" : "add");
-    const Rational &x = a.num.value(), &y = b.num.value();
-    const long dx = bit_length(mp::denominator(x)), dy = bit_length(mp::denominator(y));
-    check_size(std::max(bit_length(mp::numerator(x)) + dy, bit_length(mp::numerator(y)) + dx) + 1 + dx + dy, at);
-    return Value{Number::from_rational(sub ? Rational(x - y) : Rational(x + y)), a.approx || b.approx};
+    as_frac(a);
+    as_frac(b);
+    spend(static_cast<double>(limbs(a.num) * limbs(b.den) + limbs(b.num) * limbs(a.den) + limbs(a.den) * limbs(b.den)),
+          at);
+    Q r;
+    r.frac = true;
+    r.approx = a.approx || b.approx;
+    if (a.den == b.den) {  // a common denominator (sums of integers, of like fractions): no products at all
+      r.num = sub ? BigInt(a.num - b.num) : BigInt(a.num + b.num);
+      r.den = a.den;
+    } else {
+      r.num = sub ? BigInt(a.num * b.den - b.num * a.den) : BigInt(a.num * b.den + b.num * a.den);
+      r.den = a.den * b.den;
+    }
+    fit(r, at);
+    return r;
   }
 
   // term := unary (('*' | '×' | '·' | '/') unary)*
-  Value term() {
-    Value v = unary();
+  Q term_q() {
+    Q v = unary_q();
     for (;;) {
       const std::size_t at = (skip_ws(), pos_);
       bool div = false;
       if (eat("*") || eat("×") || eat("·")) div = false;
       else if (eat("/") || eat("÷")) div = true;
       else return v;
-      const Value w = unary();
+      Q w = unary_q();
       ++operations;
       need_finite(v, at, div ? "divide" : "multiply");
       need_finite(w, at, div ? "divide by" : "multiply by");
-      check_size(size_bits(v.num.value()) + size_bits(w.num.value()), at);
-      if (div && w.num.mag == 0) fail(at, "division by zero");
-      const Rational r = div ? Rational(v.num.value() / w.num.value()) : Rational(v.num.value() * w.num.value());
-      v = Value{Number::from_rational(r), v.approx || w.approx};
+      as_frac(v);
+      as_frac(w);
+      if (div && w.num == 0) fail(at, "division by zero");
+      spend(static_cast<double>(limbs(v.num) * limbs(w.num) + limbs(v.den) * limbs(w.den)), at);
+      Q r;
+      r.frac = true;
+      r.approx = v.approx || w.approx;
+      r.num = v.num * (div ? w.den : w.num);
+      r.den = v.den * (div ? w.num : w.den);
+      if (r.den < 0) {
+        r.num = -r.num;
+        r.den = -r.den;
+      }
+      fit(r, at);
+      v = std::move(r);
+    }
+  }
+
+  Q expr_q() {
+    Q v = term_q();
+    for (;;) {
+      const std::size_t at = (skip_ws(), pos_);
+      if (eat("+")) v = add(std::move(v), term_q(), false, at);
+      else if (eat("-") || eat("−")) v = add(std::move(v), term_q(), true, at);
+      else return v;
     }
   }
 
   // unary := ('-' | '+') unary | power
-  Value unary() {
+  Q unary_q() {
     const std::size_t at = (skip_ws(), pos_);
     if (eat("-") || eat("−")) {
       enter(at);
-      Value v = unary();
+      Q v = unary_q();
       leave();
       ++operations;
-      v.num.neg = !v.num.neg;
-      if (v.num.kind == Number::Kind::kNan) v.num.neg = false;
+      if (v.frac) {
+        v.num = -v.num;
+      } else {
+        v.v.num.neg = !v.v.num.neg;
+        if (v.v.num.kind == Number::Kind::kNan) v.v.num.neg = false;
+      }
       return v;
     }
     if (eat("+")) {
       enter(at);
-      Value v = unary();
+      Q v = unary_q();
       leave();
       return v;
     }
-    return power();
+    return power_q();
   }
 
   // power := primary ['^' unary]   (right-associative: 2^-23, 2^3^2 = 2^9)
-  Value power() {
-    Value base = primary();
+  Q power_q() {
+    Q base = q_of(primary());
     const std::size_t at = (skip_ws(), pos_);
     if (!eat("^") && !eat("**")) return base;
     enter(at);
     const std::size_t exp_at = (skip_ws(), pos_);
-    const Value e = unary();
+    const Value e = value_of(unary_q());
     leave();
     ++operations;
     need_finite(base, at, "raise");
@@ -278,23 +382,33 @@ class Parser {
     if (e.approx || mp::denominator(e.num.mag) != 1)
       fail(exp_at, "the exponent must be an integer (x^(p/q) is irrational in general), got " + brief(e));
     const BigInt n = e.num.neg ? BigInt(-mp::numerator(e.num.mag)) : BigInt(mp::numerator(e.num.mag));
-    const Rational& b = base.num.value();
-    if (b == 0) {
+    as_frac(base);
+    reduce(base, at);  // a power multiplies every common factor k times: take it out once first
+    const BigInt& bn = base.num;
+    const BigInt& bd = base.den;
+    if (bn == 0) {
       if (n < 0) fail(at, "division by zero: 0 to a negative power");
-      return exact(n == 0 ? Rational(1) : Rational(0));
+      return q_of(exact(n == 0 ? Rational(1) : Rational(0)));
     }
-    if (b == 1 || b == -1) return exact(b == 1 || (n & 1) == 0 ? Rational(1) : Rational(-1));
+    if (bd == 1 && (bn == 1 || bn == -1)) return q_of(exact(bn == 1 || (n & 1) == 0 ? Rational(1) : Rational(-1)));
     if (abs(n) > kMaxExponent)
       fail(exp_at, "refused: the exponent " + n.str() + " is beyond ±" + std::to_string(kMaxExponent) +
                        "; check evaluates exactly and bounds exponents and the size of every intermediate number so "
                        "that each claim finishes in bounded time and memory");
     const long k = static_cast<long>(abs(n));
     // |numerator|^k and denominator^k: about k·log2 of each, plus a bit apiece.
-    check_size(static_cast<long>(std::ceil(k * (log2_of(mp::numerator(b)) + log2_of(mp::denominator(b))))) + 2, at);
-    const BigInt num = mp::pow(BigInt(mp::numerator(b)), static_cast<unsigned>(k));
-    const BigInt den = mp::pow(BigInt(mp::denominator(b)), static_cast<unsigned>(k));
-    const Rational r = n < 0 ? Rational(den, num) : Rational(num, den);
-    return Value{Number::from_rational(r), base.approx};
+    const long bits = static_cast<long>(std::ceil(k * (log2_of(bn) + log2_of(bd)))) + 2;
+    check_size(bits, at);
+    spend(static_cast<double>(bits / 64 + 1) * static_cast<double>(bits / 64 + 1), at);  // the last squarings
+    Q r;
+    r.frac = true;
+    r.approx = base.approx;
+    BigInt num = mp::pow(abs(bn), static_cast<unsigned>(k)), den = mp::pow(bd, static_cast<unsigned>(k));
+    if (n < 0) std::swap(num, den);
+    const bool neg = bn < 0 && (k & 1) == 1;
+    r.num = neg ? BigInt(-num) : num;
+    r.den = den;
+    return r;
   }
 
   /// An optional size unit after a number or a parenthesised expression.

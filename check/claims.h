@@ -22,6 +22,7 @@ inline constexpr long kMaxExponent = 1000000;      // |n| in x^n
 inline constexpr long kMaxBits = 100000;           // bits of numerator + denominator of any value (~30000 digits)
 inline constexpr int kMaxDepth = 100;              // nesting of parentheses and calls
 inline constexpr std::size_t kMaxClaimLength = 100000;  // characters of one claim line
+inline constexpr long kMaxWork = 2000000000;            // 64-bit word operations of exact arithmetic in one claim
 
 /// A malformed or unevaluable claim: the message says what was expected; column is 1-based, in characters.
 struct ClaimError : InputError {

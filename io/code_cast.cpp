@@ -144,6 +144,16 @@ void CodeCast::convert(const unsigned char* in, unsigned char* out, std::size_t 
     // The kernel is the engine bit for bit; the elements whose outcome matters (NaN without a NaN code, beyond
     // ±max, negative without a sign) go through the engine again for its status.
     const bool nan_matters = !has_nan(to_), sign_matters = !has_sign_of(to_);
+    // First one branch-free pass (vectorised) asks whether any element needs that; most blocks have none, and
+    // the per-element loop below would otherwise cost more than the kernel itself.
+    bool any = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      float x;
+      std::memcpy(&x, in + 4 * i, 4);
+      const bool nan = x != x;
+      any |= (nan & nan_matters) | (std::fabs(x) > max_double_) | (sign_matters & (x < 0));
+    }
+    if (!any) return;
     for (std::size_t i = 0; i < n; ++i) {
       float x;
       std::memcpy(&x, in + 4 * i, 4);

@@ -62,3 +62,16 @@ grep -q '1500000000' <<<"$("$bin" memory --model llama-2-7b --overhead 1_500MB -
 report=1 "$bin" check --claim '2 gb = 2000000000' --claim '1_500 MB = 1.5 GB' --claim '1 GiB = 2^30' >r.out 2>&1 || why+=" check refuses the same spellings: $(tail -1 r.out);"
 verdict units-one-spelling "$why"
 rm -f r.out
+
+# ---- claims: exact arithmetic linear in the chain, a work bound per claim ---------------------------------------
+c=$(printf '3*%.0s' $(seq 49997))
+claim_case claim-long-product 1 '0 true, 1 false' check --claim "${c}1 = 1"
+c="1/2"
+for p in $(seq 3 2 33581); do
+  prime=1
+  for ((d = 3; d * d <= p; d += 2)); do ((p % d)) || { prime=0; break; }; done
+  ((prime)) && c+="+1/$p"
+done
+claim_case claim-prime-sum 0 '1 true, 0 false' check --claim "$c > 2"
+c=$(printf '+((3^30000+1)/(5^18000+2))%.0s' $(seq 40))
+report=1 bad claim-work-bound 'the work bound of one claim' check --claim "0${c} > 1"
