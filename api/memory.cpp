@@ -353,6 +353,57 @@ Table grid_table(const mem::Grid& g, mem::Units units) {
   return t;
 }
 
+// --config DIR: the shards' tensors by dtype beside what config.json predicts (memory/checkpoint.h).
+Table checkpoint_table(const mem::CheckpointFiles& f, const mem::CheckpointCheck& c) {
+  Table t;
+  t.name = "checkpoint";
+  t.title = "Checkpoint in " + f.dir + " (" +
+            (f.tensors.empty() ? std::string("the index only")
+                               : std::to_string(f.shards.size()) + " shard" + (f.shards.size() == 1 ? "" : "s") +
+                                     ", headers read") +
+            ") against config.json";
+  t.columns = {{"dtype", "dtype"},
+               {"tensors", "tensors", T::kInteger, R},
+               {"elements", "elements", T::kInteger, R},
+               {"bytes", "bytes", T::kInteger, R},
+               {"gb", "GB", T::kFloat, R, kDisplay},
+               {"set_aside_elements", "set aside", T::kInteger, R},
+               {"expected_elements", "config.json predicts", T::kInteger, R},
+               {"difference", "difference", T::kInteger, R}};
+  auto u64 = [](std::uint64_t v) { return count(static_cast<std::int64_t>(v)); };
+  std::uint64_t tensors = 0, elements = 0, bytes = 0, buffers = 0;
+  std::int64_t expected = 0;
+  for (const mem::CheckpointDtype& d : c.dtypes) {
+    const std::int64_t diff = static_cast<std::int64_t>(d.elements - d.set_aside) - d.expected;
+    t.add({Cell::text(d.dtype), u64(d.tensors), u64(d.elements), u64(d.bytes),
+           Cell::real(static_cast<double>(d.bytes) / kGB, size_text(static_cast<double>(d.bytes), kGB)),
+           u64(d.set_aside), c.predicted ? count(d.expected) : Cell::null("-"),
+           c.predicted ? Cell::integer(diff, diff == 0 ? "0" : (diff > 0 ? "+" : "-") + mem::group_thousands(diff < 0 ? -diff : diff))
+                       : Cell::null("-")});
+    tensors += d.tensors;
+    elements += d.elements;
+    bytes += d.bytes;
+    buffers += d.set_aside;
+    expected += d.expected;
+  }
+  const std::int64_t diff = static_cast<std::int64_t>(elements - buffers) - expected;
+  t.add({Cell::text("total"), u64(tensors), u64(elements), u64(bytes),
+         Cell::real(static_cast<double>(bytes) / kGB, size_text(static_cast<double>(bytes), kGB)), u64(buffers),
+         c.predicted ? count(expected) : Cell::null("-"),
+         c.predicted ? Cell::integer(diff, diff == 0 ? "0" : (diff > 0 ? "+" : "-") + mem::group_thousands(diff < 0 ? -diff : diff))
+                     : Cell::null("-")});
+  if (c.predicted && !f.tensors.empty())
+    t.notes.push_back(c.agree ? "agree: every dtype's elements, less those set aside, equal what config.json's modules, "
+                                "torch_dtype and quantization_config predict"
+                              : "differ: the files and config.json's prediction disagree; why:");
+  for (const std::string& r : c.reasons) t.notes.push_back(r);
+  if (f.index_total_size && !f.tensors.empty() && *f.index_total_size == f.bytes)
+    t.notes.push_back("model.safetensors.index.json: total_size " +
+                      mem::group_thousands(static_cast<std::int64_t>(*f.index_total_size)) +
+                      " bytes, the shards' tensors exactly (" + std::to_string(f.index_tensors) + " tensors mapped)");
+  return t;
+}
+
 Table overflow_table(const mem::MemoryEstimate& e) {
   Table o;
   o.name = "overflow";
@@ -437,6 +488,7 @@ Result memory(const MemoryRequest& request) {
   if (e.architecture && e.breakdown &&
       (e.architecture->experts > 0 || e.breakdown->vision > 0 || e.breakdown->mtp > 0))
     r.tables.push_back(params_table(*e.architecture, *e.breakdown));
+  if (e.checkpoint_files && e.checkpoint) r.tables.push_back(checkpoint_table(*e.checkpoint_files, *e.checkpoint));
   if (!e.fits.empty()) r.tables.push_back(fit_table(req, e));
   if (!e.speeds.empty()) r.tables.push_back(speed_table(e));
   if (!e.overflow.empty()) r.tables.push_back(overflow_table(e));

@@ -394,6 +394,7 @@ TensorEntry read_npy(const std::string& path, std::optional<DType> override_dtyp
   if (bytes > size - data_start)
     throw InputError(path + ": the shape needs " + std::to_string(bytes) + " data bytes but the file holds " +
                      std::to_string(size - data_start));
+  e.bytes = bytes;
   e.source = std::make_shared<MappedSource>(file, data_start, t, big, h.fortran, h.shape);
   return e;
 }
@@ -479,6 +480,7 @@ SafetensorsFile read_safetensors(const std::string& path) {
       throw bad("tensor '" + name + "': " + std::to_string(e.elements) + " elements of " + dt + " need " +
                 (bits % 8 ? std::to_string(bits) + " bits" : std::to_string(bits / 8) + " bytes") + " but data_offsets " +
                 "span " + std::to_string(en - b));
+    e.bytes = en - b;
     if (st->read) e.source = std::make_shared<MappedSource>(file, 8 + n + b, *st->read, false, false, e.shape);
     else e.unsupported = "dtype " + dt + " is not supported: expected F32, F16, BF16, F64, F8_E4M3, F8_E5M2, " +
                          "F8_E4M3FNUZ, F8_E5M2FNUZ or F8_E8M0";

@@ -51,6 +51,7 @@ struct TensorEntry {
   std::string dtype;  // as the file spells it ("F32", "<f4")
   std::vector<std::uint64_t> shape;
   std::uint64_t elements = 0;
+  std::uint64_t bytes = 0;  // the bytes the file stores (elements × the dtype's bits / 8)
   std::shared_ptr<const RowSource> source;  // null when the dtype is not supported (unsupported_dtype says it)
   std::string unsupported;                   // non-empty: why this tensor cannot be analysed
 };

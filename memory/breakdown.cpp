@@ -347,11 +347,19 @@ class StageRows {
       c.formula = k.formula + (l.pp > 1 ? ", stage " + n(st_.index) + ": " + n(st_.layers) + " layers" : "");
       push(std::move(c), ZeroRow::kFixed);
     }
-    std::string tf;
+    // Prefill (the whole prompt at once) and a decode step (one new position against s cached) are two peaks at
+    // different times: the prefill's is the larger and is in the total; the decode row is shown beside it.
+    std::string tf, df;
     const double gpu = layer_transient_elements(a, b, s, s, l.tp, p_.flash_attention, &tf);
     const double one = layer_transient_elements(a, b, s, s, 1, p_.flash_attention);
     fixed_row("activations", p_.act, std::nullopt, one * p_.act.bytes(), gpu * p_.act.bytes(),
               tf + " × " + formula_number(p_.act.bytes()) + " B (prefill, one layer live)");
+    const double dec_gpu = layer_transient_elements(a, b, 1, s, l.tp, p_.flash_attention, &df);
+    const double dec_one = layer_transient_elements(a, b, 1, s, 1, p_.flash_attention);
+    fixed_row("activations_decode", p_.act, std::nullopt, dec_one * p_.act.bytes(), dec_gpu * p_.act.bytes(),
+              df + " × " + formula_number(p_.act.bytes()) +
+                  " B (decode step, one layer live; not in the total: the prefill's peak is larger)");
+    rows.back().in_total = false;
     if (st_.last)
       logits_rows(p_.logits == Logits::kAll ? b * s : b,
                   p_.logits == Logits::kAll ? "b·s·V (--logits all)" : "b·V (the last position)");
@@ -361,6 +369,7 @@ class StageRows {
     if (!p_.overhead_fraction && !p_.overhead_bytes) return;
     double sum = 0, sum_gpu = 0;
     for (const Component& c : rows) {
+      if (!c.in_total) continue;  // the decode step's row is beside the total, not in it
       sum += c.bytes;
       sum_gpu += c.per_gpu_bytes;
     }
@@ -391,10 +400,14 @@ double layer_transient_elements(const Architecture& a, double b, double q, doubl
   const double mlp = (a.gated_mlp ? 3 : 2) * static_cast<double>(a.intermediate) * k / t;
   const double attn = (2 * heads + 2 * kv) * d + (flash ? 0 : 2 * heads * ctx);
   if (formula) {
+    // A decode step (q = 1) attends over ctx cached positions: its scores are 2·a·ctx, not 2·a·s.
+    const bool decode = q == 1 && ctx != 1;
     const std::string ts = tp > 1 ? "/t" : "";
     const std::string mlp_f = std::string(a.gated_mlp ? "3" : "2") + "·I" + (a.experts > 0 ? "·k" : "") + ts;
-    const std::string attn_f = "(2a + 2kv)·d" + ts + (flash ? "" : " + 2·a·s" + ts);
-    *formula = "b·s·(h + max(" + mlp_f + ", " + attn_f + ")), s=" + std::to_string(static_cast<std::int64_t>(q)) +
+    const std::string attn_f = "(2a + 2kv)·d" + ts + (flash ? "" : (decode ? " + 2·a·ctx" : " + 2·a·s") + ts);
+    const std::string size = decode ? "ctx=" + std::to_string(static_cast<std::int64_t>(ctx))
+                                    : "s=" + std::to_string(static_cast<std::int64_t>(q));
+    *formula = std::string(decode ? "b·" : "b·s·") + "(h + max(" + mlp_f + ", " + attn_f + ")), " + size +
                " b=" + std::to_string(static_cast<std::int64_t>(b)) + (tp > 1 ? " t=" + std::to_string(tp) : "") +
                (flash ? " (FlashAttention: no scores)" : " (scores materialised)");
   }
@@ -443,6 +456,7 @@ MemoryEstimate estimate_plan(const Plan& p) {
     else if (name == "optimizer") e.optimizer += c.bytes;
     else if (name == "master") e.master += c.bytes;
     else if (name == "activations") e.activations += c.bytes;
+    else if (name == "activations_decode") e.decode_activation_bytes = c.per_gpu_bytes;
     else if (name == "kv_cache" || name == "kv_cache_cross") e.kv_cache += c.bytes;
     else if (name == "overhead") e.overhead += c.bytes;
     else if (name == "logits" || name == "logits_fp32") e.logits += c.bytes;
@@ -475,11 +489,6 @@ MemoryEstimate estimate_plan(const Plan& p) {
                       "loaded" + (p.training() ? "; 1F1B keeps " + n(st.in_flight) + " micro-batches in flight there"
                                                : ""));
   }
-  if (!p.training() && p.seq && p.arch)
-    e.decode_activation_bytes =
-        layer_transient_elements(*p.arch, static_cast<double>(*p.batch), 1, static_cast<double>(*p.seq), l.tp,
-                                 p.flash_attention) *
-        p.act.bytes();
   return e;
 }
 

@@ -162,6 +162,11 @@ std::optional<double> MemoryEstimate::get(std::string_view key_in) const {
   if (key == "fit" || key == "fit-bytes") return fit_bytes;
   if (key == "host" || key == "host-bytes") return host_bytes_per_node;
   if (key == "nvme") return nvme_bytes_per_node;
+  if (key == "checkpoint-bytes" && checkpoint_files)
+    return static_cast<double>(checkpoint_files->tensors.empty() && checkpoint_files->index_total_size
+                                   ? *checkpoint_files->index_total_size
+                                   : checkpoint_files->bytes);
+  if (key == "checkpoint-elements" && checkpoint_files) return static_cast<double>(checkpoint_files->elements);
   for (const Component& c : components)
     if (canonical_key(c.name) == key) return c.bytes;
   return std::nullopt;
@@ -174,6 +179,8 @@ void add_notes(const Plan& plan, MemoryEstimate& e) {
     e.notes.push_back("KV cache in " + plan.kv.name + ", the activation dtype (the default; --kv fp8 halves it, as "
                       "serving engines allow when asked)");
   if (!plan.weights_from.empty()) e.notes.push_back("weights: " + plan.weights_from + "; --weights overrides");
+  if (plan.gguf)
+    for (const std::string& n : plan.gguf->notes) e.notes.push_back(n);
   if (plan.recompute_defaulted && plan.seq)
     e.notes.push_back("--recompute full: LoRA and QLoRA recipes turn gradient checkpointing on (PEFT's "
                       "prepare_model_for_kbit_training); --recompute none counts without it");
@@ -182,11 +189,6 @@ void add_notes(const Plan& plan, MemoryEstimate& e) {
                       "not store them: --recompute selective drops the term");
   if (plan.zero > 0 && plan.layout.shard == 1)
     e.notes.push_back("ZeRO-" + std::to_string(plan.zero) + " over one data-parallel rank shards nothing; set --gpus");
-  if (!plan.training() && plan.seq && plan.arch)
-    e.notes.push_back("decode step (one new position against " + std::to_string(*plan.seq) +
-                      " cached): its activations are " + group_thousands(static_cast<std::int64_t>(e.decode_activation_bytes)) +
-                      " B per GPU, below the prefill's" +
-                      (plan.logits == Logits::kLast ? "; the logits are the same" : ""));
 }
 
 }  // namespace
@@ -194,6 +196,10 @@ void add_notes(const Plan& plan, MemoryEstimate& e) {
 MemoryEstimate estimate(const MemoryRequest& r) {
   const Plan plan = make_plan(r);
   MemoryEstimate e = estimate_plan(plan);
+  if (plan.checkpoint && plan.arch) {
+    e.checkpoint_files = *plan.checkpoint;
+    e.checkpoint = compare_checkpoint(*plan.arch, *plan.checkpoint);
+  }
   add_notes(plan, e);
   auto need = [](const Plan& q) -> std::optional<double> { return estimate_plan(q).fit_bytes; };
   for (const std::string& name : r.gpu) {

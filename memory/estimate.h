@@ -15,6 +15,7 @@
 #include <utility>      // std::pair
 #include <vector>       // std::vector
 
+#include "numscope/memory/checkpoint.h"
 #include "numscope/memory/gpu.h"
 #include "numscope/memory/kv_cache.h"
 #include "numscope/memory/model.h"
@@ -165,7 +166,7 @@ struct MemoryEstimate {
   double host_bytes_per_node = 0;    // host memory a node needs (offload; DeepSpeed's formula under its accounting)
   double nvme_bytes_per_node = 0;    // NVMe a node needs (ZeRO-Infinity)
   std::string host_formula;          // how host_bytes_per_node was computed
-  double decode_activation_bytes = 0;  // inference: the decode step's transient peak (below the prefill's)
+  double decode_activation_bytes = 0;  // inference: the decode step's peak per GPU (row activations_decode)
   std::int64_t gpus = 1, tp = 1, pp = 1, dp = 1, ep = 1, gpus_per_node = 1;
   std::int64_t stage = 0;            // the pipeline stage whose per-GPU rows are shown (0-based)
   int zero = 0;
@@ -173,11 +174,15 @@ struct MemoryEstimate {
   std::vector<Fit> fits;
   std::vector<Speed> speeds;
   std::vector<OverflowCheck> overflow;
+  // --config DIR with safetensors shards: what the files hold, and how it compares with the config's prediction.
+  std::optional<CheckpointFiles> checkpoint_files;
+  std::optional<CheckpointCheck> checkpoint;
   std::vector<std::string> notes;  // assumptions and advice, one line each
 
   /// A number by key: params, trainable_params, active_params, mtp_params, weights, gradients, optimizer, master,
   /// activations, kv_cache, lora, overhead, logits, total (total_bytes), per_gpu (per_gpu_bytes), cuda_context,
-  /// fit (fit_bytes), host (host_bytes_per_node), nvme, or a component name. Empty when unknown.
+  /// fit (fit_bytes), host (host_bytes_per_node), nvme, checkpoint_bytes and checkpoint_elements (the model
+  /// directory's tensors), or a component name. Empty when unknown.
   std::optional<double> get(std::string_view key) const;
 };
 

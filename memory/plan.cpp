@@ -1,7 +1,8 @@
 // The estimator's plan (see plan.h): dtypes, defaults and the refusal of contradictory requests.
 #include "numscope/memory/plan.h"
 
-#include <algorithm>  // std::min
+#include <algorithm>   // std::min
+#include <filesystem>  // std::filesystem::is_directory
 
 #include "numscope/formats/properties.h"
 #include "numscope/formats/registry.h"
@@ -63,7 +64,12 @@ void resolve_model(const MemoryRequest& r, Plan& p) {
     throw InputError("contradictory model sources: " + join(sources, " and ") +
                      "; give exactly one of --model, --config, --params or the architecture flags");
   if (!r.model.empty()) p.arch = find_preset(r.model);
-  if (!r.config.empty()) p.arch = load_config_json(r.config);
+  if (!r.config.empty()) {
+    p.arch = load_config_json(r.config);
+    std::error_code ec;
+    if (std::filesystem::is_directory(r.config, ec))
+      if (auto c = read_checkpoint(r.config)) p.checkpoint = std::make_shared<const CheckpointFiles>(std::move(*c));
+  }
   if (!r.gguf.empty()) {
     p.gguf = load_gguf_model(r.gguf);
     p.arch = p.gguf->arch;

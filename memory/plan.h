@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>      // std::int64_t
+#include <memory>       // std::shared_ptr
 #include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
 #include "numscope/formats/format.h"
+#include "numscope/memory/checkpoint.h"
 #include "numscope/memory/estimate.h"
 #include "numscope/memory/gguf_model.h"
 #include "numscope/memory/kv_cache.h"
@@ -39,6 +41,8 @@ struct Plan {
   Mode mode = Mode::kInference;
   std::optional<Architecture> arch;
   std::optional<GgufModel> gguf;  // --gguf: the weights are the file's tensors
+  // --config DIR: the directory's safetensors shards (headers; shared: the GPU search copies the plan often)
+  std::shared_ptr<const CheckpointFiles> checkpoint;
   std::int64_t params = 0;
   Dtype weights, trained, grads, opt_dtype, act;
   KvFormat kv;

@@ -29,6 +29,7 @@ std::string compute_format(const Plan& p, const Gpu& g, std::string* why) {
 
 double active_params(const Plan& p) {
   const double P = static_cast<double>(p.params);
+  if (p.gguf) return static_cast<double>(p.gguf->active_elements);  // counted from the file's expert tensors
   if (!p.arch || p.arch->experts == 0) return P;
   return static_cast<double>(param_breakdown(*p.arch).active);
 }

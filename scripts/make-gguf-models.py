@@ -7,7 +7,8 @@ tensors, elements and bytes. numscope's --gguf must give the same bytes (tests/m
     /tmp/venv/bin/python scripts/make-gguf-models.py
 
 The tensors hold zero bytes of the right size for their type (numscope reads no tensor data); every ggml type the
-package knows a block size for appears once, so the files stay a few dozen KB. Left out: Q8_K and Q8_1, ggml's
+package knows a block size for appears once in tiny-llama, so the files stay a few dozen KB. The other files hold one
+small file per architecture numscope reads (families()), with the metadata keys llama.cpp reads for it. Left out: Q8_K and Q8_1, ggml's
 intermediate types for dot products that no GGUF stores (and for Q8_1 gguf-py's table says 40 bytes per block where
 ggml's sizeof(block_q8_1) is 36), and the repacked Q4_0_4_4-style types that newer ggml no longer writes.
 """
@@ -28,11 +29,11 @@ def write(name, arch, meta, tensors):
             w.add_array(f"{arch}.{key}", value)
         else:
             w.add_uint32(f"{arch}.{key}", value)
-    for tname, qtype, shape in tensors:  # shape in C order, as numpy
+    for tname, qtype, shape in tensors:  # shape in C order, as numpy (2-D, or 3-D for merged experts)
         block, size = gguf.GGML_QUANT_SIZES[qtype]
         n = int(np.prod(shape))
-        assert n % block == 0, (tname, qtype)
-        raw = np.zeros((shape[0], shape[1] // block * size), np.uint8)
+        assert shape[-1] % block == 0, (tname, qtype)  # ggml blocks run along a row
+        raw = np.zeros(tuple(shape[:-1]) + (shape[-1] // block * size,), np.uint8)
         w.add_tensor(tname, raw, raw_dtype=qtype)
     w.write_header_to_file()
     w.write_kv_data_to_file()
@@ -79,6 +80,68 @@ def main():
                                           "expert_count": 8, "expert_used_count": 2,
                                           "expert_feed_forward_length": 128, "context_length": 163840},
           [("token_embd.weight", Q.BF16, (64, 256)), ("blk.0.attn_kv_a_mqa.weight", Q.Q4_K, (64, 256))])
+    families()
+
+
+def families():
+    """One small file per architecture numscope reads from config.json, with the metadata keys llama.cpp reads for
+    it (src/models/<arch>.cpp load_arch_hparams) and, for MoE files, merged expert tensors (blk.N.ffn_*_exps) so that
+    the active count comes from the tensor table."""
+    emb = ("token_embd.weight", Q.F16, (32, 64))  # vocabulary 32
+
+    def experts(layer, n_expert, n_ff, n_embd, qtype=Q.Q4_0):
+        return [(f"blk.{layer}.ffn_{p}_exps.weight", qtype, (n_expert, n_ff, n_embd) if p != "down" else
+                 (n_expert, n_embd, n_ff)) for p in ("gate", "up", "down")]
+
+    base = {"embedding_length": 64, "attention.head_count": 4, "feed_forward_length": 128, "context_length": 2048}
+    # Mixtral is llama.cpp's llama architecture with expert_count / expert_used_count.
+    write("tiny-mixtral", "llama", {**base, "feed_forward_length": 32, "block_count": 2, "attention.head_count_kv": 2,
+                                    "expert_count": 8, "expert_used_count": 2},
+          [emb] + experts(1, 8, 32, 64))
+    write("tiny-qwen2", "qwen2", {**base, "block_count": 3, "attention.head_count_kv": 2,
+                                  "attention.sliding_window": 1024}, [emb])
+    write("tiny-qwen2moe", "qwen2moe", {**base, "block_count": 2, "attention.head_count_kv": 4, "expert_count": 4,
+                                        "expert_used_count": 2, "expert_feed_forward_length": 32,
+                                        "expert_shared_feed_forward_length": 96},
+          [emb] + experts(1, 4, 32, 64) +
+          [("blk.0.ffn_up_shexp.weight", Q.F16, (96, 64))])
+    # Qwen3: head_dim 32 given by key_length (embedding_length / head_count would be 16).
+    write("tiny-qwen3", "qwen3", {**base, "block_count": 2, "attention.head_count_kv": 2,
+                                  "attention.key_length": 32, "attention.value_length": 32}, [emb])
+    write("tiny-qwen3moe", "qwen3moe", {**base, "block_count": 2, "attention.head_count_kv": 2,
+                                        "attention.key_length": 32, "attention.value_length": 32,
+                                        "expert_count": 8, "expert_used_count": 2, "expert_feed_forward_length": 32},
+          [emb] + experts(1, 8, 32, 64))
+    write("tiny-gemma", "gemma", {**base, "block_count": 2, "attention.head_count_kv": 1,
+                                  "attention.key_length": 32, "attention.value_length": 32}, [emb])
+    # Gemma 2 without attention.sliding_window: llama.cpp's default 4096 on every second layer.
+    write("tiny-gemma2", "gemma2", {**base, "block_count": 4, "attention.head_count_kv": 2,
+                                    "attention.key_length": 32, "attention.value_length": 32}, [emb])
+    # Gemma 3 with the per-layer pattern as bools (layers 1 and 4 global).
+    write("tiny-gemma3-pattern", "gemma3", {**base, "block_count": 5, "attention.head_count_kv": 1,
+                                            "attention.key_length": 32, "attention.value_length": 32,
+                                            "attention.sliding_window": 256,
+                                            "attention.sliding_window_pattern": [True, False, True, True, False]},
+          [emb])
+    # Phi-3: the file carries sliding_window 2047, which llama.cpp does not apply (phi3.cpp).
+    write("tiny-phi3", "phi3", {**base, "block_count": 2, "attention.head_count_kv": 4,
+                                "attention.sliding_window": 2047}, [emb])
+    write("tiny-gpt2", "gpt2", {**base, "block_count": 2}, [emb, ("position_embd.weight", Q.F16, (64, 64))])
+    # DeepSeek v1 MoE: one leading dense layer, two shared experts.
+    write("tiny-deepseek", "deepseek", {**base, "block_count": 3, "attention.head_count_kv": 4,
+                                        "leading_dense_block_count": 1, "expert_count": 8, "expert_used_count": 2,
+                                        "expert_feed_forward_length": 32, "expert_shared_count": 2},
+          [emb] + experts(2, 8, 32, 64))
+    # DeepSeek V3 as newer converters write it: the absorbed MLA sizes in key_length / value_length, the per-head
+    # ones in key_length_mla / value_length_mla, and one MTP block counted in block_count (nextn_predict_layers).
+    write("tiny-deepseek3", "deepseek2", {**base, "block_count": 4, "attention.head_count_kv": 1,
+                                          "attention.key_length": 576, "attention.value_length": 512,
+                                          "attention.key_length_mla": 192, "attention.value_length_mla": 128,
+                                          "attention.q_lora_rank": 96, "attention.kv_lora_rank": 512,
+                                          "rope.dimension_count": 64, "leading_dense_block_count": 1,
+                                          "expert_count": 8, "expert_used_count": 2, "expert_shared_count": 1,
+                                          "expert_feed_forward_length": 32, "nextn_predict_layers": 1},
+          [emb] + experts(2, 8, 32, 64))
 
 
 if __name__ == "__main__":

@@ -50,8 +50,13 @@ Expect read_expect(const std::string& name) {
 
 }  // namespace
 
+// Every file scripts/make-gguf-models.py writes.
+const char* const kFiles[] = {"tiny-llama",   "tiny-gemma3", "tiny-deepseek2", "tiny-mixtral",  "tiny-qwen2",
+                              "tiny-qwen2moe", "tiny-qwen3", "tiny-qwen3moe",  "tiny-gemma",    "tiny-gemma2",
+                              "tiny-gemma3-pattern", "tiny-phi3", "tiny-gpt2", "tiny-deepseek", "tiny-deepseek3"};
+
 TEST_CASE("GGUF weights: every ggml type's bytes equal the gguf package's", "[memory][gguf]") {
-  for (const char* name : {"tiny-llama", "tiny-gemma3", "tiny-deepseek2"}) {
+  for (const char* name : kFiles) {
     INFO(name);
     const Expect want = read_expect(std::string(name) + ".expect");
     REQUIRE(!want.types.empty());
@@ -114,4 +119,94 @@ TEST_CASE("broken GGUF files are refused with one line", "[memory][gguf][errors]
   std::ofstream(p, std::ios::binary).write(copy.data(), static_cast<std::streamsize>(copy.size()));
   CHECK_THROWS_WITH(load_gguf_model(p.string()), Catch::Contains("block_count"));
   fs::remove_all(dir);
+}
+
+namespace {
+
+double kv_per_token(const std::string& name) {
+  return kv_bytes_per_token(load_gguf_model(file(name + ".gguf")).arch, kv_format("bf16"));
+}
+
+MemoryEstimate gguf_est(const std::string& name, const std::string& seq) {
+  return estimate(make_request({{"gguf", file(name + ".gguf")}, {"seq", seq}}));
+}
+
+bool has_note(const MemoryEstimate& e, const std::string& part) {
+  for (const std::string& n : e.notes)
+    if (n.find(part) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+// The expected values below follow llama.cpp's rules for each architecture (src/llama-model.cpp load_hparams and
+// src/models/<arch>.cpp), applied by hand to the metadata make-gguf-models.py writes.
+TEST_CASE("GGUF metadata of every family, read as llama.cpp reads it", "[memory][gguf][kv]") {
+  // Mixtral is llama with expert_count 8, expert_used_count 2; head_dim 64 / 4 = 16. Per token and layer K and V:
+  // 2 × 2 KV heads × 16 × 2 B. Active: the merged *_exps tensors hold 3 × 8 × 32 × 64 elements, 6 of 8 idle.
+  const GgufModel mix = load_gguf_model(file("tiny-mixtral.gguf"));
+  CHECK(mix.arch.experts == 8);
+  CHECK(mix.arch.experts_per_token == 2);
+  CHECK(mix.routed_expert_elements == 3u * 8 * 32 * 64);
+  CHECK(mix.active_elements == mix.elements - 3u * 32 * 64 * 6);
+  CHECK(kv_per_token("tiny-mixtral") == 2.0 * 2 * 2 * 16 * 2);
+  // Qwen2: llama.cpp reads no window for qwen2 (qwen2.cpp), so the file's sliding_window 1024 is not applied, and
+  // the output says so.
+  const MemoryEstimate q2 = gguf_est("tiny-qwen2", "2000");
+  CHECK(q2.kv_cache == 2000.0 * 3 * 2 * 2 * 16 * 2);
+  CHECK(has_note(q2, "not applied by llama.cpp"));
+  // Qwen2-MoE: expert_feed_forward_length 32, one gated shared expert of expert_shared_feed_forward_length 96.
+  const GgufModel q2m = load_gguf_model(file("tiny-qwen2moe.gguf"));
+  CHECK(q2m.arch.moe_intermediate == 32);
+  CHECK(q2m.arch.shared_expert_intermediate == 96);
+  CHECK(q2m.arch.shared_expert_gate);
+  CHECK(q2m.active_elements == q2m.elements - 3u * 32 * 64 * 2);
+  CHECK(kv_per_token("tiny-qwen2moe") == 2.0 * 2 * 4 * 16 * 2);
+  // Qwen3: head_dim from attention.key_length (32), not embedding_length / head_count (16).
+  CHECK(load_gguf_model(file("tiny-qwen3.gguf")).arch.head_dim == 32);
+  CHECK(kv_per_token("tiny-qwen3") == 2.0 * 2 * 2 * 32 * 2);
+  const GgufModel q3m = load_gguf_model(file("tiny-qwen3moe.gguf"));
+  CHECK(q3m.arch.experts == 8);
+  CHECK(q3m.arch.moe_intermediate == 32);
+  CHECK(q3m.active_elements == q3m.elements - 3u * 32 * 64 * 6);
+  CHECK(kv_per_token("tiny-gemma") == 2.0 * 2 * 1 * 32 * 2);
+  // Gemma 2 with no attention.sliding_window: gemma2.cpp's default 4096 on layers 0 and 2 (il % 2 < 1).
+  const MemoryEstimate g2 = gguf_est("tiny-gemma2", "5000");
+  CHECK(g2.kv_cache == (2.0 * 5000 + 2.0 * 4096) * 2 * 2 * 32 * 2);
+  // Gemma 3 with attention.sliding_window_pattern as per-layer bools: layers 0, 2, 3 slide over 256 tokens.
+  const MemoryEstimate g3 = gguf_est("tiny-gemma3-pattern", "1000");
+  CHECK(g3.kv_cache == (2.0 * 1000 + 3.0 * 256) * 2 * 1 * 32 * 2);
+  // Phi-3: phi3.cpp turns the window off; the cache is full length, with the reason.
+  const MemoryEstimate phi = gguf_est("tiny-phi3", "4000");
+  CHECK(phi.kv_cache == 4000.0 * 2 * 2 * 4 * 16 * 2);
+  CHECK(has_note(phi, "phi3"));
+  // GPT-2: LayerNorm, a plain MLP, head_count_kv absent (= head_count).
+  const Architecture gpt = load_gguf_model(file("tiny-gpt2.gguf")).arch;
+  CHECK(gpt.norm == Norm::kLayer);
+  CHECK(!gpt.gated_mlp);
+  CHECK(kv_per_token("tiny-gpt2") == 2.0 * 2 * 4 * 16 * 2);
+  // DeepSeek v1: leading_dense_block_count 1, then MoE with expert_shared_count 2.
+  const GgufModel ds = load_gguf_model(file("tiny-deepseek.gguf"));
+  CHECK(ds.arch.shared_experts == 2);
+  CHECK(!is_moe_layer(ds.arch, 0));
+  CHECK(is_moe_layer(ds.arch, 1));
+  CHECK(is_moe_layer(ds.arch, 2));
+  CHECK(ds.active_elements == ds.elements - 3u * 32 * 64 * 6);
+  // DeepSeek V3 from a newer converter: block_count 4 holds one MTP block (nextn_predict_layers), so 3 layers
+  // cache the MLA latent 512 + 64; per-head sizes from key_length_mla 192 / value_length_mla 128, not the absorbed
+  // key_length 576 / value_length 512.
+  const GgufModel d3 = load_gguf_model(file("tiny-deepseek3.gguf"));
+  CHECK(d3.arch.layers == 3);
+  CHECK(d3.arch.mtp_layers == 1);
+  CHECK(d3.arch.head_dim == 192);
+  CHECK(d3.arch.qk_nope_head_dim == 128);
+  CHECK(d3.arch.v_head_dim == 128);
+  CHECK(d3.arch.q_lora_rank == 96);
+  CHECK(d3.arch.shared_experts == 1);
+  CHECK(kv_per_token("tiny-deepseek3") == 3.0 * (512 + 64) * 2);
+  // Every family numscope reads from config.json has a file here, and none falls back to the shared keys only.
+  for (const char* name : kFiles) {
+    INFO(name);
+    CHECK(!has_note(gguf_est(name, "16"), "per-architecture keys are not read"));
+  }
 }

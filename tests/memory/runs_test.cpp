@@ -312,6 +312,16 @@ TEST_CASE("inference peak: logits, one layer's intermediates, FlashAttention, th
   // Without FlashAttention the scores and their softmax, 2 · heads · s per position, win: b·s·(h + (2a+2kv)·d + 2as).
   const MemoryEstimate eager = est({{"model", "llama-3-8b"}, {"seq", "8192"}, {"flash-attention", "off"}});
   CHECK(eager.activations == 8192.0 * (4096 + (64 + 16) * 128 + 2 * 32 * 8192) * 2);
+  // A decode step, its own row beside the total: one new position, b·(h + 3·I); without FlashAttention its scores
+  // span the 8192 cached positions, b·(h + (2a+2kv)·d + 2·a·ctx). Neither is in the total (the prefill is larger).
+  CHECK(component(last, "activations_decode").bytes == (4096.0 + 3 * 14336) * 2);
+  CHECK(!component(last, "activations_decode").in_total);
+  CHECK(last.decode_activation_bytes == (4096.0 + 3 * 14336) * 2);
+  CHECK(component(eager, "activations_decode").bytes == (4096.0 + (64 + 16) * 128 + 2 * 32 * 8192) * 2);
+  CHECK(last.total_bytes == last.weights + last.kv_cache + last.activations + last.logits);
+  // Over TP=2 each GPU holds half the heads and half the MLP: b·(h + 3·I/2).
+  const MemoryEstimate tp2 = est({{"model", "llama-3-8b"}, {"seq", "8192"}, {"tp", "2"}});
+  CHECK(component(tp2, "activations_decode").per_gpu_bytes == (4096.0 + 3 * 14336 / 2) * 2);
   // The CUDA context counts in the fit, not the total: memory(params=7B, weights=fp32) stays 28 GB.
   const MemoryEstimate w = est({{"params", "7B"}, {"weights", "fp32"}, {"gpu", "H100"}});
   CHECK(w.total_bytes == 28e9);
