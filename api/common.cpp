@@ -27,7 +27,7 @@ void echo(Result& r, const Conversion& c) {
 
 std::optional<double> nearest_double(const Number& n) {
   if (n.kind != Number::Kind::kFinite) return std::nullopt;
-  static const Format kBinary64 = find_format("fp64");
+  static const Format& kBinary64 = kFp64;
   const Encoded e = encode(kBinary64, n);  // one rounding from the exact value (rne)
   const double d = decode_double(kBinary64, e.code);
   if (d - d != 0) return std::nullopt;  // beyond binary64's range: no double stands for it

@@ -3,13 +3,14 @@
 #include "numscope/formats/engine.h"
 
 #include <array>    // std::array
-#include <bit>      // std::bit_width, std::bit_cast
+#include <bit>      // std::bit_width
 #include <cmath>    // std::ldexp
 #include <cstring>  // std::memcpy
 #include <map>      // std::map
 #include <mutex>    // std::mutex
 #include <stdexcept>  // std::logic_error
 
+#include "numscope/support/bits.h"  // bit_cast
 #include "numscope/support/error.h"
 
 namespace numscope {
@@ -27,25 +28,13 @@ struct Split {
 
 bool inexact(const Split& s) { return s.frac != 0 || s.sticky; }
 
-/// Step 4: does the magnitude round up from n to n + 1?
+/// Step 4: does the magnitude n + f round up to n + 1? The shared decision of round.h, on the split's last kept
+/// bit, its 64 fraction bits and the sticky bit: g = L·2^65 + frac·2 + sticky, with d = 65 bits below the cut.
 bool round_up(Rounding r, bool neg, const Split& s, Rng* rng) {
-  constexpr std::uint64_t kHalf = std::uint64_t{1} << 63;
   if (!inexact(s)) return false;
-  switch (r) {
-    case Rounding::kNearestEven: return s.frac > kHalf || (s.frac == kHalf && (s.sticky || (s.n & 1)));
-    case Rounding::kNearestAway: return s.frac >= kHalf;
-    case Rounding::kTowardZero: return false;
-    case Rounding::kUp: return !neg;
-    case Rounding::kDown: return neg;
-    case Rounding::kOdd: return (s.n & 1) == 0;  // truncate, then force the last bit to 1
-    case Rounding::kStochastic: {
-      if (rng == nullptr) throw InputError("stochastic rounding needs a seed (--seed N)");
-      // P(up) = f: U is uniform on [0, 2^64), and U < f·2^64 <=> U < frac, or U == frac with sticky bits.
-      const std::uint64_t u = rng->next();
-      return u < s.frac || (u == s.frac && s.sticky);
-    }
-  }
-  return false;
+  if (r == Rounding::kStochastic && rng == nullptr) throw InputError("stochastic rounding needs a seed (--seed N)");
+  const u128 g = (u128(s.n & 1) << 65) | (u128(s.frac) << 1) | u128(s.sticky);
+  return rounds_up<u128>(r, neg, g, 65, rng);
 }
 
 /// Does this mode, for this sign, round an overflowing magnitude toward zero (IEEE 754 §7.4: to ±max)?
@@ -61,22 +50,18 @@ bool overflow_goes_to_max(Rounding r, bool neg) {
 
 u128 with_sign(const Format& f, bool neg, u128 mag) { return neg ? (mag | sign_bit(f)) : mag; }
 
-/// Step 5: the code for an overflowing magnitude.
+/// Step 5: the code for a magnitude that, rounded with an unbounded exponent, exceeds the largest finite one
+/// (IEEE 754 §7.4: the overflow flag). One status rule for every mode: kSaturated when ±max is stored
+/// (--saturate, a mode that rounds this sign toward zero, finite-only MX elements), otherwise ±inf or NaN.
 Encoded overflow_result(const Format& f, bool neg, const ConvertOptions& opt) {
   Encoded out{0, kOverflow | kInexact};
-  const u128 max = max_finite_code(f);
-  if (opt.saturate) {
-    out.code = with_sign(f, neg, max);
+  if (opt.saturate || overflow_goes_to_max(opt.rounding, neg) || f.nonfinite == Nonfinite::kFiniteOnly) {
+    out.code = with_sign(f, neg, max_finite_code(f));  // finite-only: OCP MX v1.0 §5.3 saturates
     out.status |= kSaturated;
-  } else if (overflow_goes_to_max(opt.rounding, neg)) {
-    out.code = with_sign(f, neg, max);
   } else if (f.nonfinite == Nonfinite::kIeee754) {
     out.code = with_sign(f, neg, u128(max_exponent_field(f)) << f.mantissa_bits);
-  } else if (f.nonfinite == Nonfinite::kNanOnly) {
+  } else {
     out.code = f.nan == NanEncoding::kNegativeZero ? sign_bit(f) : with_sign(f, neg, nan_code(f));
-  } else {  // finite-only MX elements saturate (OCP MX v1.0 §5.3)
-    out.code = with_sign(f, neg, max);
-    out.status |= kSaturated;
   }
   return out;
 }
@@ -257,7 +242,7 @@ Encoded encode(const Format& f, const Number& x, const ConvertOptions& opt) {
 }
 
 Encoded encode(const Format& f, double x, const ConvertOptions& opt) {
-  const std::uint64_t b = std::bit_cast<std::uint64_t>(x);
+  const std::uint64_t b = bit_cast<std::uint64_t>(x);
   const bool neg = (b >> 63) != 0;
   const int field = static_cast<int>((b >> 52) & 0x7ff);
   const std::uint64_t frac = b & ((std::uint64_t{1} << 52) - 1);
@@ -320,18 +305,6 @@ std::optional<u128> neighbour(const Format& f, u128 code, bool up) {
 
 std::optional<u128> next_up(const Format& f, u128 code) { return neighbour(f, code, true); }
 std::optional<u128> next_down(const Format& f, u128 code) { return neighbour(f, code, false); }
-
-u128 nan_code(const Format& f) {
-  const int m = f.mantissa_bits;
-  switch (f.nan) {
-    case NanEncoding::kIeee:
-      return (u128(max_exponent_field(f)) << m) | (m > 0 ? u128{1} << (m - 1) : 0);  // quiet NaN
-    case NanEncoding::kAllOnes: return mask_bits(f.exponent_bits + m);
-    case NanEncoding::kNegativeZero: return sign_bit(f);
-    case NanEncoding::kNone: return 0;
-  }
-  return 0;
-}
 
 bool valid_code(const Format& f, u128 code) { return bits(f) >= 128 || (code >> bits(f)) == 0; }
 

@@ -14,19 +14,10 @@
 
 #include "numscope/formats/format.h"
 #include "numscope/formats/number.h"
+#include "numscope/formats/round.h"  // Rounding, Rng, the one rounding decision
 
 namespace numscope {
 
-/// Rounding modes (IEEE 754 §4.3 plus round-to-odd and stochastic rounding).
-enum class Rounding : std::uint8_t {
-  kNearestEven,  // rne: the default
-  kNearestAway,  // rna: ties away from zero, how NVIDIA's cvt.rna.tf32.f32 converts FP32 to TF32
-  kTowardZero,   // rtz
-  kUp,           // toward +inf
-  kDown,         // toward -inf
-  kOdd,          // round to odd: truncate, then set the last bit when inexact (avoids double rounding)
-  kStochastic,   // round up with probability equal to the discarded fraction, reproducible from a seed
-};
 /// Parses rne, rna, rtz, up, down, odd, stochastic (case-insensitive); throws InputError otherwise.
 Rounding parse_rounding(std::string_view name);
 std::string_view rounding_name(Rounding r);
@@ -35,21 +26,10 @@ std::string_view rounding_name(Rounding r);
 enum Status : unsigned {
   kOk = 0,
   kInvalid = 1,     // NaN into a format without NaN, a negative into an unsigned float, NaN into an integer
-  kOverflow = 4,    // the rounded magnitude exceeds the largest finite value
+  kOverflow = 4,    // the magnitude, rounded with an unbounded exponent, exceeds the largest finite value
   kUnderflow = 8,   // a tiny (below the smallest normal) result that is inexact
   kInexact = 16,    // the stored value differs from the input
-  kSaturated = 32,  // the result was clamped to ±max (or an integer bound)
-};
-
-/// A reproducible random stream for stochastic rounding (splitmix64).
-struct Rng {
-  std::uint64_t state = 0;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  kSaturated = 32,  // with kOverflow: ±max (or an integer bound) was stored, not ±inf or NaN
 };
 
 struct ConvertOptions {
@@ -66,7 +46,7 @@ struct Encoded {
 };
 
 /// Encodes an exact number; one rounding, straight from the rational.
-/// Example: encode(find_format("e4m3"), parse_number("-431.99999999999994")) is -416 (code 0xfd = 1 1111 101: -(1.625 · 2^8)).
+/// Example: encode(kE4m3, parse_number("-431.99999999999994")) is -416 (code 0xfd = 1 1111 101: -(1.625 · 2^8)).
 Encoded encode(const Format& f, const Number& x, const ConvertOptions& opt = {});
 /// Encodes a binary64 value; the same rounding as the exact path, with integer arithmetic only (fast).
 Encoded encode(const Format& f, double x, const ConvertOptions& opt = {});
@@ -90,12 +70,11 @@ double decode_double(const Format& f, u128 code);
 /// decode_double of every code of a format of at most 16 bits, built once per format for the whole process
 /// (thread-safe; the reference stays valid until exit). Callers that decode many codes index it.
 const std::vector<double>& decode_table(const Format& f);
-/// The canonical NaN code: IEEE quiet NaN (sign 0, exponent all ones, top mantissa bit), S.1111.111 with S=0,
-/// or 0x80 for fnuz. Formats without NaN: 0 (callers check has_nan).
-u128 nan_code(const Format& f);
-/// One word for a conversion's outcome, as tables print it: "exact", "rounded", "overflow" (to inf or NaN, or
-/// to ±max by a directed rounding), "saturated", "underflow" (a nonzero input became zero, or E8M0's floor),
-/// "nan" (a NaN input kept as NaN) or "invalid" (no code can stand for the input).
+/// One word for a conversion's outcome, as tables print it, by one rule for every rounding mode: "overflow"
+/// when ±inf or NaN was stored because the value exceeded the range; "saturated" when ±max (an integer bound)
+/// was stored because the value, rounded with an unbounded exponent (IEEE 754 §7.4), exceeded it; otherwise
+/// "underflow" (a nonzero input became zero, or E8M0's floor), "rounded" or "exact"; "nan" (a NaN input kept
+/// as NaN) and "invalid" (no code can stand for the input). An infinite input stored as infinity is "exact".
 std::string_view outcome(const Format& f, const Number& input, const Encoded& e);
 
 /// The code of the next representable value above (toward +inf) or below (toward -inf), or nothing past the

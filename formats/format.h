@@ -99,10 +99,55 @@ constexpr bool has_nan(const Format& f) { return f.kind == Kind::kFloat && f.nan
 constexpr bool has_negative_zero(const Format& f) {
   return f.kind == Kind::kFloat && f.has_sign && f.has_subnormals && f.nan != NanEncoding::kNegativeZero;
 }
+/// The canonical NaN code: the IEEE quiet NaN (sign 0, exponent all ones, top mantissa bit: IEEE 754 §6.2.1),
+/// S.1111.111 with S = 0 (OFP8 E4M3, E8M0's 0xFF), or 100..0 for fnuz. Formats without NaN: 0 (check has_nan).
+constexpr u128 nan_code(const Format& f) {
+  const int m = f.mantissa_bits;
+  switch (f.nan) {
+    case NanEncoding::kIeee: return (u128(max_exponent_field(f)) << m) | (m > 0 ? u128{1} << (m - 1) : 0);
+    case NanEncoding::kAllOnes: return mask_bits(f.exponent_bits + m);
+    case NanEncoding::kNegativeZero: return sign_bit(f);
+    case NanEncoding::kNone: return 0;
+  }
+  return 0;
+}
 /// Integer range: two's complement [-2^(n-1), 2^(n-1)-1] or unsigned [0, 2^n - 1].
 constexpr i128 int_min(const Format& f) { return f.is_signed ? -(i128{1} << (f.int_bits - 1)) : 0; }
 constexpr i128 int_max(const Format& f) {
   return f.is_signed ? (i128{1} << (f.int_bits - 1)) - 1 : static_cast<i128>(mask_bits(f.int_bits));
+}
+
+/// 2^e as a double, exact for -1074 <= e <= 1023 (a constexpr std::ldexp(1.0, e)); 0 or inf beyond.
+constexpr double pow2_f64(int e) {
+  double v = 1;
+  for (; e > 0; --e) v *= 2;
+  for (; e < 0; ++e) v /= 2;
+  return v;
+}
+/// The largest finite value as a double (integers: int_max): exact for every format whose values fit binary64
+/// (every built-in row), +inf for wider user formats. Example: max_finite(kE4m3) == 448.
+constexpr double max_finite(const Format& f) {
+  if (f.kind == Kind::kInt) return static_cast<double>(int_max(f));
+  const u128 code = max_finite_code(f);
+  const int m = f.mantissa_bits;
+  // A normal maximum is 1.m · 2^emax = sig · 2^(emax - m) (every E8M0 code is normal); a subnormal one
+  // 0.m · 2^emin (a user row with one exponent field value).
+  const bool normal = (code >> m) != 0 || !f.has_subnormals;
+  const u128 sig = (code & mask_bits(m)) | (normal ? u128{1} << m : 0);
+  const int exp2 = (normal ? emax(f) : emin(f)) - m;
+  double s = 0;
+  for (int i = 127; i >= 0; --i) s = s * 2 + static_cast<double>((sig >> i) & 1);  // exact up to 53 bits
+  return s * pow2_f64(exp2);
+}
+
+/// Two rows are the same format when every defining field and the storage width agree (the name and summary
+/// aside): an alias, a user spelling of a built-in layout and the built-in row are one format.
+constexpr bool same_layout(const Format& a, const Format& b) {
+  if (a.kind != b.kind) return false;
+  if (a.kind == Kind::kInt) return a.int_bits == b.int_bits && a.is_signed == b.is_signed;
+  return a.exponent_bits == b.exponent_bits && a.mantissa_bits == b.mantissa_bits && a.bias == b.bias &&
+         a.nonfinite == b.nonfinite && a.nan == b.nan && a.has_sign == b.has_sign &&
+         a.has_subnormals == b.has_subnormals && storage_bits(a) == storage_bits(b);
 }
 
 }  // namespace numscope

@@ -3,9 +3,10 @@
 
 #include <algorithm>  // std::max
 #include <cctype>     // std::isdigit, std::isxdigit, std::tolower
+#include <cerrno>     // errno, ERANGE
 #include <charconv>   // std::from_chars
 #include <cmath>      // std::floor, std::isfinite
-#include <cstdlib>    // std::abs
+#include <cstdlib>    // std::abs, std::strtod
 
 #include "numscope/support/error.h"
 
@@ -144,9 +145,23 @@ Number parse_number(std::string_view text) {
 
 std::optional<double> parse_finite_double(std::string_view text) {
   double d = 0;
+#if defined(__cpp_lib_to_chars)
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, d);
   if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(d)) return std::nullopt;
+#else
+  // libc++ before 17 (emscripten 3.1.6's) has no floating-point from_chars: strtod, held to from_chars'
+  // grammar (no sign '+', no spaces, no hex, inf or nan: only digits, '.', 'e' and signs after the first
+  // character), in the C locale WebAssembly runs in. Both round correctly (C17 7.22.1.3), so the value agrees.
+  if (text.empty() || text.size() > 4096 || text[0] == '+' ||
+      text.find_first_not_of("0123456789.eE+-") != std::string_view::npos)
+    return std::nullopt;
+  const std::string copy(text);
+  char* end = nullptr;
+  errno = 0;
+  d = std::strtod(copy.c_str(), &end);
+  if (end != copy.c_str() + copy.size() || errno == ERANGE || !std::isfinite(d)) return std::nullopt;
+#endif
   return d;
 }
 

@@ -1,4 +1,5 @@
-// The built-in format rows, their aliases, and user-defined ExMy / intN formats.
+// The table of built-in rows with their aliases, and the parser of format names: built-in names, aliases and
+// user-defined eXmY / intN formats, each canonicalised to one printed name per layout.
 #include "numscope/formats/registry.h"
 #include "numscope/support/ascii.h"
 
@@ -6,6 +7,7 @@
 #include <array>      // std::array
 #include <cctype>     // std::tolower, std::isdigit
 #include <mutex>      // std::mutex, std::lock_guard
+#include <optional>   // std::optional
 #include <set>        // std::set (stable storage for the names of user-defined formats)
 #include <utility>    // std::pair
 
@@ -15,92 +17,26 @@
 namespace numscope {
 namespace {
 
-using N = Nonfinite;
-using E = NanEncoding;
-
-constexpr Format float_row(std::string_view name, int e, int m, int bias, N nf, E nan, std::string_view summary) {
-  Format f;
-  f.name = name;
-  f.exponent_bits = e;
-  f.mantissa_bits = m;
-  f.bias = bias;
-  f.nonfinite = nf;
-  f.nan = nan;
-  f.summary = summary;
-  return f;
-}
-constexpr Format int_row(std::string_view name, int bits, bool is_signed, std::string_view summary) {
-  Format f;
-  f.name = name;
-  f.kind = Kind::kInt;
-  f.int_bits = bits;
-  f.is_signed = is_signed;
-  f.summary = summary;
-  return f;
-}
-constexpr Format tf32_row() {
-  Format f = float_row("tf32", 8, 10, 127, N::kIeee754, E::kIeee,
-                       "NVIDIA TensorFloat-32: fp32's range, fp16's precision, 19 bits in a 32-bit container");
-  f.storage_override = 32;
-  return f;
-}
-constexpr Format e8m0_row() {
-  Format f = float_row("e8m0", 8, 0, 127, N::kNanOnly, E::kAllOnes,
-                       "OCP MX shared scale: unsigned powers of two 2^-127..2^127, NaN = 0xFF, no zero");
-  f.has_sign = false;
-  f.has_subnormals = false;
-  return f;
-}
-
-// One row per format: adding a format is adding a row (and a test row with its published anchors).
-constexpr std::array kBuiltins = {
-    // S1 E11 M52, bias 1023: IEEE 754 binary64
-    float_row("fp64", 11, 52, 1023, N::kIeee754, E::kIeee, "IEEE 754 binary64 (double)"),
-    // S1 E8 M23, bias 127: IEEE 754 binary32
-    float_row("fp32", 8, 23, 127, N::kIeee754, E::kIeee, "IEEE 754 binary32 (float)"),
-    tf32_row(),  // S1 E8 M10, bias 127, stored in 32 bits with the low 13 bits zero
-    // S1 E5 M10, bias 15: IEEE 754 binary16, max 65504
-    float_row("fp16", 5, 10, 15, N::kIeee754, E::kIeee, "IEEE 754 binary16 (half)"),
-    // S1 E8 M7, bias 127: the top half of binary32 (Google Brain)
-    float_row("bf16", 8, 7, 127, N::kIeee754, E::kIeee, "bfloat16: fp32's exponent, 7 mantissa bits"),
-    // S1 E5 M2, bias 15, inf = S.11111.00, NaN = S.11111.{01,10,11}: OFP8 E5M2, max 57344
-    float_row("e5m2", 5, 2, 15, N::kIeee754, E::kIeee, "OCP FP8 E5M2: IEEE-like, with inf"),
-    // S1 E4 M3, bias 7, no inf, NaN = S.1111.111: OFP8 E4M3 (e4m3fn), max 448
-    float_row("e4m3", 4, 3, 7, N::kNanOnly, E::kAllOnes, "OCP FP8 E4M3 (e4m3fn): no inf, NaN = S.1111.111"),
-    // S1 E4 M3, bias 8, NaN = 0x80 only, no -0 (Graphcore / AMD fnuz), max 240
-    float_row("e4m3fnuz", 4, 3, 8, N::kNanOnly, E::kNegativeZero, "FP8 E4M3 fnuz: bias 8, NaN = 0x80, no -0"),
-    // S1 E5 M2, bias 16, NaN = 0x80 only, no -0, max 57344
-    float_row("e5m2fnuz", 5, 2, 16, N::kNanOnly, E::kNegativeZero, "FP8 E5M2 fnuz: bias 16, NaN = 0x80, no -0"),
-    // S1 E4 M3, bias 11, NaN = 0x80 only, no -0, max 30
-    float_row("e4m3b11fnuz", 4, 3, 11, N::kNanOnly, E::kNegativeZero,
-              "FP8 E4M3 bias 11 fnuz (TPU): NaN = 0x80, no -0"),
-    // S1 E4 M3, bias 7, IEEE-like with inf (ml_dtypes float8_e4m3), max 240
-    float_row("e4m3-ieee", 4, 3, 7, N::kIeee754, E::kIeee, "FP8 E4M3 IEEE-like, with inf (ml_dtypes float8_e4m3)"),
-    // S1 E3 M4, bias 3, IEEE-like with inf, max 15.5
-    float_row("e3m4", 3, 4, 3, N::kIeee754, E::kIeee, "FP8 E3M4 IEEE-like, with inf"),
-    // S1 E3 M2, bias 3, every code finite: OCP MX FP6 E3M2, max 28
-    float_row("e3m2", 3, 2, 3, N::kFiniteOnly, E::kNone, "OCP MX FP6 E3M2: finite only"),
-    // S1 E2 M3, bias 1, every code finite: OCP MX FP6 E2M3, max 7.5
-    float_row("e2m3", 2, 3, 1, N::kFiniteOnly, E::kNone, "OCP MX FP6 E2M3: finite only"),
-    // S1 E2 M1, bias 1, every code finite: OCP MX FP4 E2M1, max 6
-    float_row("e2m1", 2, 1, 1, N::kFiniteOnly, E::kNone, "OCP MX FP4 E2M1: finite only"),
-    e8m0_row(),  // E8 M0, unsigned, bias 127, no zero, NaN = 0xFF
-    int_row("int8", 8, true, "two's complement, -128..127"),
-    int_row("uint8", 8, false, "unsigned, 0..255"),
-    int_row("int4", 4, true, "two's complement, -8..7"),
-    int_row("uint4", 4, false, "unsigned, 0..15"),
-    int_row("int2", 2, true, "two's complement, -2..1"),
-    int_row("uint2", 2, false, "unsigned, 0..3"),
-};
+// The format table, in the order `numscope formats` prints it: floats by width, then integers.
+constexpr std::array kBuiltins = {kFp64, kFp32,  kTf32, kFp16,         kBf16,        kE5m2,     kE4m3, kE4m3fnuz,
+                                  kE5m2fnuz, kE4m3b11fnuz, kE4m3Ieee, kE3m4, kE3m2, kE2m3, kE2m1, kE8m0,
+                                  kInt8, kUint8, kInt4, kUint4, kInt2, kUint2};
 
 // Cross-checks of the rows against published anchors (IEEE 754, OFP8, OCP MX, LLVM APFloat's fltSemantics).
-static_assert(emax(kBuiltins[3]) == 15 && emin(kBuiltins[3]) == -14);  // fp16
-static_assert(emax(kBuiltins[6]) == 8 && emin(kBuiltins[6]) == -6);    // e4m3fn: APFloat {8, -6, 4, 8}
-static_assert(max_finite_code(kBuiltins[6]) == 0x7e);                   // 0b0'1111'110 = 1.75 · 2^8 = 448
-static_assert(max_finite_code(kBuiltins[5]) == 0x7b);                   // 0b0'11110'11 = 1.75 · 2^15 = 57344
-static_assert(max_finite_code(kBuiltins[3]) == 0x7bff);                 // 65504
-static_assert(emax(kBuiltins[15]) == 127 && emin(kBuiltins[15]) == -127);  // e8m0
-static_assert(bits(kBuiltins[2]) == 19 && storage_bits(kBuiltins[2]) == 32);
+static_assert(emax(kFp16) == 15 && emin(kFp16) == -14);
+static_assert(emax(kE4m3) == 8 && emin(kE4m3) == -6);  // e4m3fn: APFloat {8, -6, 4, 8}
+static_assert(max_finite_code(kE4m3) == 0x7e);         // 0b0'1111'110 = 1.75 · 2^8 = 448
+static_assert(max_finite(kE4m3) == 448 && max_finite(kE4m3fnuz) == 240 && max_finite(kE4m3b11fnuz) == 30);
+static_assert(max_finite_code(kE5m2) == 0x7b);  // 0b0'11110'11 = 1.75 · 2^15 = 57344
+static_assert(max_finite(kE5m2) == 57344 && max_finite(kE5m2fnuz) == 57344);
+static_assert(max_finite_code(kFp16) == 0x7bff && max_finite(kFp16) == 65504);
+static_assert(max_finite(kE4m3Ieee) == 240 && max_finite(kE3m4) == 15.5);
+static_assert(max_finite(kE3m2) == 28 && max_finite(kE2m3) == 7.5 && max_finite(kE2m1) == 6);  // OCP MX §5.3.1
+static_assert(emax(kE8m0) == 127 && emin(kE8m0) == -127 && max_finite(kE8m0) == pow2_f64(127));   // OCP MX §5.4.1
+static_assert(max_finite(kFp32) == 0x1.fffffep127 && max_finite(kFp64) == 0x1.fffffffffffffp1023);
+static_assert(bits(kTf32) == 19 && storage_bits(kTf32) == 32);
+static_assert(nan_code(kFp16) == 0x7e00 && nan_code(kBf16) == 0x7fc0 && nan_code(kE4m3) == 0x7f &&
+              nan_code(kE4m3fnuz) == 0x80 && nan_code(kE8m0) == 0xff);
 
 // Every spelling people use for a built-in format, with who spells it so and, where libraries disagree, a hint.
 // Looked up after normalize(): case, '_' against '-', and a library prefix (torch., np., jnp., ml_dtypes.) do not
@@ -213,8 +149,8 @@ std::string normalize(std::string_view name) {
   return s;
 }
 
-/// The canonical name an alias means, or the key itself.
-std::string_view resolve_alias(const std::string& key) {
+/// The canonical name a normalized alias means, or the key itself.
+std::string_view resolve_alias(std::string_view key) {
   for (const AliasInfo& a : kAliases)
     if (normalize(a.alias) == key) return a.name;
   return key;
@@ -246,8 +182,8 @@ std::string_view intern(const std::string& s) {
   std::string list;
   for (std::size_t i = 0; i < near.size(); ++i) list += (i == 0 ? "" : i + 1 == near.size() ? " or " : ", ") + near[i];
   throw InputError("unknown format '" + shown + "': did you mean " + list +
-                   "? (numscope formats --aliases lists every spelling; user-defined: eXmY[fn|fnuz][:bias=N], intN, "
-                   "uintN)");
+                   "? (numscope formats --aliases lists every spelling; user-defined: eXmY[-ieee|fn|fnuz][:bias=N], "
+                   "intN, uintN)");
 }
 
 /// Reads decimal digits at s[i...]; returns -1 when there are none or too many.
@@ -258,7 +194,24 @@ long read_uint(const std::string& s, std::size_t& i) {
   return i == start || (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ? -1 : v;
 }
 
-/// intN / uintN, 2 <= N <= 64.
+/// The built-in row with this canonical name or alias (as normalize() writes it), or null.
+const Format* builtin_named(std::string_view key) {
+  key = resolve_alias(key);
+  for (const Format& f : kBuiltins)
+    if (f.name == key) return &f;
+  return nullptr;
+}
+
+/// A user row with the layout of a built-in one is the built-in row (its name, summary and identity), so that
+/// one format never prints under two names and two formats never under one.
+Format canonical(Format f, const std::string& printed) {
+  for (const Format& b : kBuiltins)
+    if (same_layout(b, f)) return b;
+  f.name = intern(printed);
+  return f;
+}
+
+/// intN / uintN, 2 <= N <= 64 (leading zeros allowed: int08 is int8).
 bool user_int(const std::string& s, Format& out) {
   const bool is_unsigned = s.rfind("uint", 0) == 0;
   if (!is_unsigned && s.rfind("int", 0) != 0) return false;
@@ -266,11 +219,69 @@ bool user_int(const std::string& s, Format& out) {
   const long n = read_uint(s, i);
   if (n < 0 || i != s.size()) return false;
   if (n < 2 || n > 64) unknown(s, "integer widths go from 2 to 64 bits");
-  out = int_row(intern(s), static_cast<int>(n), !is_unsigned, is_unsigned ? "unsigned integer" : "two's complement");
+  Format f{.name = {}, .kind = Kind::kInt, .int_bits = static_cast<int>(n), .is_signed = !is_unsigned,
+           .summary = is_unsigned ? "unsigned integer" : "two's complement"};
+  out = canonical(f, (is_unsigned ? "uint" : "int") + std::to_string(n));
   return true;
 }
 
-/// eXmY[fn|fnuz][:bias=N].
+/// "eXmY" (appended piece by piece: GCC 12 warns, wrongly, on "e" + std::to_string(...) under -Wrestrict).
+std::string base_name(long e, long m) {
+  std::string out = "e";
+  out += std::to_string(e);
+  out += 'm';
+  out += std::to_string(m);
+  return out;
+}
+
+/// The generic row eXmY (IEEE-like), eXmYfn (no inf, NaN = all ones) or eXmYfnuz (no inf, no -0, NaN = 100..0)
+/// with its conventional bias: 2^(X-1) - 1 (IEEE 754 §3.3: bias = emax), one more for fnuz.
+Format generic_float(const std::string& s, long e, long m, std::string_view suffix) {
+  if (e < 1 || e > 15 || m > 112) unknown(s, "user-defined formats have 1..15 exponent and 0..112 mantissa bits");
+  Format f{.name = {}, .exponent_bits = static_cast<int>(e), .mantissa_bits = static_cast<int>(m),
+           .bias = (1 << (e - 1)) - 1, .summary = "user-defined, IEEE-like"};
+  if (suffix == "fn") {
+    f.nonfinite = Nonfinite::kNanOnly;
+    f.nan = NanEncoding::kAllOnes;
+    f.summary = "user-defined, no inf, NaN = all ones";
+  } else if (suffix == "fnuz") {
+    f.nonfinite = Nonfinite::kNanOnly;
+    f.nan = NanEncoding::kNegativeZero;
+    f.bias += 1;  // the fnuz convention: one more than IEEE
+    f.summary = "user-defined, no inf, no -0, NaN = 0x80..0";
+  } else if (m == 0) {
+    unknown(s, "an IEEE-like format needs a mantissa bit to tell NaN from inf; try the fn suffix");
+  }
+  return f;
+}
+
+/// The printed name of a float row that is not a built-in one: e{X}m{Y}, its suffix, and :bias=N when the bias is
+/// not the one that name gives. An IEEE-like row whose e{X}m{Y} names a built-in format of another kind gets
+/// -ieee (e2m1 only ever means OCP FP4): the name, parsed again, is the same row.
+std::string printed_name(const Format& f) {
+  const std::string base = base_name(f.exponent_bits, f.mantissa_bits);
+  std::string suffix;
+  if (f.nonfinite == Nonfinite::kNanOnly && f.nan == NanEncoding::kAllOnes && f.has_sign) suffix = "fn";
+  else if (f.nonfinite == Nonfinite::kNanOnly && f.nan == NanEncoding::kNegativeZero) suffix = "fnuz";
+  const Format* named = builtin_named(base + suffix);
+  Format gives;  // what base + suffix means without a bias
+  if (named && (named->nonfinite == f.nonfinite && named->nan == f.nan && named->has_sign == f.has_sign &&
+                named->has_subnormals == f.has_subnormals)) {
+    gives = *named;
+  } else if (f.nonfinite == Nonfinite::kIeee754 || !suffix.empty()) {
+    if (named) suffix = "-ieee";  // only IEEE-like rows reach here with a built-in base of another kind
+    gives = generic_float(base, f.exponent_bits, f.mantissa_bits, suffix == "-ieee" ? "" : suffix);
+  } else {
+    gives = *named;  // finite-only (e2m1, e3m2, e2m3) and unsigned (e8m0) rows come only from those bases
+  }
+  std::string out = base + suffix;
+  if (f.bias != gives.bias) out += ":bias=" + std::to_string(f.bias);
+  return out;
+}
+
+/// eXmY[-ieee|fn|fnuz][:bias=N]: eXmY[fn|fnuz] names the built-in row of that name when there is one (e2m1 is
+/// OCP FP4, e4m3fn is OFP8 E4M3), else the generic row; -ieee asks for the generic IEEE-like row; :bias=N
+/// replaces the bias. Digits may have leading zeros (e04m3 is e4m3).
 bool user_float(const std::string& s, Format& out) {
   if (s.empty() || s[0] != 'e') return false;
   std::size_t i = 1;
@@ -280,43 +291,28 @@ bool user_float(const std::string& s, Format& out) {
   const long m = read_uint(s, i);
   if (m < 0) return false;
   std::string suffix = s.substr(i);
-  std::string bias_text;
+  std::optional<std::string> bias_text;
   if (const auto colon = suffix.find(':'); colon != std::string::npos) {
-    bias_text = suffix.substr(colon + 1);
+    const std::string param = suffix.substr(colon + 1);
     suffix = suffix.substr(0, colon);
-    if (bias_text.rfind("bias=", 0) != 0) unknown(s, "the only parameter is :bias=N");
-    bias_text = bias_text.substr(5);
+    if (param.rfind("bias=", 0) != 0) unknown(s, "the only parameter is :bias=N");
+    bias_text = param.substr(5);
   }
-  if (!suffix.empty() && suffix != "fn" && suffix != "fnuz") unknown(s, "suffixes are fn and fnuz");
-  if (e < 1 || e > 15 || m > 112) unknown(s, "user-defined formats have 1..15 exponent and 0..112 mantissa bits");
-  Format f;
-  f.exponent_bits = static_cast<int>(e);
-  f.mantissa_bits = static_cast<int>(m);
-  f.bias = (1 << (e - 1)) - 1;  // IEEE 754 §3.3: bias = emax = 2^(w-1) - 1
-  if (suffix == "fn") {
-    f.nonfinite = N::kNanOnly;
-    f.nan = E::kAllOnes;
-    f.summary = "user-defined, no inf, NaN = all ones";
-  } else if (suffix == "fnuz") {
-    f.nonfinite = N::kNanOnly;
-    f.nan = E::kNegativeZero;
-    f.bias += 1;  // the fnuz convention: one more than IEEE
-    f.summary = "user-defined, no inf, no -0, NaN = 0x80..0";
-  } else {
-    if (m == 0) unknown(s, "an IEEE-like format needs a mantissa bit to tell NaN from inf; try the fn suffix");
-    f.summary = "user-defined, IEEE-like";
-  }
-  if (!bias_text.empty()) {
-    std::size_t k = bias_text[0] == '-' ? 1 : 0;
-    const long b = read_uint(bias_text, k);
-    if (b < 0 || k != bias_text.size() || b > 16384) unknown(s, "bias must be an integer from -16384 to 16384");
-    f.bias = static_cast<int>(bias_text[0] == '-' ? -b : b);
+  if (!suffix.empty() && suffix != "fn" && suffix != "fnuz" && suffix != "-ieee")
+    unknown(s, "suffixes are -ieee, fn and fnuz");
+  const std::string base = base_name(e, m);
+  const Format* named = suffix == "-ieee" ? nullptr : builtin_named(base + suffix);
+  Format f = named ? *named : generic_float(s, e, m, suffix == "-ieee" ? "" : suffix);
+  if (bias_text) {
+    const std::string& b = *bias_text;
+    std::size_t k = !b.empty() && (b[0] == '-' || b[0] == '+') ? 1 : 0;
+    const long v = read_uint(b, k);
+    if (v < 0 || k != b.size() || v > 16384) unknown(s, "bias must be an integer from -16384 to 16384");
+    f.bias = static_cast<int>(b[0] == '-' ? -v : v);
+    if (named) f.summary = intern("user-defined: " + std::string(named->name) + "'s layout, another bias");
   }
   if (max_finite_code(f) == 0) unknown(s, "it has no finite value other than zero");
-  std::string canonical = "e" + std::to_string(e) + "m" + std::to_string(m) + suffix;
-  if (!bias_text.empty()) canonical += ":bias=" + std::to_string(f.bias);
-  f.name = intern(canonical);
-  out = f;
+  out = canonical(f, printed_name(f));
   return true;
 }
 
@@ -367,9 +363,7 @@ std::vector<std::string> closest_format_names(std::string_view name, std::size_t
 
 Format find_format(std::string_view name) {
   const std::string key = normalize(name);
-  std::string_view canonical = resolve_alias(key);
-  for (const Format& f : kBuiltins)
-    if (f.name == canonical) return f;
+  if (const Format* f = builtin_named(key)) return *f;
   Format out;
   if (user_int(key, out) || user_float(key, out)) return out;
   unknown(name);
@@ -395,7 +389,7 @@ std::vector<Format> find_formats(std::string_view list) {
 std::string accepted_format_names() {
   std::string out;
   for (const Format& f : kBuiltins) out += std::string(f.name) + ", ";
-  return out + "or eXmY[fn|fnuz][:bias=N] (1<=X<=15, 0<=Y<=112), intN or uintN (2<=N<=64)";
+  return out + "or eXmY[-ieee|fn|fnuz][:bias=N] (1<=X<=15, 0<=Y<=112), intN or uintN (2<=N<=64)";
 }
 
 }  // namespace numscope

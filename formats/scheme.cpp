@@ -28,11 +28,11 @@ long read_uint(const std::string& s, std::size_t& i) {
   return i == start ? -1 : v;
 }
 
-Scheme block_row(std::string name, SchemeFamily fam, std::string_view elem, int block, int scale_bits) {
+Scheme block_row(std::string name, SchemeFamily fam, const Format& elem, int block, int scale_bits) {
   Scheme s;
   s.name = std::move(name);
   s.family = fam;
-  s.element = find_format(elem);
+  s.element = elem;
   s.granularity = Granularity::kBlock;
   s.block = block;
   s.scale_bits = scale_bits;
@@ -41,10 +41,11 @@ Scheme block_row(std::string name, SchemeFamily fam, std::string_view elem, int 
 
 /// OCP MX v1.0 Table 1 (§5.1): the concrete MX formats, their element formats; scale E8M0, block 32.
 struct MxRow {
-  std::string_view name, element;
+  std::string_view name;
+  const Format& element;
 };
-constexpr MxRow kMx[] = {{"mxfp8", "e4m3"}, {"mxfp8-e5m2", "e5m2"}, {"mxfp6", "e2m3"},
-                         {"mxfp6-e3m2", "e3m2"}, {"mxfp4", "e2m1"}, {"mxint8", "int8"}};
+constexpr MxRow kMx[] = {{"mxfp8", kE4m3}, {"mxfp8-e5m2", kE5m2}, {"mxfp6", kE2m3},
+                         {"mxfp6-e3m2", kE3m2}, {"mxfp4", kE2m1}, {"mxint8", kInt8}};
 
 /// The ggml block types (llama.cpp ggml-common.h block_*, ggml-quants.c quantize_row_*_ref): the element width and
 /// the bits of everything else in a block (scales, mins, sub-block scales) over `block` elements, so that bits per
@@ -52,38 +53,38 @@ constexpr MxRow kMx[] = {{"mxfp8", "e4m3"}, {"mxfp8-e5m2", "e5m2"}, {"mxfp6", "e
 struct GgmlSchemeRow {
   std::string_view name, alias;
   int ggml_type;  // ggml.h enum ggml_type
-  std::string_view element;
+  const Format& element;
   int block, scale_bits;
   std::string_view description, source;
 };
 constexpr GgmlSchemeRow kGgmlSchemes[] = {
-    {"q8_0", "q8-0", 8, "int8", 32, 16, "ggml block_q8_0: 32 int8, fp16 d = amax/127, round half away",
+    {"q8_0", "q8-0", 8, kInt8, 32, 16, "ggml block_q8_0: 32 int8, fp16 d = amax/127, round half away",
      "quantize_row_q8_0_ref"},
-    {"q4_0", "q4-0", 2, "uint4", 32, 16, "ggml block_q4_0: 32 nibbles, fp16 d = max/-8, truncating",
+    {"q4_0", "q4-0", 2, kUint4, 32, 16, "ggml block_q4_0: 32 nibbles, fp16 d = max/-8, truncating",
      "quantize_row_q4_0_ref"},
-    {"q4_1", "q4-1", 3, "uint4", 32, 32, "ggml block_q4_1: 32 nibbles, fp16 d = (max-min)/15 and fp16 min",
+    {"q4_1", "q4-1", 3, kUint4, 32, 32, "ggml block_q4_1: 32 nibbles, fp16 d = (max-min)/15 and fp16 min",
      "quantize_row_q4_1_ref"},
-    {"q5_0", "q5-0", 6, "uint5", 32, 16, "ggml block_q5_0: 32 5-bit codes, fp16 d = max/-16", "quantize_row_q5_0_ref"},
-    {"q5_1", "q5-1", 7, "uint5", 32, 32, "ggml block_q5_1: 32 5-bit codes, fp16 d = (max-min)/31 and fp16 min",
+    {"q5_0", "q5-0", 6, kUint5, 32, 16, "ggml block_q5_0: 32 5-bit codes, fp16 d = max/-16", "quantize_row_q5_0_ref"},
+    {"q5_1", "q5-1", 7, kUint5, 32, 32, "ggml block_q5_1: 32 5-bit codes, fp16 d = (max-min)/31 and fp16 min",
      "quantize_row_q5_1_ref"},
     // K-quants: super-blocks of 256; the scale bits are the 6- or 4-bit group scales and mins plus fp16 d / dmin.
-    {"q2_K", "q2-k", 10, "uint2", 256, 16 * 8 + 32, "ggml block_q2_K: 16 groups of 16, 4-bit scales and mins",
+    {"q2_K", "q2-k", 10, kUint2, 256, 16 * 8 + 32, "ggml block_q2_K: 16 groups of 16, 4-bit scales and mins",
      "quantize_row_q2_K_ref"},
-    {"q3_K", "q3-k", 11, "uint3", 256, 12 * 8 + 16, "ggml block_q3_K: 16 groups of 16, 6-bit signed scales",
+    {"q3_K", "q3-k", 11, kUint3, 256, 12 * 8 + 16, "ggml block_q3_K: 16 groups of 16, 6-bit signed scales",
      "quantize_row_q3_K_ref"},
-    {"q4_K", "q4-k", 12, "uint4", 256, 12 * 8 + 32, "ggml block_q4_K: 8 groups of 32, 6-bit scales and mins",
+    {"q4_K", "q4-k", 12, kUint4, 256, 12 * 8 + 32, "ggml block_q4_K: 8 groups of 32, 6-bit scales and mins",
      "quantize_row_q4_K_ref"},
-    {"q5_K", "q5-k", 13, "uint5", 256, 12 * 8 + 32, "ggml block_q5_K: 8 groups of 32, 6-bit scales and mins",
+    {"q5_K", "q5-k", 13, kUint5, 256, 12 * 8 + 32, "ggml block_q5_K: 8 groups of 32, 6-bit scales and mins",
      "quantize_row_q5_K_ref"},
-    {"q6_K", "q6-k", 14, "uint6", 256, 16 * 8 + 16, "ggml block_q6_K: 16 groups of 16, 8-bit signed scales",
+    {"q6_K", "q6-k", 14, kUint6, 256, 16 * 8 + 16, "ggml block_q6_K: 16 groups of 16, 8-bit signed scales",
      "quantize_row_q6_K_ref"},
-    {"iq4_nl", "iq4-nl", 20, "uint4", 32, 16, "ggml block_iq4_nl: 32 indices into a non-linear 16-value table",
+    {"iq4_nl", "iq4-nl", 20, kUint4, 32, 16, "ggml block_iq4_nl: 32 indices into a non-linear 16-value table",
      "quantize_row_iq4_nl_ref"},
-    {"iq4_xs", "iq4-xs", 23, "uint4", 256, 16 + 16 + 32,
+    {"iq4_xs", "iq4-xs", 23, kUint4, 256, 16 + 16 + 32,
      "ggml block_iq4_xs: iq4_nl's table, 8 groups of 32 with 6-bit scales", "quantize_row_iq4_xs_ref"},
-    {"ggml-mxfp4", "mxfp4-ggml", 39, "e2m1", 32, 8,
+    {"ggml-mxfp4", "mxfp4-ggml", 39, kE2m1, 32, 8,
      "ggml block_mxfp4: E2M1 by least |error| (ties to the smaller), E8M0 floor scale", "quantize_row_mxfp4_ref"},
-    {"ggml-nvfp4", "nvfp4-ggml", 40, "e2m1", 64, 32,
+    {"ggml-nvfp4", "nvfp4-ggml", 40, kE2m1, 64, 32,
      "ggml block_nvfp4: E2M1, a UE4M3 scale amax/6 per 16, no tensor scale", "quantize_row_nvfp4_ref"},
 };
 
@@ -99,7 +100,7 @@ bool parse_named(const std::string& key, Scheme& out) {
     // OCP MX v1.0 §5: k = 32 elements share one 8-bit E8M0 scale.
     out = block_row(key, SchemeFamily::kMx, m.element, 32, 8);
     out.mx_rule = ceil_rule ? MxScaleRule::kCeil : MxScaleRule::kFloor;
-    out.description = "OCP MX: " + std::string(m.element) + " elements, blocks of 32, E8M0 scale (" +
+    out.description = "OCP MX: " + std::string(m.element.name) + " elements, blocks of 32, E8M0 scale (" +
                       (ceil_rule ? "ceil" : "floor") + " rule)";
     out.source = "OCP Microscaling Formats (MX) v1.0 §5-6";
     return true;
@@ -107,7 +108,7 @@ bool parse_named(const std::string& key, Scheme& out) {
   if (ceil_rule) return false;
   if (key == "nvfp4") {
     // NVIDIA NVFP4: E2M1 elements, 16 per E4M3 block scale, one FP32 per-tensor scale.
-    out = block_row(key, SchemeFamily::kNvfp4, "e2m1", 16, 8);
+    out = block_row(key, SchemeFamily::kNvfp4, kE2m1, 16, 8);
     out.tensor_scale_bits = 32;
     out.description = "E2M1 elements, blocks of 16, E4M3 block scale, FP32 tensor scale amax/(6*448)";
     out.source = "NVIDIA NVFP4 (Blackwell; TensorRT-LLM / ModelOpt)";
@@ -115,7 +116,7 @@ bool parse_named(const std::string& key, Scheme& out) {
   }
   if (key == "nf4" || key == "nf4-dq") {
     // bitsandbytes quantize_4bit(quant_type="nf4", blocksize=64): fp32 absmax per block of 64.
-    out = block_row(key, SchemeFamily::kNf4, "uint4", 64, 32);
+    out = block_row(key, SchemeFamily::kNf4, kUint4, 64, 32);
     out.description = "NF4 code table (16 normal quantiles), blocks of 64, fp32 absmax";
     out.source = "bitsandbytes functional.quantize_4bit, kernels.cu dQuantizeNF4 (QLoRA, Dettmers et al. 2023)";
     if (key == "nf4-dq") {
@@ -130,7 +131,7 @@ bool parse_named(const std::string& key, Scheme& out) {
     return true;
   }
   if (key == "bnb-fp4" || key == "fp4-bnb") {
-    out = block_row("bnb-fp4", SchemeFamily::kBnbFp4, "uint4", 64, 32);
+    out = block_row("bnb-fp4", SchemeFamily::kBnbFp4, kUint4, 64, 32);
     out.description = "bitsandbytes FP4 code table (sign + {0,0.0625,8,12,4,6,2,3}/12), blocks of 64, fp32 absmax";
     out.source = "bitsandbytes functional.quantize_4bit(quant_type=\"fp4\"), kernels.cu dQuantizeFP4";
     return true;

@@ -3,7 +3,7 @@
 #include "numscope/io/gguf.h"
 
 #include <algorithm>  // std::sort, std::reverse
-#include <bit>        // std::bit_cast
+#include "numscope/support/bits.h"  // bit_cast
 #include <cstring>    // std::memcpy
 #include <set>        // std::set
 #include <sstream>    // std::ostringstream
@@ -104,8 +104,8 @@ struct Reader {
       case GgufType::kI16: v.i = static_cast<std::int16_t>(bits); break;
       case GgufType::kI32: v.i = static_cast<std::int32_t>(bits); break;
       case GgufType::kI64: v.i = static_cast<std::int64_t>(bits); break;
-      case GgufType::kF32: v.f = std::bit_cast<float>(static_cast<std::uint32_t>(bits)); break;
-      case GgufType::kF64: v.f = std::bit_cast<double>(bits); break;
+      case GgufType::kF32: v.f = bit_cast<float>(static_cast<std::uint32_t>(bits)); break;
+      case GgufType::kF64: v.f = bit_cast<double>(bits); break;
       default: break;
     }
     return v;
@@ -269,8 +269,8 @@ double GgufValue::number_at(std::uint64_t k) const {
     case GgufType::kI16: return static_cast<std::int16_t>(bits);
     case GgufType::kI32: return static_cast<std::int32_t>(bits);
     case GgufType::kI64: return static_cast<double>(static_cast<std::int64_t>(bits));
-    case GgufType::kF32: return std::bit_cast<float>(static_cast<std::uint32_t>(bits));
-    case GgufType::kF64: return std::bit_cast<double>(bits);
+    case GgufType::kF32: return bit_cast<float>(static_cast<std::uint32_t>(bits));
+    case GgufType::kF64: return bit_cast<double>(bits);
     default: return static_cast<double>(bits);
   }
 }

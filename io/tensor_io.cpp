@@ -8,7 +8,7 @@
 #include <unistd.h>    // close
 
 #include <algorithm>           // std::sort
-#include <bit>                 // std::bit_cast
+#include <bit>                 // std::endian
 #include <cctype>              // std::isdigit, std::isspace
 #include <cmath>               // std::sqrt, std::log, std::cos
 #include <cstring>             // std::memcpy, std::strerror
@@ -16,10 +16,11 @@
 #include <numbers>             // std::numbers::pi
 
 #include "numscope/formats/engine.h"
+#include "numscope/support/bits.h"  // bit_cast
 #include "numscope/support/error.h"
 #include "numscope/support/json.h"
 #include "numscope/support/mapped_inputs.h"
-#include "numscope/formats/registry.h"
+#include "numscope/formats/registry.h"  // the rows kFp32, kBf16, kE4m3, ...
 
 namespace numscope {
 namespace {
@@ -38,28 +39,8 @@ bool shape_product(const std::vector<std::uint64_t>& shape, std::uint64_t& out) 
   return true;
 }
 
-int dtype_bytes(DType t) {
-  switch (t) {
-    case DType::kF64: return 8;
-    case DType::kF32: return 4;
-    case DType::kF16:
-    case DType::kBF16: return 2;
-    default: return 1;
-  }
-}
-
-/// The engine's decode table for a 8- or 16-bit float dtype.
-const std::vector<double>& dtype_table(DType t) {
-  switch (t) {
-    case DType::kF16: return decode_table(find_format("fp16"));
-    case DType::kBF16: return decode_table(find_format("bf16"));
-    case DType::kF8E4M3: return decode_table(find_format("e4m3"));
-    case DType::kF8E5M2: return decode_table(find_format("e5m2"));
-    case DType::kF8E4M3Fnuz: return decode_table(find_format("e4m3fnuz"));
-    case DType::kF8E5M2Fnuz: return decode_table(find_format("e5m2fnuz"));
-    default: return decode_table(find_format("e8m0"));
-  }
-}
+/// Bytes of one element in the file: the row's container (fp64 8, fp32 4, fp16 / bf16 2, the 8-bit rows 1).
+int dtype_bytes(DType t) { return container_bytes(*t); }
 
 /// Rows of a tensor stored in a mapped file: any supported dtype, either byte order, C or Fortran order.
 class MappedSource : public RowSource {
@@ -74,7 +55,7 @@ class MappedSource : public RowSource {
     if (rows_ == 0) cols_ = 0;
     fstride_.assign(shape_.size(), 1);
     for (std::size_t d = 1; d < shape_.size(); ++d) fstride_[d] = fstride_[d - 1] * shape_[d - 1];
-    if (t_ != DType::kF64 && t_ != DType::kF32) table_ = &dtype_table(t_);
+    if (t_ != &kFp64 && t_ != &kFp32) table_ = &decode_table(*t_);  // the engine's, one per row
   }
   std::uint64_t rows() const override { return rows_; }
   std::uint64_t cols() const override { return cols_; }
@@ -83,11 +64,11 @@ class MappedSource : public RowSource {
     if (!big_ && (!fortran_ || shape_.size() < 2) && std::endian::native == std::endian::little) {
       // Contiguous little-endian data: plain loads, no per-element index arithmetic (the common case).
       const unsigned char* p = base_ + first * std::uint64_t(size);
-      if (t_ == DType::kF64) {
+      if (t_ == &kFp64) {
         std::memcpy(out, p, count * sizeof(double));
         return;
       }
-      if (t_ == DType::kF32) {
+      if (t_ == &kFp32) {
         for (std::uint64_t i = 0; i < count; ++i) {
           float f;
           std::memcpy(&f, p + 4 * i, 4);
@@ -129,11 +110,9 @@ class MappedSource : public RowSource {
       for (int i = 0; i < size; ++i) bits = (bits << 8) | p[i];
     else
       bits = load_le(p, size);
-    switch (t_) {
-      case DType::kF64: return std::bit_cast<double>(bits);
-      case DType::kF32: return static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(bits)));
-      default: return (*table_)[bits];
-    }
+    if (t_ == &kFp64) return bit_cast<double>(bits);
+    if (t_ == &kFp32) return static_cast<double>(bit_cast<float>(static_cast<std::uint32_t>(bits)));
+    return (*table_)[bits];
   }
 
   std::shared_ptr<const MappedFile> file_;
@@ -264,11 +243,11 @@ struct StDtype {
 constexpr StDtype kStDtypes[] = {
     {"BOOL", 8, std::nullopt},  {"F4", 4, std::nullopt},   {"F6_E2M3", 6, std::nullopt},
     {"F6_E3M2", 6, std::nullopt}, {"U8", 8, std::nullopt}, {"I8", 8, std::nullopt},
-    {"F8_E5M2", 8, DType::kF8E5M2}, {"F8_E4M3", 8, DType::kF8E4M3}, {"F8_E8M0", 8, DType::kF8E8M0},
-    {"F8_E4M3FNUZ", 8, DType::kF8E4M3Fnuz}, {"F8_E5M2FNUZ", 8, DType::kF8E5M2Fnuz}, {"I16", 16, std::nullopt},
-    {"U16", 16, std::nullopt}, {"F16", 16, DType::kF16}, {"BF16", 16, DType::kBF16},
-    {"I32", 32, std::nullopt}, {"U32", 32, std::nullopt}, {"F32", 32, DType::kF32},
-    {"C64", 64, std::nullopt}, {"F64", 64, DType::kF64}, {"I64", 64, std::nullopt},
+    {"F8_E5M2", 8, &kE5m2}, {"F8_E4M3", 8, &kE4m3}, {"F8_E8M0", 8, &kE8m0},
+    {"F8_E4M3FNUZ", 8, &kE4m3fnuz}, {"F8_E5M2FNUZ", 8, &kE5m2fnuz}, {"I16", 16, std::nullopt},
+    {"U16", 16, std::nullopt}, {"F16", 16, &kFp16}, {"BF16", 16, &kBf16},
+    {"I32", 32, std::nullopt}, {"U32", 32, std::nullopt}, {"F32", 32, &kFp32},
+    {"C64", 64, std::nullopt}, {"F64", 64, &kFp64}, {"I64", 64, std::nullopt},
     {"U64", 64, std::nullopt},
 };
 
@@ -324,16 +303,16 @@ DType parse_dtype(std::string_view s) {
     std::string_view a;
     DType t;
   };
-  static constexpr A kNames[] = {{"f64", DType::kF64},        {"fp64", DType::kF64},     {"float64", DType::kF64},
-                                 {"f32", DType::kF32},        {"fp32", DType::kF32},     {"float32", DType::kF32},
-                                 {"f16", DType::kF16},        {"fp16", DType::kF16},     {"float16", DType::kF16},
-                                 {"bf16", DType::kBF16},      {"bfloat16", DType::kBF16}, {"e4m3", DType::kF8E4M3},
-                                 {"f8_e4m3", DType::kF8E4M3}, {"float8_e4m3fn", DType::kF8E4M3},
-                                 {"e5m2", DType::kF8E5M2},    {"f8_e5m2", DType::kF8E5M2},
-                                 {"float8_e5m2", DType::kF8E5M2}, {"e4m3fnuz", DType::kF8E4M3Fnuz},
-                                 {"f8_e4m3fnuz", DType::kF8E4M3Fnuz}, {"e5m2fnuz", DType::kF8E5M2Fnuz},
-                                 {"f8_e5m2fnuz", DType::kF8E5M2Fnuz}, {"e8m0", DType::kF8E8M0},
-                                 {"f8_e8m0", DType::kF8E8M0}};
+  static constexpr A kNames[] = {{"f64", &kFp64},        {"fp64", &kFp64},     {"float64", &kFp64},
+                                 {"f32", &kFp32},        {"fp32", &kFp32},     {"float32", &kFp32},
+                                 {"f16", &kFp16},        {"fp16", &kFp16},     {"float16", &kFp16},
+                                 {"bf16", &kBf16},      {"bfloat16", &kBf16}, {"e4m3", &kE4m3},
+                                 {"f8_e4m3", &kE4m3}, {"float8_e4m3fn", &kE4m3},
+                                 {"e5m2", &kE5m2},    {"f8_e5m2", &kE5m2},
+                                 {"float8_e5m2", &kE5m2}, {"e4m3fnuz", &kE4m3fnuz},
+                                 {"f8_e4m3fnuz", &kE4m3fnuz}, {"e5m2fnuz", &kE5m2fnuz},
+                                 {"f8_e5m2fnuz", &kE5m2fnuz}, {"e8m0", &kE8m0},
+                                 {"f8_e8m0", &kE8m0}};
   for (const A& a : kNames)
     if (a.a == k) return a.t;
   throw InputError("unknown dtype '" + std::string(s) + "': expected f64, f32, f16, bf16, e4m3, e5m2, e4m3fnuz, " +
@@ -369,9 +348,9 @@ TensorEntry read_npy(const std::string& path, std::optional<DType> override_dtyp
   const bool big = d[0] == '>';
   const std::string kind = d.substr(1);
   DType t;
-  if (kind == "f2") t = DType::kF16;
-  else if (kind == "f4") t = DType::kF32;
-  else if (kind == "f8") t = DType::kF64;
+  if (kind == "f2") t = &kFp16;
+  else if (kind == "f4") t = &kFp32;
+  else if (kind == "f8") t = &kFp64;
   else if ((kind == "V2" || kind == "V1" || kind == "f1") && override_dtype) t = *override_dtype;
   else if (kind == "V2" || kind == "V1" || kind == "f1")
     throw InputError(path + ": dtype '" + d + "' (ml_dtypes bfloat16 / float8) needs --dtype bf16|e4m3|e5m2 to say " +
@@ -548,7 +527,7 @@ void NpyWriter::write(const double* values, std::uint64_t count) {
   for (std::uint64_t done = 0; done < count;) {
     const std::uint64_t n = std::min<std::uint64_t>(count - done, 1024);
     for (std::uint64_t i = 0; i < n; ++i) {
-      const std::uint64_t b = std::bit_cast<std::uint64_t>(values[done + i]);
+      const std::uint64_t b = bit_cast<std::uint64_t>(values[done + i]);
       for (int k = 0; k < 8; ++k) le[8 * i + k] = static_cast<unsigned char>((b >> (8 * k)) & 0xff);
     }
     file_.write(le, 8 * n);

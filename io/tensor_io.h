@@ -13,6 +13,7 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
+#include "numscope/formats/registry.h"  // the rows a DType names
 #include "numscope/io/tensor_source.h"
 #include "numscope/support/atomic_file.h"
 
@@ -38,8 +39,9 @@ class MappedFile {
   int slot_ = -1;  // in the table of mapped inputs (support/mapped_inputs.h): a SIGBUS names this file
 };
 
-/// Element types the quantizer can read.
-enum class DType { kF64, kF32, kF16, kBF16, kF8E4M3, kF8E5M2, kF8E4M3Fnuz, kF8E5M2Fnuz, kF8E8M0 };
+/// An element type the readers decode: one of the rows kFp64, kFp32, kFp16, kBf16, kE4m3, kE5m2, kE4m3fnuz,
+/// kE5m2fnuz, kE8m0 (formats/registry.h), always the named row itself, so `t == &kBf16` asks which.
+using DType = const Format*;
 std::string_view dtype_name(DType t);  // "F32", "F16", ... (safetensors spelling)
 /// Parses a --dtype override: f64, f32, f16, bf16, e4m3, e5m2, e4m3fnuz, e5m2fnuz, e8m0 (or the safetensors
 /// spellings F32, BF16, F8_E4M3, ...).

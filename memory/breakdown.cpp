@@ -250,7 +250,7 @@ class StageRows {
     if (p_.optimizer == Optimizer::kAdam8bit) {
       // bitsandbytes 8-bit Adam: two uint8 states, block-wise quantized in blocks of 2048 with one fp32 absmax
       // each (Dettmers et al. 2022, "8-bit Optimizers via Block-wise Quantization", §2).
-      const Format u8 = find_format("uint8"), f32 = find_format("fp32");
+      const Format &u8 = kUint8, &f32 = kFp32;
       const Dtype d{"uint8+fp32/2048", storage_bits(u8) + storage_bits(f32) / 2048.0, std::nullopt};
       param_row(prefix + "optimizer", d, 2 * trainable, 2 * dense, 2 * expert,
                 "2 states × " + T + " × " + formula_number(d.bytes()) + " B (adam8bit)", ZeroRow::kOptimizer);

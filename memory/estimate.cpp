@@ -120,20 +120,15 @@ void check_overflow(const MemoryRequest& r, const Plan& p, MemoryEstimate& e) {
     c.stored = exact_decimal(stored);
     const Properties props = properties(f);
     c.max = exact_decimal(f.kind == Kind::kInt ? props.int_max : props.max);
-    if (enc.status & kSaturated) c.status = "saturated";
-    else if (enc.status & kOverflow) c.status = "overflow";
-    else if ((enc.status & kUnderflow) && stored.is_zero()) c.status = "underflow";
-    else if (enc.status & kInexact) c.status = "rounded";
-    else c.status = "exact";
-    if (c.status == "overflow" && f.name == "fp16") fp16_overflow = true;
+    c.status = std::string(outcome(f, x, enc));  // the engine's one status rule
+    if (c.status == "overflow" && same_layout(f, kFp16)) fp16_overflow = true;
     if (f.kind == Kind::kInt && c.status != "exact")
       e.notes.push_back(c.dtype + " holds integers " + exact_decimal(props.int_min) + ".." + c.max +
                         ": quantized weights carry a scale (int8 / int4 schemes such as int8-ch or int4-g128)");
     e.overflow.push_back(c);
   }
   if (fp16_overflow) {
-    const Format bf16 = find_format("bf16");
-    const std::string as_bf16 = exact_decimal(decode(bf16, encode(bf16, x).code).number());
+    const std::string as_bf16 = exact_decimal(decode(kBf16, encode(kBf16, x).code).number());
     e.notes.push_back("fp16 overflows at " + r.max_abs + " (max 65504): use bf16 (stores it as " + as_bf16 +
                       "), or loss scaling to keep fp16 gradients in range");
   }

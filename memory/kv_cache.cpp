@@ -37,7 +37,7 @@ KvFormat kv_format(std::string_view name_in) {
     f.element_bits = static_cast<double>(storage_bits(fmt));
     if (fmt.kind == Kind::kInt) {
       // LMDeploy's KV int8/int4: per head and token, asymmetric, an fp16 scale and an fp16 zero point.
-      f.scale_bits_per_vector = 2 * static_cast<double>(storage_bits(find_format("fp16")));
+      f.scale_bits_per_vector = 2 * static_cast<double>(storage_bits(kFp16));
       f.scale_note = "with an fp16 scale and zero point per token and head";
     }
     return f;

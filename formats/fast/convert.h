@@ -2,8 +2,8 @@
 // exhaustive sweep that proves it.
 //
 // The engine stays the source of truth (STYLE.md R4): each fast path here is one generic, branch-free integer
-// kernel instantiated on a constexpr copy of a format row (the same fields as formats/format.h, derived by
-// the same constexpr functions), vectorised by GCC for three instruction sets chosen at run time. Covered:
+// kernel instantiated on a format row itself (kernels.h: RowKernels<kE4m3>), vectorised by GCC for three
+// instruction sets chosen at run time (support/cpu.h). Covered:
 //   fp32 -> fp16, bf16, tf32, e5m2, e4m3 (fn), e4m3fnuz, e5m2fnuz, e4m3b11fnuz, e4m3-ieee, e3m4, e3m2, e2m3,
 //   e2m1 (any row with the same fields, so aliases and equal user-defined rows too), rounding rne or rna,
 //   with or without --saturate, no --ftz; and every one of them -> fp32 (always exact, so any rounding).
@@ -15,39 +15,29 @@
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
-#include <optional>     // std::optional
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
 #include "numscope/formats/engine.h"
+#include "numscope/formats/fast/kernels.h"  // EncodeFn, DecodeFn, RowKernels<row>
 #include "numscope/formats/format.h"
+#include "numscope/support/cpu.h"
+#include "numscope/support/parallel.h"
 
 namespace numscope::fast {
 
-/// The instruction sets the kernels are compiled for; best_isa() picks the widest this CPU runs.
-enum class Isa : std::uint8_t { kPortable, kAvx2, kAvx512 };
-Isa best_isa();
-std::string_view isa_name(Isa isa);  // "portable", "avx2", "avx512"
-/// The environment variable NUMSCOPE_ISA (portable, avx2, avx512) caps what best_isa() picks, for every fast
-/// path (casts, verify, quantize): the results are the same bits, so tests run the narrower builds this way on a
-/// machine that has the wider ones, and `numscope bench` can time them. isa_cap_valid() is false for a value
-/// that is none of the three (the CLI refuses to run then).
-std::optional<Isa> isa_cap();
-bool isa_cap_valid();
-/// Whether this CPU can run kernels compiled for `isa`.
-bool isa_supported(Isa isa);
-
-/// Converts n fp32 values to codes. Output elements are container_bytes(to) wide in host byte order
-/// (little-endian on every supported machine): std::uint8_t for 8-bit and narrower formats (code in the low
-/// bits), std::uint16_t for fp16/bf16, std::uint32_t for tf32 (its 19 bits at the top, low 13 bits zero).
-using EncodeFn = void (*)(const float* in, void* out, std::size_t n);
-/// Converts n codes (laid out as above) to fp32. Codes must be valid (no bits above bits(from)); check with
-/// codes_valid() first when they come from outside.
-using DecodeFn = void (*)(const void* in, float* out, std::size_t n);
+// The instruction set is support/cpu.h's (Isa, best_isa, isa_supported, the NUMSCOPE_ISA cap), named here too
+// for the callers of this header; EncodeFn / DecodeFn and the per-row kernels are kernels.h's.
+using numscope::best_isa;
+using numscope::Isa;
+using numscope::isa_cap;
+using numscope::isa_cap_valid;
+using numscope::isa_name;
+using numscope::isa_supported;
 
 /// The fast fp32 -> `to` kernel for these options, or nullptr when there is none (another rounding mode,
 /// --ftz, a format without a fast path, or an instruction set this CPU lacks).
-/// Example: fast::encoder(find_format("bf16"), {})(in, out, n) writes what encode(bf16, double(in[i])) would.
+/// Example: fast::encoder(kBf16, {})(in, out, n) writes what encode(kBf16, double(in[i])) would.
 EncodeFn encoder(const Format& to, const ConvertOptions& opt, Isa isa = best_isa());
 /// Which kernel encoder() picks: the instruction set's name, or "f16c" for fp32 -> fp16 rne, which runs
 /// vcvtps2ph with its NaN payloads and (for --saturate) infinities corrected to the engine's codes. (fp16 ->
@@ -57,10 +47,10 @@ std::string_view kernel_name(const Format& to, const ConvertOptions& opt, Isa is
 /// results) turns it off.
 DecodeFn decoder(const Format& from, const ConvertOptions& opt = {}, Isa isa = best_isa());
 
-/// Arrays of more than this many input bytes are split across all cores (std::thread).
-inline constexpr std::size_t kParallelBytes = std::size_t{1} << 20;
-/// Runs the kernel over [0, n), split across hardware_concurrency() threads when the input is larger than
-/// kParallelBytes (each thread a contiguous piece). `out_bytes` / `in_bytes` is the code element size.
+/// Arrays of more than this many input bytes are split across all cores (support/parallel.h).
+using numscope::kParallelBytes;
+/// Runs the kernel over [0, n), split across the cores by parallel_ranges (each thread a contiguous piece) when
+/// the input is larger than kParallelBytes. `out_bytes` / `in_bytes` is the code element size.
 void encode_parallel(EncodeFn fn, const float* in, void* out, std::size_t n, int out_bytes);
 void decode_parallel(DecodeFn fn, const void* in, float* out, std::size_t n, int in_bytes);
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/multiprecision/cpp_int.hpp>
@@ -224,9 +225,13 @@ Table<T> make_table(const Format& f) {
   return t;
 }
 
+/// The reference's code, status flags, and status word (engine.h's outcome(), decided here from where x lies
+/// and what was stored: "overflow" when ±inf or NaN was stored for a value past the range, "saturated" when
+/// ±max was, and otherwise "underflow" (a nonzero x stored as zero, E8M0's floor), "rounded" or "exact").
 struct Result {
   std::uint64_t code = 0;
   unsigned status = 0;
+  std::string_view word = "exact";
 };
 
 /// Does this mode, for this sign, round an overflow toward zero, i.e. to ±max (IEEE 754 §7.4)? Round to odd
@@ -247,14 +252,16 @@ Result overflow(const Table<T>& t, bool neg, numscope::Rounding r, bool saturate
     const std::int64_t lo = f.is_signed ? -(std::int64_t{1} << (n - 1)) : 0;
     out.code = neg ? static_cast<std::uint64_t>(lo) & ((std::uint64_t{1} << n) - 1) : t.max_code;
     out.status |= kSaturated;
+    out.word = "saturated";
     return out;
   }
   const std::uint64_t max = t.max_code | (neg ? t.sign : 0);
   if (saturate) {  // OFP8 §5 saturation mode: ±max
     out.code = max;
     out.status |= kSaturated;
-  } else if (toward_zero(r, neg)) {
+  } else if (toward_zero(r, neg)) {  // ±max stored for a value past it: saturated (engine.h's status rule)
     out.code = max;
+    out.status |= kSaturated;
   } else if (f.nonfinite == Nonfinite::kIeee754) {
     out.code = t.inf_code | (neg ? t.sign : 0);
   } else if (f.nonfinite == Nonfinite::kNanOnly) {  // OFP8 E4M3 non-saturating: NaN (compared by class)
@@ -263,6 +270,7 @@ Result overflow(const Table<T>& t, bool neg, numscope::Rounding r, bool saturate
     out.code = max;
     out.status |= kSaturated;
   }
+  out.word = out.code == max ? "saturated" : "overflow";  // the value exceeded the range: what was stored?
   return out;
 }
 
@@ -312,14 +320,14 @@ Result decide(const Table<T>& t, const Where& w, numscope::Rounding r, bool satu
   using namespace numscope;
   switch (w.kind) {
     case Where::kZero:
-      if (t.unsigned_float) return {0, kUnderflow | kInexact};  // E8M0 has no zero: its smallest value, flagged
-      return {(w.neg && t.has_neg_zero) ? t.sign : 0, kOk};
-    case Where::kNegUnsigned: return {(std::uint64_t{1} << t.f.exponent_bits) - 1, kInvalid};  // NaN
+      if (t.unsigned_float) return {0, kUnderflow | kInexact, "underflow"};  // E8M0 has no zero: its smallest
+      return {(w.neg && t.has_neg_zero) ? t.sign : 0, kOk};                 // value, flagged
+    case Where::kNegUnsigned: return {(std::uint64_t{1} << t.f.exponent_bits) - 1, kInvalid, "invalid"};  // NaN
     case Where::kExact:
       if (t.e[w.idx].ext) return overflow(t, w.neg, r, saturate);
       return {t.e[w.idx].code, kOk};
     case Where::kBelowAll:
-      if (t.unsigned_float) return {t.e[0].code, kUnderflow | kInexact};  // below E8M0's 2^-127: clamp
+      if (t.unsigned_float) return {t.e[0].code, kUnderflow | kInexact, "underflow"};  // below E8M0's 2^-127
       return overflow(t, true, r, saturate);
     case Where::kAboveAll: return overflow(t, false, r, saturate);
     case Where::kBetween: break;
@@ -345,7 +353,8 @@ Result decide(const Table<T>& t, const Where& w, numscope::Rounding r, bool satu
   if (pick->ext) return overflow(t, w.neg, r, saturate);
   std::uint64_t code = pick->code;
   if (pick->value == T(0) && w.neg && t.has_neg_zero) code = t.sign;  // a negative result rounded to zero is -0
-  return {code, kInexact | (w.tiny ? kUnderflow : 0u)};
+  const bool to_zero = pick->value == T(0) && t.f.kind == Kind::kFloat;  // a nonzero x lost
+  return {code, kInexact | (w.tiny ? kUnderflow : 0u), to_zero ? "underflow" : "rounded"};
 }
 
 /// Rounds the finite x (x_neg carries the sign of a zero) into the table's format by `r` (not stochastic).

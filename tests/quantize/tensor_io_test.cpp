@@ -97,7 +97,7 @@ TEST_CASE("npy: versions 1-3, dtypes, byte order, Fortran order", "[quantize][np
   const std::vector<std::uint16_t> bf = {0x3F80, 0x4040};  // 1, 3
   const std::string vpath = write_file("bf.npy", npy(1, "{'descr': '<V2', 'fortran_order': False, 'shape': (2,), }", raw(bf)));
   REQUIRE_THROWS_WITH(read_npy(vpath), Catch::Contains("--dtype"));
-  CHECK(all_rows(*read_npy(vpath, DType::kBF16).source) == std::vector<double>{1, 3});
+  CHECK(all_rows(*read_npy(vpath, &kBf16).source) == std::vector<double>{1, 3});
 }
 
 TEST_CASE("npy: malformed files are rejected with one line", "[quantize][npy]") {

@@ -29,7 +29,7 @@ const Command& formats_command() {
        "digits is p·log10(2) with p = mantissa bits + 1; digits10 = floor((p-1)·log10 2) is how many decimal\n"
        "digits survive a round trip; max_digits10 = ceil(1 + p·log10 2) is how many print any value uniquely.\n"
        "FORMAT is any format or alias (fp16, half, bf16, e4m3, fp8_e5m2, e2m1, int8, ...) or a user-defined\n"
-       "eXmY[fn|fnuz][:bias=N], intN, uintN; case, '_' against '-' and torch./np./jnp./ml_dtypes. prefixes do not\n"
+       "eXmY[-ieee|fn|fnuz][:bias=N], intN, uintN; case, '_' against '-' and torch./np./jnp./ml_dtypes. prefixes do not\n"
        "matter. fp8 and fp6 name two formats each and show both. Without names, every built-in format.\n"
        "The table is wide: --columns name,bytes,max,min_normal,epsilon picks columns; on a terminal, text tables\n"
        "wider than it are cut into column groups (--width N sets the width, 0 never cuts).",
