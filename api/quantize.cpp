@@ -541,6 +541,11 @@ Result quantize(const QuantizeRequest& q) {
   if (q.per_layer) res.tables.push_back(layer_table(schemes, names, elements, per_input, order));
   if (q.percentiles) res.tables.push_back(percentile_table(names, per_input, total, order));
   if (q.histogram > 0) res.tables.push_back(histogram_table(total, order, q.histogram));
+  // A bar no scheme meets is a failed check for scripts (exit 1), said in one line on stderr too.
+  if (recommending && !rec.chosen) {
+    res.status = 1;
+    res.errors.push_back(rec.summary);
+  }
   return res;
 }
 

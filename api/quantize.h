@@ -54,7 +54,8 @@ struct QuantizeRequest {
 /// bytes, mse, rmse, sqnr_db, max_abs_error, mean_rel_error, cosine, clipped_fraction, underflow_fraction,
 /// nonfinite, and recommended when max_bits or min_sqnr is set), sorted by bits then SQNR; with several tensors,
 /// each tensor's rows and then the totals (tensor "total"). The recommendation and the reasons each cheaper
-/// scheme fails are notes. Files are written whole or not at all. Throws InputError for bad input.
+/// scheme fails are notes. When max_bits or min_sqnr admit no scheme, status is 1 and `errors` holds the one line
+/// saying so. Files are written whole or not at all. Throws InputError for bad input.
 ///
 /// **Example**:
 ///   QuantizeRequest q;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Sets numscope up on Debian 12 (installs missing packages, builds), then runs `numscope tour` or the test suite.
-#   bash scripts/quickstart.sh tour   # install, build, run the tour
-#   bash scripts/quickstart.sh test   # install, build, run every test: ctest, then the Python package (the CI
+#   bash scripts/quickstart.sh tour   # install, build the numscope program only, run the tour
+#   bash scripts/quickstart.sh test   # install, build everything, run every test: ctest, then the Python package (the CI
 #                                     # command): a virtual environment .venv/ with requirements-test.txt, the
 #                                     # extension built in the same tree as the CLI, pytest, the notebooks;
 #                                     # then the web page built and tested in headless chromium (test-web.sh)
+# NUMSCOPE_WERROR=ON (set by .ci/run) turns warnings in numscope's own code into errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-tour}
@@ -34,12 +35,16 @@ if [ "$what" = test ]; then
   python_flags="-DNUMSCOPE_BUILD_PYTHON=ON -DPython_EXECUTABLE=$PWD/.venv/bin/python"
   py_setup=$(( $(date +%s) - py_start ))
 fi
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release $launcher $python_flags >/dev/null
-cmake --build build -j "$jobs"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DNUMSCOPE_WERROR="${NUMSCOPE_WERROR:-OFF}" $launcher \
+  $python_flags >/dev/null
 
 if [ "$what" = tour ]; then
+  # The tour needs the program only (its libraries), not the tests and benchmarks.
+  cmake --build build -j "$jobs" --target numscope
+  echo "numscope is build/bin/numscope; install it with: cmake --install build --prefix ~/.local (docs/install.md)" >&2
   exec build/bin/numscope tour
 fi
+cmake --build build -j "$jobs"
 status=0
 (cd build && ctest --output-on-failure -j "$jobs") || status=$?
 

@@ -2,10 +2,12 @@
 // as bad input, write errors kept with their errno.
 #include "numscope/tools/process.h"
 
-#include <signal.h>  // sigaction, SA_RESETHAND, SA_SIGINFO, raise
-#include <unistd.h>  // write, _exit
+#include <signal.h>     // sigaction, SA_RESETHAND, SA_SIGINFO, raise
+#include <sys/ioctl.h>  // ioctl, TIOCGWINSZ, winsize
+#include <unistd.h>     // write, _exit, isatty
 
 #include <cerrno>   // errno, EINTR
+#include <cstdlib>  // std::getenv, std::strtol
 #include <cstring>  // std::memcpy
 
 #include "numscope/support/atomic_file.h"
@@ -110,6 +112,17 @@ bool FdOutBuf::put(const char* s, std::size_t n) {
     n -= static_cast<std::size_t>(w);
   }
   return error_ == 0;
+}
+
+std::size_t terminal_width(int fd) {
+  if (!isatty(fd)) return 0;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    const long n = std::strtol(columns, nullptr, 10);
+    if (n > 0 && n < 100000) return static_cast<std::size_t>(n);
+  }
+  winsize w{};
+  if (ioctl(fd, TIOCGWINSZ, &w) == 0 && w.ws_col > 0) return w.ws_col;
+  return 0;
 }
 
 }  // namespace numscope::cli

@@ -2,6 +2,7 @@
 // WebAssembly, whose signals and standard streams are not ours): signal handlers and the stdout stream.
 #pragma once
 
+#include <cstddef>    // std::size_t
 #include <streambuf>  // std::streambuf
 #include <vector>     // std::vector
 
@@ -32,5 +33,9 @@ class FdOutBuf : public std::streambuf {
   int fd_, error_ = 0;
   std::vector<char> data_;
 };
+
+/// The width in columns of the terminal on file descriptor `fd` (COLUMNS when set, else the terminal's own), or 0
+/// when `fd` is not a terminal: wide text tables are cut to it only when a person reads them.
+std::size_t terminal_width(int fd);
 
 }  // namespace numscope::cli
