@@ -90,7 +90,7 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string
     if (!q.tensors.empty() || q.all) throw InputError("--tensor and --all go with --input");
     if (!q.array->source || q.array->source->rows() * q.array->source->cols() == 0)
       throw InputError("the array has no elements");
-    inputs.push_back({q.array->name, q.array->dtype, q.array->shape, q.array->source, {}});
+    inputs.push_back({q.array->name, q.array->dtype, q.array->shape, q.array->source, {}, {}});
     return inputs;
   }
   if (q.synthetic) {

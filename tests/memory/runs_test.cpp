@@ -456,7 +456,7 @@ TEST_CASE("a card given by size or name:size", "[memory][gpu]") {
   CHECK(h.bandwidth == find_gpu("H100").bandwidth);  // a catalog name keeps its speeds
   CHECK(parse_gpu("mycard:12GB").name == "mycard:12GB");
   CHECK_THROWS_WITH(parse_gpu("24"), Catch::Contains("has no unit"));
-  CHECK_THROWS_WITH(parse_gpu("-3GiB"), Catch::Contains("positive"));
+  CHECK_THROWS_WITH(parse_gpu("-3GiB"), Catch::Contains("negative"));
   CHECK_THROWS_WITH(parse_gpu("h999"), Catch::Contains("unknown GPU"));
   CHECK_THROWS_WITH(parse_gpu("9999999999TiB"), Catch::Contains("too large"));
   CHECK_THROWS_WITH(parse_gpu("12XB"), Catch::Contains("unknown unit"));
