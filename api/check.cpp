@@ -1,7 +1,8 @@
 // `check`: every claim's verdict as a row, the exit status from the worst verdict.
 #include "numscope/api/check.h"
 
-#include <set>  // std::set
+#include <filesystem>  // std::filesystem::is_directory
+#include <set>         // std::set
 
 #include "numscope/api/common.h"
 #include "numscope/check/claims.h"
@@ -45,8 +46,12 @@ Result check(const CheckRequest& request) {
     r.line = 1;
     results.push_back(std::move(r));
   }
-  if (!request.paths.empty()) {
-    std::vector<chk::ClaimResult> more = chk::check_paths(request.paths);
+  if (request.paths.empty() && request.claims.empty() && request.texts.empty())
+    throw InputError("check needs FILE..., a folder or --claim 'CLAIM'");
+  std::vector<std::string> empty;  // paths named on the command line that hold no claim
+  for (const std::string& path : request.paths) {
+    std::vector<chk::ClaimResult> more = chk::check_paths({path});
+    if (more.empty()) empty.push_back(path);
     results.insert(results.end(), more.begin(), more.end());
   }
   for (const CheckRequest::Text& t : request.texts) {
@@ -54,12 +59,19 @@ Result check(const CheckRequest& request) {
     std::vector<chk::ClaimResult> more = chk::check_text(t.text, markdown, t.name);
     results.insert(results.end(), more.begin(), more.end());
   }
-  if (request.paths.empty() && request.claims.empty() && request.texts.empty()) throw InputError("check needs FILE..., a folder or --claim 'CLAIM'");
   Result res;
   res.command = "check";
   res.echo_texts("paths", request.paths);
   res.echo_texts("claims", request.claims);
   res.echo_flag("failing_only", request.failing_only);
+  res.echo_flag("allow_empty", request.allow_empty);
+  if (!request.allow_empty)
+    for (const std::string& path : empty)
+      res.errors.push_back(path + ": no claims" +
+                           (std::filesystem::is_directory(path)
+                                ? " in any .claims or Markdown file under this folder"
+                                : " (Markdown claims sit in ```claims blocks; .claims files hold one per line)") +
+                           "; --allow-empty accepts it");
   std::set<std::string> files;
   for (const auto& r : results) files.insert(r.file);
   Table t = claims_table(files.size() > 1);
@@ -84,8 +96,11 @@ Result check(const CheckRequest& request) {
   std::string summary = std::to_string(n_true) + " true, " + std::to_string(n_false) + " false";
   if (n_error) summary += ", " + std::to_string(n_error) + (n_error == 1 ? " error" : " errors");
   t.notes.push_back(summary);
-  res.tables.push_back(std::move(t));
-  res.status = n_error ? 2 : n_false ? 1 : 0;
+  t.if_empty = results.empty() ? "no claims" : "no claim is false or in error: " + summary;
+  const bool failed_empty = !empty.empty() && !request.allow_empty;
+  // Nothing to show but the missing claims: the error lines say it all, stdout stays empty.
+  if (!(results.empty() && failed_empty)) res.tables.push_back(std::move(t));
+  res.status = n_error ? 2 : (n_false || failed_empty) ? 1 : 0;
   return res;
 }
 

@@ -18,12 +18,17 @@ struct CheckRequest {
     std::string name, text;
   };
   std::vector<Text> texts;
+  bool allow_empty = false;         // a path without claims is no failure (else: status 1 and one error line)
 };
 
 /// Table "claims": file, line, claim, left and right (exact, with a compact display; left_approx / right_approx
 /// when a side was computed approximately), verdict (TRUE, FALSE, ERROR), reason; a note counts them. status is
 /// 0 when every claim holds, 1 when one is false, 2 when one could not be evaluated (each such claim is also
-/// one line of `errors`: FILE:LINE:COLUMN: reason). Throws InputError for unreadable paths or an empty request.
+/// one line of `errors`: FILE:LINE:COLUMN: reason). A file named in `paths` without a claim, or a folder whose walk
+/// finds none, is status 1 with one line of `errors` each (a Markdown file whose blocks lack the `claims` info
+/// string would otherwise pass silently), unless allow_empty; when nothing at all had a claim, the Result has no
+/// table. With failing_only and nothing failing, the table is empty and its one line says so. Throws InputError
+/// for unreadable paths or an empty request.
 ///
 /// **Example**:
 ///   CheckRequest c;

@@ -4,6 +4,7 @@
 #include "numscope/formats/properties.h"
 #include "numscope/formats/registry.h"
 #include "numscope/formats/text.h"
+#include "numscope/support/error.h"
 
 namespace numscope::api {
 namespace {
@@ -49,9 +50,9 @@ Cell gap(const Format& f, std::optional<u128> code, const Number& stored) {
   return exact_cell(g < 0 ? Rational(-g) : g);
 }
 
-void float_fields(Record& rec, const Format& f, const Encoded& e, const Decoded& d, const Number& stored) {
+void float_fields(Record& rec, const Format& f, u128 code, const Decoded& d, const Number& stored) {
   const int m = f.mantissa_bits;
-  const u128 mag = e.code & mask_bits(f.exponent_bits + m);
+  const u128 mag = code & mask_bits(f.exponent_bits + m);
   const long field = static_cast<long>(mag >> m);
   const u128 mant = mag & mask_bits(m);
   if (f.has_sign) rec.add("sign", "sign", T::kInteger, Cell::integer(d.neg, d.neg ? "1 (negative)" : "0 (positive)"));
@@ -70,24 +71,92 @@ void float_fields(Record& rec, const Format& f, const Encoded& e, const Decoded&
                                  field_bits(mant, m) + " = " + to_string(mant) + " (of 2^" + std::to_string(m) + ")"));
   rec.add("class", "class", T::kText, Cell::text(std::string(class_name(d.cls))));
   if (d.cls == ValueClass::kNormal || d.cls == ValueClass::kSubnormal) {
-    const std::string s = d.neg ? "(-1)^1" : "(-1)^0";
+    // (-1)^s × (1 + M/2^m) × 2^e; an unsigned format has no sign term, a format without mantissa bits (E8M0) no
+    // significand: its codes are plain powers of two.
+    const std::string sign = f.has_sign ? std::string(d.neg ? "(-1)^1" : "(-1)^0") + " × " : "";
     const std::string lead = sub ? "0" : "1";
     const std::string frac = m > 0 ? " + " + to_string(mant) + "/" + to_string(u128{1} << std::min(m, 127)) : "";
     const Rational sig = dyadic(BigInt(to_string(d.sig)), -m);
-    rec.add("formula", "formula", T::kText,
-            Cell::text(s + " × (" + lead + frac + ") × 2^" + std::to_string(ex) + " = " + (d.neg ? "-" : "") +
-                       exact_decimal(sig) + " × 2^" + std::to_string(ex) + " = " + exact_decimal(stored)));
+    const std::string power = "2^" + std::to_string(ex);
+    const std::string formula =
+        m > 0 || sub ? sign + "(" + lead + frac + ") × " + power + " = " + (d.neg ? "-" : "") + exact_decimal(sig) +
+                           " × " + power + " = " + exact_decimal(stored)
+                     : sign + power + " = " + exact_decimal(stored);
+    rec.add("formula", "formula", T::kText, Cell::text(formula));
   }
+}
+
+/// The fields every code shows, decoded or stored: bits, then the integer encoding or the float fields, then the
+/// shortest decimal, hex float, neighbours and gaps (none for NaN).
+void code_fields(Record& rec, const Format& f, u128 code, const Decoded& d, const Number& value) {
+  rec.add("bits", "bits", T::kText, Cell::text(bits_hex(f, code), bits_hex(f, code) + " = " + bits_binary(f, code)));
+  rec.data("binary", T::kText, Cell::text(bits_binary(f, code)));
+  if (f.kind == Kind::kInt) {
+    rec.add("encoding", "encoding", T::kText,
+            Cell::text((f.is_signed ? "two's complement, " : "unsigned, ") + std::to_string(f.int_bits) + " bits"));
+    rec.add("range", "range", T::kText, Cell::text(to_string(int_min(f)) + " .. " + to_string(int_max(f))),
+            Shown::kDisplayOnly);
+    rec.data("min", T::kInteger, Cell::integer_digits(to_string(int_min(f))));
+    rec.data("max", T::kInteger, Cell::integer_digits(to_string(int_max(f))));
+  } else {
+    float_fields(rec, f, code, d, value);
+  }
+  if (d.cls == ValueClass::kNan) return;
+  const std::string shortest = shortest_decimal(f, code);
+  rec.add("shortest_decimal", "shortest decimal", T::kExact,
+          exact_cell(parse_number(shortest), shortest + " (the shortest input that gives the same bits)"));
+  if (f.kind == Kind::kFloat) rec.add("hex_float", "hex float", T::kText, Cell::text(hex_float(f, code)));
+  const auto below = next_down(f, code), above = next_up(f, code);
+  neighbour(rec, f, below, "below");
+  neighbour(rec, f, above, "above");
+  const Cell gb = gap(f, below, value), ga = gap(f, above, value);
+  rec.add("gap", "gap below / above", T::kText, Cell::text(gb.shown() + " / " + ga.shown()), Shown::kDisplayOnly);
+  rec.data("gap_below", T::kExact, gb);
+  rec.data("gap_above", T::kExact, ga);
+}
+
+/// --bits: what a code means, with no input value and so no status or error.
+Result explain_code(const ExplainRequest& request, const Format& f) {
+  Result res;
+  res.command = "explain";
+  const u128 code = parse_code(f, request.bits);
+  res.echo_text("format", std::string(f.name));
+  res.echo_text("bits", request.bits);
+  const Decoded d = decode(f, code);
+  const Number value = d.number();
+  Record rec;
+  rec.t.name = "explain";
+  rec.t.title = std::string(f.name) + " code " + bits_hex(f, code);
+  rec.t.transposed = true;
+  rec.add("input", "input", T::kText, Cell::text(request.bits, "code " + request.bits));
+  rec.add("stored", "value", T::kExact, exact_cell(value, exact_with_power(value)));
+  code_fields(rec, f, code, d, value);
+  rec.t.add(std::move(rec.row));
+  res.tables.push_back(std::move(rec.t));
+  return res;
 }
 
 }  // namespace
 
 Result explain(const ExplainRequest& request) {
+  const Format f = find_format(request.format);
+  if (!request.bits.empty()) {
+    if (!request.value.empty())
+      throw InputError("explain takes VALUE or --bits CODE, not both: VALUE is rounded into the format, CODE is "
+                       "decoded as it is");
+    return explain_code(request, f);
+  }
+  // No number is written 0b...: that is a code (hex codes need --bits, since 0x3dcccccd is also a number).
+  if (request.value.size() > 2 && request.value[0] == '0' && (request.value[1] == 'b' || request.value[1] == 'B')) {
+    ExplainRequest as_code = request;
+    as_code.bits = request.value;
+    as_code.value.clear();
+    return explain_code(as_code, f);
+  }
   Result res;
   res.command = "explain";
   Rng rng;
   const ConvertOptions opt = convert_options(request.conversion, rng);
-  const Format f = find_format(request.format);
   const std::string& text = request.value;
   const Number x = parse_number(text);
   res.echo_text("format", std::string(f.name));
@@ -109,33 +178,9 @@ Result explain(const ExplainRequest& request) {
     rec.add("stored", "stored", T::kExact, Cell::null("nothing: " + std::string(f.name) + " has no code for this input"));
     rec.add("status", "status", T::kText, Cell::text("invalid"));
   } else {
-    rec.add("stored", "stored", T::kExact, exact_cell(stored));
+    rec.add("stored", "stored", T::kExact, exact_cell(stored, exact_with_power(stored)));
     rec.add("status", "status", T::kText, Cell::text(std::string(status)));
-    rec.add("bits", "bits", T::kText, Cell::text(bits_hex(f, e.code), bits_hex(f, e.code) + " = " + bits_binary(f, e.code)));
-    rec.data("binary", T::kText, Cell::text(bits_binary(f, e.code)));
-    if (f.kind == Kind::kInt) {
-      rec.add("encoding", "encoding", T::kText,
-              Cell::text((f.is_signed ? "two's complement, " : "unsigned, ") + std::to_string(f.int_bits) + " bits"));
-      rec.add("range", "range", T::kText, Cell::text(to_string(int_min(f)) + " .. " + to_string(int_max(f))),
-              Shown::kDisplayOnly);
-      rec.data("min", T::kInteger, Cell::integer_digits(to_string(int_min(f))));
-      rec.data("max", T::kInteger, Cell::integer_digits(to_string(int_max(f))));
-    } else {
-      float_fields(rec, f, e, d, stored);
-    }
-    if (d.cls != ValueClass::kNan) {
-      const std::string shortest = shortest_decimal(f, e.code);
-      rec.add("shortest_decimal", "shortest decimal", T::kExact,
-              exact_cell(parse_number(shortest), shortest + " (the shortest input that gives the same bits)"));
-      if (f.kind == Kind::kFloat) rec.add("hex_float", "hex float", T::kText, Cell::text(hex_float(f, e.code)));
-      const auto below = next_down(f, e.code), above = next_up(f, e.code);
-      neighbour(rec, f, below, "below");
-      neighbour(rec, f, above, "above");
-      const Cell gb = gap(f, below, stored), ga = gap(f, above, stored);
-      rec.add("gap", "gap below / above", T::kText, Cell::text(gb.shown() + " / " + ga.shown()), Shown::kDisplayOnly);
-      rec.data("gap_below", T::kExact, gb);
-      rec.data("gap_above", T::kExact, ga);
-    }
+    code_fields(rec, f, e.code, d, stored);
     if (x.kind == Number::Kind::kFinite && stored.kind == Number::Kind::kFinite) {
       const Rational diff = stored.value() - x.value();
       const Rational ad = diff < 0 ? Rational(-diff) : diff;
@@ -150,6 +195,11 @@ Result explain(const ExplainRequest& request) {
       rec.add("why", "why", T::kText,
               Cell::text(text + " is beyond max " + exact_decimal(properties(f).max) + " of " + std::string(f.name)));
   }
+  // 0x3dcccccd is a hex number here; someone who typed a code wants --bits.
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X') &&
+      text.find_first_of(".pP") == std::string::npos)
+    rec.t.notes.push_back(text + " was read as the number " + exact_decimal(x) + "; to decode it as a code: numscope "
+                          "explain " + std::string(f.name) + " --bits " + text);
   rec.t.add(std::move(rec.row));
   res.tables.push_back(std::move(rec.t));
   return res;

@@ -449,6 +449,7 @@ Result memory(const MemoryRequest& request) {
   }
   const bool grid = models.size() > 1 || params.size() > 1 || dtypes.size() > 1;
   mem::MemoryRequest req;
+  req.gguf_model = request.gguf_model;
   for (const auto& [key, value] : request.options) {
     const mem::Option* o = mem::find_option(key);
     if (o && (o->name == "model" || o->name == "params" || o->name == "weights")) {

@@ -2,11 +2,16 @@
 // tables, and the built-in model and GPU listings.
 #pragma once
 
+#include <memory>   // std::shared_ptr
 #include <string>   // std::string
 #include <utility>  // std::pair
 #include <vector>   // std::vector
 
 #include "numscope/support/result.h"
+
+namespace numscope::memory {
+struct GgufModel;  // memory/gguf_model.h
+}  // namespace numscope::memory
 
 namespace numscope::api {
 
@@ -17,6 +22,9 @@ struct MemoryRequest {
   std::vector<std::pair<std::string, std::string>> options;
   bool list_models = false;  // the built-in models instead of an estimate
   bool list_gpus = false;    // the GPU catalog instead of an estimate (both listings when both are set)
+  /// The model of option gguf=NAME when the caller has read the file itself (the web page reads a GGUF's header
+  /// and tensor table only: io/gguf.h parse_gguf_head); the estimate then does not open NAME.
+  std::shared_ptr<const memory::GgufModel> gguf_model;
 };
 
 /// An estimate: table "breakdown" (name, dtype, bytes_per_element, elements, bytes, per_gpu_bytes, formula; the

@@ -11,10 +11,12 @@
 #include "numscope/formats/scheme.h"
 #include "numscope/io/tensor_io.h"
 #include "numscope/quantize/gguf_source.h"
+#include "numscope/quantize/imatrix.h"
 #include "numscope/quantize/model.h"
 #include "numscope/quantize/quantize.h"
 #include "numscope/support/atomic_file.h"
 #include "numscope/support/error.h"
+#include "numscope/support/suggest.h"
 
 namespace numscope::api {
 namespace {
@@ -27,24 +29,13 @@ struct Input {
   std::vector<std::uint64_t> shape;
   std::shared_ptr<const RowSource> source;
   TensorStats stats;
+  ImportanceWeights imatrix;  // --imatrix: this tensor's weights (empty values: none in the file)
 };
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 std::string close_matches(const std::string& want, const std::vector<TensorEntry>& all) {
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const auto& t : all) {
-    std::size_t d = edit_distance(want, t.name);
+    std::size_t d = edit_distance(std::string_view(want).substr(0, 64), t.name);  // support/suggest.h
     if (t.name.find(want) != std::string::npos || want.find(t.name) != std::string::npos) d = 0;
     scored.push_back({d, t.name});
   }
@@ -88,13 +79,13 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string
     if (!q.tensors.empty() || q.all) throw InputError("--tensor and --all go with --input");
     if (!q.array->source || q.array->source->rows() * q.array->source->cols() == 0)
       throw InputError("the array has no elements");
-    inputs.push_back({q.array->name, q.array->dtype, q.array->shape, q.array->source, {}});
+    inputs.push_back({q.array->name, q.array->dtype, q.array->shape, q.array->source, {}, {}});
     return inputs;
   }
   if (q.synthetic) {
     if (!q.tensors.empty() || q.all) throw InputError("--tensor and --all go with --input");
     SyntheticTensor t = make_synthetic(*q.synthetic);
-    inputs.push_back({t.name, "f32", t.shape, t.source, {}});
+    inputs.push_back({t.name, "f32", t.shape, t.source, {}, {}});
     return inputs;
   }
   std::optional<DType> override_dtype;
@@ -137,7 +128,7 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string
       skipped.push_back(e->name + " (empty)");
       continue;
     }
-    inputs.push_back({e->name, e->dtype, e->shape, e->source, {}});
+    inputs.push_back({e->name, e->dtype, e->shape, e->source, {}, {}});
   }
   if (inputs.empty() && !filtered.empty())
     throw InputError("every tensor was left out (" + filtered.front() + (filtered.size() > 1 ? ", ..." : "") +
@@ -254,6 +245,34 @@ std::vector<std::string> scheme_notes(const std::vector<Scheme>& schemes, Roundi
   return notes;
 }
 
+/// Reads --imatrix and gives each tensor its weights; a note names the tensors it has none for, or says that no
+/// scheme of the run takes weights.
+std::vector<std::string> attach_imatrix(const QuantizeRequest& q, const std::vector<Scheme>& schemes,
+                                        std::vector<Input>& inputs) {
+  if (!q.imatrix) return {};
+  if (q.synthetic) throw InputError("--imatrix goes with --input (its weights are found by tensor name)");
+  const Imatrix m = read_imatrix(*q.imatrix);
+  std::vector<std::string> missing;
+  for (Input& in : inputs) {
+    in.imatrix = imatrix_weights(m, in.name, in.shape);
+    if (in.imatrix.values.empty()) missing.push_back(in.name);
+  }
+  std::vector<std::string> notes;
+  bool any = false;
+  for (const Scheme& s : schemes) any |= takes_importance_weights(s);
+  if (!any)
+    notes.push_back("--imatrix: no scheme of this run takes importance weights (the ggml types q4_0 ... q6_K, "
+                    "iq4_nl and iq4_xs do; q8_0, ggml-mxfp4, ggml-nvfp4 and the other families ignore them, as ggml does)");
+  if (!missing.empty()) {
+    std::string list;
+    for (std::size_t i = 0; i < missing.size() && i < 8; ++i) list += (i ? ", " : "") + missing[i];
+    notes.push_back(fmt::format("--imatrix {} has no weights for {} tensor(s), quantized without them as "
+                                "llama-quantize does: {}{}", *q.imatrix, missing.size(), list,
+                                missing.size() > 8 ? ", ..." : ""));
+  }
+  return notes;
+}
+
 /// The scheme --dump-dequantized writes: --dump-scheme, else the only one, else the recommended one.
 const Scheme& dump_pick(const QuantizeRequest& q, const std::vector<Scheme>& schemes, const Recommendation& rec,
                         Rounding rounding, MxScaleRule rule) {
@@ -284,6 +303,7 @@ const Scheme* check_outputs(const QuantizeRequest& q, const std::vector<Scheme>&
   if (q.write_blocks) outputs.push_back({"--write-blocks", *q.write_blocks});
   if (q.dump_dequantized) outputs.push_back({"--dump-dequantized", *q.dump_dequantized});
   for (const std::string& f : q.inputs) ins.push_back({"--input", f});
+  if (q.imatrix) ins.push_back({"--imatrix", *q.imatrix});
   check_distinct_files(outputs, ins);
   return ggml;
 }
@@ -404,6 +424,7 @@ void echo_request(Result& r, const QuantizeRequest& q, const std::vector<Scheme>
   r.echo("max_bits", q.max_bits ? Cell::real(*q.max_bits) : Cell::null());
   r.echo("min_sqnr", q.min_sqnr ? Cell::real(*q.min_sqnr) : Cell::null());
   r.echo_flag("ignore_nonfinite", q.ignore_nonfinite);
+  r.echo("imatrix", q.imatrix ? Cell::text(*q.imatrix) : Cell::null());
 }
 
 }  // namespace
@@ -448,6 +469,7 @@ Result quantize(const QuantizeRequest& q) {
   if (inputs.empty()) throw InputError("no tensor has a finite value: with --ignore-nonfinite nothing is left to measure");
   if (q.dump_dequantized && inputs.size() != 1)
     throw InputError("--dump-dequantized writes one tensor: pick it with --tensor NAME");
+  const std::vector<std::string> imatrix_notes = attach_imatrix(q, schemes, inputs);
 
   // Outputs are opened before the work (a missing folder fails now) and written whole or not at all
   // (support/atomic_file.h); the blocks file is committed only after the dump, so an error leaves neither.
@@ -461,6 +483,7 @@ Result quantize(const QuantizeRequest& q) {
     QuantizeOptions o = qopt;
     if (blocks) o.blocks = &blocks->stream();
     if (q.progress) o.progress = [&](std::uint64_t done, std::uint64_t all) { q.progress(in.name, done, all); };
+    if (!in.imatrix.values.empty()) o.imatrix = &in.imatrix;
     per_input.push_back(quantize_schemes(schemes, *in.source, in.stats, o));
   }
   const std::vector<SchemeResult> total = totals(schemes, inputs, per_input);
@@ -468,6 +491,7 @@ Result quantize(const QuantizeRequest& q) {
   if (dump) {
     QuantizeOptions o = qopt;
     o.dequantized = [&](const double* y, std::uint64_t count) { dump->write(y, count); };
+    if (!inputs[0].imatrix.values.empty()) o.imatrix = &inputs[0].imatrix;
     quantize_tensor(dump_pick(q, schemes, rec, rounding, rule), *inputs[0].source, inputs[0].stats, o);
     dump->commit();
   }
@@ -488,6 +512,7 @@ Result quantize(const QuantizeRequest& q) {
   for (std::size_t k : order)
     add_scheme_row(t, several, recommending, several ? "total" : inputs[0].name, total[k], rec.chosen == k);
   t.notes = scheme_notes(schemes, rounding, skipped);
+  t.notes.insert(t.notes.end(), imatrix_notes.begin(), imatrix_notes.end());
   if (recommending) {
     t.notes.push_back(rec.summary + (rec.chosen ? " (marked *)" : ""));
     for (const std::string& r : rec.reasons) t.notes.push_back("  " + r);
@@ -505,6 +530,11 @@ Result quantize(const QuantizeRequest& q) {
   if (q.per_layer) res.tables.push_back(layer_table(schemes, names, elements, per_input, order));
   if (q.percentiles) res.tables.push_back(percentile_table(names, per_input, total, order));
   if (q.histogram > 0) res.tables.push_back(histogram_table(total, order, q.histogram));
+  // A bar no scheme meets is a failed check for scripts (exit 1), said in one line on stderr too.
+  if (recommending && !rec.chosen) {
+    res.status = 1;
+    res.errors.push_back(rec.summary);
+  }
   return res;
 }
 

@@ -29,6 +29,8 @@ struct QuantizeRequest {
   std::string dump_scheme;               // that scheme ("": the recommended or only one)
   std::optional<std::string> write_blocks;      // write the q8_0 or q4_0 blocks in ggml's byte layout
   bool ignore_nonfinite = false;         // analyse the finite values only when the input has NaN or inf
+  std::optional<std::string> imatrix;    // llama.cpp importance-matrix file (GGUF or legacy .dat) for the ggml
+                                         // schemes that take weights (quantize/imatrix.h)
   std::vector<std::string> include;      // --all: only tensors matching one of these globs (quantize/model.h)
   std::vector<std::string> exclude;      // --all: leave out tensors matching any of these globs
   bool include_1d = false;               // --all: keep 1-D tensors (norms, biases), left out by default
@@ -52,7 +54,8 @@ struct QuantizeRequest {
 /// bytes, mse, rmse, sqnr_db, max_abs_error, mean_rel_error, cosine, clipped_fraction, underflow_fraction,
 /// nonfinite, and recommended when max_bits or min_sqnr is set), sorted by bits then SQNR; with several tensors,
 /// each tensor's rows and then the totals (tensor "total"). The recommendation and the reasons each cheaper
-/// scheme fails are notes. Files are written whole or not at all. Throws InputError for bad input.
+/// scheme fails are notes. When max_bits or min_sqnr admit no scheme, status is 1 and `errors` holds the one line
+/// saying so. Files are written whole or not at all. Throws InputError for bad input.
 ///
 /// **Example**:
 ///   QuantizeRequest q;

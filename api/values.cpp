@@ -32,6 +32,15 @@ std::uint64_t estimate_chars(const Format& f) {
   return static_cast<std::uint64_t>(total);
 }
 
+/// The columns code, bits, class, value, and one code's cells: what values and decode print for each code.
+std::vector<Column> code_columns() {
+  return {{"code", "code"}, {"bits", "bits"}, {"class", "class"}, {"value", "value", ColumnType::kExact, Align::kRight}};
+}
+std::vector<Cell> code_cells(const Format& f, u128 c, const Decoded& d, Cell value) {
+  return {Cell::text(bits_hex(f, c)), Cell::text(bits_binary(f, c)),
+          Cell::text(std::string(f.kind == Kind::kInt ? "integer" : class_name(d.cls))), std::move(value)};
+}
+
 }  // namespace
 
 std::uint64_t values_chars(const std::string& format) { return estimate_chars(find_format(format)); }
@@ -40,7 +49,8 @@ Result values(const ValuesRequest& request) {
   const Format f = find_format(request.format);
   if (bits(f) > 16)
     throw InputError("values lists formats of at most 16 bits; " + std::string(f.name) + " has " +
-                     std::to_string(bits(f)) + " (use explain or store for single values)");
+                     std::to_string(bits(f)) + ": decode single codes with numscope decode " + std::string(f.name) +
+                     " CODE... or explain " + std::string(f.name) + " --bits CODE (values with store or explain)");
   const std::uint64_t chars = estimate_chars(f);
   if (chars > kMaxValuesChars)
     throw InputError("values " + std::string(f.name) + " would print about " + std::to_string(chars >> 20) +
@@ -52,18 +62,40 @@ Result values(const ValuesRequest& request) {
   res.echo_flag("finite_only", request.finite_only);
   Table t;
   t.name = "values";
-  t.columns = {{"code", "code"}, {"bits", "bits"}, {"class", "class"}, {"value", "value", ColumnType::kExact, Align::kRight}};
+  t.columns = code_columns();
   // Every value of a row inside binary64's range is a double exactly: decode_double gives the _f64 twin directly.
   const bool in_binary64 = f.kind == Kind::kInt || (emax(f) <= 1023 && emin(f) - f.mantissa_bits >= -1074);
   const u128 n = u128{1} << bits(f);
   for (u128 c = 0; c < n; ++c) {
     const Decoded d = decode(f, c);
     if (request.finite_only && (d.cls == ValueClass::kNan || d.cls == ValueClass::kInf)) continue;
-    t.add({Cell::text(bits_hex(f, c)), Cell::text(bits_binary(f, c)),
-           Cell::text(std::string(f.kind == Kind::kInt ? "integer" : class_name(d.cls))),
-           in_binary64 && d.cls != ValueClass::kNan && d.cls != ValueClass::kInf
-               ? Cell::exact(exact_decimal(d.number()), decode_double(f, c))
-               : exact_cell(d.number())});
+    t.add(code_cells(f, c, d,
+                     in_binary64 && d.cls != ValueClass::kNan && d.cls != ValueClass::kInf
+                         ? Cell::exact(exact_decimal(d.number()), decode_double(f, c))
+                         : exact_cell(d.number())));
+  }
+  res.tables.push_back(std::move(t));
+  return res;
+}
+
+Result decode_codes(const DecodeRequest& request) {
+  const Format f = find_format(request.format);
+  if (request.codes.empty()) throw InputError("decode needs at least one CODE, e.g. numscope decode fp32 0x3dcccccd");
+  Result res;
+  res.command = "decode";
+  res.echo_text("format", std::string(f.name));
+  res.echo_texts("codes", request.codes);
+  Table t;
+  t.name = "codes";
+  t.title = std::string(f.name) + " codes";
+  t.columns = code_columns();
+  t.columns.insert(t.columns.begin(), {"input", "input", ColumnType::kText, Align::kLeft, Shown::kDataOnly});
+  for (const std::string& text : request.codes) {
+    const u128 c = parse_code(f, text);
+    const Decoded d = decode(f, c);
+    std::vector<Cell> row = code_cells(f, c, d, exact_cell(d.number(), exact_with_power(d.number())));
+    row.insert(row.begin(), Cell::text(text));
+    t.add(std::move(row));
   }
   res.tables.push_back(std::move(t));
   return res;

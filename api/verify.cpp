@@ -167,7 +167,7 @@ Result verify(const VerifyRequest& request) {
   res.echo("isas", std::move(isa_names));
   res.echo("threads", Cell::integer(threads));
 
-  Tally tally{verify_table(request.exhaustive)};
+  Tally tally{verify_table(request.exhaustive), 0, 0, {}};
   const auto t_all = std::chrono::steady_clock::now();
   for (const Format& f : formats)
     for (fast::Isa isa : isas) verify_format(f, isa, roundings, request.exhaustive, threads, tally);

@@ -16,25 +16,76 @@
 namespace numscope {
 namespace {
 
-/// |x| split at the quantum 2^qe: |x| = (n + f) · 2^qe with f in [0, 1) known as its top 64 bits `frac`
-/// and `sticky` (any further nonzero bit). `e` is floor(log2 |x|).
-struct Split {
+/// |x| rounded at the quantum 2^qe (step 4): n = |x| / 2^qe rounded to an integer by the mode (a carry into
+/// 2^(m+1) is the next binade), whether that lost anything, and e = floor(log2 |x|), read by the flags.
+struct Rounded {
   u128 n = 0;
-  std::uint64_t frac = 0;
-  bool sticky = false;
+  bool inexact = false;
   long e = 0;
   int qe = 0;
 };
 
-bool inexact(const Split& s) { return s.frac != 0 || s.sticky; }
-
-/// Step 4: does the magnitude n + f round up to n + 1? The shared decision of round.h, on the split's last kept
-/// bit, its 64 fraction bits and the sticky bit: g = L·2^65 + frac·2 + sticky, with d = 65 bits below the cut.
-bool round_up(Rounding r, bool neg, const Split& s, Rng* rng) {
-  if (!inexact(s)) return false;
+void need_seed(Rounding r, const Rng* rng) {
   if (r == Rounding::kStochastic && rng == nullptr) throw InputError("stochastic rounding needs a seed (--seed N)");
-  const u128 g = (u128(s.n & 1) << 65) | (u128(s.frac) << 1) | u128(s.sticky);
-  return rounds_up<u128>(r, neg, g, 65, rng);
+}
+
+/// m · 2^ex (m > 0, 53 bits) rounded at qe with shifts and the one increment of round.h (as the fast kernels
+/// cut fp32's bits): g = m with d = qe - ex bits below the cut.
+Rounded round_binary(std::uint64_t m, long ex, long e, int qe, Rounding r, bool neg, Rng* rng) {
+  Rounded out{0, false, e, qe};
+  const long shift = qe - ex;
+  if (shift <= 0) {
+    out.n = u128(m) << (-shift);
+    return out;
+  }
+  if (shift < 64) {  // m + the increment < 2^53 + 2^63: no carry out of 64 bits
+    const int d = static_cast<int>(shift);
+    out.inexact = (m & ((std::uint64_t{1} << d) - 1)) != 0;
+    if (out.inexact) need_seed(r, rng);
+    out.n = (m + round_increment<std::uint64_t>(r, neg, m, d, rng)) >> d;
+    return out;
+  }
+  // Below one quantum: n is 0 or 1. Past 127 bits only "nonzero" matters (g = 1 at d = 127 keeps the fraction's
+  // top 64 bits 0 and its sticky bit set, as stochastic rounding reads it).
+  out.inexact = true;
+  need_seed(r, rng);
+  const u128 g = shift < 127 ? u128(m) : u128{1};
+  const int d = shift < 127 ? static_cast<int>(shift) : 127;
+  out.n = (g + round_increment<u128>(r, neg, g, d, rng)) >> d;
+  return out;
+}
+
+/// An exact rational rounded at qe: the integer part n and the fraction's top 64 bits and sticky bit by
+/// division, then round.h's decision on g = L·2^65 + frac·2 + sticky (L: n's last bit) with d = 65.
+Rounded round_rational(const Rational& x, long e, int qe, Rounding r, bool neg, Rng* rng) {
+  Rounded out{0, false, e, qe};
+  u128 n = 0;
+  std::uint64_t frac = 0;
+  bool sticky = false;
+  if (e < long(qe) - 64) {  // |x| / 2^qe < 2^-64: only the sticky bit survives
+    sticky = true;
+  } else {
+    BigInt num = boost::multiprecision::numerator(x), den = boost::multiprecision::denominator(x);
+    if (qe < 0) num <<= -qe; else den <<= qe;
+    BigInt q, rem;
+    boost::multiprecision::divide_qr(num, den, q, rem);
+    n = static_cast<u128>(q);
+    if (rem != 0) {
+      rem <<= 64;
+      BigInt f, r2;
+      boost::multiprecision::divide_qr(rem, den, f, r2);
+      frac = static_cast<std::uint64_t>(f);
+      sticky = r2 != 0;
+    }
+  }
+  out.inexact = frac != 0 || sticky;
+  out.n = n;
+  if (out.inexact) {
+    need_seed(r, rng);
+    const u128 g = (u128(n & 1) << 65) | (u128(frac) << 1) | u128(sticky);
+    out.n += rounds_up<u128>(r, neg, g, 65, rng) ? 1 : 0;
+  }
+  return out;
 }
 
 /// Does this mode, for this sign, round an overflowing magnitude toward zero (IEEE 754 §7.4: to ±max)?
@@ -66,13 +117,12 @@ Encoded overflow_result(const Format& f, bool neg, const ConvertOptions& opt) {
   return out;
 }
 
-/// Steps 4-6 for floats: `s` was split at qe = max(e, emin) - m.
-Encoded finish_float(const Format& f, bool neg, Split s, const ConvertOptions& opt) {
+/// Steps 5-6 for floats: `s` was rounded at qe = max(e, emin) - m.
+Encoded finish_float(const Format& f, bool neg, const Rounded& s, const ConvertOptions& opt) {
   const int m = f.mantissa_bits;
-  unsigned status = inexact(s) ? kInexact : kOk;
-  if (s.e < emin(f) && (status & kInexact)) status |= kUnderflow;  // tiny before rounding, and inexact
-  if (round_up(opt.rounding, neg, s, opt.rng)) s.n += 1;           // a carry into 2^(m+1) is the next binade
-  const long eq = s.qe + m;                                        // max(e, emin)
+  unsigned status = s.inexact ? kInexact : kOk;
+  if (s.e < emin(f) && s.inexact) status |= kUnderflow;  // tiny before rounding, and inexact
+  const long eq = s.qe + m;                               // max(e, emin)
   // Step 6: magnitude code = (eq - emin) << m plus n, whose hidden bit carries into the exponent field;
   // formats without subnormals have no hidden-bit-free binade, so the hidden bit is taken off.
   i128 mag = (i128(eq - emin(f)) << m) + i128(s.n);
@@ -88,10 +138,9 @@ Encoded finish_float(const Format& f, bool neg, Split s, const ConvertOptions& o
   return Encoded{with_sign(f, neg, u128(mag)), status};
 }
 
-/// Steps 4-5 for integers: `s` was split at qe = 0. Rounds by the mode, then saturates to the range.
-Encoded finish_int(const Format& f, bool neg, Split s, const ConvertOptions& opt) {
-  unsigned status = inexact(s) ? kInexact : kOk;
-  if (round_up(opt.rounding, neg, s, opt.rng)) s.n += 1;
+/// Step 5 for integers: `s` was rounded at qe = 0; saturates to the range.
+Encoded finish_int(const Format& f, bool neg, const Rounded& s, const ConvertOptions&) {
+  unsigned status = s.inexact ? kInexact : kOk;
   const i128 lo = int_min(f), hi = int_max(f);
   i128 v;
   if (!neg) {
@@ -106,55 +155,9 @@ Encoded finish_int(const Format& f, bool neg, Split s, const ConvertOptions& opt
   return Encoded{u128(v) & mask_bits(f.int_bits), status};
 }
 
-/// Splits m · 2^ex (m > 0, 64-bit) at qe with shifts only.
-Split split_binary(std::uint64_t m, long ex, long e, int qe) {
-  Split s;
-  s.e = e;
-  s.qe = qe;
-  const long shift = qe - ex;
-  if (shift <= 0) {
-    s.n = u128(m) << (-shift);
-  } else if (shift < 64) {
-    s.n = m >> shift;
-    s.frac = m << (64 - shift);
-  } else {
-    const long below = shift - 64;  // bits of m that fall below the 64-bit fraction window
-    if (below < 64) {
-      s.frac = m >> below;
-      s.sticky = below > 0 && (m & ((std::uint64_t{1} << below) - 1)) != 0;
-    } else {
-      s.sticky = true;
-    }
-  }
-  return s;
-}
-
-/// Splits an exact rational p/q at qe.
-Split split_rational(const Rational& x, long e, int qe) {
-  Split s;
-  s.e = e;
-  s.qe = qe;
-  if (e < long(qe) - 64) {  // |x| / 2^qe < 2^-64: only the sticky bit survives
-    s.sticky = true;
-    return s;
-  }
-  BigInt num = boost::multiprecision::numerator(x), den = boost::multiprecision::denominator(x);
-  if (qe < 0) num <<= -qe; else den <<= qe;
-  BigInt n, rem;
-  boost::multiprecision::divide_qr(num, den, n, rem);
-  s.n = static_cast<u128>(n);
-  if (rem != 0) {
-    rem <<= 64;
-    BigInt f, r2;
-    boost::multiprecision::divide_qr(rem, den, f, r2);
-    s.frac = static_cast<std::uint64_t>(f);
-    s.sticky = r2 != 0;
-  }
-  return s;
-}
-
 /// Steps 1-2, shared by both inputs: non-finite, zero and sign handling. Returns true when `out` is final.
-bool special_input(const Format& f, Number::Kind kind, bool neg, bool zero, const ConvertOptions& opt,
+[[gnu::always_inline]] inline bool special_input(const Format& f, Number::Kind kind, bool neg, bool zero,
+                                                 const ConvertOptions& opt,
                    Encoded& out) {
   if (f.kind == Kind::kInt) {
     if (kind == Number::Kind::kNan) { out = {0, kInvalid}; return true; }
@@ -234,10 +237,10 @@ Encoded encode(const Format& f, const Number& x, const ConvertOptions& opt) {
   const long e = floor_log2(x.mag);
   int qe = 0;
   if (!quantum(f, e, qe)) {
-    if (f.kind == Kind::kInt) return finish_int(f, x.neg, Split{~u128{0} >> 1, 0, false, e, 0}, opt);
+    if (f.kind == Kind::kInt) return finish_int(f, x.neg, Rounded{~u128{0} >> 1, false, e, 0}, opt);
     return overflow_result(f, x.neg, opt);
   }
-  const Split s = split_rational(x.mag, e, qe);
+  const Rounded s = round_rational(x.mag, e, qe, opt.rounding, x.neg, opt.rng);
   return f.kind == Kind::kInt ? finish_int(f, x.neg, s, opt) : finish_float(f, x.neg, s, opt);
 }
 
@@ -255,10 +258,10 @@ Encoded encode(const Format& f, double x, const ConvertOptions& opt) {
   const long e = ex + std::bit_width(m) - 1;
   int qe = 0;
   if (!quantum(f, e, qe)) {
-    if (f.kind == Kind::kInt) return finish_int(f, neg, Split{~u128{0} >> 1, 0, false, e, 0}, opt);
+    if (f.kind == Kind::kInt) return finish_int(f, neg, Rounded{~u128{0} >> 1, false, e, 0}, opt);
     return overflow_result(f, neg, opt);
   }
-  const Split s = split_binary(m, ex, e, qe);
+  const Rounded s = round_binary(m, ex, e, qe, opt.rounding, neg, opt.rng);
   return f.kind == Kind::kInt ? finish_int(f, neg, s, opt) : finish_float(f, neg, s, opt);
 }
 

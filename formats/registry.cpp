@@ -9,8 +9,10 @@
 #include <mutex>      // std::mutex, std::lock_guard
 #include <optional>   // std::optional
 #include <set>        // std::set (stable storage for the names of user-defined formats)
+#include <utility>    // std::pair
 
 #include "numscope/support/error.h"
+#include "numscope/support/suggest.h"
 
 namespace numscope {
 namespace {
@@ -36,25 +38,123 @@ static_assert(bits(kTf32) == 19 && storage_bits(kTf32) == 32);
 static_assert(nan_code(kFp16) == 0x7e00 && nan_code(kBf16) == 0x7fc0 && nan_code(kE4m3) == 0x7f &&
               nan_code(kE4m3fnuz) == 0x80 && nan_code(kE8m0) == 0xff);
 
-struct Alias {
-  std::string_view alias, name;
+// Every spelling people use for a built-in format, with who spells it so and, where libraries disagree, a hint.
+// Looked up after normalize(): case, '_' against '-', and a library prefix (torch., np., jnp., ml_dtypes.) do not
+// matter. Sources: PyTorch and ml_dtypes dtype names, NumPy/C names, MLIR builtin types (f8E4M3FN), Triton
+// (fp8e4nv), safetensors dtypes (F8_E4M3), ONNX (FLOAT8E4M3FN), OCP MX v1.0 and OFP8 names.
+constexpr AliasInfo kAliases[] = {
+    {"float64", "fp64", "PyTorch, NumPy, JAX", ""},
+    {"double", "fp64", "C, PyTorch", ""},
+    {"f64", "fp64", "Rust, MLIR, safetensors F64", ""},
+    {"binary64", "fp64", "IEEE 754", ""},
+    {"float32", "fp32", "PyTorch, NumPy, JAX", ""},
+    {"float", "fp32", "C, PyTorch", ""},
+    {"single", "fp32", "NumPy, Fortran", ""},
+    {"f32", "fp32", "Rust, MLIR, safetensors F32", ""},
+    {"binary32", "fp32", "IEEE 754", ""},
+    {"tensorfloat32", "tf32", "NVIDIA", ""},
+    {"tensorfloat-32", "tf32", "NVIDIA", ""},
+    {"float16", "fp16", "PyTorch, NumPy, JAX", ""},
+    {"half", "fp16", "C++, PyTorch, NumPy", ""},
+    {"f16", "fp16", "Rust, MLIR, safetensors F16", ""},
+    {"binary16", "fp16", "IEEE 754", ""},
+    {"bfloat16", "bf16", "PyTorch, JAX, ml_dtypes", ""},
+    {"fp8-e5m2", "e5m2", "NVIDIA Transformer Engine", ""},
+    {"float8_e5m2", "e5m2", "PyTorch, ml_dtypes, JAX", ""},
+    {"f8e5m2", "e5m2", "MLIR", ""},
+    {"f8_e5m2", "e5m2", "safetensors F8_E5M2", ""},
+    {"float8e5m2", "e5m2", "ONNX", ""},
+    {"fp8e5", "e5m2", "Triton", ""},
+    {"fp8-e4m3", "e4m3", "NVIDIA Transformer Engine",
+     "OCP E4M3 (e4m3fn, max 448); ml_dtypes' float8_e4m3 is the IEEE-like e4m3-ieee"},
+    {"e4m3fn", "e4m3", "OFP8, LLVM APFloat", ""},
+    {"float8_e4m3fn", "e4m3", "PyTorch, ml_dtypes, JAX", ""},
+    {"f8e4m3fn", "e4m3", "MLIR", ""},
+    {"f8_e4m3", "e4m3", "safetensors F8_E4M3", "safetensors' F8_E4M3 is OCP E4M3 (e4m3fn); MLIR's f8E4M3 is e4m3-ieee"},
+    {"float8e4m3fn", "e4m3", "ONNX", ""},
+    {"fp8e4nv", "e4m3", "Triton", ""},
+    {"float8_e4m3fnuz", "e4m3fnuz", "PyTorch, ml_dtypes, JAX", ""},
+    {"f8e4m3fnuz", "e4m3fnuz", "MLIR", ""},
+    {"float8e4m3fnuz", "e4m3fnuz", "ONNX", ""},
+    {"fp8e4b8", "e4m3fnuz", "Triton", ""},
+    {"float8_e5m2fnuz", "e5m2fnuz", "PyTorch, ml_dtypes, JAX", ""},
+    {"f8e5m2fnuz", "e5m2fnuz", "MLIR", ""},
+    {"float8e5m2fnuz", "e5m2fnuz", "ONNX", ""},
+    {"fp8e5b16", "e5m2fnuz", "Triton", ""},
+    {"float8_e4m3b11fnuz", "e4m3b11fnuz", "ml_dtypes, JAX", ""},
+    {"f8e4m3b11fnuz", "e4m3b11fnuz", "MLIR", ""},
+    {"float8_e4m3", "e4m3-ieee", "ml_dtypes",
+     "IEEE-like with inf (max 240), not OCP E4M3: PyTorch's and OCP's E4M3 is float8_e4m3fn (numscope e4m3)"},
+    {"f8e4m3", "e4m3-ieee", "MLIR, LLVM APFloat Float8E4M3",
+     "IEEE-like with inf (max 240), not OCP E4M3 (e4m3fn, numscope e4m3)"},
+    {"float8_e3m4", "e3m4", "ml_dtypes", ""},
+    {"f8e3m4", "e3m4", "MLIR", ""},
+    {"fp6-e3m2", "e3m2", "OCP MX", ""},
+    {"float6_e3m2fn", "e3m2", "ml_dtypes", ""},
+    {"f6e3m2fn", "e3m2", "MLIR", ""},
+    {"e3m2fn", "e3m2", "ml_dtypes suffix", ""},
+    {"fp6-e2m3", "e2m3", "OCP MX", ""},
+    {"float6_e2m3fn", "e2m3", "ml_dtypes", ""},
+    {"f6e2m3fn", "e2m3", "MLIR", ""},
+    {"e2m3fn", "e2m3", "ml_dtypes suffix", ""},
+    {"fp4", "e2m1", "OCP MX, NVIDIA", "OCP MX has one FP4 element format, E2M1; mxfp4 and nvfp4 are block schemes of it"},
+    {"fp4-e2m1", "e2m1", "OCP MX", ""},
+    {"float4_e2m1fn", "e2m1", "PyTorch, ml_dtypes", ""},
+    {"f4e2m1fn", "e2m1", "MLIR", ""},
+    {"float4e2m1", "e2m1", "ONNX", ""},
+    {"e2m1fn", "e2m1", "ml_dtypes suffix", ""},
+    {"float8_e8m0fnu", "e8m0", "PyTorch, ml_dtypes", ""},
+    {"e8m0fnu", "e8m0", "ml_dtypes suffix", ""},
+    {"f8e8m0fnu", "e8m0", "MLIR", ""},
+    {"ue8m0", "e8m0", "NVIDIA, DeepSeek", ""},
+    {"i8", "int8", "Rust, MLIR, safetensors I8", ""},
+    {"u8", "uint8", "Rust, MLIR, safetensors U8", ""},
+    {"i4", "int4", "MLIR", ""},
+    {"u4", "uint4", "MLIR", ""},
 };
-constexpr Alias kAliases[] = {
-    {"float64", "fp64"},         {"double", "fp64"},
-    {"float32", "fp32"},         {"float", "fp32"},
-    {"tensorfloat32", "tf32"},   {"float16", "fp16"},
-    {"half", "fp16"},            {"bfloat16", "bf16"},
-    {"fp8-e5m2", "e5m2"},        {"float8_e5m2", "e5m2"},
-    {"fp8-e4m3", "e4m3"},        {"e4m3fn", "e4m3"},
-    {"float8_e4m3fn", "e4m3"},   {"float8_e4m3fnuz", "e4m3fnuz"},
-    {"float8_e5m2fnuz", "e5m2fnuz"}, {"float8_e4m3b11fnuz", "e4m3b11fnuz"},
-    {"float8_e4m3", "e4m3-ieee"},    {"float8_e3m4", "e3m4"},
-    {"fp6-e3m2", "e3m2"},        {"float6_e3m2fn", "e3m2"},
-    {"fp6-e2m3", "e2m3"},        {"float6_e2m3fn", "e2m3"},
-    {"fp4", "e2m1"},             {"fp4-e2m1", "e2m1"},
-    {"float4_e2m1fn", "e2m1"},   {"float8_e8m0fnu", "e8m0"},
-    {"e8m0fnu", "e8m0"},
+
+// Names that mean different formats in different places: refused with the candidates (formats lists them all).
+constexpr AmbiguousName kAmbiguous[] = {
+    {"fp8", "e4m3,e5m2", "OCP FP8 is two formats: e4m3 (max 448, weights and activations) or e5m2 (max 57344)"},
+    {"float8", "e4m3,e5m2", "OCP FP8 is two formats: e4m3 (max 448, weights and activations) or e5m2 (max 57344)"},
+    {"fp6", "e2m3,e3m2",
+     "OCP MX FP6 is two formats: e2m3 (max 7.5, mxfp6's element) or e3m2 (max 28, FP6-LLM's FP6)"},
+    {"float6", "e2m3,e3m2",
+     "OCP MX FP6 is two formats: e2m3 (max 7.5, mxfp6's element) or e3m2 (max 28, FP6-LLM's FP6)"},
 };
+
+// Block schemes (formats/scheme.cpp) that people type where a format is asked for, with their element format.
+constexpr std::pair<std::string_view, std::string_view> kSchemeElements[] = {
+    {"mxfp8", "e4m3 (mxfp8-e5m2: e5m2) with an e8m0 scale per 32"},
+    {"mxfp6", "e2m3 (mxfp6-e3m2: e3m2) with an e8m0 scale per 32"},
+    {"mxfp4", "e2m1 with an e8m0 scale per 32"},
+    {"mxint8", "int8 with an e8m0 scale per 32"},
+    {"nvfp4", "e2m1 with an e4m3 scale per 16 and an fp32 scale per tensor"},
+    {"nf4", "4-bit indices into the NormalFloat codebook"},
+    {"q8_0", "int8 with an fp16 scale per 32 (ggml)"},
+    {"q4_0", "int4 with an fp16 scale per 32 (ggml)"},
+};
+
+/// The spelling a name is looked up by: lower case, '_' as '-', one library prefix removed ("torch.float8_e4m3fn"
+/// -> "float8-e4m3fn").
+std::string normalize(std::string_view name) {
+  std::string s = ascii_lower(trim(name));
+  for (std::string_view prefix : {"torch.", "numpy.", "np.", "jax.numpy.", "jnp.", "ml_dtypes.", "tf."})
+    if (s.rfind(prefix, 0) == 0 && s.size() > prefix.size()) {
+      s.erase(0, prefix.size());
+      break;
+    }
+  for (char& c : s)
+    if (c == '_') c = '-';
+  return s;
+}
+
+/// The canonical name a normalized alias means, or the key itself.
+std::string_view resolve_alias(std::string_view key) {
+  for (const AliasInfo& a : kAliases)
+    if (normalize(a.alias) == key) return a.name;
+  return key;
+}
 
 std::string_view intern(const std::string& s) {
   static std::mutex mu;
@@ -64,8 +164,26 @@ std::string_view intern(const std::string& s) {
 }
 
 [[noreturn]] void unknown(std::string_view name, const std::string& why = "") {
-  throw InputError("unknown format '" + std::string(name) + "'" + (why.empty() ? "" : " (" + why + ")") +
-                   ": expected " + accepted_format_names());
+  const std::string shown(name.substr(0, 60));
+  if (!why.empty())
+    throw InputError("unknown format '" + shown + "' (" + why + "): expected " + accepted_format_names());
+  const std::string key = normalize(name);
+  for (const AmbiguousName& a : kAmbiguous)
+    if (normalize(a.name) == key)
+      throw InputError("format '" + shown + "' is ambiguous: " + std::string(a.why) + "; name one of them");
+  for (const auto& [scheme, element] : kSchemeElements)
+    if (normalize(scheme) == key)
+      throw InputError("'" + shown + "' is a storage scheme, not a number format: its elements are " +
+                       std::string(element) + " (quantize --schemes and memory --weights take the scheme)");
+  const std::vector<std::string> near = closest_format_names(name, 3);
+  if (near.empty())
+    throw InputError("unknown format '" + shown + "': expected " + accepted_format_names() +
+                     " (numscope formats --aliases lists every spelling)");
+  std::string list;
+  for (std::size_t i = 0; i < near.size(); ++i) list += (i == 0 ? "" : i + 1 == near.size() ? " or " : ", ") + near[i];
+  throw InputError("unknown format '" + shown + "': did you mean " + list +
+                   "? (numscope formats --aliases lists every spelling; user-defined: eXmY[-ieee|fn|fnuz][:bias=N], "
+                   "intN, uintN)");
 }
 
 /// Reads decimal digits at s[i...]; returns -1 when there are none or too many.
@@ -76,10 +194,9 @@ long read_uint(const std::string& s, std::size_t& i) {
   return i == start || (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ? -1 : v;
 }
 
-/// The built-in row with this canonical name or alias (lower case), or null.
+/// The built-in row with this canonical name or alias (as normalize() writes it), or null.
 const Format* builtin_named(std::string_view key) {
-  for (const Alias& a : kAliases)
-    if (a.alias == key) key = a.name;
+  key = resolve_alias(key);
   for (const Format& f : kBuiltins)
     if (f.name == key) return &f;
   return nullptr;
@@ -205,13 +322,47 @@ std::span<const Format> builtin_formats() { return kBuiltins; }
 
 std::vector<std::string_view> aliases(const Format& f) {
   std::vector<std::string_view> out;
-  for (const Alias& a : kAliases)
+  for (const AliasInfo& a : kAliases)
     if (a.name == f.name) out.push_back(a.alias);
   return out;
 }
 
+std::span<const AliasInfo> alias_table() { return kAliases; }
+
+std::span<const AmbiguousName> ambiguous_names() { return kAmbiguous; }
+
+std::vector<std::string> ambiguous_candidates(std::string_view name) {
+  const std::string key = normalize(name);
+  std::vector<std::string> out;
+  for (const AmbiguousName& a : kAmbiguous) {
+    if (normalize(a.name) != key) continue;
+    std::string_view list = a.candidates;
+    while (!list.empty()) {
+      const std::size_t comma = std::min(list.find(','), list.size());
+      out.emplace_back(list.substr(0, comma));
+      list.remove_prefix(std::min(comma + 1, list.size()));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> closest_format_names(std::string_view name, std::size_t n) {
+  std::vector<std::string> names;
+  for (const Format& f : kBuiltins) names.emplace_back(f.name);
+  for (const AliasInfo& a : kAliases) names.push_back(normalize(a.alias));
+  std::vector<std::string> near = closest(normalize(name), names, n * 2);
+  // An alias is suggested by the spelling people write ("float8_e4m3fn", not "float8-e4m3fn").
+  for (std::string& c : near)
+    for (const AliasInfo& a : kAliases)
+      if (normalize(a.alias) == c) c = std::string(a.alias);
+  std::vector<std::string> out;
+  for (const std::string& c : near)
+    if (out.size() < n && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  return out;
+}
+
 Format find_format(std::string_view name) {
-  const std::string key = ascii_lower(name);
+  const std::string key = normalize(name);
   if (const Format* f = builtin_named(key)) return *f;
   Format out;
   if (user_int(key, out) || user_float(key, out)) return out;

@@ -304,6 +304,10 @@ bool is_gguf(std::span<const unsigned char> b) {
 }
 
 GgufFile parse_gguf(std::span<const unsigned char> bytes, const std::string& name) {
+  return parse_gguf_head(bytes, bytes.size(), name);
+}
+
+GgufFile parse_gguf_head(std::span<const unsigned char> bytes, std::uint64_t file_size, const std::string& name) {
   Cursor c(bytes, name);
   if (!is_gguf(bytes)) c.fail("it does not start with the magic bytes 'GGUF'");
   c.uint(4, "the magic");
@@ -338,7 +342,7 @@ GgufFile parse_gguf(std::span<const unsigned char> bytes, const std::string& nam
   // without tensors data).
   const std::uint64_t end = c.pos(), pad = (g.alignment - end % g.alignment) % g.alignment;
   g.data_offset = end + pad;
-  check_tensor_data(c, g, bytes.size());
+  check_tensor_data(c, g, std::max<std::uint64_t>(file_size, bytes.size()));
   return g;
 }
 

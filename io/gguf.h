@@ -105,6 +105,11 @@ bool is_gguf(std::span<const unsigned char> bytes);
 /// Throws InputError naming the problem for anything that is not a well-formed GGUF v2 / v3 file.
 GgufFile parse_gguf(std::span<const unsigned char> bytes, const std::string& name);
 
+/// Parses the start of a GGUF file of `file_size` bytes: `head` holds at least its header, metadata and tensor
+/// table (the web page reads no more of a multi-gigabyte file). The tensors are checked against `file_size`;
+/// data() must not be called on the result. Throws InputError as parse_gguf does, also when `head` ends first.
+GgufFile parse_gguf_head(std::span<const unsigned char> head, std::uint64_t file_size, const std::string& name);
+
 /// Maps a file and parses it (the mapping stays alive with the result).
 GgufFile read_gguf(const std::string& path);
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>      // std::int64_t
+#include <memory>       // std::shared_ptr
 #include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
@@ -35,6 +36,8 @@ enum class ZeroAccounting : std::uint8_t { kDeepSpeed, kPaper };
 /// Which positions get logits in inference: the last of each sequence (serving engines) or all (older generate).
 enum class Logits : std::uint8_t { kLast, kAll };
 
+struct GgufModel;  // memory/gguf_model.h
+
 /// Everything `numscope memory` accepts. Unset optionals take the defaults documented per field; the same keys
 /// (without "--") work in set_option().
 struct MemoryRequest {
@@ -42,6 +45,7 @@ struct MemoryRequest {
   std::string model;                         // model=llama-3-8b
   std::string config;                        // config=path/to/config.json (or the model directory)
   std::string gguf;                          // gguf=model.gguf: architecture and exact weight bytes from the file
+  std::shared_ptr<const GgufModel> gguf_model;  // the model of `gguf` when the caller read it (the web page)
   std::optional<std::int64_t> params;        // params=7B: weights-only estimates
   std::optional<std::int64_t> layers, hidden, heads, kv_heads, head_dim, intermediate, vocab;
   std::optional<std::int64_t> experts, experts_per_token;

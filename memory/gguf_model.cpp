@@ -38,7 +38,7 @@ struct Meta {
       return static_cast<std::int64_t>(best);
     }
     const auto u = v->as_uint();
-    if (!u || *u > static_cast<std::uint64_t>(kMaxMeta)) fail(key, "must be a non-negative integer below 2^40");
+    if (!u || *u >= static_cast<std::uint64_t>(kMaxMeta)) fail(key, "must be a non-negative integer below 2^40");
     return static_cast<std::int64_t>(*u);
   }
   std::int64_t need(const std::string& key) const {
@@ -191,8 +191,10 @@ GgufModel gguf_model(const GgufFile& g, const std::string& name) {
     if (t.name == "token_embd.weight" && t.ne.size() == 2) arch.vocab = static_cast<std::int64_t>(t.ne[1]);
   }
   for (auto& [k, v] : types) out.by_type.push_back(v);
+  // Equal sizes in name order: std::sort leaves ties in an order of the standard library's choosing, and the web
+  // page (libc++) must print the rows as the CLI (libstdc++) does.
   std::sort(out.by_type.begin(), out.by_type.end(),
-            [](const auto& x, const auto& y) { return x.bytes > y.bytes; });
+            [](const auto& x, const auto& y) { return x.bytes != y.bytes ? x.bytes > y.bytes : x.type < y.type; });
   if (arch.vocab == 0) {
     const GgufValue* tokens = g.find("tokenizer.ggml.tokens");
     arch.vocab = tokens ? static_cast<std::int64_t>(tokens->count) : 0;

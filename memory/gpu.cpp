@@ -119,15 +119,6 @@ const Gpu& find_gpu(std::string_view name) {
                    gpu_names() + "; or give a size (--gpu 24GiB) or name:size (--gpu mycard:22GiB)");
 }
 
-double parse_bytes(std::string_view text, std::string_view what) {
-  // support/units.h: the one table of units (24GiB, 2 GB, 80gb), exact, inf/nan/negatives refused.
-  if (!trim(text).empty() && trim(text).front() == '-')
-    throw InputError(std::string(what) + " must be a positive size, got '" + trim(text) + "'");
-  const double bytes = parse_byte_size(text, what, false, kMaxBytes);
-  if (!(bytes > 0)) throw InputError(std::string(what) + " must be a positive size, got '" + trim(text) + "'");
-  return bytes;
-}
-
 Gpu parse_gpu(std::string_view spec_in) {
   const std::string spec = trim(spec_in);
   if (spec.empty()) throw InputError("--gpu needs a card: a catalog name (" + gpu_names() + "), a size or name:size");
@@ -157,7 +148,8 @@ Gpu parse_gpu(std::string_view spec_in) {
     g.segment = "custom";
     g.marketed = "-";
   }
-  const double bytes = parse_bytes(size, "--gpu size");
+  // support/units.h: the one table of byte units (24GiB, 2 GB, 80gb), exact, inf/nan/negatives refused.
+  const double bytes = parse_byte_size(size, "--gpu size", false, kMaxBytes);
   g.capacity_bytes = static_cast<std::int64_t>(std::floor(bytes));
   if (g.capacity_bytes < 1024 * 1024)
     throw InputError("--gpu size '" + size + "' is below 1 MiB; give the card's memory, e.g. 24GiB");

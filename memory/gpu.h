@@ -56,9 +56,4 @@ std::vector<Gpu> find_gpus(std::string_view list);
 /// The catalog's names, comma-separated, for error messages.
 std::string gpu_names();
 
-/// A memory size with its unit: "24GiB", "1.5 GB", "512MiB", "100B" -> bytes (GB = 10^9, GiB = 2^30; B, KB, MB,
-/// GB, TB, KiB, MiB, GiB, TiB). `what` names the option in the error message. Throws InputError for a number
-/// without a unit, a negative or non-finite value, or more than 2^60 bytes.
-double parse_bytes(std::string_view text, std::string_view what);
-
 }  // namespace numscope::memory

@@ -230,7 +230,7 @@ const Option kOptions[] = {
     {"cuda-context", "SIZE", "per-GPU CUDA context and workspaces, in the fit but not the total (0 drops it)", "1GB",
      [](MemoryRequest& r, V v) {
        const std::string s = ascii_lower(need("cuda-context", v));
-       r.cuda_context = (s == "0" || s == "off" || s == "none") ? 0.0 : parse_bytes(v, "--cuda-context");
+       r.cuda_context = (s == "0" || s == "off" || s == "none") ? 0.0 : parse_byte_size(v, "--cuda-context");
      }},
     {"gpus", "N", "GPUs: tp × pp × ep × dp", "tp × pp × ep × dp",
      [](MemoryRequest& r, V v) { r.gpus = bounded("gpus", v, std::int64_t{1} << 24, "GPUs"); }},

@@ -71,7 +71,7 @@ void resolve_model(const MemoryRequest& r, Plan& p) {
       if (auto c = read_checkpoint(r.config)) p.checkpoint = std::make_shared<const CheckpointFiles>(std::move(*c));
   }
   if (!r.gguf.empty()) {
-    p.gguf = load_gguf_model(r.gguf);
+    p.gguf = r.gguf_model ? *r.gguf_model : load_gguf_model(r.gguf);
     p.arch = p.gguf->arch;
   }
   if (arch_flags_given(r)) p.arch = arch_from_flags(r);

@@ -72,8 +72,10 @@ const Row kRows[] = {
      "Qwen/Qwen1.5-MoE-A2.7B config.json (transcribed)", ""},
     {"deepseek-llm-7b", "deepseek-llm-7b-base.json", 6'910'365'696,
      "deepseek-ai/deepseek-llm-7b-base config.json (transcribed)", ""},
-    {"deepseek-llm-67b", "deepseek-llm-67b-base.json", 0, "deepseek-ai/deepseek-llm-67b-base config.json (transcribed)",
-     ""},
+    // Published: pytorch_model.bin.index.json's total_size 134,850,002,944 bytes of bf16 tensors (2 bytes each),
+    // quoted in public notes (search "134850002944").
+    {"deepseek-llm-67b", "deepseek-llm-67b-base.json", 67'425'001'472,
+     "deepseek-ai/deepseek-llm-67b-base config.json (transcribed)", ""},
     {"deepseek-moe-16b", "deepseek-moe-16b-base.json", 16'375'728'128,
      "deepseek-ai/deepseek-moe-16b-base config.json (transcribed)", ""},
     {"deepseek-v2-lite", "deepseek-v2-lite.json", 15'706'484'224, "deepseek-ai/DeepSeek-V2-Lite config.json (transcribed)",

@@ -1,4 +1,5 @@
 // The fp16 helpers of codec.h and the test of every rounding path of Codec against the engine.
+#include "numscope/support/bits.h"  // bit_cast (libc++ 14 has no std::bit_cast)
 #include "numscope/quantize/codec.h"
 
 #include <string>  // std::string, std::to_string
@@ -9,13 +10,13 @@ namespace numscope {
 namespace detail {
 
 double to_fp16(double v) {  // the stored fp16 scale: round to nearest even, saturating (IEEE 754 binary16)
-  static const Codec c(find_format("fp16"), Rounding::kNearestEven, true, nullptr);
+  static const Codec c(kFp16, Rounding::kNearestEven, true, nullptr);
   bool clip = false;
   return c.round(v, clip);
 }
 float fp16_bits_to_float(std::uint16_t h) {  // GGML_FP16_TO_FP32, by table
   static const std::vector<float> table = [] {
-    const Format f = find_format("fp16");
+    const Format& f = kFp16;
     std::vector<float> t(65536);
     for (std::size_t c = 0; c < t.size(); ++c) t[c] = static_cast<float>(decode_double(f, c));
     return t;
@@ -24,13 +25,13 @@ float fp16_bits_to_float(std::uint16_t h) {  // GGML_FP16_TO_FP32, by table
 }
 std::uint16_t float_to_fp16_bits(float v) {  // GGML_FP32_TO_FP16: round to nearest even, overflow to inf
   // The fast fp32 -> fp16 kernel, bit for bit the engine's encode over all 2^32 inputs (numscope verify).
-  static const fast::EncodeFn enc = fast::encoder(find_format("fp16"), ConvertOptions{});
+  static const fast::EncodeFn enc = fast::encoder(kFp16, ConvertOptions{});
   std::uint16_t h;
   if (enc) {
     enc(&v, &h, 1);
     return h;
   }
-  static const Format f = find_format("fp16");
+  static const Format& f = kFp16;
   return static_cast<std::uint16_t>(encode(f, static_cast<double>(v)).code);
 }
 
@@ -47,7 +48,7 @@ bool check_element_rounding(const Format& f, Rounding r, std::span<const double>
   auto agrees = [&](const char* path, double v, double got, bool got_clip, const Affine& aff) {
     bool clip = false;
     const double want = Affine::apply(aff.post, c.round_engine(Affine::apply(aff.pre, v, aff.a), clip), aff.b);
-    if (std::bit_cast<std::uint64_t>(got) == std::bit_cast<std::uint64_t>(want) && got_clip == clip) return true;
+    if (bit_cast<std::uint64_t>(got) == bit_cast<std::uint64_t>(want) && got_clip == clip) return true;
     if (mismatch) *mismatch = std::string(f.name) + path + std::to_string(v);
     return false;
   };

@@ -5,15 +5,16 @@
 #pragma once
 
 #include <algorithm>  // std::max, std::clamp, std::min
-#include <bit>        // std::bit_cast
 #include <cmath>      // std::fabs, std::copysign, std::round, std::ldexp
 #include <cstdint>    // std::uint16_t, std::uint64_t
 #include <cstring>    // std::memcpy
 #include <vector>     // std::vector
 
+#include "numscope/support/bits.h"  // bit_cast (libc++ 14 has no std::bit_cast)
 #include "numscope/formats/engine.h"
 #include "numscope/formats/fast/convert.h"
 #include "numscope/formats/registry.h"
+#include "numscope/formats/round.h"  // round_to_grid
 #include "numscope/quantize/kernels.h"
 
 namespace numscope::detail {
@@ -68,36 +69,12 @@ struct Codec {
     grid.negzero = grid_negzero;
     grid.min_int = min_int;
   }
-  /// Rounds a finite v with |v| <= max_finite on the format's grid: with e = max(floor(log2 |v|), emin), the
-  /// representable values near v are the multiples of 2^(e - m) (IEEE 754 §3.3: subnormals share emin's
-  /// spacing), so v·2^(m - e) is rounded to an integer and scaled back. Both scalings are exact powers of two
-  /// within double's normal range (the constructor checks the exponents), and the integer's parity is the
-  /// code's last bit, so ties to even are ties to the even code. Rounding up to 2^(m+1) is the next binade's
-  /// first value, never past max_finite because max_finite is itself on the grid.
+  /// Rounds a finite v with |v| <= max_finite on the format's grid by the codec's mode: formats/round.h's
+  /// round_to_grid, the element rounding the engine and the fast kernels share (max_finite is on the grid, so
+  /// nothing rounds past it). fnuz formats have no -0: a zero result is +0 there.
   double grid_round(double v) const {
-    const std::uint64_t b = std::bit_cast<std::uint64_t>(v);
-    const int e = std::max(static_cast<int>((b >> 52) & 0x7ff) - 1023, grid_emin);
-    const double up = std::bit_cast<double>(static_cast<std::uint64_t>(1023 + grid_m - e) << 52);
-    const double down = std::bit_cast<double>(static_cast<std::uint64_t>(1023 - grid_m + e) << 52);
-    const double t = v * up;  // |t| < 2^(m+1)
-    double q;
-    switch (opt.rounding) {
-      case Rounding::kNearestAway: q = std::round(t); break;
-      case Rounding::kTowardZero: q = std::trunc(t); break;
-      case Rounding::kUp: q = std::ceil(t); break;
-      case Rounding::kDown: q = std::floor(t); break;
-      default: q = rint_even(t); break;
-    }
-    const double r = q * down;
-    if (r != 0) return r;
-    return grid_negzero ? std::copysign(0.0, v) : 0.0;  // fnuz formats have no -0
-  }
-  /// Round half to even for |t| < 2^52 without the floating-point environment (nearbyint saves and restores
-  /// it, which costs more than the rest of the element): adding and subtracting 2^52 rounds in the default
-  /// mode, round to nearest even (IEEE 754 §4.3.1). Needs -ffp-contract=off and no -ffast-math.
-  static double rint_even(double t) {
-    const double a = (std::fabs(t) + 0x1p52) - 0x1p52;
-    return std::copysign(a, t);
+    const double r = round_to_grid(v, grid_m, grid_emin, opt.rounding);
+    return r == 0 && !grid_negzero ? 0.0 : r;
   }
   /// Rounds v into the format and back; `clipped` is set when the value saturated or overflowed.
   double round(double v, bool& clipped) const {
@@ -106,11 +83,8 @@ struct Codec {
       return grid_round(v);
     }
     if (fast_int && std::fabs(v) < 0x1p51) {  // NaN fails; larger magnitudes go to the engine
-      double q = opt.rounding == Rounding::kNearestEven ? rint_even(v)
-                 : opt.rounding == Rounding::kNearestAway ? std::round(v)
-                 : opt.rounding == Rounding::kUp          ? std::ceil(v)
-                 : opt.rounding == Rounding::kDown        ? std::floor(v)
-                                                          : std::trunc(v);
+      // The integers below 2^51 are the grid of a float row with m = 51 and emin = 51 (its quantum 2^0).
+      double q = round_to_grid(v, 51, 51, opt.rounding);
       clipped = q > max_finite || q < min_int;
       q = std::clamp(q, min_int, max_finite);
       return q == 0 ? 0.0 : q;  // the engine's integers have no -0

@@ -78,6 +78,8 @@ std::vector<SchemeResult> quantize_schemes(std::span<const Scheme> schemes, cons
     ctx[j].amax = stats.amax;
     ctx[j].min = stats.min;
     ctx[j].max = stats.max;
+    ctx[j].cols = cols;
+    ctx[j].imatrix = options.imatrix;
     if (const Family& f = family_of(s); f.prepare) f.prepare(s, src, plan, threads, ctx[j]);
     if (plan.segmented && s.granularity == Granularity::kChannel) {
       if (!ranges) ranges = row_ranges(src, plan, stats, threads);

@@ -15,6 +15,7 @@
 #include "numscope/io/tensor_source.h"
 #include "numscope/quantize/codec.h"
 #include "numscope/quantize/plan.h"
+#include "numscope/quantize/quantize.h"
 
 namespace numscope::detail {
 
@@ -29,6 +30,9 @@ struct Ctx {
   const RowRanges* rows = nullptr;  // set when rows are cut into segments: per-channel ranges come from here
   std::vector<float> dq_absmax;     // nf4-dq: the dequantized absmax of each block, row-major
   std::uint64_t blocks_per_row = 0;
+  std::uint64_t cols = 0;                          // the tensor's row length
+  const ImportanceWeights* imatrix = nullptr;      // --imatrix: this tensor's weights (ggml schemes)
+  std::vector<float> row_sigma2;                   // ggml: σ² of each ggml row, when a segmented plan cuts them
   Rng rng{0x6e756d73636f7065ULL};
 };
 

@@ -1,9 +1,9 @@
 // GGUF tensor sources (gguf_source.h): a RowSource over a tensor's bytes in the mapping that decodes whole blocks
 // with the type's dequantizer (ggml's to_float) and hands out the elements asked for.
+#include "numscope/support/bits.h"  // bit_cast (libc++ 14 has no std::bit_cast)
 #include "numscope/quantize/gguf_source.h"
 
 #include <algorithm>  // std::min, std::copy
-#include <bit>        // std::bit_cast
 #include <cstring>    // std::memcpy, std::memcmp
 #include <memory>     // std::make_shared
 
@@ -63,7 +63,7 @@ class GgufSource : public RowSource {
         }
         case Plain::kF64: std::memcpy(&out[i], p, 8); break;
         case Plain::kF16: out[i] = detail::fp16_bits_to_float(static_cast<std::uint16_t>(p[0] | p[1] << 8)); break;
-        default: out[i] = std::bit_cast<float>(static_cast<std::uint32_t>(p[0] | p[1] << 8) << 16); break;  // bf16
+        default: out[i] = bit_cast<float>(static_cast<std::uint32_t>(p[0] | p[1] << 8) << 16); break;  // bf16
       }
     }
   }

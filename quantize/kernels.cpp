@@ -5,11 +5,12 @@
 #include <cmath>      // std::fabs, std::isfinite
 #include <limits>     // std::numeric_limits
 
-#include "numscope/formats/fast/convert.h"
+#include "numscope/support/cpu.h"  // best_isa
 
 namespace numscope::detail {
 
-/// Rounds pre(v) to nearest even on a float format's grid (as Codec::grid_round) and writes post of it, for n
+/// Rounds pre(v) to nearest even on a float format's grid (round.h's round_to_grid for rne, in vector lanes: the
+/// scaled value's integer part by the 2^52 add, as the fast kernels round subnormals) and writes post of it, for n
 /// values (n a multiple of W). Lanes it cannot round (|pre(v)| > max_finite, NaN) get clip 2 and keep pre(v)
 /// in out, for the caller to redo; the others get clip 0. Returns whether there was any.
 template <class D, class I, class U, ScaleOp Pre, ScaleOp Post>
@@ -107,8 +108,9 @@ RoundKernel round_kernel(bool integer, bool avx2, ScaleOp pre, ScaleOp post) {
 #undef NUMSCOPE_KERNELS
   return kTable[integer][avx2][static_cast<int>(pre)][static_cast<int>(post)];
 }
-/// The AVX2 builds run where fast_convert's AVX2 kernels run (fast::best_isa decides for both).
-bool have_avx2() { return fast::best_isa() >= fast::Isa::kAvx2; }
+/// The AVX2 builds run where the fast conversions' AVX2 kernels run: support/cpu.h decides for both (read once
+/// there, capped by NUMSCOPE_ISA).
+bool have_avx2() { return best_isa() >= Isa::kAvx2; }
 
 
 /// min(0, min x) and max(0, max x) over n finite values, in vector lanes (a single running maximum waits on the
@@ -134,8 +136,7 @@ template <class D>
   range_kernel<V4d>(x, n, lo, hi);
 }
 void block_range(const double* x, std::uint64_t n, double& lo, double& hi) {
-  static const bool avx2 = have_avx2();
-  if (avx2) return range_avx2(x, n, lo, hi);
+  if (have_avx2()) return range_avx2(x, n, lo, hi);
   range_kernel<V2d>(x, n, lo, hi);
 }
 /// out[k] = max |x| over block k (bs elements, the last one may be short) of n finite values, in one call for
@@ -164,8 +165,7 @@ template <class D, class I>
   amax_kernel<V4d, V4i>(x, n, bs, out);
 }
 void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
-  static const bool avx2 = have_avx2();
-  if (avx2) return amax_avx2(x, n, bs, out);
+  if (have_avx2()) return amax_avx2(x, n, bs, out);
   amax_kernel<V2d, V2i>(x, n, bs, out);
 }
 void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, std::vector<double>& out) {
@@ -236,8 +236,7 @@ template <class D, class I>
   return nonfinite_kernel<V4d, V4i>(x, n, mask);
 }
 std::uint64_t count_nonfinite(double* x, std::uint64_t n, bool mask) {
-  static const bool avx2 = have_avx2();
-  return avx2 ? nonfinite_avx2(x, n, mask) : nonfinite_kernel<V2d, V2i>(x, n, mask);
+  return have_avx2() ? nonfinite_avx2(x, n, mask) : nonfinite_kernel<V2d, V2i>(x, n, mask);
 }
 
 

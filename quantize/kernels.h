@@ -64,7 +64,7 @@ using RoundKernel = bool (*)(const GridParams&, const Affine&, const double*, do
 /// pre(v) to nearest even and writes post of it for n values (a multiple of 4); lanes it cannot round (beyond
 /// max_finite, NaN, integers past 2^51) get clip 2 and keep pre(v) for the caller; returns whether there was any.
 RoundKernel round_kernel(bool integer, bool avx2, ScaleOp pre, ScaleOp post);
-/// Whether the AVX2 kernels run here (fast::best_isa decides, NUMSCOPE_ISA caps it).
+/// Whether the AVX2 kernels run here (support/cpu.h: best_isa(), capped by NUMSCOPE_ISA).
 bool have_avx2();
 
 /// min(0, min x) and max(0, max x) over n finite values.

@@ -1,7 +1,7 @@
 // The lane loops of lanes.h, and the Metrics derived from the sums.
+#include "numscope/support/bits.h"  // bit_cast (libc++ 14 has no std::bit_cast)
 #include "numscope/quantize/lanes.h"
 
-#include <bit>      // std::bit_cast
 #include <cmath>    // std::sqrt, std::log10, std::ldexp
 #include <cstring>  // std::memcpy
 #include <vector>   // std::vector
@@ -97,7 +97,7 @@ int ErrorHistogram::bin(double e) {
   if (e == 0) return 0;
   if (!(e < 0x1p64)) return kBins - 1;
   if (e < 0x1p-64) return 1;
-  const std::uint64_t b = std::bit_cast<std::uint64_t>(e);
+  const std::uint64_t b = bit_cast<std::uint64_t>(e);
   const int exp = static_cast<int>(b >> 52) - 1023, sub = static_cast<int>((b >> 50) & 3);
   return 1 + (exp - kMinExp) * kPerOctave + sub;
 }

@@ -66,6 +66,15 @@ struct Metrics {
   double underflow_fraction() const { return n ? double(underflow) / double(n) : 0; }
 };
 
+/// llama.cpp's importance matrix of one tensor (quantize/imatrix.h reads the files): one weight per column of a
+/// ggml row, per matrix (per expert of a 3-D tensor). The ggml schemes whose quantize_<type> takes quant_weights
+/// use them (Q4_0 ... Q6_K, IQ4_NL, IQ4_XS); the others ignore them, as ggml does.
+struct ImportanceWeights {
+  std::vector<float> values;  // `matrices` runs of ne0 weights
+  std::uint64_t ne0 = 0;      // ggml's row length (the tensor's last dimension); a multiple of the block sizes
+  std::uint64_t ne1 = 0;      // ggml rows per matrix (values of matrix m serve rows m·ne1 ... (m+1)·ne1 - 1)
+};
+
 struct QuantizeOptions {
   bool ignore_nonfinite = false;  // NaN / inf inputs quantize as 0 and are left out of the metrics
   std::ostream* blocks = nullptr;  // the ggml block types: the blocks in ggml's byte layout
@@ -76,6 +85,7 @@ struct QuantizeOptions {
                                            // the results do not depend on it (tests vary it)
   unsigned threads = 0;                    // 0: every core
   bool error_histogram = false;            // fill Metrics::abs_hist / rel_hist (costs a pass per scheme)
+  const ImportanceWeights* imatrix = nullptr;  // --imatrix: the weights of this tensor, or null
   /// Called after each task with the elements done so far and the total, from the worker thread that finished
   /// it (several may call at once: the callback serialises what it prints).
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
@@ -141,12 +151,17 @@ void ggml_quantize_q8_0(const float* x, unsigned char out[34]);
 /// One llama.cpp block_q4_0 (18 bytes) from 32 floats, as quantize_row_q4_0_ref.
 void ggml_quantize_q4_0(const float* x, unsigned char out[18]);
 /// A row of n floats (a multiple of the type's block) in a ggml block type (io/ggml_types.h id), as
-/// ggml_quantize_chunk without an importance matrix; false when numscope has no quantizer for the type.
-bool ggml_quantize_row(int ggml_type, const float* x, std::uint64_t n, unsigned char* out);
+/// ggml_quantize_chunk does it with one ggml row of n and the importance weights `imatrix` (n of them; null for
+/// none); false when numscope has no quantizer for the type.
+bool ggml_quantize_row(int ggml_type, const float* x, std::uint64_t n, unsigned char* out,
+                       const float* imatrix = nullptr);
 /// The blocks of n elements back to floats, as ggml's to_float; false when numscope has no codec for the type.
 bool ggml_dequantize_row(int ggml_type, const unsigned char* in, std::uint64_t n, float* y);
 /// Whether --write-blocks writes this scheme's blocks (the ggml block types).
 bool writes_ggml_blocks(const Scheme& s);
+/// Whether the scheme uses importance weights (QuantizeOptions::imatrix): the ggml types whose quantize_<type>
+/// takes quant_weights.
+bool takes_importance_weights(const Scheme& s);
 
 /// The recommendation: the cheapest result meeting both bars, and one line for each cheaper one saying why
 /// it fails. `chosen` is empty when none qualifies.

@@ -71,7 +71,7 @@ template <class D, class I>
 }
 /// Pass 1: sum, min, max; pass 2: Σ(x - mean)²; pass 3: Σ(x - mean)⁴ and the count of |x| > six.
 void stat_lanes(StatLanes& t, const std::vector<double>& buf, int pass, double mean = 0, double six = 0) {
-  static const bool avx2 = have_avx2();
+  const bool avx2 = have_avx2();
   const auto run = [&](const double* x, std::uint64_t n) {
     if (avx2) stat_avx2(t, x, n, pass, mean, six);
     else stat_kernel<V2d, V2i>(t, x, n, pass, mean, six);

@@ -22,10 +22,16 @@ Outputs (small: the whole folder stays under a few hundred KB):
                        tensor per type, blocks from ggml) a hash of each tensor as gguf-py's dequantizers read it
     quant/inputs.f32   five data sets (normal, uniform, heavy-tailed, all-zero / constant / spiky blocks, a wide
                        dynamic range), 4 x 512 float32 each
-    quant/TYPE.bin     ggml's reference quantizer (type_traits.from_float_ref = quantize_row_TYPE_ref) of each set
+    quant/TYPE.bin     ggml_quantize_chunk of each set without an importance matrix (what llama.cpp's quantizer
+                       writes); checked here to equal the reference quantizer (type_traits.from_float_ref =
+                       quantize_row_TYPE_ref) for every type but iq4_nl, whose chunk quantizer tries 15 scales
+    quant/imatrix.f32  random importance weights, one per column, per data set
+    quant/TYPE.imatrix.bin  ggml_quantize_chunk of each set with them, for the types that take weights
     quant/dequantized.txt  a 64-bit FNV-1a of ggml's to_float of those blocks, per type and set
-    (quant/iq4_nl.bin and its hashes change from run to run: ggml leaves an all-zero iq4_nl block's indices as the
-    previous block's, uninitialised memory for a row's first block; the test compares only their d)
+    gguf/imatrix.gguf, gguf/imatrix.dat  llama.cpp's importance-matrix files (GGUF written by gguf.GGUFWriter, the
+                       legacy binary by struct, layouts cited below) for gguf/imatrix-model.gguf
+    gguf/imatrix.expect  the weights llama-quantize takes from each, and ggml_quantize_chunk's blocks of the
+                       model's tensors with them
 """
 import argparse
 import ctypes
@@ -106,6 +112,16 @@ class Ggml:
         out = ctypes.create_string_buffer(rows * row)
         for r in range(rows):
             fn(x[r].ctypes.data, ctypes.addressof(out) + r * row, n)
+        return out.raw
+
+    def quantize_chunk(self, t: int, x: np.ndarray, imatrix: np.ndarray | None = None) -> bytes:
+        """ggml_quantize_chunk of the rows of x (what llama.cpp's quantizer calls), with importance weights (one per
+        column, shared by every row, as for a 2-D tensor) or without."""
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        rows, n = x.shape
+        out = ctypes.create_string_buffer(rows * self.lib.ggml_row_size(t, n))
+        w = None if imatrix is None else np.ascontiguousarray(imatrix, dtype=np.float32)
+        self.lib.ggml_quantize_chunk(t, x.ctypes.data, out, 0, rows, n, None if w is None else w.ctypes.data)
         return out.raw
 
     def to_float(self, t: int, blocks: bytes, n: int) -> np.ndarray:
@@ -313,23 +329,158 @@ def fnv1a64(b: bytes) -> int:
     return h
 
 
+# The types whose quantize_<type> takes quant_weights (ggml-quants.c; Q8_0, MXFP4 and NVFP4 ignore them).
+IMATRIX_TYPES = ["q4_0", "q4_1", "q5_0", "q5_1", "q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "iq4_nl", "iq4_xs"]
+
+
+def importance_weights(rng, n: int) -> np.ndarray:
+    """Random positive weights spanning a few decades, as llama.cpp's imatrix values (mean squared activations)
+    do, with a few exact zeros (a column never activated)."""
+    w = np.exp(rng.normal(0.0, 1.5, n))
+    w[rng.random(n) < 0.03] = 0.0
+    return w.astype(np.float32)
+
+
 def write_quant_goldens(g: Ggml):
     d = OUT / "quant"
     d.mkdir(parents=True, exist_ok=True)
     sets = data_sets()
     names = list(sets)
     (d / "inputs.f32").write_bytes(b"".join(sets[k].tobytes() for k in names))
+    rng = np.random.default_rng(1717)
+    weights = {k: importance_weights(rng, COLS) for k in names}
+    (d / "imatrix.f32").write_bytes(b"".join(weights[k].tobytes() for k in names))
     lines = ["# inputs.f32: data sets " + " ".join(names) + f" of {ROWS}x{COLS} float32 each, in that order",
-             "# TYPE SET FNV1A64(ggml to_float of TYPE.bin's blocks for SET, as float32 bytes)"]
+             "# TYPE SET FNV1A64(ggml to_float of TYPE.bin's blocks for SET, as float32 bytes); TYPE.imatrix: of",
+             "# TYPE.imatrix.bin, ggml_quantize_chunk with imatrix.f32's weights for SET (one per column)"]
     for name, t in QUANT_TYPES.items():
-        blobs = []
+        blobs, wblobs = [], []
         for k in names:
-            q = g.quantize_ref(t, sets[k])
+            # What llama.cpp's quantizer writes (ggml_quantize_chunk). It equals the reference quantizer
+            # quantize_row_<type>_ref for every type but IQ4_NL, whose chunk quantizer tries 15 scales.
+            q = g.quantize_chunk(t, sets[k])
+            assert name == "iq4_nl" or q == g.quantize_ref(t, sets[k]), name
             blobs.append(q)
             y = g.to_float(t, q, ROWS * COLS)
             lines.append(f"{name} {k} {fnv1a64(y.tobytes()):016x}")
+        for k in names if name in IMATRIX_TYPES else []:
+            q = g.quantize_chunk(t, sets[k], weights[k])
+            wblobs.append(q)
+            y = g.to_float(t, q, ROWS * COLS)
+            lines.append(f"{name}.imatrix {k} {fnv1a64(y.tobytes()):016x}")
         (d / f"{name}.bin").write_bytes(b"".join(blobs))
+        if wblobs:
+            (d / f"{name}.imatrix.bin").write_bytes(b"".join(wblobs))
     (d / "dequantized.txt").write_text("\n".join(lines) + "\n")
+
+
+# ---- llama.cpp's importance-matrix files ------------------------------------------------------------------------
+#
+# Layouts (llama.cpp common/imatrix-loader.cpp common_imatrix_load / _load_legacy, tools/imatrix/imatrix.cpp
+# save_imatrix / save_imatrix_legacy, as carried by llama-cpp-python 0.3.36):
+#   GGUF: general.type = "imatrix", imatrix.datasets (string array), imatrix.chunk_count, imatrix.chunk_size (u32);
+#     per weight tensor NAME a tensor NAME.in_sum2 (F32, ne = [ne0, n_mat]: the sums of squared activations) and
+#     NAME.counts (F32, ne = [1, n_mat]: the tokens seen per matrix). llama-quantize uses in_sum2 / counts per
+#     matrix (1 where a count is 0).
+#   legacy .dat: i32 n_entries; per entry i32 name length, the name, i32 ncall, i32 nval, nval f32 (the sums
+#     already divided by the count and multiplied by ncall); then optionally i32 chunk count, i32 length and the
+#     dataset name. llama-quantize uses the values / ncall (the values themselves when ncall is 0).
+
+IMATRIX_MODEL = {  # name: numpy shape (ggml's ne reversed)
+    "token_embd.weight": (4, 256),
+    "blk.0.attn_norm.weight": (256,),
+    "blk.0.attn_q.weight": (6, 512),
+    "blk.0.ffn_down_exps.weight": (3, 2, 256),
+}
+IMATRIX_ENTRIES = ["blk.0.attn_q.weight", "blk.0.ffn_down_exps.weight"]  # token_embd has none
+
+
+def imatrix_model(path: Path):
+    w = gguf.GGUFWriter(path, "llama")
+    rng = np.random.default_rng(99)
+    for name, shape in IMATRIX_MODEL.items():
+        w.add_tensor(name, (rng.standard_normal(shape) * 0.03).astype(np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def imatrix_sums(rng, name: str):
+    """Sums of squared activations and counts per matrix for one entry (a 3-D tensor: one matrix per expert)."""
+    shape = IMATRIX_MODEL[name]
+    nmat, ne0 = (shape[0] if len(shape) == 3 else 1), shape[-1]
+    sums = (np.exp(rng.normal(0.0, 1.5, (nmat, ne0))) * 300).astype(np.float32)
+    counts = np.full((nmat, 1), 512.0, dtype=np.float32)
+    if nmat > 1:
+        counts[1, 0] = 0.0  # an expert never routed to: llama-quantize uses weights of 1
+        counts[2, 0] = 1536.0
+    return sums, counts
+
+
+def imatrix_gguf(path: Path, entries):
+    w = gguf.GGUFWriter(path, "")  # llama.cpp writes no general.architecture here; GGUFWriter always does (empty)
+    w.add_type("imatrix")
+    w.add_array("imatrix.datasets", ["numscope-test.txt"])
+    w.add_uint32("imatrix.chunk_count", 3)
+    w.add_uint32("imatrix.chunk_size", 512)
+    for name, (sums, counts) in entries.items():
+        w.add_tensor(name + ".in_sum2", sums)
+        w.add_tensor(name + ".counts", counts)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def imatrix_dat(path: Path, entries, ncalls):
+    out = [struct.pack("<i", len(entries))]
+    for name, values in entries.items():
+        b = name.encode()
+        out += [struct.pack("<i", len(b)), b, struct.pack("<ii", ncalls[name], values.size), values.tobytes()]
+    ds = b"numscope-test.txt"
+    out += [struct.pack("<i", 3), struct.pack("<i", len(ds)), ds]
+    path.write_bytes(b"".join(out))
+
+
+def gguf_weights(sums, counts):
+    """llama-quantize's weights from a GGUF imatrix: in_sum2 / count per matrix in fp32, 1 where the count is 0."""
+    c = np.array([np.float32(round(float(v))) for v in counts[:, 0]], dtype=np.float32)  # lround, then (float)
+    out = np.ones_like(sums)
+    for m in range(sums.shape[0]):
+        if c[m] > 0:
+            out[m] = sums[m] / c[m]
+    return out.reshape(-1)
+
+
+def write_imatrix_goldens(g: Ggml):
+    d = OUT / "gguf"
+    imatrix_model(d / "imatrix-model.gguf")
+    rng = np.random.default_rng(4242)
+    entries = {n: imatrix_sums(rng, n) for n in IMATRIX_ENTRIES}
+    imatrix_gguf(d / "imatrix.gguf", entries)
+    ncalls = {"blk.0.attn_q.weight": 7, "blk.0.ffn_down_exps.weight": 5}
+    legacy = {n: (entries[n][0].reshape(-1) * np.float32(0.37)).astype(np.float32) for n in IMATRIX_ENTRIES}
+    imatrix_dat(d / "imatrix.dat", legacy, ncalls)
+    weights = {"imatrix.gguf": {n: gguf_weights(*entries[n]) for n in IMATRIX_ENTRIES},
+               "imatrix.dat": {n: (legacy[n] / np.float32(ncalls[n])).astype(np.float32) for n in IMATRIX_ENTRIES}}
+    tensors = {ti.name: np.array(ti.data).reshape(IMATRIX_MODEL[ti.name])
+               for ti in gguf.GGUFReader(d / "imatrix-model.gguf").tensors}
+    lines = ["# weights FILE TENSOR COUNT FNV1A64(float32 bytes): llama-quantize's weights read from FILE",
+             "# blocks FILE TENSOR TYPE FNV1A64: ggml_quantize_chunk of the tensor of imatrix-model.gguf with them",
+             "# (per expert matrix for a 3-D tensor, as llama_tensor_quantize_impl does)"]
+    for f, ws in weights.items():
+        for n, w in ws.items():
+            lines.append(f"weights {f} {n} {w.size} {fnv1a64(w.tobytes()):016x}")
+        for n, w in ws.items():
+            x = tensors[n].astype(np.float32)
+            ne0 = x.shape[-1]
+            mats = x.reshape(-1, x.shape[-2] if x.ndim == 3 else x.shape[0], ne0)
+            for name in IMATRIX_TYPES:
+                t = QUANT_TYPES[name]
+                blob = b"".join(g.quantize_chunk(t, mats[m], w[m * ne0:(m + 1) * ne0]) for m in range(len(mats)))
+                lines.append(f"blocks {f} {n} {name} {fnv1a64(blob):016x}")
+    (d / "imatrix.expect").write_text("\n".join(lines) + "\n")
 
 
 def main():
@@ -342,6 +493,7 @@ def main():
     write_types(g)
     write_gguf_files(g)
     write_quant_goldens(g)
+    write_imatrix_goldens(g)
     total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
     print(f"wrote {OUT.relative_to(ROOT)}: {total} bytes")
 

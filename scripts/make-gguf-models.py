@@ -81,6 +81,7 @@ def main():
                                           "expert_feed_forward_length": 128, "context_length": 163840},
           [("token_embd.weight", Q.BF16, (64, 256)), ("blk.0.attn_kv_a_mqa.weight", Q.Q4_K, (64, 256))])
     families()
+    hostile()
 
 
 def families():
@@ -142,6 +143,55 @@ def families():
                                           "expert_count": 8, "expert_used_count": 2, "expert_shared_count": 1,
                                           "expert_feed_forward_length": 32, "nextn_predict_layers": 1},
           [emb] + experts(2, 8, 32, 64))
+
+
+def raw_gguf(name, kvs=(), tensors=(), tensor_count=None, kv_count=None, tail=b""):
+    """A GGUF v3 file written byte by byte (ggml docs/gguf.md), for the hostile files the gguf package refuses
+    to write: kvs are (key, type, packed value), tensors (name, ne, ggml type, offset)."""
+    import struct
+
+    def string(t):
+        b = t.encode() if isinstance(t, str) else t
+        return struct.pack("<Q", len(b)) + b
+    out = b"GGUF" + struct.pack("<IQQ", 3, len(tensors) if tensor_count is None else tensor_count,
+                                len(kvs) if kv_count is None else kv_count)
+    for key, vtype, value in kvs:
+        out += string(key) + struct.pack("<I", vtype) + value
+    for tname, ne, ttype, offset in tensors:
+        out += string(tname) + struct.pack("<I", len(ne)) + b"".join(struct.pack("<Q", d) for d in ne)
+        out += struct.pack("<IQ", ttype, offset)
+    (OUT / f"{name}.gguf").write_bytes(out + tail)
+
+
+def hostile():
+    """Files that lie (tests/cli/bad_input.txt): each must exit 2 with one line, never read past the file."""
+    import struct
+    u32 = lambda v: struct.pack("<I", v)
+    u64 = lambda v: struct.pack("<Q", v)
+    s = lambda t: struct.pack("<Q", len(t)) + t.encode()
+    arch = lambda a: ("general.architecture", 8, s(a))
+    raw_gguf("hostile-tensor-count", tensor_count=1 << 62)
+    raw_gguf("hostile-kv-count", kv_count=1 << 40)
+    raw_gguf("hostile-key-length", kv_count=1, tail=u64(1 << 62))  # a key of 2^62 bytes
+    raw_gguf("hostile-string-length", kvs=[("general.name", 8, u64(1 << 62))])
+    raw_gguf("hostile-array", kvs=[("general.tags", 9, u32(4) + u64(1 << 61))])
+    raw_gguf("hostile-dims", kvs=[arch("llama")], tensors=[("t", [1, 1, 1, 1, 1], 0, 0)])
+    raw_gguf("hostile-shape", kvs=[arch("llama")], tensors=[("t", [1 << 32, 1 << 32, 1 << 32], 0, 0)])
+    raw_gguf("hostile-type", kvs=[arch("llama")], tensors=[("t", [32], 9999, 0)])
+    raw_gguf("hostile-offset", kvs=[arch("llama")], tensors=[("t", [32], 0, 1 << 40)])
+    raw_gguf("hostile-block-count", kvs=[arch("llama"), ("llama.block_count", 10, u64(1 << 50))])
+    raw_gguf("hostile-zero-layers", kvs=[arch("llama"), ("llama.block_count", 4, u32(0))])
+    raw_gguf("hostile-nextn", kvs=[arch("deepseek2"), ("deepseek2.block_count", 4, u32(2)),
+                                   ("deepseek2.nextn_predict_layers", 4, u32(2))])
+    raw_gguf("hostile-huge-hidden", kvs=[arch("llama"), ("llama.block_count", 4, u32(2)),
+                                         ("llama.embedding_length", 10, u64(1 << 40)),
+                                         ("llama.attention.head_count", 4, u32(4))])
+    raw_gguf("hostile-swa-pattern", kvs=[arch("gemma3"), ("gemma3.block_count", 4, u32(6)),
+                                         ("gemma3.embedding_length", 4, u32(64)),
+                                         ("gemma3.attention.head_count", 4, u32(4)),
+                                         ("gemma3.attention.sliding_window", 4, u32(512)),
+                                         ("gemma3.attention.sliding_window_pattern", 9, u32(7) + u64(2) + b"\x01\x00")])
+    (OUT / "hostile-truncated.gguf").write_bytes((OUT / "tiny-llama.gguf").read_bytes()[:100])
 
 
 if __name__ == "__main__":

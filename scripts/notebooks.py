@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import re
 import sys
 import time
 
@@ -46,7 +47,13 @@ def comparable(nb: nbformat.NotebookNode) -> list[list[tuple]]:
         outs = []
         for o in cell.get("outputs", []):
             if o.output_type == "stream":
-                outs.append(("stream", o.name, o.text))
+                # One stream's text, however the kernel split it into messages; a warning's file path is the
+                # environment's, not the notebook's.
+                text = re.sub(r"\S*/site-packages/", "<site-packages>/", o.text)
+                if outs and outs[-1][0] == "stream" and outs[-1][1] == o.name:
+                    outs[-1] = ("stream", o.name, outs[-1][2] + text)
+                else:
+                    outs.append(("stream", o.name, text))
             elif o.output_type in ("execute_result", "display_data"):
                 data = o.get("data", {})
                 text = tuple((k, data[k] if isinstance(data[k], str) else "".join(data[k]))

@@ -93,7 +93,32 @@ Grid display_grid(const Table& t) {
   return g;
 }
 
-void render_text(const Table& t, std::ostream& out) {
+/// The one line text and Markdown print for a table without rows.
+std::string empty_line(const Table& t) { return escape_controls(t.if_empty.empty() ? "no rows" : t.if_empty); }
+
+/// The column groups of a text table at most `max_width` wide: each group after the first repeats the first
+/// column (the row's name), so every piece reads on its own. One group when everything fits or max_width is 0.
+std::vector<std::vector<std::size_t>> column_groups(const std::vector<std::size_t>& width, std::size_t max_width) {
+  std::vector<std::vector<std::size_t>> groups(1);
+  std::size_t used = 0;
+  for (std::size_t c = 0; c < width.size(); ++c) {
+    const std::size_t need = width[c] + (groups.back().empty() ? 0 : 2);
+    if (max_width > 0 && c > 1 && groups.back().size() > 1 && used + need > max_width) {
+      groups.push_back({0});
+      used = width[0];
+    }
+    used += groups.back().empty() ? width[c] : width[c] + 2;
+    groups.back().push_back(c);
+  }
+  return groups;
+}
+
+void render_text(const Table& t, const RenderOptions& o, std::ostream& out) {
+  if (!t.title.empty() && o.titles) out << escape_controls(t.title) << "\n";
+  if (t.rows.empty()) {
+    out << empty_line(t) << "\n";
+    return;
+  }
   Grid g = display_grid(t);
   for (auto& s : g.head) s = escape_controls(s);
   for (auto& r : g.rows)
@@ -103,26 +128,36 @@ void render_text(const Table& t, std::ostream& out) {
     width[c] = display_width(g.head[c]);
     for (const auto& row : g.rows) width[c] = std::max(width[c], display_width(row[c]));
   }
-  if (!t.title.empty()) out << escape_controls(t.title) << "\n";
-  auto line = [&](auto cell_text) {
-    std::string s;
-    for (std::size_t c = 0; c < g.head.size(); ++c) {
-      const bool last = c + 1 == g.head.size();
-      const std::string cell = cell_text(c);
-      s += (last && !g.right[c]) ? cell : pad(cell, width[c], g.right[c]);
-      if (!last) s += "  ";
-    }
-    out << s << "\n";
-  };
-  line([&](std::size_t c) { return g.head[c]; });
-  line([&](std::size_t c) { return std::string(width[c], '-'); });
-  for (const auto& row : g.rows) line([&](std::size_t c) { return row[c]; });
-  for (const auto& n : t.notes) out << escape_controls(n) << "\n";
+  const auto groups = column_groups(width, t.transposed ? 0 : o.width);
+  for (std::size_t k = 0; k < groups.size(); ++k) {
+    const std::vector<std::size_t>& cols = groups[k];
+    auto line = [&](auto cell_text) {
+      std::string s;
+      for (std::size_t i = 0; i < cols.size(); ++i) {
+        const std::size_t c = cols[i];
+        const bool last = i + 1 == cols.size();
+        const std::string cell = cell_text(c);
+        s += (last && !g.right[c]) ? cell : pad(cell, width[c], g.right[c]);
+        if (!last) s += "  ";
+      }
+      out << s << "\n";
+    };
+    if (k > 0) out << "\n";
+    line([&](std::size_t c) { return g.head[c]; });
+    line([&](std::size_t c) { return std::string(width[c], '-'); });
+    for (const auto& row : g.rows) line([&](std::size_t c) { return row[c]; });
+  }
+  if (o.notes)
+    for (const auto& n : t.notes) out << escape_controls(n) << "\n";
 }
 
-void render_markdown(const Table& t, std::ostream& out) {
+void render_markdown(const Table& t, const RenderOptions& o, std::ostream& out) {
+  if (!t.title.empty() && o.titles) out << "**" << escape_controls(t.title) << "**\n\n";
+  if (t.rows.empty()) {
+    out << empty_line(t) << "\n";
+    return;
+  }
   const Grid g = display_grid(t);
-  if (!t.title.empty()) out << "**" << escape_controls(t.title) << "**\n\n";
   std::string head = "|", rule = "|";
   for (std::size_t c = 0; c < g.head.size(); ++c) {
     head += " " + md_cell(g.head[c]) + " |";
@@ -134,6 +169,7 @@ void render_markdown(const Table& t, std::ostream& out) {
     for (const auto& cell : row) s += " " + md_cell(cell) + " |";
     out << s << "\n";
   }
+  if (!o.notes) return;
   if (!t.notes.empty()) out << "\n";
   for (const auto& n : t.notes) out << escape_controls(n) << "\n";
 }
@@ -285,8 +321,50 @@ std::string escape_controls(std::string_view s) {
   return out;
 }
 
+namespace {
+
+/// `t` with only the columns of `keys` that it has, in the order of `keys`.
+Table selected_columns(const Table& t, const std::vector<std::string>& keys) {
+  Table out = t;
+  out.columns.clear();
+  for (auto& row : out.rows) row.clear();
+  for (const std::string& k : keys) {
+    const std::optional<std::size_t> c = t.column(k);
+    if (!c) continue;
+    out.columns.push_back(t.columns[*c]);
+    for (std::size_t i = 0; i < t.rows.size(); ++i) out.rows[i].push_back(t.rows[i][*c]);
+  }
+  return out;
+}
+
+/// --columns: every key must name a column of one of the chosen tables.
+std::vector<Table> apply_columns(const std::vector<const Table*>& tables, const std::vector<std::string>& keys) {
+  for (const std::string& k : keys) {
+    bool found = false;
+    for (const Table* t : tables) found = found || t->column(k).has_value();
+    if (found) continue;
+    std::string known;
+    for (const Table* t : tables)
+      for (const Column& c : t->columns) known += (known.empty() ? "" : ", ") + c.key;
+    throw InputError("--columns: no column '" + escape_controls(std::string_view(k).substr(0, 60)) +
+                     "' here: the columns are " + known);
+  }
+  std::vector<Table> out;  // a table with none of the columns is left out
+  for (const Table* t : tables)
+    if (Table cut = selected_columns(*t, keys); !cut.columns.empty()) out.push_back(std::move(cut));
+  return out;
+}
+
+}  // namespace
+
 void render(const Result& r, const RenderOptions& o, std::ostream& out) {
-  const std::vector<const Table*> tables = chosen_tables(r, o);
+  std::vector<const Table*> tables = chosen_tables(r, o);
+  std::vector<Table> narrowed;  // --columns: the chosen tables cut to the named columns
+  if (!o.columns.empty()) {
+    narrowed = apply_columns(tables, o.columns);
+    tables.clear();
+    for (const Table& t : narrowed) tables.push_back(&t);
+  }
   if (o.format == OutputFormat::kJson) {
     render_json(r, tables, out);
     return;
@@ -295,14 +373,18 @@ void render(const Result& r, const RenderOptions& o, std::ostream& out) {
     if (!tables.empty()) render_csv(*tables[0], out);
     return;
   }
-  // Text and Markdown: the intro, the tables one blank line apart, then the result's notes.
-  for (const auto& line : r.intro) out << escape_controls(line) << "\n";
-  if (!r.intro.empty()) out << "\n";
+  // Text and Markdown: the intro, the tables one blank line apart, then the result's notes (--no-notes and --bare
+  // leave the notes out, --bare the titles and the intro too).
+  if (o.titles) {
+    for (const auto& line : r.intro) out << escape_controls(line) << "\n";
+    if (!r.intro.empty()) out << "\n";
+  }
   for (std::size_t i = 0; i < tables.size(); ++i) {
     if (i > 0) out << "\n";
-    if (o.format == OutputFormat::kMarkdown) render_markdown(*tables[i], out);
-    else render_text(*tables[i], out);
+    if (o.format == OutputFormat::kMarkdown) render_markdown(*tables[i], o, out);
+    else render_text(*tables[i], o, out);
   }
+  if (!o.notes) return;
   if (!r.notes.empty()) out << "\n";
   for (const auto& n : r.notes) out << escape_controls(n) << "\n";
 }

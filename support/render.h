@@ -4,6 +4,8 @@
 #include <iosfwd>       // std::ostream
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <utility>      // std::move
+#include <vector>       // std::vector
 
 #include "numscope/support/result.h"
 
@@ -15,12 +17,19 @@ OutputFormat parse_output_format(std::string_view s);
 
 /// How to show a Result (what to compute is the request's business).
 struct RenderOptions {
+  // A constructor rather than an aggregate, so that {format} and {format, table} stay complete initializers as
+  // fields are added.
+  RenderOptions(OutputFormat f = OutputFormat::kText, std::string t = "") : format(f), table(std::move(t)) {}
   OutputFormat format = OutputFormat::kText;
   std::string table;  // --table NAME: only this table; required for CSV when the Result has several
+  std::vector<std::string> columns;  // --columns KEY,...: only these columns, in this order (every output)
+  bool notes = true;    // false (--no-notes): text and Markdown leave out the notes under tables and results
+  bool titles = true;   // false (--bare, with notes false): no titles and no intro either, only the tables
+  std::size_t width = 0;  // text only: wider tables are cut into column groups of at most this width (0: never)
 };
 
-/// Writes `r` to `out`. Throws InputError (before writing anything) for an unknown --table, or for CSV of a
-/// Result with several tables and no --table.
+/// Writes `r` to `out`. Throws InputError (before writing anything) for an unknown --table or --columns key, or
+/// for CSV of a Result with several tables and no --table.
 ///
 /// **Example**:
 ///   Result r = api::store({.values = {"123456.789"}});

@@ -3,6 +3,8 @@
 
 #include <charconv>   // std::to_chars
 #include <cmath>      // std::isnan, std::isinf
+#include <cstdio>     // std::snprintf
+#include <cstdlib>    // std::strtod
 #include <stdexcept>  // std::logic_error
 
 #include "numscope/support/error.h"
@@ -10,13 +12,49 @@
 namespace numscope {
 namespace {
 
+#if !defined(__cpp_lib_to_chars)
+/// |v| (an integer) with every digit, as to_chars writes a large integer in fixed form ("969728693705784320").
+std::string integer_digits(double v) {
+  char buf[320];
+  std::snprintf(buf, sizeof buf, "%.0f", std::fabs(v));
+  return buf;
+}
+#endif
+
 /// The shortest decimal that reads back as `v` ("0.1", "1e+300", "inf", "nan").
 std::string shortest(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+#if defined(__cpp_lib_to_chars)
   char buf[32];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
+#else
+  // emscripten 3.1.6's libc++ (the web page, scripts/build-web.sh) has no floating-point to_chars. The same string by
+  // its definition: the fewest significant digits that read back (the correctly rounded %.*e of that length is
+  // the closest such string), then the shorter of the fixed form (a large integer with all its digits) and the
+  // scientific form, fixed on a tie.
+  char buf[40];
+  for (int p = 1; p <= 17; ++p) {
+    std::snprintf(buf, sizeof buf, "%.*e", p - 1, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  std::string s(buf), sign;
+  if (s[0] == '-') sign = "-", s.erase(0, 1);
+  const std::size_t e = s.find('e');
+  const int exp = std::atoi(s.c_str() + e + 1);
+  std::string digits;
+  for (std::size_t i = 0; i < e; ++i)
+    if (s[i] != '.') digits += s[i];
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  const int n = static_cast<int>(digits.size()), mag = exp < 0 ? -exp : exp;
+  const std::string sci = digits.substr(0, 1) + (n > 1 ? "." + digits.substr(1) : "") + (exp < 0 ? "e-" : "e+") +
+                          (mag < 10 ? "0" : "") + std::to_string(mag);
+  const std::string fixed = exp >= n - 1 ? integer_digits(v)
+                            : exp >= 0   ? digits.substr(0, exp + 1) + "." + digits.substr(exp + 1)
+                                         : "0." + std::string(-exp - 1, '0') + digits;
+  return sign + (fixed.size() <= sci.size() ? fixed : sci);
+#endif
 }
 
 }  // namespace

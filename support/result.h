@@ -86,6 +86,9 @@ struct Table {
   // Text and Markdown print each column as a line "label  value" (a one-row record such as explain's);
   // JSON and CSV still print one row with a key per column.
   bool transposed = false;
+  // What text and Markdown print, as one line, when the table has no rows ("no claim is false or in error");
+  // "" prints "no rows". JSON and CSV still print the empty table.
+  std::string if_empty;
 
   /// Appends a row; throws std::logic_error when it does not have one cell per column.
   void add(std::vector<Cell> row);

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   numscope::SinkBuf out_buf([&](const char* p, std::size_t n) { return (out_error = numscope::write_all(1, p, n)) == 0; });
   std::ostream out(&out_buf);
   const std::vector<std::string> args(argv, argv + argc);
-  numscope::cli::Context ctx{std::cin, out, std::cerr};
+  numscope::cli::Context ctx{std::cin, out, std::cerr, numscope::cli::terminal_width(1)};
   const int rc = numscope::cli::run_main(args, ctx);
   out.flush();
   // Disk full, a closed descriptor: not a success and not "a check failed" (1). A closed pipe never gets here:

@@ -1,9 +1,12 @@
-// The CLI's signal handlers (process.h): cleanup of temporaries, and a shrunk mapped input reported as bad input.
+// The CLI's process-level helpers (process.h): signal handlers (cleanup of temporaries, a shrunk mapped input
+// reported as bad input) and the terminal's width.
 #include "numscope/tools/process.h"
 
-#include <signal.h>  // sigaction, SA_RESETHAND, SA_SIGINFO, raise
-#include <unistd.h>  // write, _exit
+#include <signal.h>     // sigaction, SA_RESETHAND, SA_SIGINFO, raise
+#include <sys/ioctl.h>  // ioctl, TIOCGWINSZ, winsize
+#include <unistd.h>     // write, _exit, isatty
 
+#include <cstdlib>  // std::getenv, std::strtol
 
 #include "numscope/support/atomic_file.h"
 #include "numscope/support/mapped_inputs.h"
@@ -69,6 +72,17 @@ void install_signal_handlers() {
   bus.sa_flags = SA_SIGINFO;
   sigaction(SIGBUS, &bus, nullptr);
   signal(SIGXFSZ, SIG_IGN);
+}
+
+std::size_t terminal_width(int fd) {
+  if (!isatty(fd)) return 0;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    const long n = std::strtol(columns, nullptr, 10);
+    if (n > 0 && n < 100000) return static_cast<std::size_t>(n);
+  }
+  winsize w{};
+  if (ioctl(fd, TIOCGWINSZ, &w) == 0 && w.ws_col > 0) return w.ws_col;
+  return 0;
 }
 
 }  // namespace numscope::cli

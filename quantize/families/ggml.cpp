@@ -1,21 +1,36 @@
 // The ggml family: every llama.cpp block type (quantize/ggml/: q8_0, q4_0, ...) through one row quantizer that
-// converts a segment to fp32 as ggml's callers do, quantizes it block by block with the type's reference
-// quantizer (a partial last block padded with zeros), writes the blocks when asked, and dequantizes them with
-// the type's to_float.
-#include <algorithm>  // std::min, std::copy
+// converts a segment to fp32 as ggml's callers do, quantizes it block by block with the type's quantizer (a
+// partial last block padded with zeros), writes the blocks when asked, and dequantizes them with the type's
+// to_float. With importance weights (--imatrix) the types that take them run ggml's weighted quantizer; Q4_0,
+// Q4_1, Q5_0 and Q5_1 weight by the mean square of the whole ggml row, which a segment holding whole ggml rows
+// computes itself and a plan that cuts rows takes from one extra pass (prepare).
+#include <algorithm>  // std::min, std::fill
 #include <ostream>    // std::ostream
 #include <stdexcept>  // std::logic_error
 
 #include "numscope/quantize/family.h"
 #include "numscope/quantize/ggml/ggml.h"
+#include "numscope/quantize/kernels.h"
+#include "numscope/support/parallel.h"
 
 namespace numscope::detail {
 namespace {
 
+const GgmlCodec& codec_of(const Scheme& s) {
+  const GgmlCodec* c = find_ggml_codec(s.ggml_type);
+  if (!c) throw std::logic_error("no ggml codec for scheme " + s.name);
+  return *c;
+}
+
+/// Whether the scheme runs ggml's weighted quantizer: weights given, a type that takes them, and ggml rows of
+/// whole blocks (ggml cannot quantize others at all; numscope pads them and leaves the weights out).
+bool weighted(const GgmlCodec& c, const Ctx& ctx) {
+  return ctx.imatrix && c.quantize_weighted && ctx.imatrix->ne0 % c.type->block == 0;
+}
+
 class GgmlRow : public RowQuantizer {
  public:
-  explicit GgmlRow(const Scheme& s) : codec_(find_ggml_codec(s.ggml_type)) {
-    if (!codec_) throw std::logic_error("no ggml codec for scheme " + s.name);
+  GgmlRow(const Scheme& s, const Ctx& ctx) : codec_(&codec_of(s)), ctx_(ctx), weighted_(weighted(*codec_, ctx)) {
     const std::size_t qk = codec_->type->block;
     xf_.resize(qk);
     yf_.resize(qk);
@@ -29,7 +44,8 @@ class GgmlRow : public RowQuantizer {
       for (std::uint64_t i = 0; i < n; ++i) xf_[i] = static_cast<float>(g.x[b + i]);
       std::fill(xf_.begin() + static_cast<std::ptrdiff_t>(n), xf_.end(), 0.0f);
       std::fill(clip_.begin(), clip_.end(), 0);
-      codec_->quantize(xf_.data(), block_.data(), clip_.data());
+      if (weighted_) quantize_weighted(g, b);
+      else codec_->quantize(xf_.data(), block_.data(), clip_.data());
       codec_->dequantize(block_.data(), yf_.data());
       for (std::uint64_t i = 0; i < n; ++i) {
         g.y[b + i] = yf_[i];
@@ -40,17 +56,72 @@ class GgmlRow : public RowQuantizer {
   }
 
  private:
+  /// The block at column b of the segment with the weights of its columns: element f of the tensor (C order)
+  /// lies in ggml row f / ne0 at column f % ne0, and that row in matrix (f / ne0) / ne1.
+  void quantize_weighted(const Segment& g, std::uint64_t b) {
+    const ImportanceWeights& w = *ctx_.imatrix;
+    const std::uint64_t f = g.row * ctx_.cols + g.col0 + b, grow = f / w.ne0, col = f % w.ne0;
+    const float* qw = w.values.data() + (grow / w.ne1) * w.ne0 + col;
+    float sigma2 = 0;
+    if (codec_->needs_row_sigma2) {
+      if (!ctx_.row_sigma2.empty()) {
+        sigma2 = ctx_.row_sigma2[grow];
+      } else {  // the segment holds whole ggml rows: the row's sum once, at its first block
+        if (col == 0) row_sigma2_ = row_sigma2(add_squares(0.0f, g.x + b, w.ne0), w.ne0);
+        sigma2 = row_sigma2_;
+      }
+    }
+    codec_->quantize_weighted(xf_.data(), qw, sigma2, block_.data(), clip_.data());
+  }
+
   const GgmlCodec* codec_;
+  const Ctx& ctx_;
+  bool weighted_;
+  float row_sigma2_ = 0;
   std::vector<float> xf_, yf_;
   std::vector<unsigned char> clip_, block_;
 };
 
+/// A plan that cuts rows into segments may cut ggml rows too: Q4_0 ... Q5_1's weighted quantizer then takes σ²
+/// of each ggml row from one pass that sums every row in order (as ggml does), NaN / inf masked to 0 as the
+/// main pass masks them.
+void prepare(const Scheme& s, const RowSource& src, const Plan& plan, unsigned threads, Ctx& ctx) {
+  const GgmlCodec& c = codec_of(s);
+  if (!weighted(c, ctx) || !c.needs_row_sigma2 || !plan.segmented) return;
+  const std::uint64_t ne0 = ctx.imatrix->ne0, grows = src.rows() * src.cols() / ne0;
+  const std::uint64_t per_task = std::max<std::uint64_t>(1, (std::uint64_t{1} << 20) / ne0);
+  const std::uint64_t piece = std::min<std::uint64_t>(ne0, std::uint64_t{1} << 16);
+  ctx.row_sigma2.assign(grows, 0.0f);
+  std::vector<std::vector<double>> bufs(worker_count(threads), std::vector<double>(piece));
+  parallel_tasks((grows + per_task - 1) / per_task, threads, [&](std::uint64_t k, unsigned w) {
+    std::vector<double>& buf = bufs[w];
+    for (std::uint64_t r = k * per_task; r < std::min(grows, (k + 1) * per_task); ++r) {
+      float acc = 0;
+      for (std::uint64_t off = 0; off < ne0; off += piece) {
+        const std::uint64_t n = std::min(piece, ne0 - off);
+        src.read_range(r * ne0 + off, n, buf.data());
+        count_nonfinite(buf.data(), n, true);
+        acc = add_squares(acc, buf.data(), n);
+      }
+      ctx.row_sigma2[r] = row_sigma2(acc, ne0);
+    }
+  });
+}
+
 }  // namespace
 
 const Family kGgmlFamily{SchemeFamily::kGgml, "ggml blocks",
-                         [](const Scheme& s, Ctx&) -> std::unique_ptr<RowQuantizer> {
-                           return std::make_unique<GgmlRow>(s);
+                         [](const Scheme& s, Ctx& ctx) -> std::unique_ptr<RowQuantizer> {
+                           return std::make_unique<GgmlRow>(s, ctx);
                          },
-                         nullptr, true};
+                         prepare, true};
 
 }  // namespace numscope::detail
+
+namespace numscope {
+bool takes_importance_weights(const Scheme& s) {
+  if (s.family != SchemeFamily::kGgml) return false;
+  const detail::GgmlCodec* c = detail::find_ggml_codec(s.ggml_type);
+  return c && c->quantize_weighted;
+}
+}  // namespace numscope

@@ -13,7 +13,7 @@ class IntRow : public RowQuantizer {
  public:
   IntRow(const Scheme& s, Ctx& ctx)
       : s_(s), ctx_(ctx), elem_(element_codec(s, ctx, true, !s.asymmetric)),
-        wide_(find_format("int32"), s.rounding, true, &ctx.rng) {}
+        wide_(kInt32, s.rounding, true, &ctx.rng) {}
 
   void run(const Segment& g) override {
     const std::uint64_t n_group = s_.granularity == Granularity::kBlock ? std::uint64_t(s_.block) : g.cols;

@@ -1,9 +1,9 @@
 // The OCP MX family (mxfp8, mxfp8-e5m2, mxfp6, mxfp6-e3m2, mxfp4, mxint8, and -ceil): blocks of 32 share an E8M0
 // power-of-two scale X; elements are round(V / X), saturating to ±max (OCP Microscaling Formats v1.0 §5-6).
 #include <algorithm>  // std::min, std::clamp
-#include <bit>        // std::bit_cast
 #include <cmath>      // std::frexp
 
+#include "numscope/support/bits.h"  // bit_cast (libc++ 14 has no std::bit_cast)
 #include "numscope/quantize/family.h"
 #include "numscope/quantize/quantize.h"
 
@@ -24,8 +24,8 @@ class MxRow : public RowQuantizer {
       const int e = mx_scale_exponent(amax_[b / 32], emax_elem, max_elem, s_.mx_rule);
       // x·2^-e and q·2^e as multiplications by exact powers of two (|e| <= 127): the same correctly rounded
       // results as ldexp, without its call.
-      const double down = std::bit_cast<double>(static_cast<std::uint64_t>(1023 - e) << 52);
-      const double up = std::bit_cast<double>(static_cast<std::uint64_t>(1023 + e) << 52);
+      const double down = bit_cast<double>(static_cast<std::uint64_t>(1023 - e) << 52);
+      const double up = bit_cast<double>(static_cast<std::uint64_t>(1023 + e) << 52);
       double* y = g.y;
       if (is_int) {
         for (std::uint64_t i = b; i < b + n; ++i) y[i] = (g.x[i] * down) * 64;

@@ -14,7 +14,7 @@ class Nvfp4Row : public RowQuantizer {
   /// Per block of 16 an E4M3 scale e4m3(block_amax / (6·s2)), at least 2^-9 when the block is nonzero; elements
   /// x / (scale·s2) to E2M1.
   void run(const Segment& g) override {
-    static const Codec e4m3(find_format("e4m3"), Rounding::kNearestEven, true, nullptr);
+    static const Codec e4m3(kE4m3, Rounding::kNearestEven, true, nullptr);
     const double range = elem_.max_finite * e4m3.max_finite;  // 6 · 448
     double s2 = static_cast<float>(ctx_.amax / range);
     if (!(s2 > 0) || !std::isfinite(s2)) s2 = 1.0;
@@ -24,7 +24,7 @@ class Nvfp4Row : public RowQuantizer {
       const double bamax = amax_[b / 16];
       bool c = false;
       double bs = e4m3.round(bamax / (elem_.max_finite * s2), c);
-      if (bamax > 0 && bs == 0) bs = std::ldexp(1.0, -9);  // smallest E4M3 subnormal
+      if (bamax > 0 && bs == 0) bs = decode_double(kE4m3, 1);  // the smallest E4M3 subnormal, 2^-9
       const double scale = bs * s2;                         // exact: 4 x 24 significant bits
       if (!(scale > 0)) {
         std::fill_n(g.y + b, n, 0.0);

@@ -6,9 +6,9 @@
 // OCP mxfp4 and NVIDIA nvfp4. Sources: ggml-quants.c quantize_row_mxfp4_ref / _nvfp4_ref, best_index_mxfp4,
 // dequantize_row_mxfp4 / _nvfp4; ggml-impl.h ggml_e8m0_to_fp32_half, ggml_fp32_to_ue4m3, ggml_ue4m3_to_fp32;
 // ggml-common.h kvalues_fp4 (twice the E2M1 values, so the scales below are halved).
-#include <bit>    // std::bit_cast
 #include <cmath>  // std::fabs, std::floor, std::log2, std::ldexp
 
+#include "numscope/support/bits.h"  // bit_cast (libc++ 14 has no std::bit_cast)
 #include "numscope/quantize/ggml/ggml.h"
 
 namespace numscope::detail {
@@ -29,7 +29,7 @@ int best_index(float x, float d) {
 /// 2^(e - 128): half the E8M0 value, as bits (subnormal for e < 2).
 float e8m0_half(std::uint8_t e) {
   const std::uint32_t bits = e < 2 ? 0x00200000u << e : static_cast<std::uint32_t>(e - 1) << 23;
-  return std::bit_cast<float>(bits);
+  return bit_cast<float>(bits);
 }
 
 /// ggml's UE4M3 (unsigned, bias 7, 3 mantissa bits; 0 and 0x7F read as 0), halved.
@@ -45,7 +45,7 @@ float ue4m3_half(std::uint8_t u) {
 std::uint8_t to_ue4m3(float x) {
   if (!(x > 0.0f)) return 0;
   if (x > 448.0f) x = 448.0f;
-  const std::uint32_t bits = std::bit_cast<std::uint32_t>(x);
+  const std::uint32_t bits = bit_cast<std::uint32_t>(x);
   int exp = static_cast<int>((bits >> 23) & 0xFF) - 127 + 7;
   if (exp <= 0) {
     const int man = static_cast<int>(x * 512.0f + 0.5f);

@@ -2,9 +2,12 @@
 // dequantize = to_float), one file per type in quantize/ggml/. Adding a type is a row in table.cpp, a file, and
 // its storage row in formats/scheme.cpp (kGgmlSchemes).
 //
-// Every quantizer follows ggml's reference quantizer (ggml-quants.c quantize_row_<type>_ref, no importance
-// matrix) step by step in fp32 and is compiled with -ffp-contract=off, as ggml's reference outputs are; the tests
-// compare bytes and dequantized floats with ggml's own on several data sets (tests/quantize/golden/ggml).
+// Every quantizer follows what ggml_quantize_chunk runs (ggml.c), step by step in fp32, compiled with
+// -ffp-contract=off as ggml's reference outputs are: without an importance matrix the reference quantizer
+// quantize_row_<type>_ref (for IQ4_NL, quantize_iq4_nl's search with 7 trial scales, which llama.cpp's
+// quantize_chunk runs and quantize_row_iq4_nl_ref does not), with one the weighted quantize_row_<type>_impl of
+// ggml-quants.c. The tests compare bytes and dequantized floats with ggml's own on several data sets
+// (tests/quantize/golden/ggml).
 #pragma once
 
 #include <cstdint>  // std::int8_t, std::int32_t, std::uint8_t, std::uint16_t, INT32_MIN
@@ -20,7 +23,26 @@ struct GgmlCodec {
   void (*quantize)(const float* x, unsigned char* out, unsigned char* clip);
   /// One block back to type->block floats (ggml's dequantize_row_<type>).
   void (*dequantize)(const unsigned char* in, float* y);
+  /// One block with importance weights qw (one per element, llama.cpp's imatrix values for its columns), as
+  /// ggml_quantize_chunk with quant_weights; null for the types that ignore them (Q8_0, MXFP4, NVFP4).
+  /// row_sigma2 is Σx²/n over the block's whole ggml row (row_sigma2 below), for the types marked `row_sigma2`.
+  void (*quantize_weighted)(const float* x, const float* qw, float row_sigma2, unsigned char* out,
+                            unsigned char* clip) = nullptr;
+  /// Q4_0, Q4_1, Q5_0, Q5_1: the weights use the mean square of the whole ggml row, not of the block.
+  bool needs_row_sigma2 = false;
 };
+
+/// Σx² of a ggml row in ggml's order, one fp32 sum from the first element on (acc: the sum so far, for a row read
+/// in pieces); row_sigma2 is that sum / n, as quantize_row_q4_0_impl and the other 32-block types compute it.
+template <class T>
+float add_squares(float acc, const T* x, std::uint64_t n) {
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const float v = static_cast<float>(x[i]);
+    acc += v * v;
+  }
+  return acc;
+}
+inline float row_sigma2(float sum_squares, std::uint64_t n) { return sum_squares / static_cast<float>(n); }
 
 /// The codec of a ggml type id, or nullptr when numscope has none for it.
 const GgmlCodec* find_ggml_codec(int ggml_type);
@@ -49,6 +71,20 @@ inline void block_min_max(const float* x, int n, float& min, float& max) {
     max = x[j] > max ? x[j] : max;
   }
 }
+
+/// quantize_row_q4_0_impl / q5_0_impl up to the packing: weights qw·sqrt(σ² + x²), make_qx_quants' levels
+/// (stored + nmax in L) and d stored as fp16 at out; clip where x/d falls outside the levels.
+void sym32_weighted(const float* x, const float* qw, float sigma2, int nmax, unsigned char* out, std::int8_t* L,
+                    unsigned char* clip);
+/// quantize_row_q4_1_impl / q5_1_impl up to the packing: make_qkx3_quants' levels 0..nmax and min (d and m stored
+/// as fp16 at out).
+void asym32_weighted(const float* x, const float* qw, float sigma2, int nmax, unsigned char* out, std::uint8_t* L,
+                     unsigned char* clip);
+
+/// Q5_0 / Q5_1's 32 five-bit levels: the low four bits as nibbles in qs (element j low, j+16 high), the fifth
+/// bit of element j in bit j of the little-endian u32 at qh; and back.
+void pack5(const std::uint8_t* L, unsigned char* qh, unsigned char* qs);
+void unpack5(const unsigned char* qh, const unsigned char* qs, int* q);
 
 /// The fp16 d of a block as ggml stores it (little-endian GGML_FP32_TO_FP16), and back.
 void store_fp16(unsigned char* out, float v);

@@ -1,12 +1,13 @@
 // ggml IQ4_NL (block_iq4_nl {fp16 d; u8 qs[16]}, blocks of 32) and IQ4_XS (block_iq4_xs {fp16 d; u16 scales_h;
 // u8 scales_l[4]; u8 qs[128]}, super-blocks of 256 with a 6-bit scale per 32): 4-bit indices into a non-linear
 // table of 16 int8 values, nibbles laid out as Q4_0's. One search serves both (ggml-quants.c
-// quantize_row_iq4_nl_impl): per block of 32 a first scale max/values[0] and its weighted least-squares refit
-// (x² weights), for IQ4_XS then 2·7 + 1 trial scales and a 6-bit code of each block's scale relative to the
-// super-block's. Sources: quantize_row_iq4_nl_ref (no trial scales), quantize_row_iq4_xs_ref,
-// dequantize_row_iq4_nl / _iq4_xs; the table is ggml-common.h kvalues_iq4nl.
-#include <algorithm>  // std::fill_n
-#include <cmath>    // std::fabs
+// quantize_row_iq4_nl_impl): per block of 32 a first scale -max/values[0], its weighted least-squares refit and
+// 2·7 + 1 trial scales (x² weights, or qw·sqrt(σ² + x²) with importance weights), for IQ4_XS then a 6-bit code of
+// each block's scale relative to the super-block's. Sources: quantize_iq4_nl and quantize_iq4_xs (what
+// ggml_quantize_chunk and so llama.cpp's quantizer run; quantize_row_iq4_nl_ref differs: one trial scale, and
+// the indices of an all-zero block left as they were), dequantize_row_iq4_nl / _iq4_xs; the table is
+// ggml-common.h kvalues_iq4nl.
+#include <cmath>    // std::fabs, std::sqrt
 #include <cstring>  // std::memset
 
 #include "numscope/quantize/ggml/ggml.h"
@@ -29,10 +30,12 @@ int best_index(float x) {
   return x - kValues[hi - 1] < kValues[hi] - x ? hi - 1 : hi;
 }
 
-/// One block of 32: its indices in Lb and its refitted scale; `ntry` trial scales each side (-1: none).
-float block_scale(const float* xb, std::uint8_t* Lb, int ntry) {
+/// One block of 32 (quantize_row_iq4_nl_impl's inner loop): its indices in Lb and its refitted scale, from a first
+/// scale ±max/values[0] and, for ntry > 0, 2·ntry + 1 more; weights qw·sqrt(σ² + x²), or x² without qw. An
+/// all-zero block returns 0 and leaves Lb alone.
+float block_scale(const float* xb, const float* qw, float sigma2, std::uint8_t* Lb, int ntry) {
   float weight[32], amax = 0, max = 0;
-  for (int j = 0; j < 32; ++j) weight[j] = xb[j] * xb[j];
+  for (int j = 0; j < 32; ++j) weight[j] = qw ? qw[j] * std::sqrt(sigma2 + xb[j] * xb[j]) : xb[j] * xb[j];
   for (int j = 0; j < 32; ++j)
     if (std::fabs(xb[j]) > amax) amax = std::fabs(xb[j]), max = xb[j];
   if (amax < kGroupMaxEps) return 0;
@@ -59,17 +62,33 @@ float block_scale(const float* xb, std::uint8_t* Lb, int ntry) {
   return d;
 }
 
+/// σ² of quantize_row_iq4_nl_impl: Σx² over the (super-)block times 2/n.
+float iq4_sigma2(const float* x, int n) {
+  float sigma2 = 0;
+  for (int j = 0; j < n; ++j) sigma2 += x[j] * x[j];
+  return sigma2 * (2.f / static_cast<float>(n));
+}
+
 void pack(const std::uint8_t* L, int n, unsigned char* q4) {
   for (int i = 0; i < n / 32; ++i)
     for (int j = 0; j < 16; ++j) q4[16 * i + j] = static_cast<unsigned char>(L[32 * i + j] | (L[32 * i + 16 + j] << 4));
 }
 
-void iq4_nl_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+/// quantize_iq4_nl's block (ggml_quantize_chunk, with or without weights): the search with 7 trial scales each
+/// side, d stored as fp16, and the indices found again with the unrounded d (an all-zero block: d = 0, index 8).
+void iq4_nl_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip) {
   std::uint8_t L[32];
-  std::fill_n(L, 32, std::uint8_t{8});  // an all-zero block keeps index 8 (value +1): y = +0
-  store_fp16(out, block_scale(x, L, -1));
+  const float d = block_scale(x, qw, qw ? iq4_sigma2(x, 32) : 0.f, L, 7);
+  store_fp16(out, d);
+  const float id = d != 0 ? 1 / d : 0.f;
+  for (int j = 0; j < 32; ++j) L[j] = static_cast<std::uint8_t>(best_index(id * x[j]));
   pack(L, 32, out + 2);
   if (clip) std::memset(clip, 0, 32);
+}
+
+void iq4_nl_quantize(const float* x, unsigned char* out, unsigned char* clip) { iq4_nl_levels(x, nullptr, out, clip); }
+void iq4_nl_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
+  iq4_nl_levels(x, qw, out, clip);
 }
 
 void iq4_nl_dequantize(const unsigned char* in, float* y) {
@@ -80,11 +99,14 @@ void iq4_nl_dequantize(const unsigned char* in, float* y) {
   }
 }
 
-void iq4_xs_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+/// quantize_iq4_xs (quantize_row_iq4_xs_ref is the same without weights): block_scale with 7 trial scales per
+/// block of 32, the eight scales as 6-bit levels of d = -max_scale/32, the indices found again with them.
+void iq4_xs_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip) {
   std::uint8_t L[kQK_K] = {};
   float scales[8], max_scale = 0, amax_scale = 0;
+  const float sigma2 = qw ? iq4_sigma2(x, kQK_K) : 0.f;
   for (int ib = 0; ib < 8; ++ib) {
-    scales[ib] = block_scale(x + 32 * ib, L + 32 * ib, 7);
+    scales[ib] = block_scale(x + 32 * ib, qw ? qw + 32 * ib : nullptr, sigma2, L + 32 * ib, 7);
     if (std::fabs(scales[ib]) > amax_scale) amax_scale = std::fabs(scales[ib]), max_scale = scales[ib];
   }
   std::uint16_t scales_h = 0;
@@ -107,6 +129,11 @@ void iq4_xs_quantize(const float* x, unsigned char* out, unsigned char* clip) {
   if (clip) std::memset(clip, 0, kQK_K);
 }
 
+void iq4_xs_quantize(const float* x, unsigned char* out, unsigned char* clip) { iq4_xs_levels(x, nullptr, out, clip); }
+void iq4_xs_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
+  iq4_xs_levels(x, qw, out, clip);
+}
+
 void iq4_xs_dequantize(const unsigned char* in, float* y) {
   const float d = load_fp16(in);
   const unsigned scales_h = in[2] | in[3] << 8;
@@ -123,7 +150,7 @@ void iq4_xs_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kIQ4_NLCodec{&kGgmlIQ4_NL, iq4_nl_quantize, iq4_nl_dequantize};
-const GgmlCodec kIQ4_XSCodec{&kGgmlIQ4_XS, iq4_xs_quantize, iq4_xs_dequantize};
+const GgmlCodec kIQ4_NLCodec{&kGgmlIQ4_NL, iq4_nl_quantize, iq4_nl_dequantize, iq4_nl_weighted};
+const GgmlCodec kIQ4_XSCodec{&kGgmlIQ4_XS, iq4_xs_quantize, iq4_xs_dequantize, iq4_xs_weighted};
 
 }  // namespace numscope::detail

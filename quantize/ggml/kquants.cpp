@@ -170,6 +170,67 @@ float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, st
   return scale;
 }
 
+float make_qp_quants(int n, int nmax, const float* x, std::uint8_t* L, const float* quant_weights) {
+  float max = 0;
+  for (int i = 0; i < n; ++i) max = max > x[i] ? max : x[i];
+  if (max < kGroupMaxEps) {
+    for (int i = 0; i < n; ++i) L[i] = 0;
+    return 0.f;
+  }
+  // L is uint8 as in ggml: a negative level (a negative scale never occurs in practice) wraps the same way.
+  float iscale = static_cast<float>(nmax) / max;
+  for (int i = 0; i < n; ++i) L[i] = static_cast<std::uint8_t>(nearest_int(iscale * x[i]));
+  float scale = 1 / iscale;
+  float best_mse = 0;
+  for (int i = 0; i < n; ++i) {
+    const float diff = x[i] - scale * static_cast<float>(L[i]);
+    best_mse += quant_weights[i] * diff * diff;
+  }
+  for (int is = -4; is <= 4; ++is) {
+    if (is == 0) continue;
+    const float iscale_is = (0.1f * static_cast<float>(is) + static_cast<float>(nmax)) / max;
+    const float scale_is = 1 / iscale_is;
+    float mse = 0;
+    for (int i = 0; i < n; ++i) {
+      const int l = std::min(nmax, nearest_int(iscale_is * x[i]));
+      const float diff = x[i] - scale_is * static_cast<float>(l);
+      mse += quant_weights[i] * diff * diff;
+    }
+    if (mse < best_mse) {
+      best_mse = mse;
+      iscale = iscale_is;
+    }
+  }
+  float sumlx = 0, suml2 = 0;
+  for (int i = 0; i < n; ++i) {
+    const int l = std::min(nmax, nearest_int(iscale * x[i]));
+    L[i] = static_cast<std::uint8_t>(l);
+    const float w = quant_weights[i], fl = static_cast<float>(l);
+    sumlx += w * x[i] * fl;
+    suml2 += w * fl * fl;
+  }
+  for (int itry = 0; itry < 5; ++itry) {
+    int changed = 0;
+    for (int i = 0; i < n; ++i) {
+      const float w = quant_weights[i], li = static_cast<float>(L[i]);
+      float slx = sumlx - w * x[i] * li, sl2 = suml2 - w * li * li;
+      if (!(slx > 0 && sl2 > 0)) continue;
+      const int nl = std::min(nmax, nearest_int(x[i] * sl2 / slx));
+      if (nl == L[i]) continue;
+      slx += w * x[i] * static_cast<float>(nl);
+      sl2 += w * static_cast<float>(nl) * static_cast<float>(nl);
+      if (slx * slx * suml2 > sumlx * sumlx * sl2) {
+        L[i] = static_cast<std::uint8_t>(nl);
+        sumlx = slx;
+        suml2 = sl2;
+        ++changed;
+      }
+    }
+    if (!changed) break;
+  }
+  return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+
 void get_scale_min_k4(int j, const unsigned char* q, std::uint8_t& d, std::uint8_t& m) {
   if (j < 4) {
     d = q[j] & 63;
@@ -177,6 +238,19 @@ void get_scale_min_k4(int j, const unsigned char* q, std::uint8_t& d, std::uint8
   } else {
     d = static_cast<std::uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
     m = static_cast<std::uint8_t>((q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4));
+  }
+}
+
+void pack_levels_k4(const std::uint8_t* ls, const std::uint8_t* lm, unsigned char* q) {
+  for (int j = 0; j < 8; ++j) {
+    if (j < 4) {
+      q[j] = ls[j];
+      q[j + 4] = lm[j];
+    } else {
+      q[j + 4] = static_cast<unsigned char>((ls[j] & 0xF) | ((lm[j] & 0xF) << 4));
+      q[j - 4] |= static_cast<unsigned char>((ls[j] >> 4) << 6);
+      q[j - 0] |= static_cast<unsigned char>((lm[j] >> 4) << 6);
+    }
   }
 }
 
@@ -188,18 +262,12 @@ void pack_scale_min_k4(const float* scales, const float* mins, unsigned char* q,
   }
   const float inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f;
   const float inv_min = max_min > 0 ? 63.f / max_min : 0.f;
+  std::uint8_t ls[8], lm[8];
   for (int j = 0; j < 8; ++j) {
-    const std::uint8_t ls = std::min<std::uint8_t>(63, static_cast<std::uint8_t>(nearest_int(inv_scale * scales[j])));
-    const std::uint8_t lm = std::min<std::uint8_t>(63, static_cast<std::uint8_t>(nearest_int(inv_min * mins[j])));
-    if (j < 4) {
-      q[j] = ls;
-      q[j + 4] = lm;
-    } else {
-      q[j + 4] = static_cast<unsigned char>((ls & 0xF) | ((lm & 0xF) << 4));
-      q[j - 4] |= static_cast<unsigned char>((ls >> 4) << 6);
-      q[j - 0] |= static_cast<unsigned char>((lm >> 4) << 6);
-    }
+    ls[j] = std::min<std::uint8_t>(63, static_cast<std::uint8_t>(nearest_int(inv_scale * scales[j])));
+    lm[j] = std::min<std::uint8_t>(63, static_cast<std::uint8_t>(nearest_int(inv_min * mins[j])));
   }
+  pack_levels_k4(ls, lm, q);
 }
 
 }  // namespace numscope::detail

@@ -21,11 +21,19 @@ float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, const floa
 float make_q3_quants(int n, int nmax, const float* x, std::int8_t* L);
 /// Asymmetric levels 0..nmax with a min (returned negated in *the_min): nstep + 1 trial scales from rmin in
 /// steps of rdelta, each refitted by weighted least squares, the best kept (absolute error when use_mad).
+/// ggml's make_qkx3_quants (the importance-weighted paths) is the same function whenever weights are given,
+/// which they always are: its `max <= min` test equals make_qkx2_quants' `max == min` after min = min(min, 0).
 float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, std::uint8_t* L, float* the_min,
                        std::uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);
+/// ggml's make_qp_quants: levels 0..nmax of n non-negative values (the sub-block scales or mins of the
+/// importance-weighted K-quants) under a common scale: 9 trial scales around nmax/max, then levels moved one at a
+/// time for the weighted fit; returns the scale.
+float make_qp_quants(int n, int nmax, const float* x, std::uint8_t* L, const float* quant_weights);
 
 /// The 6-bit scale and min of sub-block j of Q4_K / Q5_K's 12 packed bytes, and their packing.
 void get_scale_min_k4(int j, const unsigned char* q, std::uint8_t& d, std::uint8_t& m);
 void pack_scale_min_k4(const float* scales, const float* mins, unsigned char* q, float& max_scale, float& max_min);
+/// The packing alone: 6-bit levels ls[j], lm[j] of the eight scales and mins into get_scale_min_k4's 12 bytes.
+void pack_levels_k4(const std::uint8_t* ls, const std::uint8_t* lm, unsigned char* q);
 
 }  // namespace numscope::detail

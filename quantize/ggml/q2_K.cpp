@@ -1,8 +1,9 @@
 // ggml Q2_K (ggml-common.h block_q2_K {u8 scales[16]; u8 qs[64]; fp16 d, dmin}), 2.625 bits: 16 groups of 16
 // with a 4-bit scale and a 4-bit min each (make_qkx2_quants with |x| weights, levels 0..3), both scaled by the
 // fp16 super-block d and dmin; four levels per byte (element l, l+32, l+64, l+96 of each 128 in bits 0-1 ... 6-7).
-// y = d·scale·q - dmin·min. Source: ggml-quants.c quantize_row_q2_K_ref, dequantize_row_q2_K.
-#include <cmath>  // std::fabs
+// y = d·scale·q - dmin·min. Source: ggml-quants.c quantize_row_q2_K_ref, dequantize_row_q2_K; with importance
+// weights quantize_row_q2_K_impl.
+#include <cmath>  // std::fabs, std::sqrt
 
 #include "numscope/quantize/ggml/ggml.h"
 #include "numscope/quantize/ggml/kquants.h"
@@ -10,9 +11,27 @@
 namespace numscope::detail {
 namespace {
 
+/// The levels again with the stored (rounded) scales and mins (both paths end so), then the packing.
+void q2_K_finish(const float* x, unsigned char* out, std::uint8_t* L, unsigned char* clip) {
+  for (int j = 0; j < 16; ++j) {
+    const float d = load_fp16(out + 80) * static_cast<float>(out[j] & 0xF);
+    if (d == 0) continue;
+    const float dm = load_fp16(out + 82) * static_cast<float>(out[j] >> 4);
+    for (int ii = 0; ii < 16; ++ii) {
+      const int l = nearest_int((x[16 * j + ii] + dm) / d);
+      L[16 * j + ii] = static_cast<std::uint8_t>(l < 0 ? 0 : l > 3 ? 3 : l);
+      if (clip) clip[16 * j + ii] = l > 3 || l < 0;
+    }
+  }
+  unsigned char* qs = out + 16;
+  for (int j = 0; j < kQK_K; j += 128)
+    for (int l = 0; l < 32; ++l)
+      qs[j / 4 + l] = static_cast<unsigned char>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) |
+                                                 (L[j + l + 96] << 6));
+}
+
 void q2_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
   unsigned char* scales = out;
-  unsigned char* qs = out + 16;
   std::uint8_t L[kQK_K], Laux[16];
   float weights[16], mins[16], sc[16];
   float max_scale = 0, max_min = 0;
@@ -38,21 +57,28 @@ void q2_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
   } else {
     store_fp16(out + 82, 0.f);
   }
-  // The levels again with the stored (rounded) scales and mins.
+  q2_K_finish(x, out, L, clip);
+}
+
+/// quantize_row_q2_K_impl: weights qw·sqrt(σ² + x²) with σ² = Σx²/256, make_qkx3_quants per group of 16 (levels
+/// 0..3, 37 trial scales from -0.9 in steps of 0.05), the 16 scales and mins each as 4-bit levels of one fp16
+/// scale by make_qp_quants (weighted by each group's Σw).
+void q2_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
+  std::uint8_t L[kQK_K], Laux[16], Ls[16], Lm[16];
+  float weight[16], mins[16], scales[16], sw[16] = {};
+  float sumx2 = 0;
+  for (int j = 0; j < kQK_K; ++j) sumx2 += x[j] * x[j];
+  const float sigma2 = sumx2 / kQK_K;
   for (int j = 0; j < 16; ++j) {
-    const float d = load_fp16(out + 80) * static_cast<float>(scales[j] & 0xF);
-    if (d == 0) continue;
-    const float dm = load_fp16(out + 82) * static_cast<float>(scales[j] >> 4);
-    for (int ii = 0; ii < 16; ++ii) {
-      const int l = nearest_int((x[16 * j + ii] + dm) / d);
-      L[16 * j + ii] = static_cast<std::uint8_t>(l < 0 ? 0 : l > 3 ? 3 : l);
-      if (clip) clip[16 * j + ii] = l > 3 || l < 0;
-    }
+    for (int l = 0; l < 16; ++l) weight[l] = qw[16 * j + l] * std::sqrt(sigma2 + x[16 * j + l] * x[16 * j + l]);
+    for (int l = 0; l < 16; ++l) sw[j] += weight[l];
+    scales[j] = make_qkx2_quants(16, 3, x + 16 * j, weight, L + 16 * j, &mins[j], Laux, -0.9f, 0.05f, 36, false);
   }
-  for (int j = 0; j < kQK_K; j += 128)
-    for (int l = 0; l < 32; ++l)
-      qs[j / 4 + l] = static_cast<unsigned char>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) |
-                                                 (L[j + l + 96] << 6));
+  const float dm = make_qp_quants(16, 15, scales, Ls, sw), mm = make_qp_quants(16, 15, mins, Lm, sw);
+  store_fp16(out + 80, dm);
+  store_fp16(out + 82, mm);
+  for (int j = 0; j < 16; ++j) out[j] = static_cast<unsigned char>(Ls[j] | (Lm[j] << 4));
+  q2_K_finish(x, out, L, clip);
 }
 
 void q2_K_dequantize(const unsigned char* in, float* y) {
@@ -70,6 +96,6 @@ void q2_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ2_KCodec{&kGgmlQ2_K, q2_K_quantize, q2_K_dequantize};
+const GgmlCodec kQ2_KCodec{&kGgmlQ2_K, q2_K_quantize, q2_K_dequantize, q2_K_weighted};
 
 }  // namespace numscope::detail

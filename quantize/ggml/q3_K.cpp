@@ -1,8 +1,9 @@
 // ggml Q3_K (ggml-common.h block_q3_K {u8 hmask[32]; u8 qs[64]; u8 scales[12]; fp16 d}), 3.4375 bits: 16 groups
 // of 16 with a signed 6-bit scale each (make_q3_quants, levels -4..3), scaled by the fp16 super-block d; the low
 // two bits of each level four to a byte as Q2_K, the high bit in hmask (bit k of hmask[m] for element 32k + m).
-// y = d·(scale - 32)·(q - 4). Source: ggml-quants.c quantize_row_q3_K_ref, dequantize_row_q3_K.
-#include <cmath>    // std::fabs
+// y = d·(scale - 32)·(q - 4). Source: ggml-quants.c quantize_row_q3_K_ref, dequantize_row_q3_K; with importance
+// weights quantize_row_q3_K_impl.
+#include <cmath>    // std::fabs, std::sqrt
 #include <cstring>  // std::memset
 
 #include "numscope/quantize/ggml/ggml.h"
@@ -18,32 +19,9 @@ int q3_scale(const unsigned char* scales, int j) {
   return (low | (((scales[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
 }
 
-void q3_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+/// The levels again with the stored scales and d (both paths end so), then hmask and the packing.
+void q3_K_finish(const float* x, unsigned char* out, std::int8_t* L, unsigned char* clip) {
   unsigned char *hmask = out, *qs = out + 32, *scales = out + 96;
-  std::int8_t L[kQK_K];
-  float sc[16];
-  float max_scale = 0, amax = 0;
-  for (int j = 0; j < 16; ++j) {
-    sc[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j);
-    if (std::fabs(sc[j]) > amax) {
-      amax = std::fabs(sc[j]);
-      max_scale = sc[j];
-    }
-  }
-  std::memset(scales, 0, 12);
-  if (max_scale != 0) {
-    const float iscale = -32.f / max_scale;
-    for (int j = 0; j < 16; ++j) {
-      int l = static_cast<std::int8_t>(nearest_int(iscale * sc[j]));
-      l = (l < -32 ? -32 : l > 31 ? 31 : l) + 32;
-      if (j < 8) scales[j] = static_cast<unsigned char>(l & 0xF);
-      else scales[j - 8] |= static_cast<unsigned char>((l & 0xF) << 4);
-      scales[j % 4 + 8] |= static_cast<unsigned char>((l >> 4) << (2 * (j / 4)));
-    }
-    store_fp16(out + 108, 1 / iscale);
-  } else {
-    store_fp16(out + 108, 0.f);
-  }
   for (int j = 0; j < 16; ++j) {
     const float d = load_fp16(out + 108) * static_cast<float>(q3_scale(scales, j));
     if (d == 0) continue;
@@ -65,6 +43,63 @@ void q3_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
                                                  (L[j + l + 96] << 6));
 }
 
+/// Stores the 6-bit level l (0..63) of group j's scale: low four bits in scales[j] or scales[j-8]'s high nibble,
+/// top two in scales[8 + j%4] at bit 2·(j/4) (scales zeroed first).
+void put_q3_scale(unsigned char* scales, int j, int l) {
+  if (j < 8) scales[j] = static_cast<unsigned char>(l & 0xF);
+  else scales[j - 8] |= static_cast<unsigned char>((l & 0xF) << 4);
+  scales[j % 4 + 8] |= static_cast<unsigned char>((l >> 4) << (2 * (j / 4)));
+}
+
+void q3_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+  unsigned char* scales = out + 96;
+  std::int8_t L[kQK_K];
+  float sc[16];
+  float max_scale = 0, amax = 0;
+  for (int j = 0; j < 16; ++j) {
+    sc[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j);
+    if (std::fabs(sc[j]) > amax) {
+      amax = std::fabs(sc[j]);
+      max_scale = sc[j];
+    }
+  }
+  std::memset(scales, 0, 12);
+  if (max_scale != 0) {
+    const float iscale = -32.f / max_scale;
+    for (int j = 0; j < 16; ++j) {
+      const int l = static_cast<std::int8_t>(nearest_int(iscale * sc[j]));
+      put_q3_scale(scales, j, (l < -32 ? -32 : l > 31 ? 31 : l) + 32);
+    }
+    store_fp16(out + 108, 1 / iscale);
+  } else {
+    store_fp16(out + 108, 0.f);
+  }
+  q3_K_finish(x, out, L, clip);
+}
+
+/// quantize_row_q3_K_impl: weights qw·sqrt(σ² + x²) with σ² = 2·Σx²/256, make_qx_quants per group of 16 with
+/// them (levels -4..3), and the 16 scales as 6-bit levels of one fp16 d by make_qx_quants weighted by each
+/// group's Σw.
+void q3_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
+  std::int8_t L[kQK_K], Ls[16];
+  float scales[16], weight[16], sw[16];
+  float sumx2 = 0;
+  for (int j = 0; j < kQK_K; ++j) sumx2 += x[j] * x[j];
+  const float sigma2 = 2 * sumx2 / kQK_K;
+  for (int j = 0; j < 16; ++j) {
+    for (int l = 0; l < 16; ++l) weight[l] = qw[16 * j + l] * std::sqrt(sigma2 + x[16 * j + l] * x[16 * j + l]);
+    float sumw = 0;
+    for (int l = 0; l < 16; ++l) sumw += weight[l];
+    sw[j] = sumw;
+    scales[j] = make_qx_quants(16, 4, x + 16 * j, L + 16 * j, weight);
+  }
+  std::memset(out + 96, 0, 12);
+  const float d_block = make_qx_quants(16, 32, scales, Ls, sw);
+  for (int j = 0; j < 16; ++j) put_q3_scale(out + 96, j, Ls[j]);
+  store_fp16(out + 108, d_block);
+  q3_K_finish(x, out, L, clip);
+}
+
 void q3_K_dequantize(const unsigned char* in, float* y) {
   const float d_all = load_fp16(in + 108);
   const unsigned char *hm = in, *q = in + 32, *scales = in + 96;
@@ -82,6 +117,6 @@ void q3_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ3_KCodec{&kGgmlQ3_K, q3_K_quantize, q3_K_dequantize};
+const GgmlCodec kQ3_KCodec{&kGgmlQ3_K, q3_K_quantize, q3_K_dequantize, q3_K_weighted};
 
 }  // namespace numscope::detail

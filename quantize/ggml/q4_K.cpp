@@ -1,7 +1,8 @@
 // ggml Q4_K (ggml-common.h block_q4_K {fp16 d, dmin; u8 scales[12]; u8 qs[128]}), 4.5 bits: 8 groups of 32 with
 // a 6-bit scale and a 6-bit min each (make_qkx2_quants with weights sqrt(mean x²) + |x|, levels 0..15), scaled
 // by the fp16 d and dmin; elements l and l+32 of each 64 share a byte (low, high nibble). y = d·scale·q - dmin·min.
-// Source: ggml-quants.c quantize_row_q4_K_ref, dequantize_row_q4_K.
+// Source: ggml-quants.c quantize_row_q4_K_ref, dequantize_row_q4_K; with importance weights
+// quantize_row_q4_K_impl.
 #include "numscope/quantize/ggml/ggml.h"
 #include "numscope/quantize/ggml/kquants.h"
 #include "numscope/quantize/ggml/qk_asym.h"
@@ -9,12 +10,17 @@
 namespace numscope::detail {
 namespace {
 
-void q4_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+void q4_K_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip) {
   std::uint8_t L[kQK_K];
-  qk_asym_levels(x, 15, -1.f, 0.1f, 20, out, out + 4, L, clip);
+  qk_asym_levels(x, qw, 15, -1.f, 0.1f, 20, out, out + 4, L, clip);
   unsigned char* q = out + 16;
   for (int j = 0; j < kQK_K; j += 64, q += 32)
     for (int l = 0; l < 32; ++l) q[l] = static_cast<unsigned char>(L[j + l] | (L[j + l + 32] << 4));
+}
+
+void q4_K_quantize(const float* x, unsigned char* out, unsigned char* clip) { q4_K_levels(x, nullptr, out, clip); }
+void q4_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
+  q4_K_levels(x, qw, out, clip);
 }
 
 void q4_K_dequantize(const unsigned char* in, float* y) {
@@ -30,6 +36,6 @@ void q4_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ4_KCodec{&kGgmlQ4_K, q4_K_quantize, q4_K_dequantize};
+const GgmlCodec kQ4_KCodec{&kGgmlQ4_K, q4_K_quantize, q4_K_dequantize, q4_K_weighted};
 
 }  // namespace numscope::detail

@@ -1,7 +1,8 @@
 // ggml Q5_K (ggml-common.h block_q5_K {fp16 d, dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}), 5.5 bits: Q4_K's
 // groups with levels 0..31 (make_qkx2_quants from -0.5 in 16 steps); the low four bits as Q4_K's nibbles, the
 // fifth bit of elements l and l+32 of the k-th 64 in bits 2k and 2k+1 of qh[l]. y = d·scale·q - dmin·min.
-// Source: ggml-quants.c quantize_row_q5_K_ref, dequantize_row_q5_K.
+// Source: ggml-quants.c quantize_row_q5_K_ref, dequantize_row_q5_K; with importance weights
+// quantize_row_q5_K_impl.
 #include <cstring>  // std::memset
 
 #include "numscope/quantize/ggml/ggml.h"
@@ -11,9 +12,9 @@
 namespace numscope::detail {
 namespace {
 
-void q5_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+void q5_K_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip) {
   std::uint8_t L[kQK_K];
-  qk_asym_levels(x, 31, -0.5f, 0.1f, 15, out, out + 4, L, clip);
+  qk_asym_levels(x, qw, 31, -0.5f, 0.1f, 15, out, out + 4, L, clip);
   unsigned char *qh = out + 16, *ql = out + 48;
   std::memset(qh, 0, 32);
   for (int n = 0, bit = 0; n < kQK_K; n += 64, bit += 2, ql += 32)
@@ -23,6 +24,11 @@ void q5_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
       if (l2 > 15) l2 -= 16, qh[j] |= static_cast<unsigned char>(2 << bit);
       ql[j] = static_cast<unsigned char>(l1 | (l2 << 4));
     }
+}
+
+void q5_K_quantize(const float* x, unsigned char* out, unsigned char* clip) { q5_K_levels(x, nullptr, out, clip); }
+void q5_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
+  q5_K_levels(x, qw, out, clip);
 }
 
 void q5_K_dequantize(const unsigned char* in, float* y) {
@@ -40,6 +46,6 @@ void q5_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ5_KCodec{&kGgmlQ5_K, q5_K_quantize, q5_K_dequantize};
+const GgmlCodec kQ5_KCodec{&kGgmlQ5_K, q5_K_quantize, q5_K_dequantize, q5_K_weighted};
 
 }  // namespace numscope::detail

@@ -1,7 +1,8 @@
 // ggml Q6_K (ggml-common.h block_q6_K {u8 ql[128]; u8 qh[64]; i8 scales[16]; fp16 d}), 6.5625 bits: 16 groups of
 // 16 with a signed 8-bit scale each (make_qx_quants, levels -32..31, x² weights), scaled by the fp16 d; low four
 // bits in ql, top two in qh (elements l, l+32, l+64, l+96 of each 128 at bits 0, 2, 4, 6 of qh[l]).
-// y = d·scale·(q - 32). Source: ggml-quants.c quantize_row_q6_K_ref, dequantize_row_q6_K.
+// y = d·scale·(q - 32). Source: ggml-quants.c quantize_row_q6_K_ref, dequantize_row_q6_K; with importance weights
+// quantize_row_q6_K_impl.
 #include <cmath>    // std::fabs
 #include <cstring>  // std::memset
 
@@ -11,14 +12,16 @@
 namespace numscope::detail {
 namespace {
 
-void q6_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+/// qw null: quantize_row_q6_K_ref (x² weights in make_qx_quants); else quantize_row_q6_K_impl, which weights by
+/// qw itself.
+void q6_K_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip) {
   unsigned char *ql = out, *qh = out + 128;
   auto* scales = reinterpret_cast<signed char*>(out + 192);
   std::int8_t L[kQK_K];
   float sc[16];
   float max_scale = 0, max_abs_scale = 0;
   for (int ib = 0; ib < 16; ++ib) {
-    sc[ib] = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, nullptr);
+    sc[ib] = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, qw ? qw + 16 * ib : nullptr);
     if (std::fabs(sc[ib]) > max_abs_scale) {
       max_abs_scale = std::fabs(sc[ib]);
       max_scale = sc[ib];
@@ -53,6 +56,11 @@ void q6_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
     }
 }
 
+void q6_K_quantize(const float* x, unsigned char* out, unsigned char* clip) { q6_K_levels(x, nullptr, out, clip); }
+void q6_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
+  q6_K_levels(x, qw, out, clip);
+}
+
 void q6_K_dequantize(const unsigned char* in, float* y) {
   const float d = load_fp16(in + 208);
   const unsigned char *ql = in, *qh = in + 128;
@@ -73,6 +81,6 @@ void q6_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ6_KCodec{&kGgmlQ6_K, q6_K_quantize, q6_K_dequantize};
+const GgmlCodec kQ6_KCodec{&kGgmlQ6_K, q6_K_quantize, q6_K_dequantize, q6_K_weighted};
 
 }  // namespace numscope::detail

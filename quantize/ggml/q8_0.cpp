@@ -13,7 +13,7 @@ namespace {
 
 /// quantize_row_q8_0_ref, one block: amax, d = amax/127, id = 1/d, qs = roundf(x*id), d stored as fp16.
 void q8_0_block(const float* x, unsigned char* out, unsigned char* clip) {
-  static const Codec i8(find_format("int8"), Rounding::kNearestAway, true, nullptr);  // C roundf
+  static const Codec i8(kInt8, Rounding::kNearestAway, true, nullptr);  // C roundf
   const float amax = amax32(x);
   const float d = amax / ((1 << 7) - 1);
   const float id = d != 0.0f ? 1.0f / d : 0.0f;

@@ -38,10 +38,16 @@ float load_fp16(const unsigned char* in) { return fp16_bits_to_float(static_cast
 void ggml_quantize_q8_0(const float* x, unsigned char out[34]) { detail::kQ8_0Codec.quantize(x, out, nullptr); }
 void ggml_quantize_q4_0(const float* x, unsigned char out[18]) { detail::kQ4_0Codec.quantize(x, out, nullptr); }
 
-bool ggml_quantize_row(int ggml_type, const float* x, std::uint64_t n, unsigned char* out) {
+bool ggml_quantize_row(int ggml_type, const float* x, std::uint64_t n, unsigned char* out, const float* imatrix) {
   const detail::GgmlCodec* c = detail::find_ggml_codec(ggml_type);
   if (!c) return false;
-  for (std::uint64_t b = 0; b < n / c->type->block; ++b) c->quantize(x + b * c->type->block, out + b * c->type->bytes, nullptr);
+  const std::uint64_t qk = c->type->block;
+  const bool weighted = imatrix && c->quantize_weighted;
+  const float sigma2 = weighted && c->needs_row_sigma2 ? detail::row_sigma2(detail::add_squares(0.0f, x, n), n) : 0;
+  for (std::uint64_t b = 0; b < n / qk; ++b) {
+    if (weighted) c->quantize_weighted(x + b * qk, imatrix + b * qk, sigma2, out + b * c->type->bytes, nullptr);
+    else c->quantize(x + b * qk, out + b * c->type->bytes, nullptr);
+  }
   return true;
 }
 

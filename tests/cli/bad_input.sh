@@ -3,6 +3,7 @@
 # print exactly one line on stderr starting with "numscope: ", and print nothing on stdout.
 set -u
 bin=$1 cases=$2 fail=0 n=0
+root=$(cd "$(dirname "$cases")/../.." && pwd)  # the source tree: cases name fixture files as $root/tests/...
 while IFS= read -r line; do
   case "$line" in ''|'#'*) continue ;; esac
   n=$((n + 1))

@@ -308,12 +308,17 @@ TEST_CASE("every command in every output format follows the output contract", "[
   }
 }
 
-TEST_CASE("cast writes the same bytes whatever -o says", "[cli][contract]") {
+// cast writes raw bytes: -o would be ignored, so it is refused (issue 18) instead of silently writing binary.
+TEST_CASE("cast writes its bytes and refuses -o", "[cli][contract]") {
   const std::string in("\x00\x00\x80\x3f\x00\x00\xc0\xbf", 8);  // fp32 1.0, -1.5
+  const Run ok = run({"cast", "--from", "fp32", "--to", "bf16"}, in);
+  CHECK(ok.rc == 0);
+  CHECK(ok.out == std::string("\x80\x3f\xc0\xbf", 4));
   for (const char* format : {"table", "md", "csv", "json"}) {
     const Run r = run({"cast", "--from", "fp32", "--to", "bf16", "-o", format}, in);
-    CHECK(r.rc == 0);
-    CHECK(r.out == std::string("\x80\x3f\xc0\xbf", 4));
+    CHECK(r.rc == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("--output does not apply") != std::string::npos);
   }
 }
 

@@ -81,7 +81,9 @@ TEST_CASE("names: user layouts print one canonical name that parses back", "[for
       {"e3m3fn", "e3m3fn", "E3 M3 bias 3 nf1 nan1 storage 7"},
       {"e3m3fnuz", "e3m3fnuz", "E3 M3 bias 4 nf1 nan2 storage 7"},
       {"e3m3fnuz:bias=4", "e3m3fnuz", "E3 M3 bias 4 nf1 nan2 storage 7"},
-      {"e2m1fn", "e2m1fn", "E2 M1 bias 1 nf1 nan1 storage 4"},
+      // e2m1fn is ml_dtypes' and PyTorch's name of OCP FP4 (no inf, no NaN): an alias of e2m1, not the fn rule
+      {"e2m1fn", "e2m1", "E2 M1 bias 1 nf2 nan3 storage 4"},
+      {"e3m1fn", "e3m1fn", "E3 M1 bias 3 nf1 nan1 storage 5"},
       {"e4m0fn", "e4m0fn", "E4 M0 bias 7 nf1 nan1 storage 5"},
       {"int24", "int24", "int24"},
       {"uint012", "uint12", "uint12"},

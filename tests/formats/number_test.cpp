@@ -27,9 +27,6 @@ Rational value_of(const std::string& s) {
   REQUIRE(n.kind == Number::Kind::kFinite);
   return n.value();
 }
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 }  // namespace
 
 TEST_CASE("parse_number reads decimals, scientific notation, hex floats and fractions exactly", "[formats][number]") {

@@ -10,19 +10,14 @@
 #include "numscope/memory/gpu.h"
 #include "numscope/memory/model.h"
 
+#include "helpers.h"
+
 using namespace numscope;
 using namespace numscope::memory;
+using namespace numscope::memory::test;
 
 namespace {
 
-MemoryEstimate est(const std::vector<std::pair<std::string, std::string>>& kv) { return estimate(make_request(kv)); }
-
-const Component& component(const MemoryEstimate& e, const std::string& name) {
-  for (const Component& c : e.components)
-    if (c.name == name) return c;
-  FAIL("no component " << name);
-  return e.components.front();
-}
 
 std::string fixture(const std::string& name) { return std::string(NUMSCOPE_MEMORY_FIXTURES) + "/" + name; }
 std::string preset_file(const std::string& name) { return std::string(NUMSCOPE_PRESET_CONFIGS) + "/" + name; }

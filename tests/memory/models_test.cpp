@@ -12,19 +12,14 @@
 #include "numscope/memory/weights.h"
 #include "numscope/support/error.h"
 
+#include "helpers.h"
+
 using namespace numscope;
 using namespace numscope::memory;
+using namespace numscope::memory::test;
 
 namespace {
 
-MemoryEstimate est(const std::vector<std::pair<std::string, std::string>>& kv) { return estimate(make_request(kv)); }
-
-const Component& component(const MemoryEstimate& e, const std::string& name) {
-  for (const Component& c : e.components)
-    if (c.name == name) return c;
-  FAIL("no component " << name);
-  return e.components.front();
-}
 
 // vLLM's KV specs, transcribed (vllm/v1/kv_cache_interface.py): AttentionSpec.page_size_bytes =
 // 2 * block_size * num_kv_heads * head_size * get_dtype_size(dtype); MLAAttentionSpec: block_size * num_kv_heads (1)
@@ -58,6 +53,34 @@ TEST_CASE("DeepSeek-V3's checkpoint holds the Hub's exact tensor counts per dtyp
   // About 37B active: DeepSeek counts 36.6B without the 0.93B embedding lookup.
   CHECK(b.active == 37'552'297'472);
   CHECK(b.active - b.embedding == 36'625'618'432);
+}
+
+TEST_CASE("published totals: DeepSeek-V3's plain total, DeepSeek LLM 67B, Llama 3.2 90B Vision", "[memory][params]") {
+  // DeepSeek-V3's plain total on the Hub (huggingface.co/api/models/deepseek-ai/DeepSeek-V3 "safetensors.total"):
+  // 684,531,386,000 tensor elements; in bytes (bf16 2, fp8 1, fp32 4) 688,574,839,360. The repository's weight files
+  // total 688,586,727,753 bytes (public records of the artifact, search "688586727753"): 11,888,393 more, the
+  // 163 shards' JSON headers.
+  std::int64_t elements = 0;
+  for (const auto& [dtype, n] : checkpoint_elements(find_preset("deepseek-v3"))) elements += n;
+  CHECK(elements == 684'531'386'000);
+  CHECK(3'918'786'560LL * 2 + 680'571'043'840LL + 41'555'600LL * 4 == 688'574'839'360LL);
+  // DeepSeek LLM 67B: pytorch_model.bin.index.json total_size 134,850,002,944 bytes of bf16 tensors.
+  CHECK(param_count(find_preset("deepseek-llm-67b")) * 2 == 134'850'002'944);
+  // Llama 3.2 90B Vision has no exact published count (Meta's card rounds to "88.8", and its "10.6" for the 11B is
+  // not the Hub's exact 10,670,220,835 either). It is derived here from two exact Hub counts and modeling_mllama.py:
+  // the 11B's vision tower (its total less Llama-3.1-8B's 8,030,261,248, the 8 extra embedding rows and 8 cross-
+  // attention layers, less its 7680 → 4096 projector) and Llama-3.1-70B's 70,553,706,496 with 20 cross-attention
+  // layers (MllamaCrossAttentionDecoderLayer: a self-attention layer's modules + q_norm, k_norm of head_dim 128 and
+  // two scalar gates), 8 extra embedding rows and a 7680 → 8192 projector with bias.
+  auto layer = [](std::int64_t h, std::int64_t kv, std::int64_t I) {
+    return 2 * h * h + 2 * h * kv + 3 * h * I + 2 * h;  // q, o; k, v; gate, up, down; two RMSNorms
+  };
+  const std::int64_t cross_extra = 2 * 128 + 2;
+  const std::int64_t text_11b = 8'030'261'248 + 8 * 4096 + 8 * (layer(4096, 1024, 14336) + cross_extra);
+  const std::int64_t vision = 10'670'220'835 - text_11b - (7680 * 4096 + 4096);
+  const std::int64_t text_90b = 70'553'706'496 + 8 * 8192 + 20 * (layer(8192, 1024, 28672) + cross_extra);
+  CHECK(param_count(find_preset("llama-3.2-90b-vision")) == text_90b + vision + 7680 * 8192 + 8192);
+  CHECK(param_count(find_preset("llama-3.2-90b-vision")) == 88'593'355'323);
 }
 
 TEST_CASE("KV bytes per token per family equal vLLM's page formulas", "[memory][kv]") {

@@ -208,3 +208,42 @@ TEST_CASE("quantize reads GGUF models: every tensor dequantized as ggml does, ho
   std::ofstream(liar, std::ios::binary) << lie;
   bad(liar, "is not a valid GGUF file");
 }
+
+TEST_CASE("quantize --imatrix: llama.cpp's weights for the ggml schemes that take them; bad files exit 2",
+          "[quantize][cli][imatrix]") {
+  const std::string dir = NUMSCOPE_GGML_GOLDEN "/gguf/";
+  for (const char* file : {"imatrix.gguf", "imatrix.dat"}) {
+    const Run r = run({"-i", dir + "imatrix-model.gguf", "--all", "-s", "q4_K,q8_0", "--imatrix", dir + file, "-o", "json"});
+    REQUIRE(r.rc == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["request"]["imatrix"] == dir + file);
+    const Run text = run({"-i", dir + "imatrix-model.gguf", "--all", "-s", "q4_K", "--imatrix", dir + file});
+    CHECK(text.out.find("has no weights for 1 tensor(s)") != std::string::npos);
+    CHECK(text.out.find("token_embd.weight") != std::string::npos);
+  }
+  // Weighted and unweighted q4_K differ; q8_0 ignores the weights (a note says so when it is the only scheme).
+  const Run w = run({"-i", dir + "imatrix-model.gguf", "-t", "blk.0.attn_q.weight", "-s", "q4_K", "--imatrix",
+                     dir + "imatrix.gguf", "-o", "json"});
+  const Run u = run({"-i", dir + "imatrix-model.gguf", "-t", "blk.0.attn_q.weight", "-s", "q4_K", "-o", "json"});
+  REQUIRE((w.rc == 0 && u.rc == 0));
+  CHECK(nlohmann::json::parse(w.out)["tables"]["schemes"][0]["mse"] != nlohmann::json::parse(u.out)["tables"]["schemes"][0]["mse"]);
+  const Run q8 = run({"-i", dir + "imatrix-model.gguf", "-t", "blk.0.attn_q.weight", "-s", "q8_0", "--imatrix",
+                      dir + "imatrix.gguf"});
+  CHECK(q8.out.find("no scheme of this run takes importance weights") != std::string::npos);
+  auto bad = [](std::vector<std::string> args, const std::string& what) {
+    const Run r = run(std::move(args));
+    CHECK(r.rc == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find(what) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  };
+  const std::string model = dir + "imatrix-model.gguf";
+  bad({"-i", model, "--all", "-s", "q4_K", "--imatrix", tmp("no-such.imatrix")}, "cannot open");
+  const std::string junk = tmp("junk.imatrix");
+  std::ofstream(junk) << "just some text that is no imatrix";
+  bad({"-i", model, "--all", "-s", "q4_K", "--imatrix", junk}, "--imatrix");
+  bad({"--synthetic", "normal", "-s", "q4_K", "--imatrix", dir + "imatrix.gguf"}, "--imatrix goes with --input");
+  bad({"-i", model, "--all", "-s", "q4_K", "--imatrix", model}, "holds no importance weights");
+  bad({"-i", model, "--all", "-s", "q4_K", "--imatrix", dir + "imatrix.gguf", "--write-blocks", dir + "imatrix.gguf"},
+      "--imatrix");
+}

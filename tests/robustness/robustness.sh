@@ -259,6 +259,26 @@ bad cfg-huge 'larger than 16 MiB' memory --config cfg-huge.json
 bad cfg-device 'larger than 16 MiB' memory --config /dev/zero
 bad cfg-missing-file 'cannot read config file' memory --config nowhere.json
 
+# ---- model directories (memory --config DIR) and GGUF files (memory --gguf) ----------------------------------------
+mkdir ckpt-escape ckpt-partial ckpt-garbage ckpt-unmapped
+for d in ckpt-escape ckpt-partial ckpt-garbage ckpt-unmapped; do cfg '' >"$d/config.json"; done
+printf '{"weight_map": {"model.norm.weight": "../model.safetensors"}}' >ckpt-escape/model.safetensors.index.json
+bad ckpt-escape 'expected a .safetensors file name' memory --config ckpt-escape
+st ckpt-partial/a.safetensors '{"n":{"dtype":"BF16","shape":[4],"data_offsets":[0,8]}}' 8
+printf '{"weight_map": {"n": "a.safetensors", "m": "b.safetensors"}}' >ckpt-partial/model.safetensors.index.json
+bad ckpt-partial 'all its shards' memory --config ckpt-partial
+printf 'garbage' >ckpt-garbage/model.safetensors
+bad ckpt-garbage 'invalid safetensors file' memory --config ckpt-garbage
+st ckpt-unmapped/a.safetensors '{"n":{"dtype":"BF16","shape":[4],"data_offsets":[0,8]}}' 8
+printf '{"weight_map": {"m": "a.safetensors"}}' >ckpt-unmapped/model.safetensors.index.json
+bad ckpt-unmapped 'does not list' memory --config ckpt-unmapped
+{ printf 'GGUF'; le 3 4; le 4611686018427387904 8; le 0 8; } >gguf-tensors.gguf
+bad gguf-tensor-count 'tensors but only' memory --gguf gguf-tensors.gguf
+{ printf 'GGUF'; le 3 4; le 0 8; le 1 8; le 20 8; printf 'general.architecture'; le 8 4; le 5 8; printf 'llama'; } >gguf-nometa.gguf
+bad gguf-no-layers 'block_count' memory --gguf gguf-nometa.gguf
+printf 'not a gguf file' >gguf-text.gguf
+bad gguf-not-gguf "magic bytes 'GGUF'" memory --gguf gguf-text.gguf
+
 # ---- claims (numscope check): one stderr line FILE:LINE:COLUMN: reason per bad claim, exit 2 -----------------
 report=1 bad claim-unbalanced "--claim:1:8: expected '\)'" check --claim '(1 + 2 = 3'
 report=1 bad claim-div-zero '--claim:1:2: division by zero' check --claim '1/0 = 1'

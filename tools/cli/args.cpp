@@ -4,24 +4,47 @@
 #include <cctype>  // std::isdigit
 
 #include "numscope/support/error.h"
+#include "numscope/support/suggest.h"
 
 namespace numscope::cli {
-namespace {
 
 const std::vector<OptionSpec>& common_options() {
   static const std::vector<OptionSpec> kCommon = {
       {"output", 'o', "FORMAT", "output format: table (aligned text, the default), md, csv or json"},
       {"table", 0, "NAME", "print only this table (CSV needs it when the command prints several)"},
+      {"columns", 0, "KEYS", "print only these columns, in this order (comma-separated keys, as -o csv names them)"},
+      {"no-notes", 0, "", "leave out the notes under the tables (text and md)"},
+      {"bare", 0, "", "only the tables: no titles, intro or notes (text and md), for pasting"},
+      {"width", 0, "N", "cut text tables wider than N characters into column groups (default: the terminal's "
+                        "width when printing to one; 0: never)"},
       {"help", 'h', "", "print this help"},
   };
   return kCommon;
+}
+
+std::vector<OptionSpec> common_options(const CommandSpec& spec) {
+  std::vector<OptionSpec> out;
+  for (const auto& o : common_options())
+    if (spec.renders || o.name == "help") out.push_back(o);
+  return out;
+}
+
+namespace {
+
+/// A common option `spec` refuses because it would be ignored: "-o json" of cast, which writes raw bytes.
+[[noreturn]] void ignored(const CommandSpec& spec, const OptionSpec& o) {
+  throw InputError("'numscope " + spec.name + "' writes its output as it is, not as a table: --" + o.name +
+                   " does not apply to it (it would be ignored)");
 }
 
 const OptionSpec* find_long(const CommandSpec& spec, std::string_view name) {
   for (const auto& o : spec.options)
     if (o.name == name) return &o;
   for (const auto& o : common_options())
-    if (o.name == name) return &o;
+    if (o.name == name) {
+      if (!spec.renders && o.name != "help") ignored(spec, o);
+      return &o;
+    }
   return nullptr;
 }
 
@@ -29,7 +52,10 @@ const OptionSpec* find_short(const CommandSpec& spec, char c) {
   for (const auto& o : spec.options)
     if (o.short_name == c) return &o;
   for (const auto& o : common_options())
-    if (o.short_name == c) return &o;
+    if (o.short_name == c) {
+      if (!spec.renders && o.name != "help") ignored(spec, o);
+      return &o;
+    }
   return nullptr;
 }
 
@@ -45,8 +71,12 @@ bool looks_like_number(std::string_view s) {
 
 std::string accepted(const CommandSpec& spec) {
   std::string s;
-  for (const auto& o : spec.options) s += "--" + o.name + ", ";
-  return s + "-o/--output, --table, -h/--help";
+  auto add = [&](const OptionSpec& o) {
+    s += (s.empty() ? "" : ", ") + (o.short_name ? std::string("-") + o.short_name + "/" : "") + "--" + o.name;
+  };
+  for (const auto& o : spec.options) add(o);
+  for (const auto& o : common_options(spec)) add(o);
+  return s;
 }
 
 std::string shown(std::string_view s) {  // an argument quoted in a message, cut to a sane length
@@ -125,9 +155,16 @@ Args parse_args(const CommandSpec& spec, std::span<const std::string> argv) {
         has_value = true;
       }
     }
-    if (opt == nullptr)
-      throw InputError("unknown option '" + shown(a) + "' for 'numscope " + spec.name + "': accepted options are " +
+    if (opt == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& o : spec.options) names.push_back("--" + o.name);
+      for (const auto& o : common_options(spec)) names.push_back("--" + o.name);
+      const std::string given = a.substr(0, a.find('='));
+      const std::vector<std::string> near = closest(given, names, 1);
+      throw InputError("unknown option '" + shown(a) + "' for 'numscope " + spec.name + "': " +
+                       (near.empty() ? "" : "did you mean " + near[0] + "? ") + "accepted options are " +
                        accepted(spec));
+    }
     if (opt->value_name.empty()) {
       if (has_value) throw InputError("option --" + opt->name + " takes no value");
     } else if (!has_value) {
@@ -164,7 +201,7 @@ std::string help_text(const CommandSpec& spec) {
     s += left + o.help + "\n";
   };
   for (const auto& o : spec.options) line(o);
-  for (const auto& o : common_options()) line(o);
+  for (const auto& o : common_options(spec)) line(o);
   if (!spec.details.empty()) s += "\n" + spec.details + "\n";
   return s;
 }

@@ -28,6 +28,9 @@ struct CommandSpec {
   std::vector<OptionSpec> options;  // -o/--output and -h/--help are added for every command
   int min_positional = 0;
   int max_positional = 0;  // -1: unbounded
+  // false: the command writes its own bytes (cast, completion), so the options of rendering (-o, --table,
+  // --columns, --no-notes, --bare, --width) would be ignored and are refused instead.
+  bool renders = true;
 };
 
 /// Parsed arguments of one command.
@@ -45,6 +48,12 @@ struct Args {
   /// A non-negative integer option; throws InputError naming the option on bad input.
   long long get_int(const std::string& name, long long fallback, long long min, long long max) const;
 };
+
+/// The options of rendering every table-printing command takes (-o/--output, --table, --columns, --no-notes,
+/// --bare, --width, -h/--help), after its own in --help.
+const std::vector<OptionSpec>& common_options();
+/// The common options `spec` takes: all of them, or only -h/--help for a command that writes its own bytes.
+std::vector<OptionSpec> common_options(const CommandSpec& spec);
 
 /// Parses argv (after the command name) against the spec; throws InputError on an unknown option, a
 /// missing value or a wrong number of positional arguments. `--` ends options.

@@ -121,7 +121,7 @@ const Command& cast_command() {
                    {"tf32-truncate", 0, "", "drop set bits below tf32's 19-bit field instead of refusing them"}});
          return o;
        }(),
-       0, 0},
+       0, 0, /*renders=*/false},
       run};
   return kCommand;
 }

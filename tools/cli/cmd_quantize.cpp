@@ -52,6 +52,8 @@ std::function<void(const std::string&, std::uint64_t, std::uint64_t)> progress_l
 }
 
 Result run(const Args& args, Context&) {
+  if (args.has("dump-scheme") && !args.has("dump-dequantized"))
+    throw InputError("--dump-scheme picks the scheme of --dump-dequantized FILE: give that too, or leave it out");
   api::QuantizeRequest q;
   q.inputs = args.list("input");
   q.tensors = args.list("tensor");
@@ -68,6 +70,7 @@ Result run(const Args& args, Context&) {
   q.dump_scheme = args.get("dump-scheme");
   q.write_blocks = get_optional(args, "write-blocks");
   q.ignore_nonfinite = args.has("ignore-nonfinite");
+  q.imatrix = get_optional(args, "imatrix");
   q.include = args.list("include");
   q.exclude = args.list("exclude");
   q.include_1d = args.has("include-1d");
@@ -96,7 +99,8 @@ const Command& quantize_command() {
        "values are rounded to fp32 and always the same for the same spec.\n\n"
        "Schemes: " + accepted_scheme_names() + ". Default: a representative set of every family.\n\n"
        "Recommendation: --max-bits and/or --min-sqnr pick the cheapest scheme meeting both; the note says why each "
-       "cheaper one fails. See docs/quantize.md for each scheme's definition and source.",
+       "cheaper one fails. When no scheme meets them, the table is still printed, one line on stderr says so and "
+       "the exit code is 1. See docs/quantize.md for each scheme's definition and source.",
        {{"input", 'i', "FILE", "a .npy, .safetensors or GGUF file (repeat for shards)", true},
         {"tensor", 't', "NAME", "a tensor of a safetensors or GGUF input (repeatable)", true},
         {"all", 0, "", "every float tensor of the input, one row per tensor and scheme plus totals"},
@@ -112,6 +116,7 @@ const Command& quantize_command() {
         {"dump-scheme", 0, "NAME", "the scheme for --dump-dequantized (default: the recommended or only one)"},
         {"write-blocks", 0, "FILE", "write the blocks of the one ggml scheme (q8_0, q4_K, ...) in ggml's layout", false, true},
         {"ignore-nonfinite", 0, "", "analyse the finite values only when the input has NaN or inf"},
+        {"imatrix", 0, "FILE", "llama.cpp importance matrix (GGUF or legacy .dat) for the ggml schemes that take weights"},
         {"include", 0, "GLOB", "--all: only tensors matching GLOB (* ? [..]; repeatable)", true},
         {"exclude", 0, "GLOB", "--all: leave out tensors matching GLOB (repeatable)", true},
         {"include-1d", 0, "", "--all: keep 1-D tensors (norms, biases), left out by default"},

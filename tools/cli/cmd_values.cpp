@@ -16,7 +16,8 @@ const Command& values_command() {
       {"values",
        "every code of a format (at most 16 bits): bits, class, exact value",
        "numscope values FORMAT [--finite]",
-       "Lists codes in order 0x00.. with the class (zero, subnormal, normal, inf, nan) and the full exact value.",
+       "Lists codes in order 0x00.. with the class (zero, subnormal, normal, inf, nan) and the full exact value.\n"
+       "Wider formats (fp32, fp64): numscope decode FORMAT CODE... or explain FORMAT --bits CODE for single codes.",
        {{"finite", 0, "", "only codes of finite values"}},
        1,
        1},

@@ -1,9 +1,11 @@
 // The command registry: each command is a spec (options, help) and a function that returns a Result.
 #pragma once
 
+#include <cstddef>  // std::size_t
 #include <iosfwd>  // std::istream, std::ostream
 #include <span>    // std::span
 #include <string>  // std::string
+#include <string_view>  // std::string_view
 #include <vector>  // std::vector
 
 #include "numscope/support/error.h"
@@ -17,6 +19,7 @@ struct Context {
   std::istream& in;
   std::ostream& out;
   std::ostream& err;
+  std::size_t terminal_width = 0;  // columns of the terminal `out` prints to; 0 when it is not one (no wrapping)
 };
 
 struct Command {
@@ -30,6 +33,12 @@ struct Command {
 /// All commands, in the order of `numscope --help`.
 const std::vector<Command>& commands();
 
+/// The paragraph of the man page's DESCRIPTION.
+std::string_view program_description();
+/// What each exit code means, and the environment numscope reads: `numscope --help` and the man page print them.
+std::string_view exit_status_text();
+std::string_view environment_text();
+
 /// The whole program: `numscope COMMAND ...`; returns the exit code. Prints one line on ctx.err and returns
 /// 2 for bad input.
 int run_main(std::span<const std::string> argv, Context& ctx);
@@ -39,6 +48,7 @@ const Command& formats_command();
 const Command& store_command();
 const Command& explain_command();
 const Command& values_command();
+const Command& decode_command();
 const Command& cast_command();
 const Command& tour_command();
 const Command& doc_tables_command();
@@ -47,5 +57,6 @@ const Command& memory_command();
 const Command& check_command();
 const Command& verify_command();
 const Command& bench_command();
+const Command& completion_command();
 
 }  // namespace numscope::cli

@@ -9,14 +9,15 @@
 #include "numscope/support/render.h"
 #include "numscope/formats/fast/convert.h"
 #include "numscope/tools/cli/command.h"
+#include "numscope/tools/cli/manual.h"
 
 namespace numscope::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
-      formats_command(), store_command(), explain_command(), values_command(), cast_command(),
+      formats_command(), store_command(), explain_command(), values_command(), decode_command(), cast_command(),
       tour_command(),    doc_tables_command(), quantize_command(), memory_command(), check_command(),
-      verify_command(),  bench_command(),
+      verify_command(),  bench_command(), completion_command(),
   };
   return kCommands;
 }
@@ -38,10 +39,10 @@ std::string main_help() {
     name += std::string(name.size() < 14 ? 14 - name.size() : 2, ' ');
     s += name + c.spec.summary + "\n";
   }
-  s += "\nRun 'numscope COMMAND --help' for a command's options. New here? Run 'numscope tour'.\n"
-       "Exit codes: 0 success, 1 a check failed, 2 bad input or a failed write (one line on stderr says why);\n"
-       "a closed output pipe (| head) ends numscope silently by SIGPIPE (status 141).\n"
-       "Environment: NUMSCOPE_ISA=portable|avx2|avx512 caps the instruction set of the fast paths (the same bits).\n";
+  s += "\nRun 'numscope COMMAND --help' for a command's options, 'numscope help --man' for the manual page.\n"
+       "New here? Run 'numscope tour'.\n";
+  s += "Exit codes: " + std::string(exit_status_text()) + "\n";
+  s += "Environment: " + std::string(environment_text()) + "\n";
   return s;
 }
 
@@ -49,7 +50,45 @@ std::string main_help() {
 /// argument or a file name) are shown escaped, never as line breaks, as every text output shows them.
 std::string one_line(std::string_view message) { return escape_controls(message); }
 
+/// How to show the Result: -o, --table, --columns, --no-notes, --bare, and --width (else the terminal's).
+RenderOptions render_options(const Args& args, const Context& ctx) {
+  RenderOptions o;
+  o.format = args.output;
+  o.table = args.get("table");
+  o.columns = args.list("columns");
+  if (args.has("columns") && o.columns.empty()) throw InputError("--columns needs column keys, e.g. --columns name,max");
+  // Notes, titles and column groups exist in text and Markdown only: elsewhere the flags would be ignored.
+  if (o.format == OutputFormat::kCsv || o.format == OutputFormat::kJson)
+    for (const char* flag : {"no-notes", "bare", "width"})
+      if (args.has(flag))
+        throw InputError(std::string("--") + flag + " shapes text and Markdown tables; -o " + args.get("output") +
+                         " prints the data as it is");
+  if (o.format == OutputFormat::kMarkdown && args.has("width"))
+    throw InputError("--width cuts text tables; a Markdown table keeps its columns (-o table to cut it)");
+  o.notes = !args.has("no-notes") && !args.has("bare");
+  o.titles = !args.has("bare");
+  o.width = static_cast<std::size_t>(args.get_int("width", static_cast<long long>(ctx.terminal_width), 0, 1000000));
+  return o;
+}
+
 }  // namespace
+
+std::string_view program_description() {
+  return "numscope derives the numbers of machine-learning number formats (FP64 to FP4, the FP8 family, OCP MX,\n"
+         "integers and user-defined eXmY) from their bit layouts and prints them exactly; it estimates LLM memory and\n"
+         "compares quantization schemes on real tensors. Every command prints tables as aligned text, Markdown, CSV\n"
+         "or JSON (-o). Bad input gets one line on stderr naming the problem and what would be accepted.";
+}
+
+std::string_view exit_status_text() {
+  return "0 success, 1 a check failed (a false claim, a file without claims, no scheme meeting --max-bits or\n"
+         "--min-sqnr), 2 bad input or a failed write (one line on stderr says why); a closed output pipe (| head)\n"
+         "ends numscope silently by SIGPIPE (status 141).";
+}
+
+std::string_view environment_text() {
+  return "NUMSCOPE_ISA=portable|avx2|avx512 caps the instruction set of the fast paths (the same bits).";
+}
 
 int run_main(std::span<const std::string> argv, Context& ctx) {
   try {
@@ -59,6 +98,11 @@ int run_main(std::span<const std::string> argv, Context& ctx) {
                        "' is not an instruction set: expected portable, avx2 or avx512 (or unset it)");
     const std::string& name = argv[1];
     if (name == "--help" || name == "-h" || name == "help") {
+      if (argv.size() > 2 && argv[2] == "--man") {
+        if (argv.size() > 3) throw InputError("'numscope help --man' prints the whole manual page and takes nothing more");
+        ctx.out << man_page();
+        return 0;
+      }
       if (argv.size() > 2) {
         for (const auto& c : commands())
           if (c.spec.name == argv[2]) {
@@ -81,8 +125,9 @@ int run_main(std::span<const std::string> argv, Context& ctx) {
         ctx.out << help_text(c.spec);
         return 0;
       }
+      const RenderOptions options = render_options(args, ctx);  // checked before the command runs
       const Result result = c.run(args, ctx);
-      if (!result.command.empty()) render(result, RenderOptions{args.output, args.get("table")}, ctx.out);
+      if (!result.command.empty()) render(result, options, ctx.out);
       for (const std::string& e : result.errors) ctx.err << "numscope: " << one_line(e) << "\n";
       ctx.out.flush();
       return result.status;

@@ -1,6 +1,9 @@
 // The conversion flags of store, explain and cast.
 #include "numscope/tools/cli/common.h"
 
+#include "numscope/formats/engine.h"
+#include "numscope/support/error.h"
+
 namespace numscope::cli {
 
 std::vector<OptionSpec> conversion_options() {
@@ -18,6 +21,8 @@ api::Conversion conversion_from(const Args& args) {
   c.saturate = args.has("saturate");
   c.ftz = args.has("ftz");
   c.seed = static_cast<std::uint64_t>(args.get_int("seed", 1, 0, 999999999999999999LL));
+  if (args.has("seed") && parse_rounding(c.rounding) != Rounding::kStochastic)
+    throw InputError("--seed seeds stochastic rounding only: add --rounding stochastic, or leave --seed out");
   return c;
 }
 

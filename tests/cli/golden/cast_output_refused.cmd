@@ -1,0 +1,1 @@
+cast -o json --from fp32 --to fp16

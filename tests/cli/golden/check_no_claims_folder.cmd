@@ -1,0 +1,1 @@
+check fixtures/no_claims_here

@@ -1,0 +1,1 @@
+decode tf32 0x3dcce000

@@ -1,0 +1,1 @@
+explain bf16 --bits 47f1 -o json

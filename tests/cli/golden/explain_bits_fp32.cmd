@@ -1,0 +1,1 @@
+explain fp32 --bits 0x3dcccccd

@@ -1,0 +1,1 @@
+explain e8m0 3

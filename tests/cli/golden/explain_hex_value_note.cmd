@@ -1,0 +1,1 @@
+explain fp32 0x3dcccccd

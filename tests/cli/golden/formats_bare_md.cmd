@@ -1,0 +1,1 @@
+formats e4m3 int4 --bare -o md --columns name,bits,bytes,max

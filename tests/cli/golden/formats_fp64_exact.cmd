@@ -1,0 +1,1 @@
+formats fp64 --exact --columns name,max,min_normal,min_subnormal,epsilon

@@ -1,0 +1,1 @@
+store 1 --formats fp8

@@ -1,0 +1,1 @@
+store 0.1 --formats fp16,bf16 --columns format,stored,bits

@@ -1,0 +1,1 @@
+store 0.1 --columns nope

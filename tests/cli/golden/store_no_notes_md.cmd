@@ -1,0 +1,1 @@
+store 123456.789 --formats bf16,e4m3 --no-notes -o md

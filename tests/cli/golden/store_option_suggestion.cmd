@@ -1,0 +1,1 @@
+store 1 --format fp16
