@@ -63,35 +63,44 @@ double ExactValue::to_double() const {
   return static_cast<double>(static_cast<long double>(num) / static_cast<long double>(den));
 }
 
-ExactValue parse_exact(std::string_view text, std::string_view what, std::span<const UnitRow> units,
-                       std::string_view* rest, std::string_view bound_text) {
-  const std::string bound(bound_text);
-  const std::string s = trim(text);
-  const std::string low = ascii_lower(s);
+namespace {
+
+/// inf, nan, negatives and commas: refused with the reason before any digit is read.
+void refuse_non_numbers(const std::string& s, std::string_view what) {
   if (s.empty()) throw InputError(std::string(what) + " needs a number");
   if (s.find(',') != std::string::npos)
     throw InputError(quoted(what, s) + ": a comma inside a number; commas separate list items (write 1.5 for a "
                                        "fraction and 1_500_000 to group digits)");
+  const std::string low = ascii_lower(s);
   for (const char* word : {"inf", "+inf", "-inf", "nan", "+nan", "-nan"})
     if (low.rfind(word, 0) == 0) throw InputError(std::string(what) + " must be a finite number, got '" + s + "'");
   if (s[0] == '-') throw InputError(std::string(what) + " must not be negative, got '" + s + "'");
-  std::size_t i = s[0] == '+' ? 1 : 0;
+}
+
+/// A decimal read from the front of s: mantissa · 10^exp10, and the index after it.
+struct Decimal {
   u128 mantissa = 0;
   int exp10 = 0;
+  std::size_t end = 0;
+};
+
+bool digit_at(const std::string& s, std::size_t i) {
+  return i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]));
+}
+
+/// Digits with `_` between two digits (1_500_000), an optional fraction, an optional exponent e±N.
+Decimal read_decimal(const std::string& s, std::string_view what, const std::string& bound) {
+  Decimal d;
+  std::size_t i = s[0] == '+' ? 1 : 0;
   bool digits = false;
   auto digit_run = [&](bool fraction) {
-    while (i < s.size()) {
-      const char c = s[i];
-      if (std::isdigit(static_cast<unsigned char>(c))) {
-        if (mantissa > kMaxMantissa) throw InputError(quoted(what, s) + " has too many digits (at most 38)");
-        mantissa = mantissa * 10 + static_cast<unsigned>(c - '0');
-        if (fraction) --exp10;
+    for (; i < s.size(); ++i) {
+      if (digit_at(s, i)) {
+        if (d.mantissa > kMaxMantissa) throw InputError(quoted(what, s) + " has too many digits (at most 38)");
+        d.mantissa = d.mantissa * 10 + static_cast<unsigned>(s[i] - '0');
+        if (fraction) --d.exp10;
         digits = true;
-        ++i;
-      } else if (c == '_' && i > 0 && std::isdigit(static_cast<unsigned char>(s[i - 1])) && i + 1 < s.size() &&
-                 std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
-        ++i;  // digit grouping: 1_500_000
-      } else {
+      } else if (!(s[i] == '_' && i > 0 && digit_at(s, i - 1) && digit_at(s, i + 1))) {
         break;
       }
     }
@@ -102,41 +111,52 @@ ExactValue parse_exact(std::string_view text, std::string_view what, std::span<c
     digit_run(true);
   }
   if (!digits) throw InputError(std::string(what) + " takes a number, got '" + s + "'");
-  if (i + 1 < s.size() && (s[i] == 'e' || s[i] == 'E') &&
-      (std::isdigit(static_cast<unsigned char>(s[i + 1])) ||
-       ((s[i + 1] == '+' || s[i + 1] == '-') && i + 2 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 2]))))) {
+  const bool signed_exp = i + 1 < s.size() && (s[i + 1] == '+' || s[i + 1] == '-');
+  if (i + 1 < s.size() && (s[i] == 'e' || s[i] == 'E') && (digit_at(s, i + 1) || (signed_exp && digit_at(s, i + 2)))) {
     ++i;
     const bool neg = s[i] == '-';
-    if (s[i] == '+' || s[i] == '-') ++i;
+    if (signed_exp) ++i;
     long e = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+    for (; digit_at(s, i); ++i)
       if (e < 100000) e = e * 10 + (s[i] - '0');
-      ++i;
-    }
     if (e > 1000) {
-      if (!neg && mantissa != 0) too_large(what, s, bound);
-      mantissa = 0;  // 1e-5000: zero for every purpose here
+      if (!neg && d.mantissa != 0) too_large(what, s, bound);
+      d.mantissa = 0;  // 1e-5000: zero for every purpose here
       e = 0;
     }
-    exp10 += static_cast<int>(neg ? -e : e);
+    d.exp10 += static_cast<int>(neg ? -e : e);
   }
-  std::size_t j = i;
+  d.end = i;
+  return d;
+}
+
+}  // namespace
+
+ExactValue parse_exact(std::string_view text, std::string_view what, std::span<const UnitRow> units,
+                       std::string_view* rest, std::string_view bound_text) {
+  const std::string bound(bound_text);
+  const std::string s = trim(text);
+  refuse_non_numbers(s, what);
+  const Decimal d = read_decimal(s, what, bound);
+  // The unit: letters after optional blanks, compared in any case.
+  std::size_t j = d.end;
   while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
   std::size_t k = j;
   while (k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]))) ++k;
   const UnitRow* unit = nullptr;
   for (const UnitRow& u : units)
     if (k > j && equal_fold(u.name, std::string_view(s).substr(j, k - j))) unit = &u;
-  const std::size_t end = unit ? k : i;
+  const std::size_t end = unit ? k : d.end;
   if (rest) {
     std::string_view r = text.substr(text.find_first_not_of(" \t") + end);
     while (!r.empty() && (r.back() == ' ' || r.back() == '\t')) r.remove_suffix(1);
     *rest = r;
   }
+  // mantissa · 10^(exp10 + unit's power of ten) · 2^(unit's power of two), as num/den, every step checked.
   ExactValue v;
-  if (mantissa == 0) return v;
-  int p10 = exp10 + (unit ? unit->pow10 : 0);
-  v.num = mantissa;
+  if (d.mantissa == 0) return v;
+  int p10 = d.exp10 + (unit ? unit->pow10 : 0);
+  v.num = d.mantissa;
   for (; p10 > 0; --p10) {
     if (v.num > (~u128{0}) / 10) too_large(what, s, bound);
     v.num *= 10;

@@ -1,4 +1,5 @@
 // Regression tests of the bugs the fuzzers and the bad-input table found: each is refused in bounded time with one line.
+#include <signal.h>  // sigaction
 #include <unistd.h>  // getpid
 
 #include <catch2/catch.hpp>
@@ -115,4 +116,31 @@ TEST_CASE("doc-tables does not run itself from a generated block", "[robustness]
   const std::vector<std::string> argv = {"numscope", "doc-tables", md.string()};
   CHECK(cli::run_main(argv, ctx) == 2);  // an error row, not unbounded recursion
   CHECK_THAT(out.str(), Catch::Contains("cannot run doc-tables itself"));
+}
+
+// Issue 12, item 5: signal handlers belong to the program (tools/process.cpp, installed by main), never to the
+// library, which also runs inside Python and WebAssembly. A whole run of the library that writes files (atomic
+// temporaries, the mapped inputs' table) leaves every disposition as it found it (Catch2 has its own handlers:
+// compared before and after, not against SIG_DFL).
+TEST_CASE("the library installs no signal handler", "[robustness]") {
+  const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGBUS, SIGXFSZ};
+  auto dispositions = [&] {
+    std::vector<void*> d;
+    for (int s : signals) {
+      struct sigaction a {};
+      sigaction(s, nullptr, &a);
+      d.push_back((a.sa_flags & SA_SIGINFO) ? reinterpret_cast<void*>(a.sa_sigaction) : reinterpret_cast<void*>(a.sa_handler));
+    }
+    return d;
+  };
+  const auto before = dispositions();
+  const fs::path blocks = scratch("signals_blocks.bin"), deq = scratch("signals_deq.npy");
+  std::istringstream in;
+  std::ostringstream out, err;
+  cli::Context ctx{in, out, err};
+  const std::vector<std::string> argv = {"numscope", "quantize", "--synthetic", "normal:n=4096", "--schemes", "q8_0",
+                                         "--write-blocks", blocks.string(), "--dump-dequantized", deq.string()};
+  REQUIRE(cli::run_main(argv, ctx) == 0);
+  CHECK(fs::file_size(blocks) == 4096 / 32 * 34);  // ggml q8_0: 32 elements in 2 + 32 bytes
+  CHECK(dispositions() == before);
 }

@@ -95,3 +95,64 @@ grep -q 'n (no finite value)' r.out || why+=" the all-NaN tensor is not listed a
 grep -Eq '^n +' r.out && why+=" the all-NaN tensor has a row of metrics;"
 verdict nan-all-skipped "$why"
 rm -f shard1.safetensors shard2.safetensors allnan.npy mixed.safetensors r.out r.err
+
+# ---- one status for one result, one rule for every rounding mode (issue 12 item 12) ------------------------------
+# The rule (docs/formats.md, status): overflow when inf or NaN was stored because the value exceeded the range;
+# saturated when ±max was stored because the value, rounded with unbounded exponent (IEEE 754 §7.4), is beyond max;
+# else rounded/exact. Expected rows by hand from OFP8 e4m3 (max 448 = S.1111.110; the next step, 480, is past it;
+# no inf, so an overflow is NaN), fp16 (max 65504) and int8 (max 127):
+#   449 rne/rtz: 448 ≤ max, rounded.  449 odd: 448 is even (110), its odd neighbour 480 > max: ±max, saturated
+#   (was: "overflow" under odd and "rounded" under rtz for the same 448).  449 up / -449 down: 480 > max: NaN.
+#   480 rtz: 480 itself > max: 448, saturated.  1e6 in fp16: rtz 65504 saturated, rne inf overflow.
+status_rows() {  # status_rows MODE VALUE... : "format,input,stored,status" of e4m3, fp16 and int8, space-separated
+  local mode=$1
+  shift
+  "$bin" store "$@" --formats e4m3,fp16,int8 --rounding "$mode" -o csv --table store 2>&1 | tail -n +2 | cut -d, -f1-4 | tr '\n' ' '
+}
+why=""
+want_rne="e4m3,449,448,rounded fp16,449,449,exact int8,449,127,saturated e4m3,1e6,nan,overflow fp16,1e6,inf,overflow int8,1e6,127,saturated "
+want_rtz="e4m3,449,448,rounded fp16,449,449,exact int8,449,127,saturated e4m3,480,448,saturated fp16,480,480,exact int8,480,127,saturated e4m3,1e6,448,saturated fp16,1e6,65504,saturated int8,1e6,127,saturated "
+want_odd="e4m3,449,448,saturated fp16,449,449,exact int8,449,127,saturated e4m3,-464,-448,saturated fp16,-464,-464,exact int8,-464,-128,saturated "
+want_up="e4m3,449,nan,overflow fp16,449,449,exact int8,449,127,saturated "
+want_down="e4m3,-449,nan,overflow fp16,-449,-449,exact int8,-449,-128,saturated "
+got=$(status_rows rne 449 1e6); [ "$got" = "$want_rne" ] || why+=" rne: $got;"
+got=$(status_rows rtz 449 480 1e6); [ "$got" = "$want_rtz" ] || why+=" rtz: $got;"
+got=$(status_rows odd 449 -464); [ "$got" = "$want_odd" ] || why+=" odd: $got;"
+got=$(status_rows up 449); [ "$got" = "$want_up" ] || why+=" up: $got;"
+got=$(status_rows down -449); [ "$got" = "$want_down" ] || why+=" down: $got;"
+verdict status-one-rule "$why"
+
+# ---- a user's spelling of a built-in layout prints the built-in's name; other layouts never share it ------------
+# e02m1, E2M1 and e2m1:bias=1 are OCP FP4 (e2m1); e2m1:bias=2 is another format (max 3 = 1.5·2^1, by hand);
+# e04m3 and e4m3:bias=07 are OFP8 E4M3; e4m3:bias=8 is another (max 224 = 1.75·2^7); e5m2:bias=16 is not e5m2.
+why=""
+got=$("$bin" store 1 --formats e02m1,E2M1,e2m1:bias=1,e2m1:bias=2,e04m3,e4m3:bias=07,e4m3:bias=8,e5m2:bias=15,e5m2:bias=16 -o csv --table store 2>&1 | tail -n +2 | cut -d, -f1 | tr '\n' ' ')
+[ "$got" = "e2m1 e2m1 e2m1 e2m1:bias=2 e4m3 e4m3 e4m3fn:bias=8 e5m2 e5m2:bias=16 " ] || why+=" names: $got;"
+got=$("$bin" formats e2m1:bias=2 e4m3:bias=8 e4m3 -o csv --table floats 2>&1 | tail -n +2 | cut -d, -f1,10 | tr '\n' ' ')
+[ "$got" = "e2m1:bias=2,3 e4m3fn:bias=8,224 e4m3,448 " ] || why+=" formats name,max: $got;"
+stdin=/dev/null bad names-empty-bias 'bias must be an integer' store 1 --formats e4m3:bias=
+verdict names-canonical "$why"
+
+# ---- control characters in tensor names are escaped in every output format (issue 12 item 10) ------------------
+# One tensor named "a<ESC>[31mb<newline>c|d" (JSON \u001b and \n in the header); no raw ESC or newline inside a line
+# in text, Markdown and CSV; JSON keeps the name, escaped by JSON itself; the error naming a missing tensor too.
+name_json='a\u001b[31mb\nc|d'
+st ctrl.safetensors '{"'"$name_json"'":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}' 0
+printf '\x00\x00\x80\x3f\x00\x00\x00\xc0\x00\x00\x00\x3f\x00\x00\x40\x40' >>ctrl.safetensors  # 1, -2, 0.5, 3
+why=""
+for o in table md csv json; do
+  table=(); [ "$o" = csv ] && table=(--table input)
+  run_cli r.out r.err quantize --input ctrl.safetensors --schemes q8_0 -o "$o" "${table[@]}"
+  [ "$rc" = 0 ] || why+=" -o $o: exit $rc $(head -c 200 r.err);"
+  LC_ALL=C grep -q $'\x1b' r.out && why+=" -o $o: a raw ESC on stdout;"
+  LC_ALL=C grep -q '^c|d' r.out && why+=" -o $o: the name's newline broke a line;"
+  case $o in
+    json) grep -qF '"a\u001b[31mb\nc|d"' r.out || why+=" -o json: the name is not kept as a JSON string;" ;;
+    md) grep -qF 'a\x1b[31mb\nc\|d' r.out || why+=" -o md: the name is not shown escaped;" ;;
+    *) grep -qF 'a\x1b[31mb\nc|d' r.out || why+=" -o $o: the name is not shown escaped;" ;;
+  esac
+done
+verdict names-control-chars "$why"
+st two.safetensors '{"x'"$name_json"'":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}' 8
+bad names-control-chars-error 'pass --tensor NAME or --all.*xa\\x1b\[31mb\\nc\|d' quantize --input two.safetensors
+rm -f ctrl.safetensors two.safetensors r.out r.err
