@@ -17,6 +17,7 @@
 #include "numscope/quantize/quantize.h"
 #include "numscope/support/atomic_file.h"
 #include "numscope/support/error.h"
+#include "numscope/support/suggest.h"
 
 namespace numscope::api {
 namespace {
@@ -26,22 +27,10 @@ using T = ColumnType;
 
 using detail::Input;
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 std::string close_matches(const std::string& want, const std::vector<TensorEntry>& all) {
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const auto& t : all) {
-    std::size_t d = edit_distance(want, t.name);
+    std::size_t d = edit_distance(std::string_view(want).substr(0, 64), t.name);  // support/suggest.h
     if (t.name.find(want) != std::string::npos || want.find(t.name) != std::string::npos) d = 0;
     scored.push_back({d, t.name});
   }
