@@ -347,7 +347,7 @@ Table speed_table(const mem::MemoryEstimate& e) {
                       "llm-analysis's latency model).");
   else
     t.notes.push_back("train step ≥ 6·P_active·tokens / (GPUs · peak) (8 with full recompute; 4·P + 6·P_lora for "
-                      "adapters), tokens = b · s · micro-batches per data-parallel rank (llm-analysis).");
+                      "adapters), tokens = b · s · micro-batches × DP (the global batch), GPUs = TP × PP × DP (llm-analysis).");
   t.notes.push_back("Peaks are dense (no 2:4 sparsity) from the catalog (--list-gpus); real kernels reach 50-80% of "
                     "them.");
   return t;

@@ -72,12 +72,18 @@ Speed speed_bounds(const Plan& p, const MemoryEstimate& e, const Gpu& g, std::in
       const double prefill_flops = 2 * Pa * b * ctx + attn * b * ctx * ctx;  // causal: half of 2 · 2 · s² per head
       s.prefill_s = std::max(prefill_flops / (n * *peak), weight_bytes / (n * bw));
     }
-  } else if (p.seq) {
-    const double tokens = static_cast<double>(*p.batch) * static_cast<double>(*p.seq) *
-                          static_cast<double>(p.layout.micro_batches);
-    double c = p.adapters() ? 4 + 6 * static_cast<double>(e.trainable_params) / P : 6;
-    if (p.recompute == Recompute::kFull) c += 2;  // one more forward pass
-    s.train_step_s = c * Pa * tokens / (n * *peak);
+  } else {
+    // A step of every data-parallel replica: all the layout's GPUs over the global batch (the same bound as one
+    // replica's tp · pp GPUs over its own b · s · micro-batches tokens).
+    const double dp = static_cast<double>(std::max<std::int64_t>(p.layout.dp, 1));
+    s.gpus = tp * pp * static_cast<std::int64_t>(dp);
+    if (p.seq) {
+      const double tokens = static_cast<double>(*p.batch) * static_cast<double>(*p.seq) *
+                            static_cast<double>(p.layout.micro_batches) * dp;
+      double c = p.adapters() ? 4 + 6 * static_cast<double>(e.trainable_params) / P : 6;
+      if (p.recompute == Recompute::kFull) c += 2;  // one more forward pass
+      s.train_step_s = c * Pa * tokens / (n * dp * *peak);
+    }
   }
   return s;
 }

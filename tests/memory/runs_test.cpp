@@ -339,6 +339,13 @@ TEST_CASE("a decode roofline computed by hand", "[memory][roofline]") {
   const MemoryEstimate t = est({{"params", "7B"}, {"mode", "train"}, {"gpu", "H100"}});
   CHECK(t.speeds.size() == 1);
   CHECK_FALSE(t.speeds[0].train_step_s.has_value());  // no --seq: no tokens to count
+  // ZeRO-3 over 8 A100-80GB (312 dense bf16 TFLOPS), 2 sequences of 2048 tokens per GPU: every replica's step
+  // together, 6 · P · (2 · 2048 · 8 tokens) / (8 GPUs · 312e12), the GPUs column counting all 8.
+  const MemoryEstimate z = est({{"model", "llama-2-7b"}, {"mode", "train"}, {"zero", "3"}, {"gpus", "8"},
+                                {"batch", "2"}, {"seq", "2048"}, {"gpu", "A100-80GB"}});
+  REQUIRE(z.speeds.size() == 1);
+  CHECK(z.speeds[0].gpus == 8);
+  CHECK(*z.speeds[0].train_step_s == Approx(6 * 6738415616.0 * (2 * 2048 * 8) / (8 * 312e12)).epsilon(1e-12));
   // V100 has no bf16 tensor cores: the bound uses fp16.
   const MemoryEstimate v = est({{"params", "1B"}, {"gpu", "V100-32GB"}});
   CHECK(v.speeds[0].compute_format == "fp16");
