@@ -341,8 +341,9 @@ Table speed_table(const mem::MemoryEstimate& e) {
     t.add(std::move(r));
   }
   if (!training)
-    t.notes.push_back("decode tokens/s ≤ b / max((weights + KV cache) / (n · bandwidth), 2·P_active·b / (n · peak)), "
-                      "n = max(TP, EP) GPUs reading a layer side by side; prefill ≥ max(FLOPs / (GPUs · peak), weights "
+    t.notes.push_back("decode tokens/s ≤ b / max((weights / n + KV cache per TP rank) / bandwidth, 2·P_active·b / (n · "
+                      "peak)), n = max(TP, EP) GPUs reading a layer side by side (a rank holds kv_heads / TP heads, one "
+                      "at least, or MLA's whole latent); prefill ≥ max(FLOPs / (GPUs · peak), weights "
                       "/ (GPUs · bandwidth)), FLOPs = 2·P_active·b·s + 2·L·b·s²·heads·head_dim (LLM-Viewer's roofline, "
                       "llm-analysis's latency model).");
   else
