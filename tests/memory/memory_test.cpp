@@ -82,6 +82,10 @@ TEST_CASE("the presets the issue names are all there", "[memory][params]") {
   CHECK_THROWS_AS(find_preset("llama-9"), InputError);
   CHECK_THROWS_AS(find_preset("mistralai/Mistral-7B-Instruct-v0.2"), InputError);  // no window, another context
   CHECK_THROWS_AS(find_preset("-instruct"), InputError);
+  // A misspelt name gets the closest presets first.
+  CHECK_THROWS_WITH(find_preset("llama3-8b"), Catch::Contains("did you mean llama-3-8b"));
+  CHECK_THROWS_WITH(find_preset("google/gemma3-27b-it"), Catch::Contains("did you mean gemma-3-27b"));
+  CHECK_THROWS_WITH(find_preset("falcon-7b"), !Catch::Contains("did you mean") && Catch::Contains("built-in models"));
 }
 
 TEST_CASE("a config.json per family gives the preset's count", "[memory][config]") {
