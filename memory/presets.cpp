@@ -178,6 +178,10 @@ std::vector<std::string> hub_name_candidates(std::string key) {
 
 const Architecture& find_preset(std::string_view name) {
   const auto& t = arch_table();
+  // No preset or Hub id is this long; a longer name is refused before the suffix loop copies it once per suffix.
+  if (name.size() > 256)
+    throw InputError("unknown model: a name of " + std::to_string(name.size()) + " characters; built-in models: " +
+                     preset_names());
   auto it = t.end();
   for (const std::string& key : hub_name_candidates(ascii_lower(name))) {
     it = std::find_if(t.begin(), t.end(), [&](const Architecture& a) { return a.name == key; });

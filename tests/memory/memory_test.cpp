@@ -82,6 +82,10 @@ TEST_CASE("the presets the issue names are all there", "[memory][params]") {
   CHECK_THROWS_AS(find_preset("llama-9"), InputError);
   CHECK_THROWS_AS(find_preset("mistralai/Mistral-7B-Instruct-v0.2"), InputError);  // no window, another context
   CHECK_THROWS_AS(find_preset("-instruct"), InputError);
+  // A name of a megabyte of "-it" suffixes is refused at once (the suffix loop copied it once per suffix).
+  std::string huge = "x";
+  for (int i = 0; i < 400'000; ++i) huge += "-it";
+  CHECK_THROWS_WITH(find_preset(huge), Catch::Contains("a name of 1200001 characters"));
   // A misspelt name gets the closest presets first.
   CHECK_THROWS_WITH(find_preset("llama3-8b"), Catch::Contains("did you mean llama-3-8b"));
   CHECK_THROWS_WITH(find_preset("google/gemma3-27b-it"), Catch::Contains("did you mean gemma-3-27b"));
