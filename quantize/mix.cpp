@@ -248,6 +248,10 @@ std::string mix_names() {
 
 std::vector<const GgmlType*> mix_types(const FileTypeMix& mix, const MixModel& model,
                                        std::span<const MixTensor> tensors) {
+  // llama.cpp refuses a model of more than LLAMA_MAX_LAYERS blocks (llama-hparams.h: 512) when loading it.
+  if (model.n_layer > 512)
+    throw InputError("the model claims " + std::to_string(model.n_layer) +
+                     " blocks; llama.cpp loads at most 512 (LLAMA_MAX_LAYERS), so no file type applies");
   // init_quantize_state_counters: over every weight of the file.
   State qs;
   qs.n_ffn = model.n_layer;
@@ -378,8 +382,9 @@ MixInputs mix_inputs(std::span<const std::string> files, std::span<const TensorE
   out.model = mix_model_from_tensors(out.tensors);
   for (const std::string& f : files) {
     if (is_gguf_file(f)) {
-      const MixModel m = model_from_gguf(read_gguf(f));
+      MixModel m = model_from_gguf(read_gguf(f));
       if (m.arch.empty()) continue;
+      if (m.n_layer == 0) m.n_layer = out.model.n_layer;  // no block_count: the blocks the names hold
       out.model = m;
       break;
     }
