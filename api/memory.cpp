@@ -2,6 +2,9 @@
 #include "numscope/api/memory.h"
 
 #include <cctype>         // std::isalnum
+#include <cmath>          // std::fabs, std::floor
+#include <cstdint>        // std::uint64_t
+#include <numeric>        // std::gcd
 #include <fmt/format.h>  // fmt::format
 
 #include "numscope/api/common.h"
@@ -31,6 +34,32 @@ std::string size_text(double bytes, double unit) {
   if (v == 0) return "0";
   if (v < 0.01) return fmt::format("{:.3g}", v);
   return fmt::format("{:.2f}", v);
+}
+
+// Bytes per element as the exact quotient bytes / elements when its decimal expansion ends (0.515625, 1.000244140625),
+// else rounded to ten significant digits and marked "≈" (a DeepSeek-V3 fp8 row, whose partial 128×128 blocks make
+// the quotient 669,228,962,144 / 669,065,609,216).
+std::string per_element_text(double per_element, double bytes, double elements) {
+  auto integral = [](double v) { return v > 0 && v < 9e15 && v == std::floor(v); };
+  if (!integral(bytes) || !integral(elements) || std::fabs(bytes / elements - per_element) > 1e-12 * per_element)
+    return fmt::format("{}", per_element);
+  std::uint64_t num = static_cast<std::uint64_t>(bytes), den = static_cast<std::uint64_t>(elements);
+  const std::uint64_t g = std::gcd(num, den);
+  num /= g;
+  den /= g;
+  std::uint64_t rest = den;
+  while (rest % 2 == 0) rest /= 2;
+  while (rest % 5 == 0) rest /= 5;
+  if (rest != 1) return "≈" + fmt::format("{:.10g}", per_element);
+  std::string text = std::to_string(num / den);  // den = 2^a 5^b < 2^53: at most 53 fraction digits, no overflow
+  num %= den;
+  if (num) text += '.';
+  while (num) {
+    num *= 10;  // num < den < 2^53, so 10 · num < 2^57
+    text += static_cast<char>('0' + num / den);
+    num %= den;
+  }
+  return text;
 }
 
 std::string count_text(double v) {
@@ -220,7 +249,8 @@ Table breakdown_table(const mem::MemoryRequest& req, const mem::MemoryEstimate& 
   };
   auto component = [&](const mem::Component& c) {
     row(c.name, c.dtype,
-        c.bytes_per_element > 0 && c.elements ? Cell::real(c.bytes_per_element, fmt::format("{}", c.bytes_per_element))
+        c.bytes_per_element > 0 && c.elements
+            ? Cell::real(c.bytes_per_element, per_element_text(c.bytes_per_element, c.bytes, *c.elements))
                                               : Cell::null(),
         c.elements ? Cell::real(*c.elements, count_text(*c.elements)) : Cell::null(), c.bytes, c.per_gpu_bytes,
         std::string(mem::device_name(c.device)), c.offloaded_bytes, c.in_total, c.formula);

@@ -8,6 +8,7 @@
 #include <cmath>      // std::isfinite
 #include <memory>     // std::shared_ptr
 
+#include "numscope/api/quantize_mix.h"
 #include "numscope/formats/scheme.h"
 #include "numscope/io/tensor_io.h"
 #include "numscope/quantize/gguf_source.h"
@@ -16,6 +17,7 @@
 #include "numscope/quantize/quantize.h"
 #include "numscope/support/atomic_file.h"
 #include "numscope/support/error.h"
+#include "numscope/support/suggest.h"
 
 namespace numscope::api {
 namespace {
@@ -23,30 +25,12 @@ namespace {
 constexpr auto R = Align::kRight;
 using T = ColumnType;
 
-struct Input {
-  std::string name, dtype;
-  std::vector<std::uint64_t> shape;
-  std::shared_ptr<const RowSource> source;
-  TensorStats stats;
-  ImportanceWeights imatrix;  // --imatrix: this tensor's weights (empty values: none in the file)
-};
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
+using detail::Input;
 
 std::string close_matches(const std::string& want, const std::vector<TensorEntry>& all) {
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const auto& t : all) {
-    std::size_t d = edit_distance(want, t.name);
+    std::size_t d = edit_distance(std::string_view(want).substr(0, 64), t.name);  // support/suggest.h
     if (t.name.find(want) != std::string::npos || want.find(t.name) != std::string::npos) d = 0;
     scored.push_back({d, t.name});
   }
@@ -81,8 +65,8 @@ std::string trimmed(double v, int decimals) {
 }
 
 /// The tensors the request names, or the synthetic one; `skipped` collects --all's tensors of other dtypes.
-std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string>& skipped,
-                               std::vector<std::string>& filtered) {
+std::vector<Input> load_inputs(const QuantizeRequest& q, const std::vector<const FileTypeMix*>& mixes,
+                               std::vector<std::string>& skipped, std::vector<std::string>& filtered) {
   std::vector<Input> inputs;
   if (q.synthetic.has_value() + !q.inputs.empty() + q.array.has_value() != 1)
     throw InputError("give the tensor with --input FILE.npy|FILE.safetensors|FILE.gguf or --synthetic SPEC (one of them)");
@@ -90,13 +74,15 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string
     if (!q.tensors.empty() || q.all) throw InputError("--tensor and --all go with --input");
     if (!q.array->source || q.array->source->rows() * q.array->source->cols() == 0)
       throw InputError("the array has no elements");
-    inputs.push_back({q.array->name, q.array->dtype, q.array->shape, q.array->source, {}, {}});
+    inputs.push_back({q.array->name, q.array->dtype, q.array->shape, q.array->source, {}, {}, 0, {}});
+    detail::resolve_mixes(mixes, {}, {}, {}, false, inputs);
     return inputs;
   }
   if (q.synthetic) {
     if (!q.tensors.empty() || q.all) throw InputError("--tensor and --all go with --input");
     SyntheticTensor t = make_synthetic(*q.synthetic);
-    inputs.push_back({t.name, "f32", t.shape, t.source, {}, {}});
+    inputs.push_back({t.name, "f32", t.shape, t.source, {}, {}, 0, {}});
+    detail::resolve_mixes(mixes, {}, {}, {}, false, inputs);
     return inputs;
   }
   std::optional<DType> override_dtype;
@@ -128,6 +114,7 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string
                      close_matches("", all) + (all.size() > 5 ? ", ..." : "") + ")");
   }
   const bool explicit_names = !q.tensors.empty() || all.size() == 1;
+  std::vector<std::size_t> kept;  // the entry of each input
   for (const TensorEntry* e : chosen) {
     if (!e->source) {
       if (explicit_names) throw InputError("tensor '" + e->name + "': " + e->unsupported);
@@ -139,12 +126,15 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, std::vector<std::string
       skipped.push_back(e->name + " (empty)");
       continue;
     }
-    inputs.push_back({e->name, e->dtype, e->shape, e->source, {}, {}});
+    inputs.push_back({e->name, e->dtype, e->shape, e->source, {}, {}, e->bytes, {}});
+    kept.push_back(static_cast<std::size_t>(e - all.data()));
   }
   if (inputs.empty() && !filtered.empty())
     throw InputError("every tensor was left out (" + filtered.front() + (filtered.size() > 1 ? ", ..." : "") +
                      "): loosen --include / --exclude, or pass --include-1d for 1-D tensors");
   if (inputs.empty()) throw InputError("no tensor of a supported float dtype in the input");
+  // A file-type mix types each tensor from the whole model, whatever the filters keep.
+  detail::resolve_mixes(mixes, q.inputs, all, kept, q.imatrix.has_value(), inputs);
   return inputs;
 }
 
@@ -175,7 +165,7 @@ Table input_table(const std::vector<Input>& inputs) {
   return t;
 }
 
-Table scheme_table(bool several, bool recommending) {
+Table scheme_table(bool several, bool recommending, bool mixes) {
   Table t;
   t.name = "schemes";
   t.title = "schemes";
@@ -193,16 +183,20 @@ Table scheme_table(bool several, bool recommending) {
                                     {"underflow_fraction", "underflow", T::kFloat, R},
                                     {"nonfinite", "nan/inf", T::kInteger, R}};
   t.columns.insert(t.columns.end(), cols.begin(), cols.end());
+  // A llama.cpp file-type mix's row of one tensor names the type it gives that tensor.
+  if (mixes) t.columns.insert(t.columns.begin() + (several ? 2 : 1), {"type", "type"});
   if (recommending) t.columns.push_back({"recommended", "recommended", T::kFlag, Align::kLeft, Shown::kDataOnly});
   return t;
 }
 
 void add_scheme_row(Table& t, bool several, bool recommending, const std::string& tensor, const SchemeResult& r,
-                    bool chosen) {
+                    bool chosen, const std::string* type = nullptr) {
   const Metrics& m = r.metrics;
   std::vector<Cell> row;
   if (several) row.push_back(Cell::text(tensor));
-  row.insert(row.end(), {Cell::text(r.scheme.name, r.scheme.name + (chosen ? " *" : "")),
+  row.push_back(Cell::text(r.scheme.name, r.scheme.name + (chosen ? " *" : "")));
+  if (type) row.push_back(type->empty() ? Cell::null() : Cell::text(*type));
+  row.insert(row.end(), {
                          Cell::real(r.bits_per_element, trimmed(r.bits_per_element, 4)),
                          Cell::integer(static_cast<std::int64_t>(r.bytes)), measured(m.mse(), "{:.3e}"),
                          measured(m.rmse(), "{:.3e}"), measured(m.sqnr_db(), "{:.2f}"),
@@ -445,18 +439,22 @@ Result quantize(const QuantizeRequest& q) {
   if (q.mx_scale != "floor" && q.mx_scale != "ceil")
     throw InputError("--mx-scale must be floor (OCP MX v1.0) or ceil (round the scale up), got '" + q.mx_scale + "'");
   const MxScaleRule rule = q.mx_scale == "ceil" ? MxScaleRule::kCeil : MxScaleRule::kFloor;
-  std::vector<Scheme> schemes;
-  for (const std::string& n : q.schemes.empty() ? default_scheme_names() : q.schemes)
-    schemes.push_back(parse_scheme(n, rounding, rule));
+  std::vector<const FileTypeMix*> mixes;  // per scheme: the llama.cpp file-type mix it is, or nullptr
+  const std::vector<Scheme> schemes =
+      detail::parse_run_schemes(q.schemes.empty() ? default_scheme_names() : q.schemes, rounding, rule, mixes);
+  const bool any_mix = std::any_of(mixes.begin(), mixes.end(), [](const FileTypeMix* m) { return m != nullptr; });
   const bool recommending = q.max_bits || q.min_sqnr;
 
+  if (any_mix && q.write_blocks)
+    throw InputError("--write-blocks writes one block type; a llama.cpp file-type mix (llama:Q4_K_M, ...) has "
+                     "several: pass one ggml scheme (q4_K, q6_K, ...) instead");
   const Scheme* ggml = check_outputs(q, schemes);
 
   std::vector<std::string> skipped, filtered;
   if ((!q.include.empty() || !q.exclude.empty() || q.include_1d) && !q.all)
     throw InputError("--include, --exclude and --include-1d select tensors of --all");
   if (q.histogram > 1000) throw InputError("--histogram takes 1 to 1000 bins, got " + std::to_string(q.histogram));
-  std::vector<Input> inputs = load_inputs(q, skipped, filtered);
+  std::vector<Input> inputs = load_inputs(q, mixes, skipped, filtered);
   QuantizeOptions qopt;
   qopt.error_histogram = q.percentiles || q.histogram > 0;
   qopt.ignore_nonfinite = q.ignore_nonfinite;
@@ -495,7 +493,7 @@ Result quantize(const QuantizeRequest& q) {
     if (blocks) o.blocks = &blocks->stream();
     if (q.progress) o.progress = [&](std::uint64_t done, std::uint64_t all) { q.progress(in.name, done, all); };
     if (!in.imatrix.values.empty()) o.imatrix = &in.imatrix;
-    per_input.push_back(quantize_schemes(schemes, *in.source, in.stats, o));
+    per_input.push_back(detail::run_schemes(schemes, mixes, in, o));
   }
   const std::vector<SchemeResult> total = totals(schemes, inputs, per_input);
   const Recommendation rec = recommending ? recommend(total, q.max_bits, q.min_sqnr) : Recommendation{};
@@ -503,7 +501,11 @@ Result quantize(const QuantizeRequest& q) {
     QuantizeOptions o = qopt;
     o.dequantized = [&](const double* y, std::uint64_t count) { dump->write(y, count); };
     if (!inputs[0].imatrix.values.empty()) o.imatrix = &inputs[0].imatrix;
-    quantize_tensor(dump_pick(q, schemes, rec, rounding, rule), *inputs[0].source, inputs[0].stats, o);
+    const Scheme& pick = dump_pick(q, schemes, rec, rounding, rule);
+    if (mixes[static_cast<std::size_t>(&pick - schemes.data())])
+      throw InputError("--dump-dequantized writes one scheme's tensor: name a ggml type (--dump-scheme q4_K), not "
+                       "the mix " + pick.name);
+    quantize_tensor(pick, *inputs[0].source, inputs[0].stats, o);
     dump->commit();
   }
   if (blocks) blocks->commit();
@@ -515,13 +517,17 @@ Result quantize(const QuantizeRequest& q) {
   // Sorted by bits (then by SQNR, best first), as the recommendation ranks them; with several tensors, per tensor
   // and then the totals.
   const bool several = inputs.size() > 1;
-  Table t = scheme_table(several, recommending);
+  Table t = scheme_table(several, recommending, any_mix);
   const std::vector<std::size_t> order = cost_order(total);
+  const std::string none;
+  auto type_of = [&](std::size_t i, std::size_t k) { return any_mix ? &inputs[i].mix_type[k] : nullptr; };
   if (several)
     for (std::size_t i = 0; i < inputs.size(); ++i)
-      for (std::size_t k : order) add_scheme_row(t, true, recommending, inputs[i].name, per_input[i][k], false);
+      for (std::size_t k : order)
+        add_scheme_row(t, true, recommending, inputs[i].name, per_input[i][k], false, type_of(i, k));
   for (std::size_t k : order)
-    add_scheme_row(t, several, recommending, several ? "total" : inputs[0].name, total[k], rec.chosen == k);
+    add_scheme_row(t, several, recommending, several ? "total" : inputs[0].name, total[k], rec.chosen == k,
+                   several ? (any_mix ? &none : nullptr) : type_of(0, k));
   t.notes = scheme_notes(schemes, rounding, skipped);
   t.notes.insert(t.notes.end(), imatrix_notes.begin(), imatrix_notes.end());
   if (recommending) {

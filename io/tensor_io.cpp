@@ -271,7 +271,7 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    throw InputError("'" + path + "' is not a regular file: expected a .npy or .safetensors file");
+    throw InputError("'" + path + "' is not a regular file: expected a .npy, .safetensors or .gguf file");
   }
   size_ = static_cast<std::uint64_t>(st.st_size);
   if (size_ > 0) {

@@ -114,6 +114,12 @@ bool read_layer_types(const Reader& r, Architecture& a) {
   return true;
 }
 
+// sliding_window as the configuration classes read it: absent, the class's default; null, no window (None).
+std::int64_t window_or(const Reader& r, std::int64_t fallback) {
+  if (r.j.contains("sliding_window") && r.j.at("sliding_window").is_null()) return 0;
+  return r.integer_or("sliding_window", fallback, true);
+}
+
 // Every layer sliding when sliding_window is set (MistralConfig, MixtralConfig, Phi3Config).
 void sliding_all(const Reader& r, Architecture& a) {
   if (read_layer_types(r, a)) {
@@ -123,20 +129,21 @@ void sliding_all(const Reader& r, Architecture& a) {
   a.sliding_window = r.integer_or("sliding_window", 0, true);
 }
 
-// Qwen2Config / Qwen3Config: sliding only with use_sliding_window, on the layers from max_window_layers on.
+// Qwen2Config / Qwen3Config: sliding only with use_sliding_window, on the layers from max_window_layers on; the
+// classes' defaults are sliding_window 4096 and max_window_layers 28 (configuration_qwen2.py, configuration_qwen3.py).
 void sliding_qwen(const Reader& r, Architecture& a) {
   if (!r.boolean_or("use_sliding_window", false)) return;
-  a.sliding_window = r.integer_or("sliding_window", 0, true);
+  a.sliding_window = window_or(r, 4096);
   if (a.sliding_window == 0) return;
   if (read_layer_types(r, a)) return;
-  const std::int64_t first = r.integer_or("max_window_layers", a.layers, true);
+  const std::int64_t first = r.integer_or("max_window_layers", 28, true);
   for (std::int64_t i = 0; i < a.layers; ++i)
     a.layer_kinds.push_back(i >= first ? LayerAttention::kSliding : LayerAttention::kFull);
 }
 
 // Gemma2Config: even layers sliding ((i + 1) % 2 != 0); Gemma3TextConfig: all but every sliding_window_pattern-th.
 void sliding_pattern(const Reader& r, Architecture& a, std::int64_t period, std::int64_t window_default) {
-  a.sliding_window = r.integer_or("sliding_window", window_default, true);
+  a.sliding_window = window_or(r, window_default);
   if (read_layer_types(r, a)) return;
   if (a.sliding_window == 0) return;
   for (std::int64_t i = 0; i < a.layers; ++i)

@@ -20,7 +20,6 @@ extern const char* const kGpusJson;  // memory/gpus.json, embedded by memory/CMa
 
 namespace {
 
-constexpr double kMiB = 1024.0 * 1024.0;
 constexpr double kMaxBytes = 1152921504606846976.0;  // 2^60: no memory size beyond an exbibyte is meant
 
 std::string fold(std::string_view s) {

@@ -24,7 +24,9 @@ struct Preset {
 std::span<const Preset> preset_list();
 /// The architectures of the presets, same order (arch.name is the preset name, arch.source the config's origin).
 std::span<const Architecture> presets();
-/// Looks a preset up by name (case-insensitive); throws InputError naming the presets otherwise.
+/// Looks a preset up by name (case-insensitive), or by a Hub id of the same architecture ("meta-llama/Llama-3.2-1B-
+/// Instruct", "gemma-3-27b-it": organisation, "Meta-", -instruct/-it/-chat/-base/-hf/-pt/-v0.1 dropped); throws
+/// InputError naming the presets otherwise.
 const Architecture& find_preset(std::string_view name);
 /// The preset names, comma-separated, for error messages.
 std::string preset_names();

@@ -188,6 +188,9 @@ bool resolve_zero(const MemoryRequest& r, Plan& p) {
     throw InputError("--largest-layer contradicts the architecture: the largest layer is computed from it (" +
                      std::to_string(largest_layer_params(*p.arch)) + " parameters)");
   p.largest_layer = p.arch ? largest_layer_params(*p.arch) : r.largest_layer.value_or(0);
+  if (r.largest_layer && p.largest_layer > p.params)
+    throw InputError("--largest-layer " + group_thousands(p.largest_layer) + " is more than the model's " +
+                     group_thousands(p.params) + " parameters: give the parameters of its largest module");
   if (p.mode != Mode::kInference && p.zero == 3 && p.accounting == ZeroAccounting::kDeepSpeed && p.largest_layer == 0)
     throw InputError("ZeRO-3 under --zero-accounting deepspeed gathers one layer at a time and needs its size: give "
                      "--model, --config or the architecture flags, --largest-layer N (DeepSpeed's "

@@ -5,6 +5,8 @@
 // Published counts are the totals of the checkpoints' safetensors on the Hugging Face Hub (the "Model size" of
 // each model page; for bf16 checkpoints model.safetensors.index.json's total_size / 2), also in keras-hub's presets.
 #include <algorithm>  // std::find_if
+#include <string>     // std::string
+#include <string_view>  // std::string_view
 #include <vector>     // std::vector
 
 #include "numscope/memory/model.h"
@@ -147,10 +149,39 @@ std::string preset_names() {
   return s;
 }
 
+namespace {
+
+// A Hub id names the same architecture as its preset: "meta-llama/Llama-3.2-1B-Instruct", "Meta-Llama-3-8B",
+// "Llama-2-7b-chat-hf", "gemma-3-27b-it", "deepseek-llm-7b-base" and "Mistral-7B-v0.1" differ from their preset only
+// in the organisation, Meta's prefix, the instruction-tuning / format suffixes and the version of the two v0.1
+// presets, none of which changes config.json's architecture. The candidates, longest first ("DeepSeek-V3-Base" is
+// a preset of its own).
+std::vector<std::string> hub_name_candidates(std::string key) {
+  std::vector<std::string> out{key};
+  if (const auto slash = key.rfind('/'); slash != std::string::npos) key.erase(0, slash + 1);
+  out.push_back(key);
+  if (key.rfind("meta-", 0) == 0) out.push_back(key.erase(0, 5));
+  for (bool stripped = true; stripped;) {
+    stripped = false;
+    for (std::string_view suffix : {"-instruct", "-it", "-chat", "-base", "-hf", "-pt", "-v0.1"})
+      if (key.size() > suffix.size() && key.ends_with(suffix)) {
+        key.resize(key.size() - suffix.size());
+        out.push_back(key);
+        stripped = true;
+      }
+  }
+  return out;
+}
+
+}  // namespace
+
 const Architecture& find_preset(std::string_view name) {
-  const std::string key = ascii_lower(name);
   const auto& t = arch_table();
-  auto it = std::find_if(t.begin(), t.end(), [&](const Architecture& a) { return a.name == key; });
+  auto it = t.end();
+  for (const std::string& key : hub_name_candidates(ascii_lower(name))) {
+    it = std::find_if(t.begin(), t.end(), [&](const Architecture& a) { return a.name == key; });
+    if (it != t.end()) break;
+  }
   if (it == t.end())
     throw InputError("unknown model '" + std::string(name) + "'; built-in models: " + preset_names() +
                      " (or give --config config.json, --gguf FILE, --params N, or --layers/--hidden/... )");

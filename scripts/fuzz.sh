@@ -16,15 +16,7 @@ jobs=${NUMSCOPE_FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 build=${NUMSCOPE_FUZZ_BUILD:-build-fuzz}
 
 # clang-14 and its runtime (libFuzzer, sanitizers) from Debian 12.
-missing=""
-command -v clang++-14 >/dev/null || missing="$missing clang-14"
-dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed" || missing="$missing libclang-rt-14-dev"
-if [ -n "$missing" ]; then
-  echo "installing:$missing"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
-fi
+bash scripts/debian_packages.sh clang-14 libclang-rt-14-dev
 
 targets=(fuzz_number fuzz_npy fuzz_safetensors fuzz_gguf fuzz_config fuzz_cli fuzz_units)
 [ -f tests/fuzz/fuzz_claims.cpp ] && targets+=(fuzz_claims fuzz_markdown fuzz_arith)

@@ -32,6 +32,13 @@ Outputs (small: the whole folder stays under a few hundred KB):
                        legacy binary by struct, layouts cited below) for gguf/imatrix-model.gguf
     gguf/imatrix.expect  the weights llama-quantize takes from each, and ggml_quantize_chunk's blocks of the
                        model's tensors with them
+    mix/MODEL.schema   llama.cpp's own expectations of llama_tensor_get_type (tests/snapshots/MODEL.schema of the
+                       llama.cpp in the same sdist, written by its test-quant-type-selection --generate): per file
+                       type, the tensors whose type is not the default; only the sections of the file types
+                       numscope quantizes, and a line `# numscope: ...` with the model facts the test needs to list
+                       the model's tensors (architecture, head size, whether output.weight exists)
+    mix/mix-model.gguf a small llama model (8 blocks, F16 weights and F32 norms, an ffn_down row of 288 that no
+                       256-block fits) for the file-type mixes end to end
 """
 import argparse
 import ctypes
@@ -483,12 +490,78 @@ def write_imatrix_goldens(g: Ggml):
     (d / "imatrix.expect").write_text("\n".join(lines) + "\n")
 
 
+# ---- llama.cpp's file-type mixes ---------------------------------------------------------------------------
+
+# The file types numscope quantizes whole (quantize/mix.cpp kMixes), in llama-quantize's spelling.
+MIX_FTYPES = ["Q4_0", "Q4_1", "Q8_0", "Q5_0", "Q5_1", "Q2_K", "Q3_K_S", "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M",
+              "Q5_K_S", "Q5_K_M", "Q6_K", "IQ4_NL", "IQ4_XS", "MXFP4_MOE"]
+# Dense models of llama.cpp's snapshots, with their architecture and head size (general.architecture and
+# key_length of the GGUF files; config.json head_dim: Qwen3 128, Llama 3.1 128, Gemma 3 256).
+MIX_MODELS = {"qwen3-0.6b": ("qwen3", 128), "qwen3-14b": ("qwen3", 128),
+              "meta-llama-3.1-70b-instruct": ("llama", 128), "gemma-3-4b-it": ("gemma3", 256)}
+
+
+def llama_cpp_sources(work: Path) -> Path:
+    found = sorted(work.glob("llama_cpp_python-*/vendor/llama.cpp"))
+    if not found:
+        build_ggml(work)  # downloads and unpacks the sdist
+        found = sorted(work.glob("llama_cpp_python-*/vendor/llama.cpp"))
+    return found[0]
+
+
+def mix_model(path: Path):
+    """A llama model of 8 blocks: two rows per weight (the rules read names and row lengths, not row counts)."""
+    w = gguf.GGUFWriter(path, "llama")
+    w.add_block_count(8)
+    w.add_embedding_length(256)
+    w.add_feed_forward_length(288)
+    w.add_head_count(8)
+    w.add_head_count_kv(2)
+    rng = np.random.default_rng(23)
+    f16 = lambda cols: (0.02 * rng.standard_normal((2, cols))).astype(np.float16)
+    w.add_tensor("token_embd.weight", f16(256))
+    for i in range(8):
+        w.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(256, dtype=np.float32))
+        for t in ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up"]:
+            w.add_tensor(f"blk.{i}.{t}.weight", f16(256))
+        w.add_tensor(f"blk.{i}.ffn_down.weight", f16(288))
+        w.add_tensor(f"blk.{i}.ffn_norm.weight", np.ones(256, dtype=np.float32))
+    w.add_tensor("output_norm.weight", np.ones(256, dtype=np.float32))
+    w.add_tensor("output.weight", f16(256))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def write_mix_goldens(work: Path):
+    d = OUT / "mix"
+    d.mkdir(parents=True, exist_ok=True)
+    snapshots = llama_cpp_sources(work) / "tests" / "snapshots"
+    for name, (arch, head_dim) in MIX_MODELS.items():
+        lines = (snapshots / f"{name}.schema").read_text().splitlines()
+        out, keep = [], True
+        for line in lines:
+            if line.startswith("["):
+                keep = line[1:line.index("]")] in MIX_FTYPES
+            if line.startswith("#") or keep:
+                out.append(line)
+        has_output = any(l.startswith("output.weight ") for l in lines)
+        out.insert(2, f"# numscope: arch={arch} head_dim={head_dim} output={int(has_output)}")
+        (d / f"{name}.schema").write_text("\n".join(out) + "\n")
+    mix_model(d / "mix-model.gguf")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ggml-lib", type=Path, help="libggml-base.so (default: build it under --work)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/oracle"), help="where ggml is built")
+    ap.add_argument("--only-mix", action="store_true", help="write only mix/ (needs llama.cpp's sources)")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    write_mix_goldens(args.work)
+    if args.only_mix:
+        return
     g = Ggml(args.ggml_lib or build_ggml(args.work))
     write_types(g)
     write_gguf_files(g)

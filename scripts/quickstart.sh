@@ -12,16 +12,7 @@ what=${1:-tour}
 case "$what" in tour|test) ;; *) echo "usage: bash scripts/quickstart.sh tour|test" >&2; exit 2 ;; esac
 
 packages="build-essential cmake ninja-build python3 libboost-dev libeigen3-dev libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev"
-missing=""
-for p in $packages; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  echo "installing:$missing"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
-fi
+bash scripts/debian_packages.sh $packages
 
 jobs=$(nproc 2>/dev/null || echo 2)
 launcher=""  # ccache, where a developer has it, makes rebuilds cheap; CI builds without it

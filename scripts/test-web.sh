@@ -9,16 +9,7 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 
 packages="emscripten chromium chromium-driver"
-missing=""
-for p in $packages; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  echo "installing:$missing"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+bash scripts/debian_packages.sh $packages
 # The project's virtual environment .venv/ with requirements-test.txt (selenium among them): quick when the
 # Python stage has made it already.
 bash scripts/python_env.sh

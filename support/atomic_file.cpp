@@ -14,10 +14,10 @@
 #include <cstring>     // std::strerror, std::memcpy
 #include <filesystem>  // std::filesystem::weakly_canonical
 #include <random>      // std::random_device: the temporary's unpredictable name
-#include <streambuf>   // std::streambuf
 #include <vector>      // std::vector
 
 #include "numscope/support/error.h"
+#include "numscope/support/sink_buf.h"
 
 namespace numscope {
 namespace {
@@ -121,55 +121,6 @@ Identity identity_of(const std::string& path) {
 
 }  // namespace
 
-// ---- The std::ostream adapter: a buffer flushed through AtomicFile::write, errors kept for commit() ----
-class AtomicFile::Buf : public std::streambuf {
- public:
-  explicit Buf(AtomicFile& f) : f_(f), data_(1 << 16) { setp(data_.data(), data_.data() + data_.size()); }
-  bool failed() const { return failed_; }
-  std::string error;
-
- protected:
-  int_type overflow(int_type c) override {
-    if (!drain()) return traits_type::eof();
-    if (!traits_type::eq_int_type(c, traits_type::eof())) {
-      *pptr() = traits_type::to_char_type(c);
-      pbump(1);
-    }
-    return traits_type::not_eof(c);
-  }
-  std::streamsize xsputn(const char* s, std::streamsize n) override {
-    if (n > epptr() - pptr()) {
-      if (!drain() || !put(s, static_cast<std::size_t>(n))) return 0;
-      return n;
-    }
-    std::memcpy(pptr(), s, static_cast<std::size_t>(n));
-    pbump(static_cast<int>(n));
-    return n;
-  }
-  int sync() override { return drain() ? 0 : -1; }
-
- private:
-  bool drain() {
-    const bool ok = put(pbase(), static_cast<std::size_t>(pptr() - pbase()));
-    setp(data_.data(), data_.data() + data_.size());
-    return ok;
-  }
-  bool put(const char* s, std::size_t n) {
-    if (failed_) return false;
-    try {
-      f_.write(s, n);
-      return true;
-    } catch (const InputError& e) {  // kept for commit(): an ostream swallows exceptions of its buffer
-      failed_ = true;
-      error = e.what();
-      return false;
-    }
-  }
-  AtomicFile& f_;
-  std::vector<char> data_;
-  bool failed_ = false;
-};
-
 ReadOnlyScope::ReadOnlyScope() { ++g_read_only; }
 ReadOnlyScope::~ReadOnlyScope() { --g_read_only; }
 
@@ -249,19 +200,21 @@ void AtomicFile::fail(const std::string& step, int err) {
 
 void AtomicFile::write(const void* data, std::size_t n) {
   if (fd_ < 0) throw InputError("cannot write " + label(path_, what_) + ": the file is closed");
-  const char* p = static_cast<const char*>(data);
-  while (n > 0) {
-    const ssize_t w = ::write(fd_, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) fail("write", w < 0 ? errno : ENOSPC);
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
+  if (const int err = write_all(fd_, data, n)) fail("write", err);
 }
 
 std::ostream& AtomicFile::stream() {
   if (!stream_) {
-    buf_ = std::make_unique<Buf>(*this);
+    // An ostream swallows its buffer's exceptions: the message is kept for commit() to throw.
+    buf_ = std::make_unique<SinkBuf>([this](const char* p, std::size_t n) {
+      try {
+        write(p, n);
+        return true;
+      } catch (const InputError& e) {
+        stream_error_ = e.what();
+        return false;
+      }
+    });
     stream_ = std::make_unique<std::ostream>(buf_.get());
   }
   return *stream_;
@@ -273,7 +226,7 @@ void AtomicFile::commit() {
     stream_->flush();
     if (buf_->failed()) {
       close_fd();
-      throw InputError(buf_->error);  // the temporary is already removed by fail()
+      throw InputError(stream_error_);  // the temporary is already removed by fail()
     }
   }
   if (fd_ < 0) throw InputError("cannot write " + label(path_, what_) + ": the file is closed");

@@ -14,6 +14,8 @@
 #include <span>         // std::span
 #include <string>       // std::string
 
+#include "numscope/support/sink_buf.h"
+
 namespace numscope {
 
 /// An output file written atomically.
@@ -56,15 +58,15 @@ class AtomicFile {
   bool in_place() const { return in_place_; }
 
  private:
-  class Buf;
   [[noreturn]] void fail(const std::string& step, int err);
   void close_fd() noexcept;
 
   std::string path_, what_, target_, tmp_;
   int fd_ = -1, slot_ = -1;
   bool in_place_ = false, committed_ = false;
-  std::unique_ptr<Buf> buf_;
+  std::unique_ptr<SinkBuf> buf_;
   std::unique_ptr<std::ostream> stream_;
+  std::string stream_error_;  // the first failed write through stream()
 };
 
 /// One path the user named, with the option that named it ("--out", "--input", "stdin").

@@ -1,14 +1,12 @@
-// The CLI's signal handlers and stdout buffer (process.h): cleanup of temporaries, a shrunk mapped input reported
-// as bad input, write errors kept with their errno.
+// The CLI's process-level helpers (process.h): signal handlers (cleanup of temporaries, a shrunk mapped input
+// reported as bad input) and the terminal's width.
 #include "numscope/tools/process.h"
 
 #include <signal.h>     // sigaction, SA_RESETHAND, SA_SIGINFO, raise
 #include <sys/ioctl.h>  // ioctl, TIOCGWINSZ, winsize
 #include <unistd.h>     // write, _exit, isatty
 
-#include <cerrno>   // errno, EINTR
 #include <cstdlib>  // std::getenv, std::strtol
-#include <cstring>  // std::memcpy
 
 #include "numscope/support/atomic_file.h"
 #include "numscope/support/mapped_inputs.h"
@@ -74,44 +72,6 @@ void install_signal_handlers() {
   bus.sa_flags = SA_SIGINFO;
   sigaction(SIGBUS, &bus, nullptr);
   signal(SIGXFSZ, SIG_IGN);
-}
-
-FdOutBuf::int_type FdOutBuf::overflow(int_type c) {
-  if (!drain()) return traits_type::eof();
-  if (!traits_type::eq_int_type(c, traits_type::eof())) {
-    *pptr() = traits_type::to_char_type(c);
-    pbump(1);
-  }
-  return traits_type::not_eof(c);
-}
-
-std::streamsize FdOutBuf::xsputn(const char* s, std::streamsize n) {
-  if (n > epptr() - pptr()) return drain() && put(s, static_cast<std::size_t>(n)) ? n : 0;
-  std::memcpy(pptr(), s, static_cast<std::size_t>(n));
-  pbump(static_cast<int>(n));
-  return n;
-}
-
-int FdOutBuf::sync() { return drain() ? 0 : -1; }
-
-bool FdOutBuf::drain() {
-  const bool ok = put(pbase(), static_cast<std::size_t>(pptr() - pbase()));
-  setp(data_.data(), data_.data() + data_.size());
-  return ok;
-}
-
-bool FdOutBuf::put(const char* s, std::size_t n) {
-  while (n > 0 && error_ == 0) {
-    const ssize_t w = ::write(fd_, s, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      error_ = w < 0 ? errno : EIO;
-      break;
-    }
-    s += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return error_ == 0;
 }
 
 std::size_t terminal_width(int fd) {

@@ -137,3 +137,15 @@ TEST_CASE("memory: the flags and --help come from the option table, one row per 
   CHECK(r.sequence_parallel);
   CHECK_THROWS_WITH(numscope::memory::set_option(r, "bogus", "1"), Catch::Contains("accepted: model, config"));
 }
+
+TEST_CASE("memory: bytes per element print exact, or marked rounded", "[cli][memory]") {
+  // int4-g128: 4 bits + an fp16 scale per 128 = 66/128 B, exactly 0.515625; nf4-dq (4 + 8/64 + 32/16384 bits) / 8.
+  CHECK(run({"memory", "--model", "llama-3.1-8b", "--weights", "int4-g128"}).out.find(" 0.515625 ") !=
+        std::string::npos);
+  CHECK(run({"memory", "--params", "7B", "--weights", "nf4-dq"}).out.find(" 0.515869140625 ") != std::string::npos);
+  // DeepSeek-V3's fp8 linear layers with fp32 scales per 128×128 block: 669,228,962,144 B / 669,065,609,216
+  // elements does not end in decimal (partial blocks), so it prints rounded, with "≈".
+  const Run v3 = run({"memory", "--model", "deepseek-v3"});
+  CHECK(v3.out.find(" ≈1.000244151 ") != std::string::npos);
+  CHECK(v3.out.find("669,065,609,216") != std::string::npos);
+}

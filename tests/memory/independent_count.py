@@ -2,7 +2,10 @@
 """An independent parameter and KV counter, written from the Hugging Face modeling files' module structure (not from
 numscope's code): for random small configs of every family it lists the state dict tensor by tensor, as the
 modules' __init__ create them, and compares the sum with `numscope memory --config` (the weights row at bf16), and
-the cache of one token with the KV row.
+the KV cache of a random number of tokens with the KV row: each layer holds every token, or the last `sliding_window`
+ones where the family's configuration class makes the layer sliding (configuration_<family>.py: Mistral, Mixtral and
+Phi-3 every layer; Qwen2/Qwen3 the layers from max_window_layers on, with use_sliding_window; Gemma 2 the even
+layers; Gemma 3 all but every sliding_window_pattern-th; an explicit layer_types wins).
 
     python3 tests/memory/independent_count.py build/bin/numscope [--cases 40]
 
@@ -35,8 +38,36 @@ def layernorm(sd, name, n):
     sd[name + ".bias"] = n
 
 
+def windows(c, t):
+    """Per layer, the window it attends over, or None for every token (transformers configuration_<family>.py)."""
+    L = c["num_hidden_layers"]
+    if t in ("mistral", "mixtral", "phi3"):  # MistralConfig, MixtralConfig, Phi3Config: sliding_window, every layer
+        return [c.get("sliding_window")] * L
+    types = c.get("layer_types")
+    if t in ("qwen2", "qwen3"):  # Qwen2Config / Qwen3Config.__post_init__: defaults 4096 and 28
+        w = c.get("sliding_window", 4096) if c.get("use_sliding_window", False) else None
+        types = types or ["sliding_attention" if w is not None and i >= c.get("max_window_layers", 28)
+                          else "full_attention" for i in range(L)]
+    elif t == "gemma2":  # Gemma2Config: sliding if (i + 1) % 2
+        w = c.get("sliding_window", 4096)
+        types = types or ["sliding_attention" if (i + 1) % 2 else "full_attention" for i in range(L)]
+    elif t == "gemma3_text":  # Gemma3TextConfig: sliding if (i + 1) % sliding_window_pattern (6)
+        w, n = c.get("sliding_window", 4096), c.get("sliding_window_pattern", 6)
+        types = types or ["sliding_attention" if (i + 1) % n else "full_attention" for i in range(L)]
+    else:
+        return [None] * L
+    return [w if k == "sliding_attention" else None for k in types]
+
+
+def kv_elements(kv, seq):
+    """The cached elements of seq tokens: kv is a per-token count (every layer full) or per layer (per token, window)."""
+    if isinstance(kv, int):
+        return kv * seq
+    return sum(e * (min(seq, w) if w else seq) for e, w in kv)
+
+
 def llama_family(c, t):
-    """Returns (state dict sizes, kv elements per token) for the llama-shaped families."""
+    """Returns (state dict sizes, per layer (kv elements per token, window)) for the llama-shaped families."""
     sd = {}
     h, L, a, V = c["hidden_size"], c["num_hidden_layers"], c["num_attention_heads"], c["vocab_size"]
     kv = c.get("num_key_value_heads") or a
@@ -52,7 +83,8 @@ def llama_family(c, t):
     qkv_bias = True if t in ("qwen2", "qwen2_moe") else False if t in ("mistral", "mixtral", "phi3") else bias
     o_bias = False if t in ("qwen2", "qwen2_moe", "mistral", "mixtral", "phi3") else bias
     mla = t in ("deepseek_v2", "deepseek_v3")
-    kv_token = 0
+    kv_layers = []
+    window = windows(c, t)
     for i in range(L):
         p = f"model.layers.{i}."
         if mla:
@@ -68,11 +100,11 @@ def llama_family(c, t):
             rms(sd, p + "self_attn.kv_a_layernorm", r_kv)
             linear(sd, p + "self_attn.kv_b_proj", r_kv, a * (nope + vd), False)
             linear(sd, p + "self_attn.o_proj", a * vd, h, bias)
-            kv_token += r_kv + rope
+            kv_layers.append((r_kv + rope, None))
         elif t == "phi3":
             linear(sd, p + "self_attn.qkv_proj", h, a * d + 2 * kv * d, False)
             linear(sd, p + "self_attn.o_proj", a * d, h, False)
-            kv_token += 2 * kv * d
+            kv_layers.append((2 * kv * d, window[i]))
         else:
             linear(sd, p + "self_attn.q_proj", h, a * d, qkv_bias)
             linear(sd, p + "self_attn.k_proj", h, kv * d, qkv_bias)
@@ -81,7 +113,7 @@ def llama_family(c, t):
             if t in ("qwen3", "qwen3_moe", "gemma3_text"):
                 rms(sd, p + "self_attn.q_norm", d)
                 rms(sd, p + "self_attn.k_norm", d)
-            kv_token += 2 * kv * d
+            kv_layers.append((2 * kv * d, window[i]))
         moe = False
         if t == "mixtral":
             moe, E, width = True, c["num_local_experts"], I
@@ -124,7 +156,7 @@ def llama_family(c, t):
         if t in ("gemma2", "gemma3_text"):
             rms(sd, p + "pre_feedforward_layernorm", h)
             rms(sd, p + "post_feedforward_layernorm", h)
-    return sd, kv_token
+    return sd, kv_layers
 
 
 def gpt2(c):
@@ -257,6 +289,22 @@ def random_config(t, rnd):
     if t in ("deepseek_v2", "deepseek_v3"):
         c.update(q_lora_rank=rnd.choice([None, 24]), kv_lora_rank=rnd.choice([16, 32]), qk_nope_head_dim=8,
                  qk_rope_head_dim=rnd.choice([4, 8]), v_head_dim=rnd.choice([8, 12]), num_key_value_heads=a)
+    # Windows smaller than the random sequence lengths below, sometimes as explicit layer_types.
+    L = c["num_hidden_layers"]
+    if t in ("mistral", "mixtral", "phi3") and rnd.random() < 0.7:
+        c["sliding_window"] = rnd.randint(1, 48)
+    if t in ("qwen2", "qwen3") and rnd.random() < 0.7:
+        c["use_sliding_window"] = True
+        if rnd.random() < 0.8:
+            c["sliding_window"] = rnd.randint(1, 48)
+        if rnd.random() < 0.8:
+            c["max_window_layers"] = rnd.randint(0, L)
+    if t in ("gemma2", "gemma3_text"):
+        c["sliding_window"] = rnd.randint(1, 48) if rnd.random() < 0.9 else None
+        if t == "gemma3_text" and rnd.random() < 0.5:
+            c["sliding_window_pattern"] = rnd.randint(1, 4)
+    if t in ("qwen2", "qwen3", "gemma2", "gemma3_text") and rnd.random() < 0.25 and c.get("sliding_window", 1):
+        c["layer_types"] = [rnd.choice(["full_attention", "sliding_attention"]) for _ in range(L)]
     if t == "gpt2":
         c = {"model_type": "gpt2", "n_embd": 16 * rnd.randint(1, 4), "n_layer": rnd.randint(1, 4), "n_head": 4,
              "vocab_size": rnd.randint(50, 300), "n_positions": rnd.randint(16, 64), "torch_dtype": "bfloat16"}
@@ -308,7 +356,8 @@ def main():
                     sd, kv = llama_family(c, t)
                 path = Path(tmp) / f"{t}-{k}.json"
                 path.write_text(json.dumps(c))
-                out = subprocess.run([numscope, "memory", "--config", str(path), "--batch", "1", "--seq", "1",
+                seq = rnd.choice([1, rnd.randint(2, 96)])
+                out = subprocess.run([numscope, "memory", "--config", str(path), "--batch", "1", "--seq", str(seq),
                                       "--weights", "bf16", "--kv", "bf16", "-o", "json"], capture_output=True, text=True)
                 if out.returncode != 0:
                     print(f"FAIL {t} #{k}: exit {out.returncode}: {out.stderr.strip()}\n  {json.dumps(c)}")
@@ -317,11 +366,11 @@ def main():
                 rows = {r["name"]: r for r in json.loads(out.stdout)["tables"]["breakdown"]}
                 got_params = int(rows["weights"]["elements"])
                 got_kv = int(rows["kv_cache"]["bytes"]) // 2 if "kv_cache" in rows else 0
-                want = sum(sd.values())
+                want, want_kv = sum(sd.values()), kv_elements(kv, seq)
                 checked += 1
-                if got_params != want or got_kv != kv:
+                if got_params != want or got_kv != want_kv:
                     failures += 1
-                    print(f"FAIL {t} #{k}: params {got_params} vs {want}, kv {got_kv} vs {kv}\n  {json.dumps(c)}")
+                    print(f"FAIL {t} #{k} seq {seq}: params {got_params} vs {want}, kv {got_kv} vs {want_kv}\n  {json.dumps(c)}")
     print(f"independent count: {checked} configs of {len(families)} families, {failures} failures")
     return 1 if failures else 0
 

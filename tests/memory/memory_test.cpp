@@ -52,7 +52,36 @@ TEST_CASE("the presets the issue names are all there", "[memory][params]") {
                            "mistral-7b", "mixtral-8x7b", "qwen2.5-0.5b", "qwen2.5-7b", "qwen2.5-72b", "gemma-2b",
                            "gemma-7b", "phi-3-mini", "gpt2"})
     CHECK_NOTHROW(find_preset(name));
+  // Issue 15: every model seed 003 lists (Llama 3/3.1/3.2/3.3, Qwen 2.5, QwQ, DeepSeek LLM, V3, R1 and its six
+  // distills, Gemma 3), each with the model it is a fine-tune of also built in.
+  const char* const seed003[] = {
+      "llama-3-8b", "llama-3-70b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "llama-3.2-1b", "llama-3.2-3b",
+      "llama-3.2-11b-vision", "llama-3.2-90b-vision", "llama-3.3-70b", "qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2.5-3b",
+      "qwen2.5-7b", "qwen2.5-14b", "qwen2.5-32b", "qwen2.5-72b", "qwq-32b", "deepseek-llm-7b", "deepseek-llm-67b",
+      "deepseek-v3", "deepseek-r1", "deepseek-r1-distill-qwen-1.5b", "deepseek-r1-distill-qwen-7b",
+      "deepseek-r1-distill-llama-8b", "deepseek-r1-distill-qwen-14b", "deepseek-r1-distill-qwen-32b",
+      "deepseek-r1-distill-llama-70b", "gemma-3-1b", "gemma-3-4b", "gemma-3-12b", "gemma-3-27b"};
+  for (const char* name : seed003) {
+    INFO(name);
+    REQUIRE_NOTHROW(find_preset(name));
+    CHECK(est({{"model", name}, {"seq", "4096"}}).params == param_count(find_preset(name)));
+  }
+  for (const Preset& p : preset_list()) {
+    INFO(p.arch.name);
+    if (!p.base.empty()) CHECK_NOTHROW(find_preset(p.base));
+  }
+  // A Hub id of the same architecture finds its preset: the organisation, Meta's prefix and the instruction or
+  // format suffixes do not change config.json's architecture.
+  const std::pair<const char*, const char*> hub_ids[] = {
+      {"meta-llama/Llama-3.2-1B-Instruct", "llama-3.2-1b"},  {"meta-llama/Meta-Llama-3-8B-Instruct", "llama-3-8b"},
+      {"Llama-2-7b-chat-hf", "llama-2-7b"},                  {"Qwen/Qwen2.5-32B-Instruct", "qwen2.5-32b"},
+      {"google/gemma-3-27b-it", "gemma-3-27b"},              {"deepseek-ai/deepseek-llm-7b-chat", "deepseek-llm-7b"},
+      {"deepseek-ai/DeepSeek-V3-Base", "deepseek-v3-base"}, {"mistralai/Mistral-7B-Instruct-v0.1", "mistral-7b"},
+      {"meta-llama/Llama-3.2-90B-Vision-Instruct", "llama-3.2-90b-vision"}};
+  for (const auto& [id, preset] : hub_ids) CHECK(find_preset(id).name == preset);
   CHECK_THROWS_AS(find_preset("llama-9"), InputError);
+  CHECK_THROWS_AS(find_preset("mistralai/Mistral-7B-Instruct-v0.2"), InputError);  // no window, another context
+  CHECK_THROWS_AS(find_preset("-instruct"), InputError);
 }
 
 TEST_CASE("a config.json per family gives the preset's count", "[memory][config]") {

@@ -121,6 +121,30 @@ TEST_CASE("sliding-window layers hold min(window, tokens)", "[memory][kv][window
         (21.0 * 8192 + 21.0 * 4096) * 2 * 8 * 256 * 2 * 2);
   // Below the window nothing changes.
   CHECK(est({{"model", "mistral-7b"}, {"batch", "1"}, {"seq", "1000"}}).kv_cache == 1000.0 * 32 * 2 * 8 * 128 * 2);
+  // The configuration classes' defaults and nulls (transformers configuration_qwen2.py: sliding_window 4096,
+  // max_window_layers 28, layer i sliding when i >= max_window_layers; sliding_window null means no window).
+  const std::string qwen = R"({"model_type": "qwen2", "hidden_size": 64, "num_hidden_layers": 30,
+      "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 100,
+      "use_sliding_window": true)";
+  const KvFormat bf16 = kv_format("bf16");
+  auto kv_bytes = [&](const std::string& json, std::int64_t seq) {
+    double sum = 0;
+    for (const KvRow& r : kv_cache_rows(parse_config_json(json), bf16, KvRequest{1, seq})) sum += r.bytes;
+    return sum;
+  };
+  const double per_layer_token = 2.0 * 2 * 16 * 2;
+  CHECK(kv_bytes(qwen + "}", 5000) == (28.0 * 5000 + 2.0 * 4096) * per_layer_token);
+  CHECK(kv_bytes(qwen + R"(, "sliding_window": null})", 5000) == 30.0 * 5000 * per_layer_token);
+  CHECK(kv_bytes(qwen + R"(, "sliding_window": 100, "max_window_layers": 0})", 5000) == 30.0 * 100 * per_layer_token);
+  // Gemma 2 with sliding_window null: its "sliding" layers attend to every token.
+  const std::string gemma2 = R"({"model_type": "gemma2", "hidden_size": 64, "num_hidden_layers": 4, "head_dim": 16,
+      "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 100)";
+  CHECK(kv_bytes(gemma2 + "}", 5000) == (2.0 * 5000 + 2.0 * 4096) * per_layer_token);
+  CHECK(kv_bytes(gemma2 + R"(, "sliding_window": null})", 5000) == 4.0 * 5000 * per_layer_token);
+  // Sliding layers named with no window are refused rather than guessed.
+  CHECK_THROWS_WITH(kv_bytes(gemma2 + R"(, "sliding_window": null, "layer_types": ["sliding_attention",
+      "full_attention", "sliding_attention", "sliding_attention"]})", 5000),
+                    Catch::Contains("need a sliding window size"));
 }
 
 TEST_CASE("paged KV blocks, KV formats with scales, cross-attention", "[memory][kv]") {

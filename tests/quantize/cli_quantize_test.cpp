@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <unistd.h>  // getpid
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -246,4 +247,75 @@ TEST_CASE("quantize --imatrix: llama.cpp's weights for the ggml schemes that tak
   bad({"-i", model, "--all", "-s", "q4_K", "--imatrix", model}, "holds no importance weights");
   bad({"-i", model, "--all", "-s", "q4_K", "--imatrix", dir + "imatrix.gguf", "--write-blocks", dir + "imatrix.gguf"},
       "--imatrix");
+}
+
+TEST_CASE("quantize --all with llama.cpp file-type mixes: each tensor's type, bytes and error", "[quantize][cli][mix]") {
+  // golden/ggml/mix/mix-model.gguf (written by the gguf package): llama, 8 blocks, 8 heads over 2 KV heads,
+  // every weight 2 rows of 256 but ffn_down 2 rows of 288 (no 256-block fits it).
+  const std::string model = NUMSCOPE_GGML_GOLDEN "/mix/mix-model.gguf";
+  const Run r = run({"-i", model, "--all", "-s", "llama:Q4_K_M,Q3_K_M", "-o", "json"});
+  REQUIRE(r.rc == 0);
+  const auto rows = nlohmann::json::parse(r.out)["tables"]["schemes"];
+  // Expected types, by hand from llama.cpp src/llama-quant.cpp llama_tensor_get_type_impl: Q4_K_M gives attn_v
+  // and ffn_down Q6_K where use_more_bits(i, 8) (i < 1, i >= 7, (i - 1) % 3 == 2: blocks 0, 3, 6, 7), the output
+  // Q6_K; Q3_K_M gives attn_v Q5_K in the first two blocks and Q4_K after, attn_output Q4_K, ffn_down Q4_K, the
+  // output Q6_K. A row of 288 falls back (tensor_type_fallback): Q6_K to Q8_0, Q4_K to Q5_0.
+  auto expect = [](const std::string& tensor, bool q4km) -> std::string {
+    if (tensor == "output.weight") return "q6_K";
+    if (tensor == "token_embd.weight") return q4km ? "q4_K" : "q3_K";
+    const int i = tensor[4] - '0';
+    const bool more = i == 0 || i == 3 || i == 6 || i == 7;
+    if (tensor.find("attn_v") != std::string::npos) return q4km ? (more ? "q6_K" : "q4_K") : (i < 2 ? "q5_K" : "q4_K");
+    if (tensor.find("ffn_down") != std::string::npos) return q4km && more ? "q8_0" : "q5_0";
+    if (tensor.find("attn_output") != std::string::npos) return "q4_K";
+    return q4km ? "q4_K" : "q3_K";
+  };
+  // ggml's bytes per block over elements per block (ggml-common.h).
+  const std::map<std::string, std::pair<int, int>> size = {{"q3_K", {110, 256}}, {"q4_K", {144, 256}},
+                                                           {"q5_K", {176, 256}}, {"q6_K", {210, 256}},
+                                                           {"q5_0", {22, 32}},   {"q8_0", {34, 32}}};
+  std::map<std::string, std::int64_t> total;
+  int seen = 0;
+  for (const auto& row : rows) {
+    const std::string tensor = row["tensor"], scheme = row["scheme"];
+    INFO(tensor << " " << scheme);
+    if (tensor == "total") {
+      CHECK(row["type"].is_null());
+      CHECK(row["bytes"] == total[scheme]);
+      continue;
+    }
+    ++seen;
+    const std::string type = expect(tensor, scheme == "llama:Q4_K_M");
+    CHECK(row["type"] == type);
+    const std::int64_t elements = tensor.find("ffn_down") != std::string::npos ? 576 : 512;
+    const auto [bytes, block] = size.at(type);
+    CHECK(row["bytes"] == elements / block * bytes);
+    total[scheme] += elements / block * bytes;
+  }
+  CHECK(seen == 2 * (2 + 8 * 7));  // the 1-D norms are left out by default
+  // A mix's row of a tensor is that type's analysis of it.
+  const Run one = run({"-i", model, "-t", "blk.3.attn_v.weight", "-s", "q6_K,llama:Q4_K_M", "-o", "json"});
+  REQUIRE(one.rc == 0);
+  const auto two = nlohmann::json::parse(one.out)["tables"]["schemes"];
+  REQUIRE(two.size() == 2);
+  CHECK(two[0]["mse"] == two[1]["mse"]);
+  CHECK(two[0]["max_abs_error"] == two[1]["max_abs_error"]);
+  // With --include-1d the norms are copied as stored (F32): 32 bits, no error.
+  const Run norms = run({"-i", model, "--all", "--include", "*norm*", "--include-1d", "-s", "Q4_K_M", "-o", "json"});
+  REQUIRE(norms.rc == 0);
+  for (const auto& row : nlohmann::json::parse(norms.out)["tables"]["schemes"]) {
+    if (row["tensor"] == "total") continue;
+    CHECK(row["type"] == "as stored");
+    CHECK(row["bits_per_element"] == 32);
+    CHECK(row["mse"] == 0);
+  }
+  auto bad = [](std::vector<std::string> args, const std::string& what) {
+    const Run b = run(std::move(args));
+    CHECK(b.rc == 2);
+    CHECK(b.err.find(what) != std::string::npos);
+    CHECK(std::count(b.err.begin(), b.err.end(), '\n') == 1);
+  };
+  bad({"--synthetic", "normal", "-s", "Q4_K_M"}, "types the tensors of a model");
+  bad({"-i", model, "--all", "-s", "llama:Q4_K_M", "--write-blocks", tmp("mix.bin")}, "--write-blocks");
+  bad({"-i", model, "--all", "-s", "Q4_K_X"}, "llama:Q4_K_M");
 }

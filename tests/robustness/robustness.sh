@@ -133,6 +133,7 @@ bad opt-gpus-zero 'gpus' memory --model llama-2-7b --gpus 0
 bad opt-gpus-negative 'gpus' memory --model llama-2-7b --gpus -1
 bad opt-params-blank 'parameter count' memory --params _
 bad opt-params-huge 'too large' memory --params 999999T
+bad opt-largest-layer 'more than the model' memory --params 7B --largest-layer 8B --mode train --zero 3 --gpus 8
 bad opt-synthetic-huge '2\^28' quantize --synthetic normal:n=999999999999
 bad opt-write-blocks-scheme 'write-blocks' quantize --synthetic normal:n=64 --schemes int8 --write-blocks b.bin
 

@@ -106,7 +106,7 @@ const Command& quantize_command() {
         {"all", 0, "", "every float tensor of the input, one row per tensor and scheme plus totals"},
         {"synthetic", 0, "SPEC", "a synthetic tensor instead of a file"},
         {"dtype", 0, "TYPE", "the type inside an ml_dtypes .npy saved as <V2 / <V1 (bf16, e4m3, e5m2)"},
-        {"schemes", 's', "LIST", "comma-separated scheme names (repeatable)", true},
+        {"schemes", 's', "LIST", "comma-separated scheme names (repeatable); llama.cpp file types such as Q4_K_M or llama:Q8_0 type each tensor of a model as llama-quantize does", true},
         {"rounding", 0, "MODE", "element rounding of casts, scaled, integer, MX and NVFP4 schemes (default rne)"},
         {"threads", 'j', "N", "worker threads (default: every core); results do not depend on it"},
         {"mx-scale", 0, "RULE", "MX block scale rule: floor (OCP MX v1.0, default) or ceil"},
