@@ -341,13 +341,14 @@ Table speed_table(const mem::MemoryEstimate& e) {
     t.add(std::move(r));
   }
   if (!training)
-    t.notes.push_back("decode tokens/s ≤ b / max((weights + KV cache) / (n · bandwidth), 2·P_active·b / (n · peak)), "
-                      "n = max(TP, EP) GPUs reading a layer side by side; prefill ≥ max(FLOPs / (GPUs · peak), weights "
+    t.notes.push_back("decode tokens/s ≤ b / max((weights / n + KV cache per TP rank) / bandwidth, 2·P_active·b / (n · "
+                      "peak)), n = max(TP, EP) GPUs reading a layer side by side (a rank holds kv_heads / TP heads, one "
+                      "at least, or MLA's whole latent); prefill ≥ max(FLOPs / (GPUs · peak), weights "
                       "/ (GPUs · bandwidth)), FLOPs = 2·P_active·b·s + 2·L·b·s²·heads·head_dim (LLM-Viewer's roofline, "
                       "llm-analysis's latency model).");
   else
     t.notes.push_back("train step ≥ 6·P_active·tokens / (GPUs · peak) (8 with full recompute; 4·P + 6·P_lora for "
-                      "adapters), tokens = b · s · micro-batches per data-parallel rank (llm-analysis).");
+                      "adapters), tokens = b · s · micro-batches × DP (the global batch), GPUs = TP × PP × DP (llm-analysis).");
   t.notes.push_back("Peaks are dense (no 2:4 sparsity) from the catalog (--list-gpus); real kernels reach 50-80% of "
                     "them.");
   return t;

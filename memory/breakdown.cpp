@@ -143,7 +143,8 @@ class StageRows {
         const Dtype d{t.type, 8.0 * static_cast<double>(t.bytes) / static_cast<double>(t.elements), std::nullopt};
         const double bytes = static_cast<double>(t.bytes);
         weight_row("weights_" + t.type, d, static_cast<double>(t.elements), bytes, bytes * st_.params / P, 0,
-                   std::to_string(t.tensors) + " tensors of the file, " + std::to_string(t.bytes) + " B");
+                   std::to_string(t.tensors) + (t.tensors == 1 ? " tensor" : " tensors") + " of the file, " +
+                       std::to_string(t.bytes) + " B");
       }
       return;
     }

@@ -222,6 +222,7 @@ MemoryEstimate estimate(const MemoryRequest& r) {
       Plan q = plan;
       q.layout.tp = f.tp;
       q.layout.pp = f.pp;
+      q.layout.dp = f.dp;
       e.speeds.push_back(speed_bounds(q, e, g, f.tp, f.pp, f.how));
     }
   }

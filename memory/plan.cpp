@@ -269,6 +269,9 @@ Plan make_plan(const MemoryRequest& r) {
   // Batch and sequence: the sequence turns on activations and the KV cache; the batch defaults to one sequence.
   if (r.batch && !r.seq)
     throw InputError("--batch needs --seq (activations and the KV cache scale with the sequence length)");
+  if (!r.seq && (!r.kv.empty() || r.kv_block || r.images) && !p.training())
+    throw InputError(std::string(!r.kv.empty() ? "--kv" : r.kv_block ? "--kv-block" : "--images") +
+                     " needs --seq: without a sequence length there is no KV cache to size (e.g. --seq 8192)");
   if (r.seq) {
     if (!p.arch)
       throw InputError("--seq and --batch need the architecture (--model, --config or --layers ...): --params gives "

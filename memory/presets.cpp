@@ -12,6 +12,7 @@
 #include "numscope/memory/model.h"
 #include "numscope/support/ascii.h"
 #include "numscope/support/error.h"
+#include "numscope/support/suggest.h"
 
 namespace numscope::memory {
 namespace {
@@ -177,14 +178,26 @@ std::vector<std::string> hub_name_candidates(std::string key) {
 
 const Architecture& find_preset(std::string_view name) {
   const auto& t = arch_table();
+  // No preset or Hub id is this long; a longer name is refused before the suffix loop copies it once per suffix.
+  if (name.size() > 256)
+    throw InputError("unknown model: a name of " + std::to_string(name.size()) + " characters; built-in models: " +
+                     preset_names());
   auto it = t.end();
   for (const std::string& key : hub_name_candidates(ascii_lower(name))) {
     it = std::find_if(t.begin(), t.end(), [&](const Architecture& a) { return a.name == key; });
     if (it != t.end()) break;
   }
-  if (it == t.end())
-    throw InputError("unknown model '" + std::string(name) + "'; built-in models: " + preset_names() +
+  if (it == t.end()) {
+    std::vector<std::string> names;
+    for (const Architecture& a : t) names.push_back(a.name);
+    const std::vector<std::string> near = closest(hub_name_candidates(ascii_lower(name)).back(), names, 3);
+    std::string hint;
+    for (std::size_t i = 0; i < near.size(); ++i)
+      hint += (i == 0 ? "did you mean " : i + 1 == near.size() ? " or " : ", ") + near[i];
+    throw InputError("unknown model '" + std::string(name) + "'; " + (hint.empty() ? "" : hint + "? ") +
+                     "built-in models: " + preset_names() +
                      " (or give --config config.json, --gguf FILE, --params N, or --layers/--hidden/... )");
+  }
   return *it;
 }
 

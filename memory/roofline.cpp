@@ -3,6 +3,8 @@
 
 #include <algorithm>  // std::max, std::min
 
+#include "numscope/memory/kv_cache.h"
+
 namespace numscope::memory {
 
 std::string compute_format(const Plan& p, const Gpu& g, std::string* why) {
@@ -64,20 +66,38 @@ Speed speed_bounds(const Plan& p, const MemoryEstimate& e, const Gpu& g, std::in
     double attn = 0;
     if (p.arch)
       attn = 2.0 * static_cast<double>(p.arch->layers * p.arch->heads * p.arch->head_dim);  // per query, per key
-    const double decode_bytes = weight_bytes + e.kv_cache;
+    // The KV cache one tensor-parallel rank reads, over every stage: its share of the KV heads (one head at
+    // least), or MLA's whole latent, which every rank holds (kv_cache.h).
+    double kv_rank = e.kv_cache / t;
+    if (p.arch && p.seq) {
+      KvRequest kr;
+      kr.batch = p.batch ? *p.batch : 1;
+      kr.seq = *p.seq;
+      kr.block = p.kv_block;
+      kr.tp = tp;
+      kr.images = p.images;
+      kv_rank = 0;
+      for (const KvRow& k : kv_cache_rows(*p.arch, p.kv, kr)) kv_rank += k.per_gpu_bytes;
+    }
     const double decode_flops = 2 * Pa * b + 2 * attn * b * ctx;
-    const double step = std::max(decode_bytes / (t * bw), decode_flops / (t * *peak));
+    const double step = std::max((weight_bytes / t + kv_rank) / bw, decode_flops / (t * *peak));
     s.decode_tokens_per_s = b / step;
     if (p.seq) {
       const double prefill_flops = 2 * Pa * b * ctx + attn * b * ctx * ctx;  // causal: half of 2 · 2 · s² per head
       s.prefill_s = std::max(prefill_flops / (n * *peak), weight_bytes / (n * bw));
     }
-  } else if (p.seq) {
-    const double tokens = static_cast<double>(*p.batch) * static_cast<double>(*p.seq) *
-                          static_cast<double>(p.layout.micro_batches);
-    double c = p.adapters() ? 4 + 6 * static_cast<double>(e.trainable_params) / P : 6;
-    if (p.recompute == Recompute::kFull) c += 2;  // one more forward pass
-    s.train_step_s = c * Pa * tokens / (n * *peak);
+  } else {
+    // A step of every data-parallel replica: all the layout's GPUs over the global batch (the same bound as one
+    // replica's tp · pp GPUs over its own b · s · micro-batches tokens).
+    const double dp = static_cast<double>(std::max<std::int64_t>(p.layout.dp, 1));
+    s.gpus = tp * pp * static_cast<std::int64_t>(dp);
+    if (p.seq) {
+      const double tokens = static_cast<double>(*p.batch) * static_cast<double>(*p.seq) *
+                            static_cast<double>(p.layout.micro_batches) * dp;
+      double c = p.adapters() ? 4 + 6 * static_cast<double>(e.trainable_params) / P : 6;
+      if (p.recompute == Recompute::kFull) c += 2;  // one more forward pass
+      s.train_step_s = c * Pa * tokens / (n * dp * *peak);
+    }
   }
   return s;
 }

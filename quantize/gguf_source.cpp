@@ -87,6 +87,7 @@ std::vector<TensorEntry> read_gguf_tensors(const std::string& path) {
     e.dtype = std::string(t.type->name);
     e.shape = t.shape();
     e.elements = t.elements;
+    e.bytes = t.bytes;
     const GgmlCodec* codec = detail::find_ggml_codec(static_cast<int>(t.type->id));
     if (codec || plain_of(*t.type) != Plain::kNone)
       e.source = std::make_shared<GgufSource>(g.file, t, codec);

@@ -6,6 +6,7 @@
 #include "numscope/quantize/mix.h"
 
 #include <algorithm>  // std::sort, std::max
+#include <filesystem>  // std::filesystem::path
 #include <fstream>    // std::ifstream
 #include <map>        // std::map
 
@@ -13,6 +14,8 @@
 #include "numscope/quantize/names.h"
 #include "numscope/support/ascii.h"
 #include "numscope/support/error.h"
+#include "numscope/support/files.h"
+#include "numscope/support/json.h"
 
 namespace numscope {
 namespace {
@@ -245,6 +248,10 @@ std::string mix_names() {
 
 std::vector<const GgmlType*> mix_types(const FileTypeMix& mix, const MixModel& model,
                                        std::span<const MixTensor> tensors) {
+  // llama.cpp refuses a model of more than LLAMA_MAX_LAYERS blocks (llama-hparams.h: 512) when loading it.
+  if (model.n_layer > 512)
+    throw InputError("the model claims " + std::to_string(model.n_layer) +
+                     " blocks; llama.cpp loads at most 512 (LLAMA_MAX_LAYERS), so no file type applies");
   // init_quantize_state_counters: over every weight of the file.
   State qs;
   qs.n_ffn = model.n_layer;
@@ -316,6 +323,43 @@ MixModel model_from_gguf(const GgufFile& g) {
   return m;
 }
 
+/// The config.json beside a Hugging Face checkpoint: the GGUF architecture llama.cpp's converter gives its class
+/// (conversion/__init__.py and the model modules: these classes become these architectures; others matter to no
+/// rule here and stay ""), and the hyperparameters convert_hf_to_gguf.py writes from it. nullopt without one.
+std::optional<MixModel> model_from_config(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+  nlohmann::json j;
+  try {
+    j = parse_json(read_text_file(path), JsonLimits{});
+  } catch (const JsonError& e) {
+    throw InputError(path.string() + " (read for llama.cpp's file-type rules): " + e.what());
+  }
+  if (!j.is_object()) throw InputError(path.string() + " (read for llama.cpp's file-type rules): not a JSON object");
+  static constexpr std::pair<std::string_view, std::string_view> kArch[] = {
+      {"LlamaForCausalLM", "llama"}, {"MistralForCausalLM", "llama"}, {"MixtralForCausalLM", "llama"},
+      {"Qwen2ForCausalLM", "qwen2"}, {"FalconForCausalLM", "falcon"}, {"RWForCausalLM", "falcon"},
+      {"OlmoForCausalLM", "olmo"},   {"DeciLMForCausalLM", "deci"}};
+  MixModel m;
+  const auto archs = j.find("architectures");
+  if (archs != j.end() && archs->is_array() && !archs->empty() && (*archs)[0].is_string())
+    for (const auto& [cls, arch] : kArch)
+      if ((*archs)[0].get<std::string>() == cls) m.arch = arch;
+  auto number = [&](std::initializer_list<const char*> keys) -> std::uint64_t {
+    for (const char* k : keys) {
+      const auto v = j.find(k);
+      if (v != j.end() && v->is_number_integer() && v->get<std::int64_t>() > 0) return v->get<std::uint64_t>();
+    }
+    return 0;
+  };
+  m.n_layer = number({"num_hidden_layers", "n_layer"});
+  m.n_head = number({"num_attention_heads", "n_head"});
+  m.n_head_kv = number({"num_key_value_heads", "num_kv_heads", "n_head_kv"});
+  if (m.n_head_kv == 0) m.n_head_kv = m.arch == "falcon" ? 1 : m.n_head;  // Falcon-7B: multi-query, one KV head
+  m.n_expert = number({"num_local_experts", "num_experts", "n_routed_experts"});
+  return m;
+}
+
 }  // namespace
 
 MixInputs mix_inputs(std::span<const std::string> files, std::span<const TensorEntry> entries, bool has_imatrix) {
@@ -336,14 +380,24 @@ MixInputs mix_inputs(std::span<const std::string> files, std::span<const TensorE
     out.tensor_of.push_back(it->second);
   }
   out.model = mix_model_from_tensors(out.tensors);
-  for (const std::string& f : files)
+  for (const std::string& f : files) {
     if (is_gguf_file(f)) {
-      const MixModel m = model_from_gguf(read_gguf(f));
-      if (!m.arch.empty()) {
-        out.model = m;
-        break;
-      }
+      MixModel m = model_from_gguf(read_gguf(f));
+      if (m.arch.empty()) continue;
+      if (m.n_layer == 0) m.n_layer = out.model.n_layer;  // no block_count: the blocks the names hold
+      out.model = m;
+      break;
     }
+    // A checkpoint's config.json, where there is one, says what the GGUF metadata would; what it leaves out
+    // stays as the tensors say.
+    if (const std::optional<MixModel> c = model_from_config(std::filesystem::path(f).parent_path() / "config.json")) {
+      out.model.arch = c->arch;
+      for (auto [mine, theirs] : {std::pair{&out.model.n_layer, c->n_layer}, {&out.model.n_head, c->n_head},
+                                  {&out.model.n_head_kv, c->n_head_kv}, {&out.model.n_expert, c->n_expert}})
+        if (theirs) *mine = theirs;
+      break;
+    }
+  }
   out.model.has_imatrix = has_imatrix;
   return out;
 }

@@ -68,8 +68,10 @@ MixModel mix_model_from_tensors(std::span<const MixTensor> tensors, std::string 
 
 /// A run's inputs as llama-quantize would see them: the tensors under their GGUF names (quantize/names.h; the
 /// experts of a Hugging Face mixture-of-experts layer merged into one 3-D tensor, as the converter merges them)
-/// and the model's hyperparameters, from the first GGUF input's metadata, else from the tensors
-/// (mix_model_from_tensors).
+/// and the model's hyperparameters: from the first GGUF input's metadata; for a Hugging Face checkpoint from the
+/// config.json beside its first file (the architecture as llama.cpp's converter names its class,
+/// num_hidden_layers, num_attention_heads, num_key_value_heads, num_local_experts), and what that leaves out
+/// from the tensors (mix_model_from_tensors). A config.json that is not JSON is an InputError.
 struct MixInputs {
   MixModel model;
   std::vector<MixTensor> tensors;

@@ -82,6 +82,14 @@ TEST_CASE("the presets the issue names are all there", "[memory][params]") {
   CHECK_THROWS_AS(find_preset("llama-9"), InputError);
   CHECK_THROWS_AS(find_preset("mistralai/Mistral-7B-Instruct-v0.2"), InputError);  // no window, another context
   CHECK_THROWS_AS(find_preset("-instruct"), InputError);
+  // A name of a megabyte of "-it" suffixes is refused at once (the suffix loop copied it once per suffix).
+  std::string huge = "x";
+  for (int i = 0; i < 400'000; ++i) huge += "-it";
+  CHECK_THROWS_WITH(find_preset(huge), Catch::Contains("a name of 1200001 characters"));
+  // A misspelt name gets the closest presets first.
+  CHECK_THROWS_WITH(find_preset("llama3-8b"), Catch::Contains("did you mean llama-3-8b"));
+  CHECK_THROWS_WITH(find_preset("google/gemma3-27b-it"), Catch::Contains("did you mean gemma-3-27b"));
+  CHECK_THROWS_WITH(find_preset("falcon-7b"), !Catch::Contains("did you mean") && Catch::Contains("built-in models"));
 }
 
 TEST_CASE("a config.json per family gives the preset's count", "[memory][config]") {
@@ -336,6 +344,9 @@ TEST_CASE("bad and contradictory input names the problem", "[memory][errors]") {
       {{{"model", "gpt2"}, {"tp", "5"}}, "divide the attention head count"},
       {{{"params", "7B"}, {"batch", "1"}, {"seq", "2048"}}, "need the architecture"},
       {{{"model", "gpt2"}, {"batch", "1"}}, "--batch needs --seq"},
+      {{{"model", "gpt2"}, {"kv", "fp8"}}, "--kv needs --seq"},
+      {{{"model", "gpt2"}, {"kv-block", "16"}}, "--kv-block needs --seq"},
+      {{{"model", "llama-3.2-11b-vision"}, {"images", "2"}}, "--images needs --seq"},
       {{{"model", "gpt2"}, {"mode", "train"}, {"optimizer", "sgd"}, {"optimizer-dtype", "fp32"}}, "no states"},
       {{{"layers", "2"}, {"hidden", "64"}}, "missing --heads"},
       {{{"params", "7B"}, {"zero", "4"}}, "--zero"},

@@ -335,10 +335,31 @@ TEST_CASE("a decode roofline computed by hand", "[memory][roofline]") {
   const double flops = 2 * 6738415616.0 * 4096 + 2.0 * 32 * 32 * 128 * 4096.0 * 4096;
   CHECK(*e.speeds[0].prefill_s == Approx(flops / 989.5e12).epsilon(1e-12));
   CHECK(e.speeds[0].compute_format == "fp16");  // the checkpoint's torch_dtype (float16) is the default dtype
+  // Qwen2.5-7B over TP=7 (28 heads; 4 KV heads, so each rank holds one): a rank reads a seventh of the weights
+  // and one KV head of its 28 layers, 28 × 4096 × 2 × 128 × 2 B, not a seventh of the cache.
+  const MemoryEstimate q = est({{"model", "qwen2.5-7b"}, {"seq", "4096"}, {"tp", "7"}, {"gpus", "7"},
+                                {"gpu", "H100-80GB"}});
+  REQUIRE(q.speeds.size() == 1);
+  const double rank_bytes = 7615616512.0 * 2 / 7 + 28.0 * 4096 * 2 * 1 * 128 * 2;
+  CHECK(*q.speeds[0].decode_tokens_per_s == Approx(3.35e12 / rank_bytes).epsilon(1e-12));
+  // DeepSeek-V3 over TP=8: every rank holds the whole MLA latent, 61 × 8192 × (512 + 64) × 2 B, and reads an
+  // eighth of the weights a token uses (37,552,297,472 of 671,026,419,200 parameters).
+  const MemoryEstimate d = est({{"model", "deepseek-v3"}, {"seq", "8192"}, {"tp", "8"}, {"gpus", "8"}, {"gpu", "H200"}});
+  REQUIRE(d.speeds.size() == 1);
+  const double weight_bytes = component(d, "weights").bytes + component(d, "weights_other").bytes;
+  const double mla_rank = weight_bytes * (37552297472.0 / 671026419200.0) / 8 + 61.0 * 8192 * 576 * 2;
+  CHECK(*d.speeds[0].decode_tokens_per_s == Approx(find_gpu("H200").bandwidth / mla_rank).epsilon(1e-12));
   // A training step: 6 · P · tokens at peak (8 with full recompute).
   const MemoryEstimate t = est({{"params", "7B"}, {"mode", "train"}, {"gpu", "H100"}});
   CHECK(t.speeds.size() == 1);
   CHECK_FALSE(t.speeds[0].train_step_s.has_value());  // no --seq: no tokens to count
+  // ZeRO-3 over 8 A100-80GB (312 dense bf16 TFLOPS), 2 sequences of 2048 tokens per GPU: every replica's step
+  // together, 6 · P · (2 · 2048 · 8 tokens) / (8 GPUs · 312e12), the GPUs column counting all 8.
+  const MemoryEstimate z = est({{"model", "llama-2-7b"}, {"mode", "train"}, {"zero", "3"}, {"gpus", "8"},
+                                {"batch", "2"}, {"seq", "2048"}, {"gpu", "A100-80GB"}});
+  REQUIRE(z.speeds.size() == 1);
+  CHECK(z.speeds[0].gpus == 8);
+  CHECK(*z.speeds[0].train_step_s == Approx(6 * 6738415616.0 * (2 * 2048 * 8) / (8 * 312e12)).epsilon(1e-12));
   // V100 has no bf16 tensor cores: the bound uses fp16.
   const MemoryEstimate v = est({{"params", "1B"}, {"gpu", "V100-32GB"}});
   CHECK(v.speeds[0].compute_format == "fp16");

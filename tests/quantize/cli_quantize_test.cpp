@@ -303,12 +303,16 @@ TEST_CASE("quantize --all with llama.cpp file-type mixes: each tensor's type, by
   // With --include-1d the norms are copied as stored (F32): 32 bits, no error.
   const Run norms = run({"-i", model, "--all", "--include", "*norm*", "--include-1d", "-s", "Q4_K_M", "-o", "json"});
   REQUIRE(norms.rc == 0);
-  for (const auto& row : nlohmann::json::parse(norms.out)["tables"]["schemes"]) {
+  const auto norm_doc = nlohmann::json::parse(norms.out);
+  int copied = 0;
+  for (const auto& row : norm_doc["tables"]["schemes"]) {
     if (row["tensor"] == "total") continue;
     CHECK(row["type"] == "as stored");
     CHECK(row["bits_per_element"] == 32);
     CHECK(row["mse"] == 0);
+    ++copied;
   }
+  CHECK(copied == 17);  // 8 x attn_norm, 8 x ffn_norm, output_norm
   auto bad = [](std::vector<std::string> args, const std::string& what) {
     const Run b = run(std::move(args));
     CHECK(b.rc == 2);
@@ -318,4 +322,34 @@ TEST_CASE("quantize --all with llama.cpp file-type mixes: each tensor's type, by
   bad({"--synthetic", "normal", "-s", "Q4_K_M"}, "types the tensors of a model");
   bad({"-i", model, "--all", "-s", "llama:Q4_K_M", "--write-blocks", tmp("mix.bin")}, "--write-blocks");
   bad({"-i", model, "--all", "-s", "Q4_K_X"}, "llama:Q4_K_M");
+}
+
+TEST_CASE("quantize file-type mixes on a Hugging Face checkpoint read its config.json", "[quantize][cli][mix]") {
+  // 80 blocks of v_proj (as Llama 3.1 70B: 64 query heads over 8 KV heads). llama.cpp's snapshot of that model
+  // (golden/ggml/mix/meta-llama-3.1-70b-instruct.schema) gives every attn_v Q5_K under Q3_K_S: the 70B rule
+  // lifts Q3_K to Q5_K. Without a config.json nothing says the architecture is llama, and attn_v stays Q3_K.
+  std::vector<std::tuple<std::string, std::vector<int>, std::vector<float>>> ts;
+  for (int i = 0; i < 80; ++i)
+    ts.push_back({"model.layers." + std::to_string(i) + ".self_attn.v_proj.weight", {2, 256},
+                  std::vector<float>(512, 0.01f * float(i % 7) - 0.03f)});
+  for (const char* dir : {"hf70b", "hf-noconfig"}) fs::create_directories(tmp(dir));
+  const std::string with = write_st("hf70b/model.safetensors", ts), without = write_st("hf-noconfig/model.safetensors", ts);
+  std::ofstream(tmp("hf70b/config.json")) << R"({"architectures": ["LlamaForCausalLM"], "num_hidden_layers": 80,
+      "num_attention_heads": 64, "num_key_value_heads": 8, "hidden_size": 8192})";
+  for (const auto& [file, type] : {std::pair{with, "q5_K"}, {without, "q3_K"}}) {
+    const Run r = run({"-i", file, "--all", "-s", "Q3_K_S", "-o", "json"});
+    REQUIRE(r.rc == 0);
+    int n = 0;
+    const auto doc = nlohmann::json::parse(r.out);
+    for (const auto& row : doc["tables"]["schemes"])
+      if (row["tensor"] != "total") {
+        CHECK(row["type"] == type);
+        ++n;
+      }
+    CHECK(n == 80);
+  }
+  std::ofstream(tmp("hf70b/config.json")) << "{not json";
+  const Run bad = run({"-i", with, "--all", "-s", "Q3_K_S"});
+  CHECK(bad.rc == 2);
+  CHECK(bad.err.find("config.json") != std::string::npos);
 }

@@ -183,6 +183,12 @@ TEST_CASE("file-type mixes: the rules these models do not reach, transcribed fro
   CHECK(dg[1]->name == "q4_0");
   eight.has_imatrix = false;
   CHECK(mix_types(mix("Q4_0"), eight, d)[0]->name == "q4_0");
+
+  // More blocks than llama.cpp loads (LLAMA_MAX_LAYERS = 512): refused, as llama.cpp refuses the model.
+  MixModel huge{"llama", 513, 8, 8, 0, false};
+  CHECK_THROWS_AS(mix_types(mix("Q4_K_M"), huge, d), InputError);
+  huge.n_layer = 512;
+  CHECK(mix_types(mix("Q4_K_M"), huge, d).size() == 8);
 }
 
 TEST_CASE("file-type mix names and the model read from tensors", "[quantize][mix]") {
