@@ -18,5 +18,7 @@ cmake --build "$build" -j "$jobs"
 # detect_leaks: a leak is a finding too; halt_on_error: the first report ends the test with a failure.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The instrumented binary runs 2-5x slower: the robustness suite's per-run limit (20 s) grows to match.
+export NUMSCOPE_ROBUSTNESS_TIMEOUT=${NUMSCOPE_ROBUSTNESS_TIMEOUT:-120}
 cd "$build"
 ctest --output-on-failure -j "$jobs" -LE slow

@@ -353,3 +353,39 @@ TEST_CASE("quantize file-type mixes on a Hugging Face checkpoint read its config
   CHECK(bad.rc == 2);
   CHECK(bad.err.find("config.json") != std::string::npos);
 }
+
+TEST_CASE("quantize file-type mixes on a Hugging Face mixture of experts: experts merged as llama.cpp merges them",
+          "[quantize][cli][mix]") {
+  // A Mixtral-like checkpoint of 2 blocks and 8 experts (config.json: MixtralForCausalLM, num_local_experts 8).
+  // By hand from llama-quant.cpp under Q4_K_M: attn_v goes to Q8_0 with 8 experts; each expert's w2 is a slice
+  // of blk.N.ffn_down_exps, whose layer comes from its name: use_more_bits(i, 2) holds for i >= 7*2/8 = 1 only,
+  // so block 0's experts are Q4_K and block 1's Q6_K; the router (block_sparse_moe.gate = ffn_gate_inp) is copied.
+  std::vector<std::tuple<std::string, std::vector<int>, std::vector<float>>> ts;
+  const std::vector<float> v(512, 0.02f);
+  for (int i = 0; i < 2; ++i) {
+    const std::string b = "model.layers." + std::to_string(i) + ".";
+    ts.push_back({b + "self_attn.v_proj.weight", {2, 256}, v});
+    ts.push_back({b + "block_sparse_moe.gate.weight", {2, 256}, v});
+    for (int e = 0; e < 8; ++e) ts.push_back({b + "block_sparse_moe.experts." + std::to_string(e) + ".w2.weight", {2, 256}, v});
+  }
+  fs::create_directories(tmp("hfmoe"));
+  const std::string file = write_st("hfmoe/model.safetensors", ts);
+  std::ofstream(tmp("hfmoe/config.json")) << R"({"architectures": ["MixtralForCausalLM"], "num_hidden_layers": 2,
+      "num_attention_heads": 32, "num_key_value_heads": 8, "num_local_experts": 8})";
+  const Run r = run({"-i", file, "--all", "-s", "Q4_K_M", "-o", "json"});
+  REQUIRE(r.rc == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  int n = 0;
+  for (const auto& row : doc["tables"]["schemes"]) {
+    const std::string tensor = row["tensor"];
+    if (tensor == "total") continue;
+    INFO(tensor);
+    ++n;
+    const char* want = tensor.find("v_proj") != std::string::npos             ? "q8_0"
+                       : tensor.find(".gate.") != std::string::npos           ? "as stored"
+                       : tensor.rfind("model.layers.0.", 0) == 0               ? "q4_K"
+                                                                               : "q6_K";
+    CHECK(row["type"] == want);
+  }
+  CHECK(n == 2 * 10);
+}
