@@ -1,6 +1,9 @@
 // Grids of memory totals (see grid.h).
 #include "numscope/memory/grid.h"
 
+#include <cstddef>  // std::size_t
+#include <string>   // std::to_string
+
 #include "numscope/memory/plan.h"
 #include "numscope/support/error.h"
 
@@ -11,6 +14,12 @@ Grid memory_grid(const MemoryRequest& base, const std::string& model_key, const 
   if (!base.model.empty() || !base.config.empty() || base.params || base.architecture)
     throw InputError("a grid sets the model per row: give the models as a list, not also a single one");
   if (models.empty() || dtypes.empty()) throw InputError("a grid needs at least one model and one dtype");
+  // One estimate per cell (about 60 µs each): 4096 cells take a fraction of a second, a 10,000 × 10,000 grid of
+  // command-line lists would take hours.
+  constexpr std::size_t kMaxCells = 4096;
+  if (models.size() > kMaxCells / dtypes.size())
+    throw InputError("a grid of " + std::to_string(models.size()) + " models × " + std::to_string(dtypes.size()) +
+                     " dtypes is more than " + std::to_string(kMaxCells) + " cells: split the lists over several runs");
   Grid g;
   g.model_key = model_key;
   g.models = models;

@@ -19,7 +19,8 @@ struct Grid {
 };
 
 /// Estimates `base` with `model_key` (model, params or config) set to each of `models` and --weights to each of
-/// `dtypes`. `base` must not set the model itself. Throws InputError naming the cell's values on bad input.
+/// `dtypes`. `base` must not set the model itself. Throws InputError naming the cell's values on bad input, and for
+/// grids of more than 4096 cells.
 Grid memory_grid(const MemoryRequest& base, const std::string& model_key, const std::vector<std::string>& models,
                  const std::vector<std::string>& dtypes);
 

@@ -496,6 +496,13 @@ TEST_CASE("grids: rows models, columns dtypes, each cell one estimate", "[memory
   CHECK(m.total_bytes[0][0] == est({{"model", "llama-2-7b"}}).total_bytes);
   CHECK(split_list("fp32,fp16, int8", "weights").size() == 3);
   CHECK_THROWS_WITH(split_list("fp32,,int8", "weights"), Catch::Contains("empty item"));
+  // At most 4096 cells: lists from the command line could otherwise ask for hours of estimates.
+  CHECK(memory_grid(base, "params", std::vector<std::string>(64, "7B"), std::vector<std::string>(64, "fp16"))
+            .total_bytes[63][63] == 14e9);
+  CHECK_THROWS_WITH(memory_grid(base, "params", std::vector<std::string>(65, "7B"), std::vector<std::string>(64, "fp16")),
+                    Catch::Contains("65 models × 64 dtypes is more than 4096 cells"));
+  CHECK_THROWS_WITH(memory_grid(base, "params", {"7B"}, std::vector<std::string>(5000, "fp16")),
+                    Catch::Contains("more than 4096 cells"));
 }
 
 TEST_CASE("defaults users expect", "[memory][defaults]") {
