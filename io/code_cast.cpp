@@ -3,11 +3,14 @@
 // the engine, whose status decides what is refused, mapped and counted.
 #include "numscope/io/code_cast.h"
 
-#include <cmath>    // std::isnan, std::fabs, std::signbit
-#include <cstring>  // std::memcpy
+#include <algorithm>  // std::min
+#include <cmath>      // std::isnan, std::isinf, std::nextafter
+#include <cstring>    // std::memcpy
+#include <limits>     // std::numeric_limits
 
 #include "numscope/formats/fits.h"
 #include "numscope/formats/registry.h"
+#include "numscope/support/bits.h"  // bit_cast
 #include "numscope/support/error.h"
 
 namespace numscope {
@@ -32,6 +35,32 @@ std::string hex(u128 v) {
     v >>= 4;
   } while (v);
   return "0x" + s;
+}
+
+/// Which elements the fast encoder's output alone does not settle: 1 for fp32 bits x that are NaN into a format
+/// without NaN, beyond ±max (magnitude bits above `beyond`: fp32 magnitudes order as their bits), or negative (not
+/// -0) into a format without a sign. Integer operations only, so the loops below vectorise.
+struct Screen {
+  std::uint32_t beyond, nan_matters, sign_matters;
+  std::uint32_t operator()(std::uint32_t x) const {
+    const std::uint32_t a = x & 0x7fffffffu;
+    const std::uint32_t nan = a > 0x7f800000u;
+    const std::uint32_t negative = (x >> 31) & static_cast<std::uint32_t>(a != 0);
+    return nan ? nan_matters : (a > beyond) | (negative & sign_matters);
+  }
+};
+
+std::uint32_t bits_at(const unsigned char* in, std::size_t i) {
+  std::uint32_t x;
+  std::memcpy(&x, in + 4 * i, 4);
+  return x;
+}
+
+/// Whether any of n fp32 elements needs the engine; vectorised per CPU (the library's baseline is x86-64 v1).
+NUMSCOPE_CLONES bool any_needs_engine(const unsigned char* in, std::size_t n, Screen screen) {
+  std::uint32_t any = 0;
+  for (std::size_t i = 0; i < n; ++i) any |= screen(bits_at(in, i));
+  return any != 0;
 }
 
 }  // namespace
@@ -59,6 +88,20 @@ CodeCast::CodeCast(const Format& from, const Format& to, const ConvertOptions& o
   ConvertOptions clamp;
   clamp.saturate = true;
   max_code_ = to.kind == Kind::kInt ? encode(to, max_double_, clamp).code : max_finite_code(to);
+  // An fp32 x has |x| > max_double_ exactly when its magnitude bits exceed those of the largest fp32 not above
+  // max_double_ (fp32 magnitudes order as their bits): that fp32, found without a float conversion that could
+  // overflow.
+  if (std::isinf(max_double_)) {
+    beyond_bits_ = 0x7f800000u;  // nothing is beyond
+  } else if (max_double_ >= static_cast<double>(std::numeric_limits<float>::max())) {
+    beyond_bits_ = 0x7f7fffffu;  // only inf
+  } else {
+    float top = static_cast<float>(max_double_);
+    if (static_cast<double>(top) > max_double_) top = std::nextafter(top, 0.0f);
+    beyond_bits_ = bit_cast<std::uint32_t>(top);
+  }
+  nan_matters_ = !has_nan(to);
+  sign_matters_ = !has_sign_of(to);
 }
 
 u128 CodeCast::checked_code(const unsigned char* in, std::uint64_t index) {
@@ -140,25 +183,18 @@ void CodeCast::convert(const unsigned char* in, unsigned char* out, std::size_t 
   }
   const auto ib = static_cast<std::size_t>(in_bytes_), ob = static_cast<std::size_t>(out_bytes_);
   if (fast_encode_ && !stray_low_bits) {
-    fast_encode_(reinterpret_cast<const float*>(in), out, n);
     // The kernel is the engine bit for bit; the elements whose outcome matters (NaN without a NaN code, beyond
-    // ±max, negative without a sign) go through the engine again for its status.
-    const bool nan_matters = !has_nan(to_), sign_matters = !has_sign_of(to_);
-    // First one branch-free pass (vectorised) asks whether any element needs that; most blocks have none, and
-    // the per-element loop below would otherwise cost more than the kernel itself.
-    bool any = false;
-    for (std::size_t i = 0; i < n; ++i) {
-      float x;
-      std::memcpy(&x, in + 4 * i, 4);
-      const bool nan = x != x;
-      any |= (nan & nan_matters) | (std::fabs(x) > max_double_) | (sign_matters & (x < 0));
-    }
-    if (!any) return;
-    for (std::size_t i = 0; i < n; ++i) {
-      float x;
-      std::memcpy(&x, in + 4 * i, 4);
-      if (std::isnan(x) ? nan_matters : (std::fabs(x) > max_double_ || (sign_matters && x < 0)))
-        engine_element(in + ib * i, out + ob * i, first + i);
+    // ±max, negative without a sign) go through the engine again for its status. Block by block, so that the
+    // screen reads the input while it is still in L1: most blocks need nothing more (a scalar screen in double
+    // once cost five times the kernel).
+    const Screen screen{beyond_bits_, nan_matters_, sign_matters_};
+    constexpr std::size_t kBlock = 4096;
+    for (std::size_t b = 0; b < n; b += kBlock) {
+      const std::size_t m = std::min(kBlock, n - b);
+      fast_encode_(reinterpret_cast<const float*>(in + 4 * b), out + ob * b, m);
+      if (!any_needs_engine(in + 4 * b, m, screen)) continue;
+      for (std::size_t i = b; i < b + m; ++i)
+        if (screen(bits_at(in, i))) engine_element(in + ib * i, out + ob * i, first + i);
     }
     return;
   }

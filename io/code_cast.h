@@ -70,6 +70,9 @@ class CodeCast {
   fast::EncodeFn fast_encode_ = nullptr;
   fast::DecodeFn fast_decode_ = nullptr;
   double max_double_;  // the largest finite magnitude of `to` as a double (inf when beyond binary64)
+  // After the fast encoder, which elements need the engine's status (code_cast.cpp's Screen): beyond_bits_ are
+  // the fp32 magnitude bits above which |x| > max_double_; the flags are 1 when `to` has no NaN code / no sign.
+  std::uint32_t beyond_bits_, nan_matters_, sign_matters_;
   u128 zero_code_, max_code_;
   CastCounts counts_;
 };

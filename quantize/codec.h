@@ -170,5 +170,7 @@ double to_fp16(double v);
 /// GGML_FP16_TO_FP32 (by table) and GGML_FP32_TO_FP16 (round to nearest even, overflow to inf).
 float fp16_bits_to_float(std::uint16_t h);
 std::uint16_t float_to_fp16_bits(float v);
+/// The same through the fast fp32 -> fp16 kernel (fast::encoder), for NaN and for tests.
+std::uint16_t float_to_fp16_bits_kernel(float v);
 
 }  // namespace numscope::detail

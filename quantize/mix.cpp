@@ -311,8 +311,9 @@ MixModel model_from_gguf(const GgufFile& g) {
     const GgufValue* v = g.find(m.arch + key);
     if (v == nullptr) return 0;
     if (v->type == GgufType::kArray) {
-      const double x = v->count ? v->number_at(0) : 0;
-      return x > 0 ? static_cast<std::uint64_t>(x) : 0;
+      const double x = v->count ? v->number_at(0) : 0;  // a float array element may hold anything
+      if (!(x > 0)) return 0;
+      return x < 0x1p63 ? static_cast<std::uint64_t>(x) : std::uint64_t{1} << 63;
     }
     return v->as_uint().value_or(0);
   };

@@ -140,11 +140,7 @@ template <bool kSat>
 
 // ---- Comparison loops of the sweep (vectorised per CPU by target_clones on x86-64) ------------------------
 
-#if NUMSCOPE_FAST_X86
-#  define NUMSCOPE_CLONES [[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]]
-#else
-#  define NUMSCOPE_CLONES
-#endif
+// NUMSCOPE_CLONES is kernels.h's.
 
 NUMSCOPE_CLONES std::size_t count_ne8(const std::uint8_t* p,
                                                                                   std::size_t n,

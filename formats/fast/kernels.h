@@ -43,8 +43,11 @@
 #  define NUMSCOPE_FAST_X86 1
 #  define NUMSCOPE_AVX2 "avx2,bmi2,fma"
 #  define NUMSCOPE_AVX512 "avx512f,avx512bw,avx512vl,avx512dq,bmi2,prefer-vector-width=512"
+// A plain loop compiled for each of these and picked at load time (GCC/Clang ifunc).
+#  define NUMSCOPE_CLONES [[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]]
 #else
 #  define NUMSCOPE_FAST_X86 0
+#  define NUMSCOPE_CLONES
 #endif
 
 namespace numscope::fast {
@@ -154,6 +157,12 @@ template <const Format& F>
   constexpr std::uint32_t kMagMask = (1u << kW) - 1;
   constexpr std::uint32_t kQuietNan = 0x7fc00000u;  // the quiet NaN encode(fp32) writes, with the code's sign
   code >>= storage_bits(F) - bits(F);
+  if constexpr (F.exponent_bits == 8 && F.bias == 127 && F.nonfinite == Nonfinite::kIeee754) {
+    // bf16, tf32: the code is the top of its fp32 bits, subnormals, inf and sign included; only a NaN changes,
+    // to the quiet NaN. Said this directly (a shift and a blend), the loop takes half the time of the general one.
+    const std::uint32_t x = code << (32 - bits(F));
+    return pick((x & 0x7fffffffu) > 0x7f800000u, (x & 0x80000000u) | kQuietNan, x);
+  }
   const std::uint32_t sign = ((code >> kW) & 1u) << 31;
   const std::uint32_t mag = code & kMagMask;
   std::uint32_t out;

@@ -213,14 +213,16 @@ def _ml_layout(type_name: str) -> tuple[str, bool] | None:
         return None
     n = 1 << info["bits"]
     ours = decode(np.arange(n, dtype=_code_dtype(info)), fmt, dtype=np.float64)
-    # Same bytes: the ml_dtypes value of each of our codes, read as its own type.
-    theirs = np.arange(n, dtype=_code_dtype(info)).view(t).astype(np.float64)
-    same_bytes = np.array_equal(ours, theirs, equal_nan=True)
-    if same_bytes:
-        return fmt, True
-    # Same values, other bytes (ml_dtypes' intN keep the value sign-extended in a byte): every value of ours
-    # round-trips through the type.
-    back = ours[~np.isnan(ours)].astype(t).astype(np.float64)
+    # numpy warns "invalid value encountered in cast" for the NaN codes it casts here on purpose; the warning
+    # would otherwise surface, once per type, in the user's first to_ml_dtypes / from_ml_dtypes / encode call.
+    with np.errstate(invalid="ignore", over="ignore"):
+        # Same bytes: the ml_dtypes value of each of our codes, read as its own type.
+        theirs = np.arange(n, dtype=_code_dtype(info)).view(t).astype(np.float64)
+        if np.array_equal(ours, theirs, equal_nan=True):
+            return fmt, True
+        # Same values, other bytes (ml_dtypes' intN keep the value sign-extended in a byte): every value of ours
+        # round-trips through the type.
+        back = ours[~np.isnan(ours)].astype(t).astype(np.float64)
     return (fmt, False) if np.array_equal(back, ours[~np.isnan(ours)]) else None
 
 

@@ -45,9 +45,9 @@ nb::dict format_info(const std::string& name) {
 }
 
 /// Converts the codes in `in` (format `from`) into `out` (format `to`) as `numscope cast` does, with its
-/// options. Arrays larger than fast::kParallelBytes are cut into pieces converted on every core, each by its own
-/// CodeCast (stochastic rounding stays on one thread, in order, so a seed gives the cast's bits); the first
-/// element that cannot be converted is reported, whichever thread met it.
+/// options. Arrays larger than fast::kParallelBytes are cut into pieces converted on every core, each worker with
+/// its own copy of one CodeCast (stochastic rounding stays on one thread, in order, so a seed gives the cast's
+/// bits); the first element that cannot be converted is reported, whichever thread met it.
 void convert(const std::string& from_name, const std::string& to_name, const Bytes& in, MutableBytes& out,
              const std::string& rounding, bool saturate, bool ftz, unsigned long long seed,
              const std::string& nan_to, bool tf32_truncate) {
@@ -68,18 +68,20 @@ void convert(const std::string& from_name, const std::string& to_name, const Byt
   nb::gil_scoped_release release;  // numpy keeps both buffers alive; other Python threads run meanwhile
   Rng rng;
   const ConvertOptions opt = api::convert_options(req.conversion, rng);
+  const CodeCast cast(plan.from, plan.to, opt, plan.policy);  // its constructor runs the engine: once per call
   const bool serial = opt.rounding == Rounding::kStochastic || n * ib <= fast::kParallelBytes;
   if (serial) {
-    CodeCast(plan.from, plan.to, opt, plan.policy).convert(src, dst, n, 0);
+    CodeCast(cast).convert(src, dst, n, 0);
     return;
   }
   constexpr std::size_t kPiece = std::size_t{1} << 18;  // elements per task: 1 MiB of fp32
   const std::size_t tasks = (n + kPiece - 1) / kPiece;
+  std::vector<CodeCast> casts(worker_count(0), cast);  // one per worker: a CodeCast counts as it converts
   std::vector<std::exception_ptr> errors(tasks);
-  parallel_tasks(tasks, 0, [&](std::uint64_t t, unsigned) {
+  parallel_tasks(tasks, 0, [&](std::uint64_t t, unsigned worker) {
     const std::size_t first = t * kPiece, count = std::min(n, first + kPiece) - first;
     try {
-      CodeCast(plan.from, plan.to, opt, plan.policy).convert(src + first * ib, dst + first * ob, count, first);
+      casts[worker].convert(src + first * ib, dst + first * ob, count, first);
     } catch (...) {  // kept per piece: the lowest piece's error names the first bad element
       errors[t] = std::current_exception();
     }

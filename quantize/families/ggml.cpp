@@ -38,27 +38,39 @@ class GgmlRow : public RowQuantizer {
     block_.resize(codec_->type->bytes);
   }
   void run(const Segment& g) override {
-    const std::uint64_t qk = codec_->type->block;
-    for (std::uint64_t b = 0; b < g.cols; b += qk) {
-      const std::uint64_t n = std::min(qk, g.cols - b);
-      for (std::uint64_t i = 0; i < n; ++i) xf_[i] = static_cast<float>(g.x[b + i]);
-      std::fill(xf_.begin() + static_cast<std::ptrdiff_t>(n), xf_.end(), 0.0f);
-      std::fill(clip_.begin(), clip_.end(), 0);
-      if (weighted_) quantize_weighted(g, b);
-      else codec_->quantize(xf_.data(), block_.data(), clip_.data());
-      codec_->dequantize(block_.data(), yf_.data());
-      for (std::uint64_t i = 0; i < n; ++i) {
-        g.y[b + i] = yf_[i];
-        g.clip[b + i] = clip_[i];
-      }
-      if (g.blocks) g.blocks->write(reinterpret_cast<const char*>(block_.data()), std::streamsize(block_.size()));
+    // The whole blocks of the segment convert to fp32 and back in one vector loop each, and the codec works in
+    // place on them; a partial last block is padded with zeros in a block of its own. The same operations per
+    // element as block by block, so the same bits.
+    const std::uint64_t qk = codec_->type->block, whole = g.cols / qk * qk;
+    if (xs_.size() < whole) xs_.resize(whole), ys_.resize(whole);
+    for (std::uint64_t i = 0; i < whole; ++i) xs_[i] = static_cast<float>(g.x[i]);
+    std::fill(g.clip, g.clip + whole, 0);
+    for (std::uint64_t b = 0; b < whole; b += qk) block(g, b, xs_.data() + b, ys_.data() + b, g.clip + b);
+    for (std::uint64_t i = 0; i < whole; ++i) g.y[i] = ys_[i];
+    if (whole == g.cols) return;
+    const std::uint64_t n = g.cols - whole;
+    for (std::uint64_t i = 0; i < n; ++i) xf_[i] = static_cast<float>(g.x[whole + i]);
+    std::fill(xf_.begin() + static_cast<std::ptrdiff_t>(n), xf_.end(), 0.0f);
+    std::fill(clip_.begin(), clip_.end(), 0);
+    block(g, whole, xf_.data(), yf_.data(), clip_.data());
+    for (std::uint64_t i = 0; i < n; ++i) {
+      g.y[whole + i] = yf_[i];
+      g.clip[whole + i] = clip_[i];
     }
   }
 
  private:
+  /// One block at column b of the segment: xf (qk floats) quantized, written when asked, dequantized into yf.
+  void block(const Segment& g, std::uint64_t b, const float* xf, float* yf, unsigned char* clip) {
+    if (weighted_) quantize_weighted(g, b, xf, clip);
+    else codec_->quantize(xf, block_.data(), clip);
+    codec_->dequantize(block_.data(), yf);
+    if (g.blocks) g.blocks->write(reinterpret_cast<const char*>(block_.data()), std::streamsize(block_.size()));
+  }
+
   /// The block at column b of the segment with the weights of its columns: element f of the tensor (C order)
   /// lies in ggml row f / ne0 at column f % ne0, and that row in matrix (f / ne0) / ne1.
-  void quantize_weighted(const Segment& g, std::uint64_t b) {
+  void quantize_weighted(const Segment& g, std::uint64_t b, const float* xf, unsigned char* clip) {
     const ImportanceWeights& w = *ctx_.imatrix;
     const std::uint64_t f = g.row * ctx_.cols + g.col0 + b, grow = f / w.ne0, col = f % w.ne0;
     const float* qw = w.values.data() + (grow / w.ne1) * w.ne0 + col;
@@ -71,14 +83,14 @@ class GgmlRow : public RowQuantizer {
         sigma2 = row_sigma2_;
       }
     }
-    codec_->quantize_weighted(xf_.data(), qw, sigma2, block_.data(), clip_.data());
+    codec_->quantize_weighted(xf, qw, sigma2, block_.data(), clip);
   }
 
   const GgmlCodec* codec_;
   const Ctx& ctx_;
   bool weighted_;
   float row_sigma2_ = 0;
-  std::vector<float> xf_, yf_;
+  std::vector<float> xf_, yf_, xs_, ys_;  // one block (a partial last one, padded); the segment's whole blocks
   std::vector<unsigned char> clip_, block_;
 };
 

@@ -10,6 +10,8 @@
 
 #include "numscope/formats/engine.h"
 #include "numscope/quantize/quantize.h"
+#include "numscope/quantize/codec.h"
+#include "numscope/support/bits.h"
 #include "numscope/formats/registry.h"
 #include "numscope/io/tensor_io.h"
 
@@ -545,4 +547,47 @@ TEST_CASE("quantize results do not depend on threads, chunk size or how long row
       }
     }
   }
+}
+
+namespace {
+/// float_to_fp16_bits (GGML_FP32_TO_FP16) against Eigen::half's own round-to-nearest-even conversion, and the
+/// fast kernel it replaces, for every non-NaN fp32 of `each` (a function calling back with the bit patterns).
+template <class Each>
+void check_fp16_store(Each each) {
+  std::uint64_t bad = 0, seen = 0;
+  each([&](std::uint32_t w) {
+    const float v = numscope::bit_cast<float>(w);
+    if (std::isnan(v)) return;
+    ++seen;
+    const std::uint16_t got = numscope::detail::float_to_fp16_bits(v);
+    const std::uint16_t eigen = Eigen::numext::bit_cast<std::uint16_t>(Eigen::half(v));
+    if (got != eigen || got != numscope::detail::float_to_fp16_bits_kernel(v)) {
+      if (bad++ < 5) FAIL_CHECK("fp32 0x" << std::hex << w << ": 0x" << got << " where Eigen::half gives 0x" << eigen);
+    }
+  });
+  CHECK(bad == 0);
+  CHECK(seen > 0);
+}
+}  // namespace
+
+TEST_CASE("ggml's fp32 to fp16 store equals Eigen::half at every exponent and rounding boundary", "[quantize][ggml]") {
+  check_fp16_store([](auto f) {
+    for (std::uint32_t e = 0; e < 256; ++e)
+      for (std::uint32_t s = 0; s < 2; ++s) {
+        const std::uint32_t base = (s << 31) | (e << 23);
+        // Where a rounding decision falls: the exact halves of every dropped width k (13 for normal fp16, up to
+        // 24 for its subnormals) and their neighbours, on a spread of kept mantissas; and a spread of the rest.
+        for (std::uint32_t k = 1; k < 24; ++k)
+          for (std::uint32_t q = 0; q < (1u << 23) >> k; q += 1 + (q >> 3))
+            for (std::int32_t d = -1; d <= 1; ++d)
+              f(base | (((q << k) + (1u << (k - 1)) + static_cast<std::uint32_t>(d)) & 0x7fffffu));
+        for (std::uint32_t m = 0; m < (1u << 23); m += 4099) f(base | m);
+      }
+  });
+}
+
+TEST_CASE("ggml's fp32 to fp16 store equals Eigen::half for all 2^32 inputs", "[quantize][ggml][slow]") {
+  check_fp16_store([](auto f) {
+    for (std::uint64_t w = 0; w <= 0xffffffffu; ++w) f(static_cast<std::uint32_t>(w));
+  });
 }
