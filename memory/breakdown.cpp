@@ -3,7 +3,7 @@
 #include "numscope/memory/breakdown.h"
 #include "numscope/support/error.h"
 
-#include <algorithm>  // std::max
+#include <algorithm>  // std::find, std::max
 #include <cmath>      // std::ceil
 
 #include "numscope/formats/properties.h"
@@ -419,7 +419,16 @@ MemoryEstimate estimate_plan(const Plan& p) {
   const std::vector<Stage> stages = pipeline_stages(p.arch, p.params, p.layout, p.training());
   std::optional<StageRows> best;
   double best_gpu = -1;
+  // Stages alike in layers, embedding and head differ only in the micro-batches they keep in flight, which fall with
+  // the index: the earliest of each kind is the most loaded of its kind (and wins ties), so only those are built.
+  // (Building every stage made the GPUs-needed search quadratic in the pipeline depth: minutes for 20,000 layers.)
+  std::vector<std::int64_t> middle_layers_seen;
   for (const Stage& st : stages) {
+    if (!st.first && !st.last) {
+      if (std::find(middle_layers_seen.begin(), middle_layers_seen.end(), st.layers) != middle_layers_seen.end())
+        continue;
+      middle_layers_seen.push_back(st.layers);
+    }
     StageRows r(p, st);
     r.build();
     const double g = r.gpu_bytes();

@@ -11,6 +11,9 @@ namespace {
 
 constexpr std::int64_t kMaxDegree = std::int64_t{1} << 20;  // no parallel degree beyond a million is meant
 constexpr std::int64_t kMaxGpus = std::int64_t{1} << 24;    // nor more than 16.7 million GPUs
+// The GPUs-needed search tries TP up to and PP up to this many (one estimate each): the largest clusters run TP 8-64
+// and PP tens of stages, and a config of 20,000 huge layers that fits nowhere must not search for minutes.
+constexpr std::int64_t kMaxSearchDegree = 1024;
 
 std::string n(std::int64_t v) { return std::to_string(v); }
 
@@ -174,10 +177,10 @@ std::optional<Placement> fewest_gpus(const Plan& p, double capacity,
   };
   // Tensor × pipeline parallelism: TP over the divisors of the head count, PP over any split of the layers.
   if (p.arch) {
-    for (std::int64_t tp = 1; tp <= p.arch->heads; ++tp) {
+    for (std::int64_t tp = 1; tp <= std::min(p.arch->heads, kMaxSearchDegree); ++tp) {
       if (p.arch->heads % tp != 0) continue;
       const std::int64_t dp = ep / std::gcd(ep, tp);  // the fewest that give the experts their ranks
-      for (std::int64_t pp = 1; pp <= p.arch->layers; ++pp) {
+      for (std::int64_t pp = 1; pp <= std::min(p.arch->layers, kMaxSearchDegree); ++pp) {
         if (best && tp * pp * dp > best->gpus) break;
         if (fits(with_layout(tp, pp, dp, p.zero))) {
           consider(tp, pp, dp, p.zero);

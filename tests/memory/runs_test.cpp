@@ -268,6 +268,28 @@ TEST_CASE("pipeline stages: layers split, the embedding first, the head last, 1F
   CHECK_THROWS_WITH(est({{"model", "gpt2"}, {"pp", "13"}}), Catch::Contains("exceeds the 12 transformer layers"));
 }
 
+TEST_CASE("GPUs needed: a 20000-layer model is searched in bounded time", "[memory][fit]") {
+  // 20,000 layers of h = 16384 (4.3B parameters, 8.6 GB a layer in bf16): TP=128 leaves 67 MB a layer, so 16 stages
+  // of 1250 layers (84.3 GB with the embedding) fit an H100 (85.52 GB as the driver reports, 1 GB context). The
+  // search built every pipeline stage of every depth it tried: minutes; now the earliest stage of each kind, with
+  // TP and PP up to 1024.
+  const MemoryEstimate e = est({{"layers", "20000"}, {"hidden", "16384"}, {"heads", "128"}, {"intermediate", "65536"},
+                                {"vocab", "32000"}, {"gpu", "H100-80GB"}});
+  REQUIRE(e.fits.size() == 1);
+  CHECK(e.fits[0].gpus_needed == 2048);
+  CHECK(e.fits[0].how == "TP=128 × PP=16");
+  // The stage kept is the one of most bytes, as when every stage is built: 81 layers over 8 stages are 10, 11, 10,
+  // ..., 10; with a small vocabulary stage 1 and its extra layer hold the most.
+  const MemoryEstimate p = est({{"layers", "81"}, {"hidden", "1024"}, {"heads", "16"}, {"intermediate", "4096"},
+                                {"vocab", "1000"}, {"pp", "8"}, {"gpus", "8"}, {"tied", ""}});
+  CHECK(p.stage == 1);
+  // In training 1F1B keeps 8 micro-batches in flight on stage 0, 7 on stage 1, 6 on stage 2 ...: of the stages of
+  // 10 layers, stage 2 holds more than 3 to 6, so 3 to 6 need not be built; stage 1 (11 layers × 7 in flight and
+  // the extra layer's weights and states) is still the most loaded.
+  CHECK(est({{"layers", "81"}, {"hidden", "1024"}, {"heads", "16"}, {"intermediate", "4096"}, {"vocab", "1000"},
+             {"pp", "8"}, {"gpus", "8"}, {"mode", "train"}, {"seq", "512"}}).stage == 1);
+}
+
 TEST_CASE("GPUs needed searches TP × PP and says how", "[memory][fit]") {
   // LLaMA-65B (80 layers, h 8192, 64 heads, I 22016, vocab 32000) in fp16 + 20% on V100-32GB (32510 MiB =
   // 34.09 GB): 16 layers and the embedding on each of 5 stages are 13.21B params × 2 B × 1.2 = 31.7 GB, plus the
