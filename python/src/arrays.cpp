@@ -7,6 +7,7 @@
 
 #include <algorithm>  // std::min
 #include <exception>  // std::exception_ptr
+#include <map>        // std::map
 #include <string>     // std::string
 #include <vector>     // std::vector
 
@@ -44,6 +45,30 @@ nb::dict format_info(const std::string& name) {
   return d;
 }
 
+/// A cast's plan and its CodeCast, ready to copy. Preparing one parses both names and runs the exact engine
+/// (CodeCast's constructor): some 10 us, which a small array would pay on every call.
+struct Prepared {
+  api::CastPlan plan;
+  CodeCast cast;  // built without a generator: stochastic rounding builds its own per call
+};
+
+/// The prepared cast for a request, kept for the next calls with the same names and options (the seed aside).
+/// Called with the GIL held, which guards the cache; the caller copies what it needs before releasing it.
+const Prepared& prepared(const api::CastRequest& req) {
+  static std::map<std::string, Prepared> cache;
+  const api::Conversion& c = req.conversion;
+  const std::string key = req.from + '\n' + req.to + '\n' + c.rounding + '\n' + req.nan_to + '\n' +
+                          char('0' + c.saturate) + char('0' + c.ftz) + char('0' + req.tf32_truncate);
+  if (const auto it = cache.find(key); it != cache.end()) return it->second;
+  api::CastPlan plan = api::plan_cast(req);  // throws the CLI's message for a bad request: nothing is kept
+  Rng unused;
+  ConvertOptions opt = api::convert_options(c, unused);
+  opt.rng = nullptr;
+  CodeCast cast(plan.from, plan.to, opt, plan.policy);
+  if (cache.size() >= 64) cache.clear();  // names are user input: the cache stays small
+  return cache.emplace(key, Prepared{std::move(plan), std::move(cast)}).first->second;
+}
+
 /// Converts the codes in `in` (format `from`) into `out` (format `to`) as `numscope cast` does, with its
 /// options. Arrays larger than fast::kParallelBytes are cut into pieces converted on every core, each worker with
 /// its own copy of one CodeCast (stochastic rounding stays on one thread, in order, so a seed gives the cast's
@@ -57,7 +82,8 @@ void convert(const std::string& from_name, const std::string& to_name, const Byt
   req.conversion = {rounding, saturate, ftz, seed};
   req.nan_to = nan_to;
   req.tf32_truncate = tf32_truncate;
-  const api::CastPlan plan = api::plan_cast(req);
+  const Prepared& ready = prepared(req);
+  const api::CastPlan plan = ready.plan;  // copies: another thread may clear the cache once the GIL is released
   const std::size_t ib = plan.in_bytes, ob = plan.out_bytes;
   const std::size_t n = in.nbytes() / ib;
   if (in.nbytes() % ib != 0 || out.nbytes() != n * ob)
@@ -65,10 +91,11 @@ void convert(const std::string& from_name, const std::string& to_name, const Byt
                      " do not fill " + std::to_string(out.nbytes()) + " output bytes of " + std::string(plan.to.name));
   const auto* src = static_cast<const unsigned char*>(in.data());
   auto* dst = static_cast<unsigned char*>(out.data());
-  nb::gil_scoped_release release;  // numpy keeps both buffers alive; other Python threads run meanwhile
   Rng rng;
   const ConvertOptions opt = api::convert_options(req.conversion, rng);
-  const CodeCast cast(plan.from, plan.to, opt, plan.policy);  // its constructor runs the engine: once per call
+  const CodeCast cast = opt.rounding == Rounding::kStochastic ? CodeCast(plan.from, plan.to, opt, plan.policy)
+                                                              : ready.cast;
+  nb::gil_scoped_release release;  // numpy keeps both buffers alive; other Python threads run meanwhile
   const bool serial = opt.rounding == Rounding::kStochastic || n * ib <= fast::kParallelBytes;
   if (serial) {
     CodeCast(cast).convert(src, dst, n, 0);

@@ -201,3 +201,23 @@ def test_big_arrays_use_every_core_and_give_the_same_bits():
     small = np.concatenate([numscope.encode(x[i:i + 100_000], "e4m3", rounding="rtz")
                             for i in range(0, x.size, 100_000)])
     assert (numscope.encode(x, "e4m3", rounding="rtz") == small).all()
+
+
+def test_prepared_casts_keep_each_request_apart():
+    """The extension keeps prepared casts per (names, options): alternating requests on the same formats each get
+    their own bits (against ml_dtypes and np.clip), and a bad request after good ones still raises."""
+    x = np.float32([0.1, 500.0, -1000.0, np.nan])
+    clipped = np.clip(x, -448, 448).astype(ml_dtypes.float8_e4m3fn).view(np.uint8)
+    plain = x.astype(ml_dtypes.float8_e4m3fn).view(np.uint8)
+    for _ in range(3):
+        assert (numscope.encode(x, "e4m3") == plain).all()
+        assert (numscope.encode(x, "e4m3", saturate=True)[:3] == clipped[:3]).all()
+        assert numscope.encode(x, "e2m1", nan_to="zero")[3] == 0
+        assert numscope.encode(x, "e2m1", nan_to="max")[3] == 7
+        with pytest.raises(ValueError, match="e2m1 has no NaN code"):
+            numscope.encode(x, "e2m1")
+        with pytest.raises(ValueError, match="rounding"):
+            numscope.encode(x, "e4m3", rounding="sideways")
+    for fmt in [f"e{e}m{m}" for e in range(3, 9) for m in range(1, 13)]:  # more than the 64 kept: starts over
+        assert numscope.decode(numscope.encode(np.float32([1.5]), fmt), fmt)[0] == 1.5
+    assert (numscope.encode(x, "e4m3") == plain).all()
