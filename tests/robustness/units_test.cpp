@@ -52,3 +52,22 @@ TEST_CASE("units: percentages and checked products", "[robustness][units]") {
   CHECK_THROWS_WITH(checked_product(4'000'000'000'000, 4'000'000'000'000, "x"), Catch::Contains("too large"));
   CHECK_THROWS_AS(checked_product(10, 10, "x", 99), InputError);
 }
+
+// Found by fuzz_units (corpus regress-newline-in-count): a newline and a NUL inside a count were quoted raw, so
+// the error was two lines (the CLI escaped it when printing; Python's ValueError did not).
+TEST_CASE("units: an error quoting the user's text stays one line", "[robustness][units]") {
+  const std::string text("922720\n\0\x13" "6:54775807", 18);
+  for (int which = 0; which < 3; ++which) {
+    try {
+      if (which == 0) parse_count(text, "count", INT64_MAX / 64);
+      if (which == 1) parse_byte_size(text, "--size", true);
+      if (which == 2) parse_percent(text + "%", "--pct", 1000);
+      FAIL("accepted");
+    } catch (const InputError& e) {
+      const std::string m = e.what();
+      CHECK(m.find('\n') == std::string::npos);
+      CHECK(m.find('\0') == std::string::npos);
+    }
+  }
+  CHECK_THROWS_WITH(parse_count("7\nB", "n", INT64_MAX), Catch::Contains("'7\\nB'"));
+}
