@@ -52,3 +52,16 @@ TEST_CASE("units: percentages and checked products", "[robustness][units]") {
   CHECK_THROWS_WITH(checked_product(4'000'000'000'000, 4'000'000'000'000, "x"), Catch::Contains("too large"));
   CHECK_THROWS_AS(checked_product(10, 10, "x", 99), InputError);
 }
+
+TEST_CASE("units: an error quoting a newline or NUL is still one line (fuzz_units finding)", "[robustness][units]") {
+  const std::string text("\n\0%", 3);
+  try {
+    parse_percent(text, "--pct", 1000);
+    FAIL("accepted");
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    CHECK(m.find('\n') == std::string::npos);
+    CHECK(m.find('\0') == std::string::npos);
+    CHECK(m.find("\\x00") != std::string::npos);
+  }
+}
