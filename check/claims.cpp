@@ -1,4 +1,5 @@
 // The claim language: a recursive-descent parser that evaluates as it parses, in exact rationals, and the verdicts.
+// One file over 600 lines on purpose: the grammar, its evaluator and its work bounds read as one piece (docs/check.md).
 #include "numscope/check/claims.h"
 #include "numscope/support/units.h"
 

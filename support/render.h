@@ -7,6 +7,7 @@
 #include <utility>      // std::move
 #include <vector>       // std::vector
 
+#include "numscope/support/error.h"
 #include "numscope/support/result.h"
 
 namespace numscope {
@@ -41,8 +42,6 @@ std::string render_to_string(const Result& r, const RenderOptions& options);
 /// Display width of UTF-8 text (code points; East Asian wide characters count two).
 std::size_t display_width(std::string_view s);
 
-/// `s` with control characters (U+0000..U+001F, U+007F) written as \n, \r, \t or \xNN: every text form shows
-/// a tensor or file name with a newline inside on one line.
-std::string escape_controls(std::string_view s);
+// escape_controls (control characters written as \n, \r or \xNN) is declared in support/error.h.
 
 }  // namespace numscope

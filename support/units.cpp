@@ -6,7 +6,6 @@
 
 #include "numscope/support/ascii.h"
 #include "numscope/support/error.h"
-#include "numscope/support/render.h"
 
 namespace numscope {
 namespace {
@@ -30,12 +29,8 @@ bool equal_fold(std::string_view a, std::string_view b) {
   return true;
 }
 
-/// The user's text in quotes, control characters escaped: an error message stays one line (a newline or a NUL
-/// inside an argument would otherwise break it).
-std::string q(std::string_view text) { return "'" + escape_controls(text) + "'"; }
-
 std::string quoted(std::string_view what, std::string_view text) {
-  return std::string(what) + " " + q(text);
+  return std::string(what) + " '" + std::string(text) + "'";
 }
 
 [[noreturn]] void too_large(std::string_view what, std::string_view text, const std::string& bound) {
@@ -78,8 +73,8 @@ void refuse_non_numbers(const std::string& s, std::string_view what) {
                                        "fraction and 1_500_000 to group digits)");
   const std::string low = ascii_lower(s);
   for (const char* word : {"inf", "+inf", "-inf", "nan", "+nan", "-nan"})
-    if (low.rfind(word, 0) == 0) throw InputError(std::string(what) + " must be a finite number, got " + q(s));
-  if (s[0] == '-') throw InputError(std::string(what) + " must not be negative, got " + q(s));
+    if (low.rfind(word, 0) == 0) throw InputError(std::string(what) + " must be a finite number, got '" + s + "'");
+  if (s[0] == '-') throw InputError(std::string(what) + " must not be negative, got '" + s + "'");
 }
 
 /// A decimal read from the front of s: mantissa · 10^exp10, and the index after it.
@@ -115,7 +110,7 @@ Decimal read_decimal(const std::string& s, std::string_view what, const std::str
     ++i;
     digit_run(true);
   }
-  if (!digits) throw InputError(std::string(what) + " takes a number, got " + q(s));
+  if (!digits) throw InputError(std::string(what) + " takes a number, got '" + s + "'");
   const bool signed_exp = i + 1 < s.size() && (s[i + 1] == '+' || s[i + 1] == '-');
   if (i + 1 < s.size() && (s[i] == 'e' || s[i] == 'E') && (digit_at(s, i + 1) || (signed_exp && digit_at(s, i + 2)))) {
     ++i;
@@ -187,8 +182,8 @@ double parse_byte_size(std::string_view text, std::string_view what, bool unit_o
   const ExactValue v = parse_exact(text, what, byte_units(), &rest, bound);
   const std::string s = trim(text);
   if (!rest.empty() && std::isalpha(static_cast<unsigned char>(rest.front())))
-    throw InputError(quoted(what, s) + ": unknown unit " + q(trim(rest)) + "; give " + accepted);
-  if (!rest.empty()) throw InputError(std::string(what) + " takes " + accepted + ", got " + q(s));
+    throw InputError(quoted(what, s) + ": unknown unit '" + trim(rest) + "'; give " + accepted);
+  if (!rest.empty()) throw InputError(std::string(what) + " takes " + accepted + ", got '" + s + "'");
   // parse_exact consumed a unit when the text does not end in a digit or the point.
   const bool has_unit = !s.empty() && std::isalpha(static_cast<unsigned char>(s.back()));
   if (!has_unit && !unit_optional) throw InputError(quoted(what, s) + " has no unit; give " + accepted);
@@ -203,10 +198,10 @@ std::int64_t parse_count(std::string_view text, std::string_view what, std::int6
   const std::string s = trim(text);
   if (!rest.empty())
     throw InputError(std::string(what) + " takes a whole number, optionally with K, M, B or T (7B, 1.5B, 350M, "
-                                         "1_500M), got " + q(s));
+                                         "1_500M), got '" + s + "'");
   if (!v.is_integer()) throw InputError(quoted(what, s) + " is not a whole number");
   if (v.num == 0)
-    throw InputError(std::string(what) + " must be positive, got " + q(s) + " (in a list, commas separate items: "
+    throw InputError(std::string(what) + " must be positive, got '" + s + "' (in a list, commas separate items: "
                      "group digits with _, as in 1_500_000)");
   const u128 n = v.num / v.den;
   if (n > static_cast<u128>(max)) too_large(what, s, with_commas(max));
@@ -215,11 +210,11 @@ std::int64_t parse_count(std::string_view text, std::string_view what, std::int6
 
 double parse_percent(std::string_view text, std::string_view what, double max_percent) {
   const std::string s = trim(text);
-  if (s.empty() || s.back() != '%') throw InputError(std::string(what) + " takes a percentage (20%), got " + q(s));
-  if (s[0] == '-') throw InputError(std::string(what) + " must not be negative, got " + q(s));
+  if (s.empty() || s.back() != '%') throw InputError(std::string(what) + " takes a percentage (20%), got '" + s + "'");
+  if (s[0] == '-') throw InputError(std::string(what) + " must not be negative, got '" + s + "'");
   std::string_view rest;
   const ExactValue v = parse_exact(std::string_view(s).substr(0, s.size() - 1), what, {}, &rest);
-  if (!rest.empty()) throw InputError(std::string(what) + " takes a percentage (20%), got " + q(s));
+  if (!rest.empty()) throw InputError(std::string(what) + " takes a percentage (20%), got '" + s + "'");
   const double p = v.to_double();
   if (p > max_percent)
     throw InputError(std::string(what) + " percentage must be between 0% and " + std::to_string(static_cast<long>(max_percent)) +

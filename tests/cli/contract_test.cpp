@@ -232,6 +232,10 @@ std::vector<Case> cases() {
       {{"explain", "uint64", "18446744073709551615"}, 0},
       {{"values", "e2m1"}, 0},
       {{"values", "e4m3", "--finite"}, 0},
+      {{"decode", "fp32", "0x3dcccccd", "0x7f800000", "0x00000001"}, 0},  // issue 18's command
+      {{"decode", "e2m1", "0b0111", "0x0"}, 0},
+      {{"explain", "fp32", "--bits", "0x3dcccccd"}, 0},
+      {{"formats", "--aliases", "e4m3"}, 0},
       {{"tour"}, 0},
       {{"quantize", "--synthetic", "normal:n=4096,seed=1", "-s", "q4_0,q8_0,nf4", "--max-bits", "5"}, 0},
       {{"quantize", "--synthetic", "normal:n=4096,seed=1", "-s", "q8_0", "--percentiles", "--histogram", "8"}, 0},

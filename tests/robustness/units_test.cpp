@@ -70,4 +70,16 @@ TEST_CASE("units: an error quoting the user's text stays one line", "[robustness
     }
   }
   CHECK_THROWS_WITH(parse_count("7\nB", "n", INT64_MAX), Catch::Contains("'7\\nB'"));
+
+TEST_CASE("units: an error quoting a newline or NUL is still one line (fuzz_units finding)", "[robustness][units]") {
+  const std::string text("\n\0%", 3);
+  try {
+    parse_percent(text, "--pct", 1000);
+    FAIL("accepted");
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    CHECK(m.find('\n') == std::string::npos);
+    CHECK(m.find('\0') == std::string::npos);
+    CHECK(m.find("\\x00") != std::string::npos);
+  }
 }
