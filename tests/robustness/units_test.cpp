@@ -70,6 +70,7 @@ TEST_CASE("units: an error quoting the user's text stays one line", "[robustness
     }
   }
   CHECK_THROWS_WITH(parse_count("7\nB", "n", INT64_MAX), Catch::Contains("'7\\nB'"));
+}
 
 TEST_CASE("units: an error quoting a newline or NUL is still one line (fuzz_units finding)", "[robustness][units]") {
   const std::string text("\n\0%", 3);
