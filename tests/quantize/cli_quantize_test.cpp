@@ -28,6 +28,14 @@ Run run(std::vector<std::string> args) {
   const int rc = cli::run_main(args, ctx);
   return {rc, out.str(), err.str()};
 }
+/// A refused run: exit 2, nothing on stdout, one line on stderr that says `what`.
+void expect_refused(std::vector<std::string> args, const std::string& what) {
+  const Run r = run(std::move(args));
+  CHECK(r.rc == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find(what) != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
 std::string tmp(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("numscope_quant_cli_" + std::to_string(::getpid()));
   fs::create_directories(dir);
@@ -158,13 +166,7 @@ TEST_CASE("quantize --write-blocks writes ggml's bytes, --dump-dequantized the t
 }
 
 TEST_CASE("quantize bad input: one line, exit 2", "[quantize][cli]") {
-  auto bad = [](std::vector<std::string> args, const std::string& what) {
-    const Run r = run(std::move(args));
-    CHECK(r.rc == 2);
-    CHECK(r.out.empty());
-    CHECK(r.err.find(what) != std::string::npos);
-    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-  };
+  const auto bad = expect_refused;
   bad({}, "--input FILE");
   bad({"-i", tmp("nothing-here.npy")}, "cannot open");
   bad({"--synthetic", "normal", "-s", "int4-g128,q7_k"}, "unknown scheme 'q7_k'");
@@ -231,13 +233,7 @@ TEST_CASE("quantize --imatrix: llama.cpp's weights for the ggml schemes that tak
   const Run q8 = run({"-i", dir + "imatrix-model.gguf", "-t", "blk.0.attn_q.weight", "-s", "q8_0", "--imatrix",
                       dir + "imatrix.gguf"});
   CHECK(q8.out.find("no scheme of this run takes importance weights") != std::string::npos);
-  auto bad = [](std::vector<std::string> args, const std::string& what) {
-    const Run r = run(std::move(args));
-    CHECK(r.rc == 2);
-    CHECK(r.out.empty());
-    CHECK(r.err.find(what) != std::string::npos);
-    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-  };
+  const auto bad = expect_refused;
   const std::string model = dir + "imatrix-model.gguf";
   bad({"-i", model, "--all", "-s", "q4_K", "--imatrix", tmp("no-such.imatrix")}, "cannot open");
   const std::string junk = tmp("junk.imatrix");
