@@ -298,7 +298,7 @@ OutputFormat parse_output_format(std::string_view s) {
   if (s == "md" || s == "markdown") return OutputFormat::kMarkdown;
   if (s == "csv") return OutputFormat::kCsv;
   if (s == "json") return OutputFormat::kJson;
-  throw InputError("unknown output format '" + escape_controls(s.substr(0, 60)) + "': use table, md, csv or json");
+  throw InputError("unknown output format '" + std::string(s.substr(0, 60)) + "': use table, md, csv or json");
 }
 
 std::size_t display_width(std::string_view s) {
@@ -346,7 +346,7 @@ std::vector<Table> apply_columns(const std::vector<const Table*>& tables, const 
     std::string known;
     for (const Table* t : tables)
       for (const Column& c : t->columns) known += (known.empty() ? "" : ", ") + c.key;
-    throw InputError("--columns: no column '" + escape_controls(std::string_view(k).substr(0, 60)) +
+    throw InputError("--columns: no column '" + std::string(std::string_view(k).substr(0, 60)) +
                      "' here: the columns are " + known);
   }
   std::vector<Table> out;  // a table with none of the columns is left out

@@ -73,7 +73,7 @@ api::Conversion conversion(const json& j) {
     bool ok = seed.size() <= 18;
     std::uint64_t v = 0;
     for (const char ch : seed) ok = ok && ch >= '0' && ch <= '9', v = v * 10 + static_cast<unsigned>(ch - '0');
-    if (!ok) throw InputError("--seed takes an integer from 0 to 999999999999999999, not '" + escape_controls(seed) + "'");
+    if (!ok) throw InputError("--seed takes an integer from 0 to 999999999999999999, not '" + seed + "'");
     c.seed = v;
   }
   return c;
@@ -196,7 +196,7 @@ std::string run(const std::string& command, const std::string& request_json) {
     const Result r = call(command, j);
     return json{{"json", render_to_string(r, RenderOptions{OutputFormat::kJson, ""})}, {"view", view(r)}}.dump();
   } catch (const InputError& e) {
-    return error_document("numscope: " + escape_controls(e.what()));
+    return error_document(std::string("numscope: ") + e.what());  // one line already (support/error.h)
   } catch (const json::exception& e) {
     return error_document(std::string("numscope: internal error: the page sent a malformed request: ") + e.what());
   } catch (const std::exception& e) {
@@ -213,7 +213,7 @@ std::string gguf(const std::string& name, const unsigned char* bytes, std::size_
     return json{{"ok", true}}.dump();
   } catch (const InputError& e) {
     if (n < file_size) return json{{"more", true}}.dump();  // a cut header reads as a malformed one: read more
-    return error_document("numscope: " + escape_controls(e.what()));
+    return error_document(std::string("numscope: ") + e.what());
   } catch (const std::exception& e) {
     return error_document("numscope: internal error: " + escape_controls(e.what()) + " (please report it)");
   }

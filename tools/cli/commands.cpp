@@ -135,7 +135,7 @@ int run_main(std::span<const std::string> argv, Context& ctx) {
     throw InputError("unknown command '" + name.substr(0, 60) + "': expected one of " + command_names() +
                      " (numscope --help)");
   } catch (const InputError& e) {
-    ctx.err << "numscope: " << one_line(e.what()) << "\n";
+    ctx.err << "numscope: " << e.what() << "\n";  // one line already: InputError escapes control characters
     return 2;
   } catch (const std::bad_alloc&) {
     ctx.err << "numscope: out of memory: the input is too large for this machine\n";
