@@ -86,19 +86,23 @@ bool check_element_rounding(const Format& f, Rounding r, std::span<const double>
     const double got = c.round(v, clip);
     if (!agrees(" ", v, got, clip, {})) return false;
   }
-  // The vector kernels, SSE2 and AVX2, on the whole list, starting at every offset mod 4 so that each value
-  // passes through every vector lane and through the scalar tail.
-  for (unsigned pass = 0; pass < (have_avx2() ? 8u : 4u); ++pass) {  // SSE2, then AVX2 where the CPU has it
-    c.avx2 = pass >= 4;
-    if (pass % 4 < values.size() && !kernels_agree(" (vector kernels) ", values.subspan(pass % 4), {})) return false;
-  }
+  // The vector kernels, SSE2, AVX2 and AVX-512 where the CPU has them, on the whole list, starting at every
+  // offset mod 8 so that each value passes through every vector lane and through the scalar tail.
+  std::vector<Isa> isas = {Isa::kPortable};
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512})
+    if (kernel_isa() >= isa) isas.push_back(isa);
+  for (Isa isa : isas)
+    for (std::size_t off = 0; off < 8; ++off) {
+      c.isa = isa;
+      if (off < values.size() && !kernels_agree(" (vector kernels) ", values.subspan(off), {})) return false;
+    }
   // The scalings fused into the kernels: post(round(pre(v))) against the engine on pre(v), then post.
   const double scale = 0.7;  // not a power of two: every multiplication and division rounds
   for (const Affine& aff : {Affine{ScaleOp::kMul, scale, ScaleOp::kDiv, scale},
                             Affine{ScaleOp::kDiv, scale, ScaleOp::kMul, scale},
                             Affine{ScaleOp::kMul, 0.25, ScaleOp::kMul, 4.0}, Affine{ScaleOp::kDiv, scale}})
-    for (bool use_avx2 : {false, have_avx2()}) {
-      c.avx2 = use_avx2;
+    for (Isa isa : isas) {
+      c.isa = isa;
       if (!kernels_agree(" (scaled vector kernels) ", values, aff)) return false;
     }
   // The fp32 batch path (fast kernels), on the values that are fp32 values.
