@@ -432,6 +432,95 @@ void echo_request(Result& r, const QuantizeRequest& q, const std::vector<Scheme>
   r.echo("imatrix", q.imatrix ? Cell::text(*q.imatrix) : Cell::null());
 }
 
+/// The tensors to measure with their statistics; tensors without a finite value are skipped (listed) or refused.
+std::vector<Input> measured_inputs(const QuantizeRequest& q, const std::vector<const FileTypeMix*>& mixes,
+                                   const QuantizeOptions& qopt, std::vector<std::string>& skipped,
+                                   std::vector<std::string>& filtered) {
+  if ((!q.include.empty() || !q.exclude.empty() || q.include_1d) && !q.all)
+    throw InputError("--include, --exclude and --include-1d select tensors of --all");
+  if (q.histogram > 1000) throw InputError("--histogram takes 1 to 1000 bins, got " + std::to_string(q.histogram));
+  std::vector<Input> inputs = load_inputs(q, mixes, skipped, filtered);
+  for (Input& in : inputs) {
+    in.stats = tensor_stats(*in.source, qopt.threads);
+    if (in.stats.nonfinite > 0 && !qopt.ignore_nonfinite)
+      throw InputError("tensor '" + in.name + "' has " + std::to_string(in.stats.nonfinite) + " NaN or inf values among " +
+                       std::to_string(in.stats.count) + ": pass --ignore-nonfinite to analyse the finite values only");
+  }
+  // No metrics without a finite value: MSE 0, SQNR inf and cosine 1 of nothing would read as a perfect scheme.
+  // With several tensors (--all) such a tensor is skipped and listed; alone, it is refused.
+  std::erase_if(inputs, [&](const Input& in) {
+    if (in.stats.count > in.stats.nonfinite) return false;
+    if (inputs.size() == 1)
+      throw InputError("tensor '" + in.name + "' has no finite value (all " + std::to_string(in.stats.count) +
+                       " are NaN or inf): with --ignore-nonfinite nothing is left to measure");
+    skipped.push_back(in.name + " (no finite value)");
+    return true;
+  });
+  if (inputs.empty()) throw InputError("no tensor has a finite value: with --ignore-nonfinite nothing is left to measure");
+  return inputs;
+}
+
+/// What the schemes measured: per input, and the totals over the inputs.
+struct Measured {
+  std::vector<std::vector<SchemeResult>> per_input;
+  std::vector<SchemeResult> total;
+  Recommendation rec;
+};
+
+/// Every scheme over every input, writing --write-blocks and --dump-dequantized on the way. Outputs are opened
+/// before the work (a missing folder fails now) and written whole or not at all (support/atomic_file.h); the blocks
+/// file is committed only after the dump, so an error leaves neither.
+Measured measure(const QuantizeRequest& q, const std::vector<Scheme>& schemes,
+                 const std::vector<const FileTypeMix*>& mixes, const std::vector<Input>& inputs,
+                 const QuantizeOptions& qopt, const Scheme* ggml, Rounding rounding, MxScaleRule rule) {
+  std::optional<AtomicFile> blocks;
+  if (ggml) blocks.emplace(*q.write_blocks, "--write-blocks");
+  std::optional<NpyWriter> dump;
+  if (q.dump_dequantized) dump.emplace(*q.dump_dequantized, inputs[0].shape, "--dump-dequantized");
+  Measured m;
+  // One pass over each tensor serves every scheme (quantize_schemes).
+  for (const Input& in : inputs) {
+    QuantizeOptions o = qopt;
+    if (blocks) o.blocks = &blocks->stream();
+    if (q.progress) o.progress = [&](std::uint64_t done, std::uint64_t all) { q.progress(in.name, done, all); };
+    if (!in.imatrix.values.empty()) o.imatrix = &in.imatrix;
+    m.per_input.push_back(detail::run_schemes(schemes, mixes, in, o));
+  }
+  m.total = totals(schemes, inputs, m.per_input);
+  if (q.max_bits || q.min_sqnr) m.rec = recommend(m.total, q.max_bits, q.min_sqnr);
+  if (dump) {
+    QuantizeOptions o = qopt;
+    o.dequantized = [&](const double* y, std::uint64_t count) { dump->write(y, count); };
+    if (!inputs[0].imatrix.values.empty()) o.imatrix = &inputs[0].imatrix;
+    const Scheme& pick = dump_pick(q, schemes, m.rec, rounding, rule);
+    if (mixes[static_cast<std::size_t>(&pick - schemes.data())])
+      throw InputError("--dump-dequantized writes one scheme's tensor: name a ggml type (--dump-scheme q4_K), not "
+                       "the mix " + pick.name);
+    quantize_tensor(pick, *inputs[0].source, inputs[0].stats, o);
+    dump->commit();
+  }
+  if (blocks) blocks->commit();
+  return m;
+}
+
+/// The schemes table: sorted by bits (then by SQNR, best first), as the recommendation ranks them; with several
+/// tensors, per tensor and then the totals.
+Table schemes_result_table(const std::vector<Input>& inputs, const Measured& m, const std::vector<std::size_t>& order,
+                           bool recommending, bool any_mix) {
+  const bool several = inputs.size() > 1;
+  Table t = scheme_table(several, recommending, any_mix);
+  const std::string none;
+  auto type_of = [&](std::size_t i, std::size_t k) { return any_mix ? &inputs[i].mix_type[k] : nullptr; };
+  if (several)
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      for (std::size_t k : order)
+        add_scheme_row(t, true, recommending, inputs[i].name, m.per_input[i][k], false, type_of(i, k));
+  for (std::size_t k : order)
+    add_scheme_row(t, several, recommending, several ? "total" : inputs[0].name, m.total[k], m.rec.chosen == k,
+                   several ? (any_mix ? &none : nullptr) : type_of(0, k));
+  return t;
+}
+
 }  // namespace
 
 Result quantize(const QuantizeRequest& q) {
@@ -451,83 +540,23 @@ Result quantize(const QuantizeRequest& q) {
   const Scheme* ggml = check_outputs(q, schemes);
 
   std::vector<std::string> skipped, filtered;
-  if ((!q.include.empty() || !q.exclude.empty() || q.include_1d) && !q.all)
-    throw InputError("--include, --exclude and --include-1d select tensors of --all");
-  if (q.histogram > 1000) throw InputError("--histogram takes 1 to 1000 bins, got " + std::to_string(q.histogram));
-  std::vector<Input> inputs = load_inputs(q, mixes, skipped, filtered);
   QuantizeOptions qopt;
   qopt.error_histogram = q.percentiles || q.histogram > 0;
   qopt.ignore_nonfinite = q.ignore_nonfinite;
   qopt.threads = q.threads;
-  for (Input& in : inputs) {
-    in.stats = tensor_stats(*in.source, qopt.threads);
-    if (in.stats.nonfinite > 0 && !qopt.ignore_nonfinite)
-      throw InputError("tensor '" + in.name + "' has " + std::to_string(in.stats.nonfinite) + " NaN or inf values among " +
-                       std::to_string(in.stats.count) + ": pass --ignore-nonfinite to analyse the finite values only");
-  }
-  // No metrics without a finite value: MSE 0, SQNR inf and cosine 1 of nothing would read as a perfect scheme.
-  // With several tensors (--all) such a tensor is skipped and listed; alone, it is refused.
-  std::erase_if(inputs, [&](const Input& in) {
-    if (in.stats.count > in.stats.nonfinite) return false;
-    if (inputs.size() == 1)
-      throw InputError("tensor '" + in.name + "' has no finite value (all " + std::to_string(in.stats.count) +
-                       " are NaN or inf): with --ignore-nonfinite nothing is left to measure");
-    skipped.push_back(in.name + " (no finite value)");
-    return true;
-  });
-  if (inputs.empty()) throw InputError("no tensor has a finite value: with --ignore-nonfinite nothing is left to measure");
+  std::vector<Input> inputs = measured_inputs(q, mixes, qopt, skipped, filtered);
   if (q.dump_dequantized && inputs.size() != 1)
     throw InputError("--dump-dequantized writes one tensor: pick it with --tensor NAME");
   const std::vector<std::string> imatrix_notes = attach_imatrix(q, schemes, inputs);
-
-  // Outputs are opened before the work (a missing folder fails now) and written whole or not at all
-  // (support/atomic_file.h); the blocks file is committed only after the dump, so an error leaves neither.
-  std::optional<AtomicFile> blocks;
-  if (ggml) blocks.emplace(*q.write_blocks, "--write-blocks");
-  std::optional<NpyWriter> dump;
-  if (q.dump_dequantized) dump.emplace(*q.dump_dequantized, inputs[0].shape, "--dump-dequantized");
-  // One pass over each tensor serves every scheme (quantize_schemes).
-  std::vector<std::vector<SchemeResult>> per_input;
-  for (const Input& in : inputs) {
-    QuantizeOptions o = qopt;
-    if (blocks) o.blocks = &blocks->stream();
-    if (q.progress) o.progress = [&](std::uint64_t done, std::uint64_t all) { q.progress(in.name, done, all); };
-    if (!in.imatrix.values.empty()) o.imatrix = &in.imatrix;
-    per_input.push_back(detail::run_schemes(schemes, mixes, in, o));
-  }
-  const std::vector<SchemeResult> total = totals(schemes, inputs, per_input);
-  const Recommendation rec = recommending ? recommend(total, q.max_bits, q.min_sqnr) : Recommendation{};
-  if (dump) {
-    QuantizeOptions o = qopt;
-    o.dequantized = [&](const double* y, std::uint64_t count) { dump->write(y, count); };
-    if (!inputs[0].imatrix.values.empty()) o.imatrix = &inputs[0].imatrix;
-    const Scheme& pick = dump_pick(q, schemes, rec, rounding, rule);
-    if (mixes[static_cast<std::size_t>(&pick - schemes.data())])
-      throw InputError("--dump-dequantized writes one scheme's tensor: name a ggml type (--dump-scheme q4_K), not "
-                       "the mix " + pick.name);
-    quantize_tensor(pick, *inputs[0].source, inputs[0].stats, o);
-    dump->commit();
-  }
-  if (blocks) blocks->commit();
+  const Measured m = measure(q, schemes, mixes, inputs, qopt, ggml, rounding, rule);
+  const Recommendation& rec = m.rec;
 
   Result res;
   res.command = "quantize";
   echo_request(res, q, schemes, rounding);
   res.tables.push_back(input_table(inputs));
-  // Sorted by bits (then by SQNR, best first), as the recommendation ranks them; with several tensors, per tensor
-  // and then the totals.
-  const bool several = inputs.size() > 1;
-  Table t = scheme_table(several, recommending, any_mix);
-  const std::vector<std::size_t> order = cost_order(total);
-  const std::string none;
-  auto type_of = [&](std::size_t i, std::size_t k) { return any_mix ? &inputs[i].mix_type[k] : nullptr; };
-  if (several)
-    for (std::size_t i = 0; i < inputs.size(); ++i)
-      for (std::size_t k : order)
-        add_scheme_row(t, true, recommending, inputs[i].name, per_input[i][k], false, type_of(i, k));
-  for (std::size_t k : order)
-    add_scheme_row(t, several, recommending, several ? "total" : inputs[0].name, total[k], rec.chosen == k,
-                   several ? (any_mix ? &none : nullptr) : type_of(0, k));
+  const std::vector<std::size_t> order = cost_order(m.total);
+  Table t = schemes_result_table(inputs, m, order, recommending, any_mix);
   t.notes = scheme_notes(schemes, rounding, skipped);
   t.notes.insert(t.notes.end(), imatrix_notes.begin(), imatrix_notes.end());
   if (recommending) {
@@ -544,9 +573,9 @@ Result quantize(const QuantizeRequest& q) {
   std::vector<std::string> names;
   std::vector<std::uint64_t> elements;
   for (const Input& in : inputs) names.push_back(in.name), elements.push_back(in.stats.count);
-  if (q.per_layer) res.tables.push_back(layer_table(schemes, names, elements, per_input, order));
-  if (q.percentiles) res.tables.push_back(percentile_table(names, per_input, total, order));
-  if (q.histogram > 0) res.tables.push_back(histogram_table(total, order, q.histogram));
+  if (q.per_layer) res.tables.push_back(layer_table(schemes, names, elements, m.per_input, order));
+  if (q.percentiles) res.tables.push_back(percentile_table(names, m.per_input, m.total, order));
+  if (q.histogram > 0) res.tables.push_back(histogram_table(m.total, order, q.histogram));
   // A bar no scheme meets is a failed check for scripts (exit 1), said in one line on stderr too.
   if (recommending && !rec.chosen) {
     res.status = 1;

@@ -914,16 +914,8 @@ void set_side(ClaimResult& r, const Value& v, bool left) {
   (left ? r.left_value : r.right_value) = v;
 }
 
-ClaimResult evaluate_claim(std::string_view text) {
-  ClaimResult res;
-  res.claim = std::string(text);
-  if (text.size() > kMaxClaimLength)
-    throw ClaimError(1, "refused: the claim is longer than " + std::to_string(kMaxClaimLength) + " characters");
-  Parser p(text, 0, text.size());
-  const Value left = p.expr();
-  const CallInfo call = p.operations == 0 ? p.last_call : CallInfo{};
-  set_side(res, left, true);
-  const std::size_t rel_at = (p.skip_ws(), p.pos());
+/// The relation after the left side (the cursor at `rel_at`).
+Rel parse_relation(Parser& p, std::size_t rel_at) {
   if (p.at_end()) p.fail(rel_at, std::string("expected a relation (") + kRelations + ") after the left side");
   Rel rel;
   if (p.eat("<=") || p.eat("≤")) rel = Rel::kLe;
@@ -944,91 +936,119 @@ ClaimResult evaluate_claim(std::string_view text) {
     if (rel == Rel::kIsExact && !(p.peek_ident() == "exact" && p.eat("exact")))
       p.fail(p.pos(), "expected 'exact' after 'is', found " + p.found());
   }
+  return rel;
+}
 
+/// overflows / underflows / is exact: the left side must be store(FORMAT, NUMBER) alone, whose outcome decides.
+void judge_store_relation(ClaimResult& res, Parser& p, Rel rel, const CallInfo& call, const Value& left,
+                          std::size_t rel_at) {
+  const char* word = rel == Rel::kOverflows ? "overflows" : rel == Rel::kUnderflows ? "underflows" : "is exact";
+  if (call.kind != CallInfo::Kind::kStore)
+    p.fail(rel_at, std::string("'") + word + "' needs store(FORMAT, NUMBER) alone on the left side");
+  if (!p.at_end()) p.fail(p.pos(), std::string("expected the end of the line after '") + word + "', found " + p.found());
+  const Properties props = properties(call.format);
+  bool holds = false;
+  std::string why;
+  if (rel == Rel::kOverflows) {
+    holds = call.outcome == "overflow" || call.outcome == "saturated";
+    set_side(res, Value{Number::from_rational(props.max), false}, false);
+    if (!holds) why = exact_decimal(call.input) + " is within ±max " + brief(props.max) + " of " + std::string(call.format.name);
+  } else if (rel == Rel::kUnderflows) {
+    holds = call.outcome == "underflow";
+    if (!holds) why = std::string("the stored value is ") + (left.num.is_zero() && call.input.is_zero() ? "0 because the input is 0" : "not flushed to zero");
+  } else {
+    holds = call.outcome == "exact";
+    set_side(res, Value{call.input, false}, false);
+  }
+  res.verdict = holds ? Verdict::kTrue : Verdict::kFalse;
+  res.reason = join(p.notes, "; ") + (why.empty() ? "" : "; " + why);
+}
+
+/// fits GPU: the left side must be memory(...) alone; its per-GPU need is compared with the GPU named after 'fits'.
+void judge_fits(ClaimResult& res, Parser& p, std::string_view text, const CallInfo& call, std::size_t rel_at) {
+  if (call.kind != CallInfo::Kind::kMemory || call.has_field)
+    p.fail(rel_at, "'fits GPU' needs memory(...) alone on the left side (no .row)");
+  p.skip_ws();
+  const std::size_t gat = p.pos();
+  const std::string gpu(trim(text.substr(gat)));
+  if (gpu.empty()) p.fail(gat, "expected a GPU name after 'fits', e.g. H100-80GB; known: " + memory::gpu_names());
+  memory::MemoryRequest req = call.request;
+  try {
+    req.gpu = {std::string(memory::find_gpu(gpu).name)};
+  } catch (const InputError& e) {
+    p.fail(gat, e.what());
+  }
+  const memory::MemoryEstimate est = memory::estimate(req);
+  const memory::Fit& fit = est.fits.at(0);
+  const Rational need = from_double(fit.need_bytes), cap = Rational(fit.capacity_bytes);  // CUDA context included
+  set_side(res, exact(need), true);
+  set_side(res, exact(cap), false);
+  const memory::Gpu& g = memory::find_gpu(gpu);
+  res.verdict = fit.fits ? Verdict::kTrue : Verdict::kFalse;
+  res.reason = "per-GPU need " + bytes_text(need) + (fit.fits ? " ≤ " : " > ") + std::string(g.name) + " " +
+               bytes_text(cap) + " (" + std::string(g.reported) + " as the driver reports)";
+  if (!fit.fits && fit.gpus_needed) res.reason += "; needs " + std::to_string(*fit.gpus_needed) + " GPUs by " + fit.how;
+}
+
+/// "within N%" (relative) or "within xN" (a factor) after the right side of ≈; the default (10%) without it.
+Tolerance parse_tolerance(Parser& p, std::string_view text, Rel rel) {
+  Tolerance tol;
+  const std::size_t wat = (p.skip_ws(), p.pos());
+  if (p.peek_ident() != "within") return tol;
+  if (rel != Rel::kApprox) p.fail(wat, "'within' goes with ≈ (or ~= or ~), not with " + std::string(rel_text(rel)));
+  p.eat("within");
+  p.skip_ws();
+  const std::size_t tat = p.pos();
+  const bool factor = p.eat("x") || p.eat("×") || p.eat("X");
+  p.skip_ws();
+  const std::size_t nat = p.pos();
+  std::size_t e = nat;
+  while (e < text.size() && (is_digit(text[e]) || text[e] == '.')) ++e;
+  if (e == nat) p.fail(tat, "expected a tolerance after 'within': N% (relative) or xN (a factor), found " + p.found());
+  const std::string num(text.substr(nat, e - nat));
+  Number n;
+  try {
+    n = parse_number(num);
+  } catch (const InputError& err) {
+    p.fail(nat, err.what());
+  }
+  p.set_pos(e);
+  tol.factor = factor;
+  if (factor) {
+    if (n.mag < 1) p.fail(nat, "a factor tolerance must be at least 1 (x10 means within ten times either way)");
+    tol.value = n.mag;
+    tol.text = "x" + num;
+  } else {
+    if (!p.eat("%")) p.fail(p.pos(), "expected '%' after the tolerance " + num + " (or write xN for a factor)");
+    tol.value = n.mag / 100;
+    tol.text = num + "%";
+  }
+  return tol;
+}
+
+ClaimResult evaluate_claim(std::string_view text) {
+  ClaimResult res;
+  res.claim = std::string(text);
+  if (text.size() > kMaxClaimLength)
+    throw ClaimError(1, "refused: the claim is longer than " + std::to_string(kMaxClaimLength) + " characters");
+  Parser p(text, 0, text.size());
+  const Value left = p.expr();
+  const CallInfo call = p.operations == 0 ? p.last_call : CallInfo{};
+  set_side(res, left, true);
+  const std::size_t rel_at = (p.skip_ws(), p.pos());
+  const Rel rel = parse_relation(p, rel_at);
   // The store / memory relations: the left side must be that call alone.
   if (rel == Rel::kOverflows || rel == Rel::kUnderflows || rel == Rel::kIsExact) {
-    const char* word = rel == Rel::kOverflows ? "overflows" : rel == Rel::kUnderflows ? "underflows" : "is exact";
-    if (call.kind != CallInfo::Kind::kStore)
-      p.fail(rel_at, std::string("'") + word + "' needs store(FORMAT, NUMBER) alone on the left side");
-    if (!p.at_end()) p.fail(p.pos(), std::string("expected the end of the line after '") + word + "', found " + p.found());
-    const Properties props = properties(call.format);
-    bool holds = false;
-    std::string why;
-    if (rel == Rel::kOverflows) {
-      holds = call.outcome == "overflow" || call.outcome == "saturated";
-      set_side(res, Value{Number::from_rational(props.max), false}, false);
-      if (!holds) why = exact_decimal(call.input) + " is within ±max " + brief(props.max) + " of " + std::string(call.format.name);
-    } else if (rel == Rel::kUnderflows) {
-      holds = call.outcome == "underflow";
-      if (!holds) why = std::string("the stored value is ") + (left.num.is_zero() && call.input.is_zero() ? "0 because the input is 0" : "not flushed to zero");
-    } else {
-      holds = call.outcome == "exact";
-      set_side(res, Value{call.input, false}, false);
-    }
-    res.verdict = holds ? Verdict::kTrue : Verdict::kFalse;
-    res.reason = join(p.notes, "; ") + (why.empty() ? "" : "; " + why);
+    judge_store_relation(res, p, rel, call, left, rel_at);
     return res;
   }
   if (rel == Rel::kFits) {
-    if (call.kind != CallInfo::Kind::kMemory || call.has_field)
-      p.fail(rel_at, "'fits GPU' needs memory(...) alone on the left side (no .row)");
-    p.skip_ws();
-    const std::size_t gat = p.pos();
-    const std::string gpu(trim(text.substr(gat)));
-    if (gpu.empty()) p.fail(gat, "expected a GPU name after 'fits', e.g. H100-80GB; known: " + memory::gpu_names());
-    memory::MemoryRequest req = call.request;
-    try {
-      req.gpu = {std::string(memory::find_gpu(gpu).name)};
-    } catch (const InputError& e) {
-      p.fail(gat, e.what());
-    }
-    const memory::MemoryEstimate est = memory::estimate(req);
-    const memory::Fit& fit = est.fits.at(0);
-    const Rational need = from_double(fit.need_bytes), cap = Rational(fit.capacity_bytes);  // CUDA context included
-    set_side(res, exact(need), true);
-    set_side(res, exact(cap), false);
-    const memory::Gpu& g = memory::find_gpu(gpu);
-    res.verdict = fit.fits ? Verdict::kTrue : Verdict::kFalse;
-    res.reason = "per-GPU need " + bytes_text(need) + (fit.fits ? " ≤ " : " > ") + std::string(g.name) + " " +
-                 bytes_text(cap) + " (" + std::string(g.reported) + " as the driver reports)";
-    if (!fit.fits && fit.gpus_needed) res.reason += "; needs " + std::to_string(*fit.gpus_needed) + " GPUs by " + fit.how;
+    judge_fits(res, p, text, call, rel_at);
     return res;
   }
-
   const Value right = p.expr();
   set_side(res, right, false);
-  Tolerance tol;
-  const std::size_t wat = (p.skip_ws(), p.pos());
-  if (p.peek_ident() == "within") {
-    if (rel != Rel::kApprox) p.fail(wat, "'within' goes with ≈ (or ~= or ~), not with " + std::string(rel_text(rel)));
-    p.eat("within");
-    p.skip_ws();
-    const std::size_t tat = p.pos();
-    const bool factor = p.eat("x") || p.eat("×") || p.eat("X");
-    p.skip_ws();
-    const std::size_t nat = p.pos();
-    std::size_t e = nat;
-    while (e < text.size() && (is_digit(text[e]) || text[e] == '.')) ++e;
-    if (e == nat) p.fail(tat, "expected a tolerance after 'within': N% (relative) or xN (a factor), found " + p.found());
-    const std::string num(text.substr(nat, e - nat));
-    Number n;
-    try {
-      n = parse_number(num);
-    } catch (const InputError& err) {
-      p.fail(nat, err.what());
-    }
-    p.set_pos(e);
-    tol.factor = factor;
-    if (factor) {
-      if (n.mag < 1) p.fail(nat, "a factor tolerance must be at least 1 (x10 means within ten times either way)");
-      tol.value = n.mag;
-      tol.text = "x" + num;
-    } else {
-      if (!p.eat("%")) p.fail(p.pos(), "expected '%' after the tolerance " + num + " (or write xN for a factor)");
-      tol.value = n.mag / 100;
-      tol.text = num + "%";
-    }
-  }
+  const Tolerance tol = parse_tolerance(p, text, rel);
   if (!p.at_end())
     p.fail(p.pos(), std::string("expected an operator, ") + (rel == Rel::kApprox ? "'within' " : "") +
                         "or the end of the claim, found " + p.found());

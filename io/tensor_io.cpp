@@ -384,15 +384,18 @@ TensorEntry read_npy(const std::string& path, std::optional<DType> override_dtyp
 // A safetensors header is an object of objects holding arrays: 3 levels. Deeper nesting is refused.
 constexpr int kMaxHeaderDepth = 16;
 
-SafetensorsFile read_safetensors(const std::string& path) {
-  auto file = std::make_shared<const MappedFile>(path);
-  const unsigned char* p = file->data();
-  const std::uint64_t size = file->size();
-  auto bad = [&](const std::string& why) {
-    return InputError(path + ": invalid safetensors file: " + why);
-  };
+namespace {
+
+InputError safetensors_error(const std::string& path, const std::string& why) {
+  return InputError(path + ": invalid safetensors file: " + why);
+}
+
+/// The JSON header of a safetensors file of `size` bytes at `p`; `n` is set to its length.
+nlohmann::json safetensors_header(const std::string& path, const unsigned char* p, std::uint64_t size,
+                                  std::uint64_t& n) {
+  auto bad = [&](const std::string& why) { return safetensors_error(path, why); };
   if (size < 8) throw bad("shorter than its 8-byte header length");
-  const std::uint64_t n = load_le(p, 8);
+  n = load_le(p, 8);
   if (n > 100000000) throw bad("header length " + std::to_string(n) + " exceeds the 100,000,000-byte limit");
   if (n > size - 8)
     throw bad("header length " + std::to_string(n) + " points past the end of the file (" + std::to_string(size) +
@@ -411,69 +414,69 @@ SafetensorsFile read_safetensors(const std::string& path) {
     throw bad(std::string("the header is ") + ex.what());
   }
   if (!j.is_object()) throw bad("the header must be a JSON object");
-  const std::uint64_t data_size = size - 8 - n;
-  SafetensorsFile out;
-  struct Span {
-    std::uint64_t begin, end;
-    std::size_t index;
-  };
-  std::vector<Span> spans;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& name = it.key();
-    const nlohmann::json& v = it.value();
-    if (name == "__metadata__") {
-      if (!v.is_object()) throw bad("__metadata__ must be an object of strings");
-      for (auto m = v.begin(); m != v.end(); ++m) {
-        if (!m.value().is_string()) throw bad("__metadata__ value of '" + m.key() + "' is not a string");
-        out.metadata[m.key()] = m.value().get<std::string>();
-      }
-      continue;
-    }
-    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
-      throw bad("tensor '" + name + "' needs dtype, shape and data_offsets");
-    if (!v["dtype"].is_string()) throw bad("tensor '" + name + "': dtype must be a string");
-    const std::string dt = v["dtype"].get<std::string>();
-    const StDtype* st = nullptr;
-    for (const StDtype& d : kStDtypes)
-      if (d.name == dt) st = &d;
-    if (!st) throw bad("tensor '" + name + "' has unknown dtype '" + dt + "'");
-    TensorEntry e;
-    e.name = name;
-    e.dtype = dt;
-    if (!v["shape"].is_array()) throw bad("tensor '" + name + "': shape must be an array");
-    for (const auto& d : v["shape"]) {
-      if (!d.is_number_unsigned()) throw bad("tensor '" + name + "': shape entries must be non-negative integers");
-      e.shape.push_back(d.get<std::uint64_t>());
-    }
-    const auto& off = v["data_offsets"];
-    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-      throw bad("tensor '" + name + "': data_offsets must be [begin, end] non-negative integers");
-    const std::uint64_t b = off[0].get<std::uint64_t>(), en = off[1].get<std::uint64_t>();
-    if (b > en) throw bad("tensor '" + name + "': data_offsets begin > end");
-    if (en > data_size)
-      throw bad("tensor '" + name + "': data_offsets end " + std::to_string(en) + " points past the data (" +
-                std::to_string(data_size) + " bytes)");
-    std::uint64_t bits = 0;
-    if (!shape_product(e.shape, e.elements) || __builtin_mul_overflow(e.elements, std::uint64_t(st->bits), &bits))
-      throw bad("tensor '" + name + "': the shape's element count overflows 64 bits");
-    if (bits % 8 != 0 || bits / 8 != en - b)
-      throw bad("tensor '" + name + "': " + std::to_string(e.elements) + " elements of " + dt + " need " +
-                (bits % 8 ? std::to_string(bits) + " bits" : std::to_string(bits / 8) + " bytes") + " but data_offsets " +
-                "span " + std::to_string(en - b));
-    e.bytes = en - b;
-    if (st->read) e.source = std::make_shared<MappedSource>(file, 8 + n + b, *st->read, false, false, e.shape);
-    else e.unsupported = "dtype " + dt + " is not supported: expected F32, F16, BF16, F64, F8_E4M3, F8_E5M2, " +
-                         "F8_E4M3FNUZ, F8_E5M2FNUZ or F8_E8M0";
-    spans.push_back({b, en, out.tensors.size()});
-    out.tensors.push_back(std::move(e));
+  return j;
+}
+
+/// One tensor's header entry, checked against the data section of `data_size` bytes; `b` and `en` are set to its
+/// data_offsets. The data start at file offset `data_start`.
+TensorEntry safetensors_entry(const std::string& path, const std::shared_ptr<const MappedFile>& file,
+                              const std::string& name, const nlohmann::json& v, std::uint64_t data_start,
+                              std::uint64_t data_size, std::uint64_t& b, std::uint64_t& en) {
+  auto bad = [&](const std::string& why) { return safetensors_error(path, why); };
+  if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
+    throw bad("tensor '" + name + "' needs dtype, shape and data_offsets");
+  if (!v["dtype"].is_string()) throw bad("tensor '" + name + "': dtype must be a string");
+  const std::string dt = v["dtype"].get<std::string>();
+  const StDtype* st = nullptr;
+  for (const StDtype& d : kStDtypes)
+    if (d.name == dt) st = &d;
+  if (!st) throw bad("tensor '" + name + "' has unknown dtype '" + dt + "'");
+  TensorEntry e;
+  e.name = name;
+  e.dtype = dt;
+  if (!v["shape"].is_array()) throw bad("tensor '" + name + "': shape must be an array");
+  for (const auto& d : v["shape"]) {
+    if (!d.is_number_unsigned()) throw bad("tensor '" + name + "': shape entries must be non-negative integers");
+    e.shape.push_back(d.get<std::uint64_t>());
   }
+  const auto& off = v["data_offsets"];
+  if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+    throw bad("tensor '" + name + "': data_offsets must be [begin, end] non-negative integers");
+  b = off[0].get<std::uint64_t>(), en = off[1].get<std::uint64_t>();
+  if (b > en) throw bad("tensor '" + name + "': data_offsets begin > end");
+  if (en > data_size)
+    throw bad("tensor '" + name + "': data_offsets end " + std::to_string(en) + " points past the data (" +
+              std::to_string(data_size) + " bytes)");
+  std::uint64_t bits = 0;
+  if (!shape_product(e.shape, e.elements) || __builtin_mul_overflow(e.elements, std::uint64_t(st->bits), &bits))
+    throw bad("tensor '" + name + "': the shape's element count overflows 64 bits");
+  if (bits % 8 != 0 || bits / 8 != en - b)
+    throw bad("tensor '" + name + "': " + std::to_string(e.elements) + " elements of " + dt + " need " +
+              (bits % 8 ? std::to_string(bits) + " bits" : std::to_string(bits / 8) + " bytes") + " but data_offsets " +
+              "span " + std::to_string(en - b));
+  e.bytes = en - b;
+  if (st->read) e.source = std::make_shared<MappedSource>(file, data_start + b, *st->read, false, false, e.shape);
+  else e.unsupported = "dtype " + dt + " is not supported: expected F32, F16, BF16, F64, F8_E4M3, F8_E5M2, " +
+                       "F8_E4M3FNUZ, F8_E5M2FNUZ or F8_E8M0";
+  return e;
+}
+
+struct Span {
+  std::uint64_t begin, end;
+  std::size_t index;
+};
+
+/// The tensors in the order of their data, which must tile the data section exactly (no hole, no overlap).
+std::vector<TensorEntry> in_data_order(const std::string& path, std::vector<TensorEntry>& tensors,
+                                       std::vector<Span>& spans, std::uint64_t data_size) {
+  auto bad = [&](const std::string& why) { return safetensors_error(path, why); };
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });
   std::uint64_t cursor = 0;
   for (const Span& s : spans) {
     if (s.begin != cursor)
-      throw bad("tensor '" + out.tensors[s.index].name + "' starts at " + std::to_string(s.begin) + " but " +
+      throw bad("tensor '" + tensors[s.index].name + "' starts at " + std::to_string(s.begin) + " but " +
                 (s.begin > cursor ? "the data before it ends at " : "the previous tensor ends at ") +
                 std::to_string(cursor) + " (" + (s.begin > cursor ? "a hole" : "an overlap") + ")");
     cursor = s.end;
@@ -482,8 +485,38 @@ SafetensorsFile read_safetensors(const std::string& path) {
     throw bad("the tensors end at data offset " + std::to_string(cursor) + " but the file holds " +
               std::to_string(data_size) + " data bytes");
   std::vector<TensorEntry> ordered;
-  for (const Span& s : spans) ordered.push_back(std::move(out.tensors[s.index]));
-  out.tensors = std::move(ordered);
+  for (const Span& s : spans) ordered.push_back(std::move(tensors[s.index]));
+  return ordered;
+}
+
+}  // namespace
+
+SafetensorsFile read_safetensors(const std::string& path) {
+  auto file = std::make_shared<const MappedFile>(path);
+  const std::uint64_t size = file->size();
+  std::uint64_t n = 0;
+  const nlohmann::json j = safetensors_header(path, file->data(), size, n);
+  const std::uint64_t data_size = size - 8 - n;
+  SafetensorsFile out;
+  std::vector<Span> spans;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& name = it.key();
+    const nlohmann::json& v = it.value();
+    if (name == "__metadata__") {
+      if (!v.is_object()) throw safetensors_error(path, "__metadata__ must be an object of strings");
+      for (auto m = v.begin(); m != v.end(); ++m) {
+        if (!m.value().is_string())
+          throw safetensors_error(path, "__metadata__ value of '" + m.key() + "' is not a string");
+        out.metadata[m.key()] = m.value().get<std::string>();
+      }
+      continue;
+    }
+    std::uint64_t b = 0, en = 0;
+    TensorEntry e = safetensors_entry(path, file, name, v, 8 + n, data_size, b, en);
+    spans.push_back({b, en, out.tensors.size()});
+    out.tensors.push_back(std::move(e));
+  }
+  out.tensors = in_data_order(path, out.tensors, spans, data_size);
   return out;
 }
 
@@ -564,31 +597,70 @@ void NpyWriter::commit() {
 
 // ---- Synthetic tensors --------------------------------------------------------------------------------------------
 
-SyntheticTensor make_synthetic(std::string_view spec) {
-  const std::string s = ascii_lower(spec);
-  const std::size_t colon = s.find(':');
-  const std::string dist = s.substr(0, colon);
-  auto bad = [&](const std::string& why) {
-    return InputError("bad --synthetic '" + std::string(spec) + "' (" + why + "): expected " +
-                      "normal|laplace|uniform|student-t[:n=N,shape=ROWSxCOLS,sigma=S,nu=V,outliers=FRACTION:MAGNITUDE," +
-                      "seed=K]");
-  };
-  if (dist != "normal" && dist != "laplace" && dist != "uniform" && dist != "student-t")
-    throw bad("unknown distribution '" + dist + "'");
+namespace {
+
+/// A parsed --synthetic spec: the distribution and its keys (defaults where the spec leaves them out).
+struct SyntheticSpec {
+  std::string dist;
   std::uint64_t n = 65536, rows = 0, cols = 0, seed = 0;
   double sigma = 1, nu = 3, out_frac = 0, out_mag = 0;
   bool has_n = false;
-  auto number = [&](const std::string& key, const std::string& v) {
-    const std::optional<double> d = parse_finite_double(v);
+};
+
+InputError synthetic_error(std::string_view spec, const std::string& why) {
+  return InputError("bad --synthetic '" + std::string(spec) + "' (" + why + "): expected " +
+                    "normal|laplace|uniform|student-t[:n=N,shape=ROWSxCOLS,sigma=S,nu=V,outliers=FRACTION:MAGNITUDE," +
+                    "seed=K]");
+}
+
+/// One key=value of the spec into `out`.
+void apply_synthetic_key(SyntheticSpec& out, const std::string& k, const std::string& v, std::string_view spec) {
+  auto bad = [&](const std::string& why) { return synthetic_error(spec, why); };
+  auto number = [&](const std::string& key, const std::string& text) {
+    const std::optional<double> d = parse_finite_double(text);
     if (!d) throw bad(key + " must be a number");
     return *d;
   };
-  auto integer = [&](const std::string& key, const std::string& v) {
-    if (v.empty() || v.size() > 12 || v.find_first_not_of("0123456789") != std::string::npos)
+  auto integer = [&](const std::string& key, const std::string& text) {
+    if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos)
       throw bad(key + " must be a non-negative integer");
-    return static_cast<std::uint64_t>(std::stoull(v));
+    return static_cast<std::uint64_t>(std::stoull(text));
   };
-  std::string norm = dist;
+  if (k == "n") {
+    out.n = integer(k, v);
+    out.has_n = true;
+  } else if (k == "shape") {
+    const std::size_t x = v.find('x');
+    if (x == std::string::npos) throw bad("shape is ROWSxCOLS");
+    out.rows = integer(k, v.substr(0, x));
+    out.cols = integer(k, v.substr(x + 1));
+  } else if (k == "sigma") {
+    out.sigma = number(k, v);
+    if (!(out.sigma > 0)) throw bad("sigma must be positive");
+  } else if (k == "nu") {
+    out.nu = number(k, v);
+    if (!(out.nu > 0) || out.nu > 1e6) throw bad("nu must be positive");
+  } else if (k == "outliers") {
+    const std::size_t c = v.find(':');
+    if (c == std::string::npos) throw bad("outliers is FRACTION:MAGNITUDE");
+    out.out_frac = number(k, v.substr(0, c));
+    out.out_mag = number(k, v.substr(c + 1));
+    if (out.out_frac < 0 || out.out_frac > 1) throw bad("the outlier fraction goes from 0 to 1");
+  } else if (k == "seed") {
+    out.seed = integer(k, v);
+  } else {
+    throw bad("unknown key '" + k + "'");
+  }
+}
+
+SyntheticSpec parse_synthetic(std::string_view spec) {
+  const std::string s = ascii_lower(spec);
+  const std::size_t colon = s.find(':');
+  SyntheticSpec out;
+  out.dist = s.substr(0, colon);
+  const std::string& dist = out.dist;
+  if (dist != "normal" && dist != "laplace" && dist != "uniform" && dist != "student-t")
+    throw synthetic_error(spec, "unknown distribution '" + dist + "'");
   if (colon != std::string::npos) {
     std::size_t i = colon + 1;
     while (i <= s.size()) {
@@ -597,51 +669,31 @@ SyntheticTensor make_synthetic(std::string_view spec) {
       const std::string kv = s.substr(i, end - i);
       i = end + 1;
       const std::size_t eq = kv.find('=');
-      if (eq == std::string::npos) throw bad("'" + kv + "' is not key=value");
-      const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-      if (k == "n") {
-        n = integer(k, v);
-        has_n = true;
-      } else if (k == "shape") {
-        const std::size_t x = v.find('x');
-        if (x == std::string::npos) throw bad("shape is ROWSxCOLS");
-        rows = integer(k, v.substr(0, x));
-        cols = integer(k, v.substr(x + 1));
-      } else if (k == "sigma") {
-        sigma = number(k, v);
-        if (!(sigma > 0)) throw bad("sigma must be positive");
-      } else if (k == "nu") {
-        nu = number(k, v);
-        if (!(nu > 0) || nu > 1e6) throw bad("nu must be positive");
-      } else if (k == "outliers") {
-        const std::size_t c = v.find(':');
-        if (c == std::string::npos) throw bad("outliers is FRACTION:MAGNITUDE");
-        out_frac = number(k, v.substr(0, c));
-        out_mag = number(k, v.substr(c + 1));
-        if (out_frac < 0 || out_frac > 1) throw bad("the outlier fraction goes from 0 to 1");
-      } else if (k == "seed") {
-        seed = integer(k, v);
-      } else {
-        throw bad("unknown key '" + k + "'");
-      }
+      if (eq == std::string::npos) throw synthetic_error(spec, "'" + kv + "' is not key=value");
+      apply_synthetic_key(out, kv.substr(0, eq), kv.substr(eq + 1), spec);
     }
   }
-  if (rows || cols) {
-    if (!rows || !cols) throw bad("shape needs two positive sizes");
-    if (has_n && n != rows * cols) throw bad("n does not match the shape");
-    if (rows > (1ull << 28) || cols > (1ull << 28)) throw bad("at most 2^28 elements");
-    n = rows * cols;
+  if (out.rows || out.cols) {
+    if (!out.rows || !out.cols) throw synthetic_error(spec, "shape needs two positive sizes");
+    if (out.has_n && out.n != out.rows * out.cols) throw synthetic_error(spec, "n does not match the shape");
+    if (out.rows > (1ull << 28) || out.cols > (1ull << 28)) throw synthetic_error(spec, "at most 2^28 elements");
+    out.n = out.rows * out.cols;
   } else {
-    rows = 1;
-    cols = n;
+    out.rows = 1;
+    out.cols = out.n;
   }
-  if (n == 0 || n > (1ull << 28)) throw bad("n goes from 1 to 2^28");
-  std::uint64_t st = seed ^ 0x5eed5eed5eed5eedULL;
-  auto normal = [&] {  // Box-Muller, one value per pair of uniforms (simple and reproducible)
+  if (out.n == 0 || out.n > (1ull << 28)) throw synthetic_error(spec, "n goes from 1 to 2^28");
+  return out;
+}
+
+/// The seeded generator of a synthetic tensor: its draws, in this order, are the tensor (reproducible by seed).
+struct SyntheticDraws {
+  std::uint64_t st;
+  double normal() {  // Box-Muller, one value per pair of uniforms (simple and reproducible)
     const double u1 = uniform01(st), u2 = uniform01(st);
     return std::sqrt(-2 * std::log(u1)) * std::cos(2 * std::numbers::pi * u2);
-  };
-  auto gamma = [&](double shape) {  // Marsaglia-Tsang (2000); shape < 1 boosted by U^(1/shape)
+  }
+  double gamma(double shape) {  // Marsaglia-Tsang (2000); shape < 1 boosted by U^(1/shape)
     const double a = shape < 1 ? shape + 1 : shape;
     const double d = a - 1.0 / 3, c = 1 / std::sqrt(9 * d);
     double g;
@@ -659,39 +711,46 @@ SyntheticTensor make_synthetic(std::string_view spec) {
       }
     }
     return shape < 1 ? g * std::pow(uniform01(st), 1 / shape) : g;
-  };
-  std::vector<double> data(n);
-  for (double& v : data) {
-    double z;
-    if (dist == "normal") {
-      z = normal();
-    } else if (dist == "laplace") {  // inverse CDF, scale 1/sqrt(2) for unit variance
-      const double u = uniform01(st) - 0.5;
-      z = -(u < 0 ? -1 : 1) * std::log(1 - 2 * std::fabs(u)) / std::sqrt(2.0);
-    } else if (dist == "uniform") {  // [-sqrt(3), sqrt(3)): unit variance
-      z = (2 * uniform01(st) - 1) * std::sqrt(3.0);
-    } else {  // Student's t = N / sqrt(chi2_nu / nu), scaled to unit variance when nu > 2
-      z = normal() / std::sqrt(2 * gamma(nu / 2) / nu);
-      if (nu > 2) z /= std::sqrt(nu / (nu - 2));
-    }
-    v = z * sigma;
   }
+  /// One value of unit variance (of the distribution named; Student's t with nu <= 2 has none and is not scaled).
+  double unit(const std::string& dist, double nu) {
+    if (dist == "normal") return normal();
+    if (dist == "laplace") {  // inverse CDF, scale 1/sqrt(2) for unit variance
+      const double u = uniform01(st) - 0.5;
+      return -(u < 0 ? -1 : 1) * std::log(1 - 2 * std::fabs(u)) / std::sqrt(2.0);
+    }
+    if (dist == "uniform") return (2 * uniform01(st) - 1) * std::sqrt(3.0);  // [-sqrt(3), sqrt(3)): unit variance
+    // Student's t = N / sqrt(chi2_nu / nu), scaled to unit variance when nu > 2
+    double z = normal() / std::sqrt(2 * gamma(nu / 2) / nu);
+    if (nu > 2) z /= std::sqrt(nu / (nu - 2));
+    return z;
+  }
+};
+
+}  // namespace
+
+SyntheticTensor make_synthetic(std::string_view spec) {
+  const SyntheticSpec sp = parse_synthetic(spec);
+  const std::uint64_t n = sp.n;
+  SyntheticDraws draw{sp.seed ^ 0x5eed5eed5eed5eedULL};
+  std::vector<double> data(n);
+  for (double& v : data) v = draw.unit(sp.dist, sp.nu) * sp.sigma;
   // Outliers: round(FRACTION·n) distinct positions (partial Fisher-Yates), each ±MAGNITUDE·sigma.
-  const std::uint64_t k = static_cast<std::uint64_t>(std::llround(out_frac * double(n)));
+  const std::uint64_t k = static_cast<std::uint64_t>(std::llround(sp.out_frac * double(n)));
   if (k > 0) {
     std::vector<std::uint64_t> idx(n);
     for (std::uint64_t i = 0; i < n; ++i) idx[i] = i;
     for (std::uint64_t i = 0; i < k; ++i) {
-      const std::uint64_t j = i + splitmix(st) % (n - i);
+      const std::uint64_t j = i + splitmix(draw.st) % (n - i);
       std::swap(idx[i], idx[j]);
-      data[idx[i]] = (splitmix(st) & 1 ? -1.0 : 1.0) * out_mag * sigma;
+      data[idx[i]] = (splitmix(draw.st) & 1 ? -1.0 : 1.0) * sp.out_mag * sp.sigma;
     }
   }
   for (double& v : data) v = static_cast<double>(static_cast<float>(v));  // stored as fp32
   SyntheticTensor t;
   t.name = std::string(spec);
-  t.shape = rows > 1 ? std::vector<std::uint64_t>{rows, cols} : std::vector<std::uint64_t>{n};
-  t.source = std::make_shared<const MemorySource>(std::move(data), rows, cols);
+  t.shape = sp.rows > 1 ? std::vector<std::uint64_t>{sp.rows, sp.cols} : std::vector<std::uint64_t>{n};
+  t.source = std::make_shared<const MemorySource>(std::move(data), sp.rows, sp.cols);
   return t;
 }
 

@@ -415,8 +415,10 @@ double layer_transient_elements(const Architecture& a, double b, double q, doubl
   return b * q * (h + std::max(mlp, attn));
 }
 
-MemoryEstimate estimate_plan(const Plan& p) {
-  const std::vector<Stage> stages = pipeline_stages(p.arch, p.params, p.layout, p.training());
+namespace {
+
+/// The rows of the most loaded pipeline stage (per GPU); the first of equals wins.
+StageRows most_loaded_stage(const Plan& p, const std::vector<Stage>& stages) {
   std::optional<StageRows> best;
   double best_gpu = -1;
   // Stages alike in layers, embedding and head differ only in the micro-batches they keep in flight, which fall with
@@ -437,23 +439,12 @@ MemoryEstimate estimate_plan(const Plan& p) {
       best.emplace(std::move(r));
     }
   }
-  MemoryEstimate e;
-  e.params = p.params;
-  e.architecture = p.arch;
-  if (p.arch && !p.gguf) e.breakdown = param_breakdown(*p.arch);
-  e.mode = p.mode;
-  e.trainable_params = static_cast<std::int64_t>(best->trainable);
-  const Layout& l = p.layout;
-  e.gpus = l.gpus;
-  e.tp = l.tp;
-  e.pp = l.pp;
-  e.dp = l.dp;
-  e.ep = l.ep;
-  e.gpus_per_node = l.gpus_per_node;
-  e.zero = p.zero;
-  e.zero_accounting = p.accounting;
-  double host = 0, nvme = 0;
-  for (Component& c : best->rows) {
+  return std::move(*best);
+}
+
+/// The rows into the estimate's totals and per-kind sums; `host` and `nvme` get the bytes offloaded per GPU.
+void add_rows(MemoryEstimate& e, const std::vector<Component>& rows, double& host, double& nvme) {
+  for (const Component& c : rows) {
     if (c.in_total) {
       e.total_bytes += c.bytes;
       e.per_gpu_bytes += c.per_gpu_bytes;
@@ -473,14 +464,38 @@ MemoryEstimate estimate_plan(const Plan& p) {
     else if (name == "cuda_context") e.cuda_context_bytes = c.per_gpu_bytes;
     else if (name.rfind("lora_", 0) == 0) e.lora += c.bytes;
   }
+}
+
+}  // namespace
+
+MemoryEstimate estimate_plan(const Plan& p) {
+  const std::vector<Stage> stages = pipeline_stages(p.arch, p.params, p.layout, p.training());
+  StageRows best = most_loaded_stage(p, stages);
+  MemoryEstimate e;
+  e.params = p.params;
+  e.architecture = p.arch;
+  if (p.arch && !p.gguf) e.breakdown = param_breakdown(*p.arch);
+  e.mode = p.mode;
+  e.trainable_params = static_cast<std::int64_t>(best.trainable);
+  const Layout& l = p.layout;
+  e.gpus = l.gpus;
+  e.tp = l.tp;
+  e.pp = l.pp;
+  e.dp = l.dp;
+  e.ep = l.ep;
+  e.gpus_per_node = l.gpus_per_node;
+  e.zero = p.zero;
+  e.zero_accounting = p.accounting;
+  double host = 0, nvme = 0;
+  add_rows(e, best.rows, host, nvme);
   // Sizes from the user meet products here: a total past 2^63 bytes (or not a number) is refused, not printed as
   // inf or wrapped (support/units.h bounds each size; this bounds their products).
   if (!(e.total_bytes >= 0 && e.total_bytes < 9223372036854775808.0) ||
       !(e.per_gpu_bytes >= 0 && e.per_gpu_bytes < 9223372036854775808.0))
     throw InputError("the estimate is too large: more than 2^63 bytes (8 EiB); check the sizes given (--batch, "
                      "--seq, --lora-rank, --overhead, the model's dimensions)");
-  e.stage = best->index();
-  e.components = std::move(best->rows);
+  e.stage = best.index();
+  e.components = std::move(best.rows);
   e.fit_bytes = e.per_gpu_bytes + e.cuda_context_bytes;
   const double ranks = static_cast<double>(l.gpus_per_node);
   e.host_bytes_per_node = host * ranks;

@@ -352,13 +352,11 @@ void parse_mllama(const Reader& root, Architecture& a) {
   }
 }
 
-}  // namespace
-
-Architecture parse_config_json(std::string_view text, std::string_view name) {
-  const std::string file(name);
+/// A config.json's text as a JSON object. A config.json is a flat object with a few nested ones (rope_scaling,
+/// quantization_config, text_config): deeper nesting is refused while parsing, before it costs memory. parse_json is
+/// linear in the text.
+nlohmann::json config_object(std::string_view text, const std::string& file) {
   nlohmann::json j;
-  // A config.json is a flat object with a few nested ones (rope_scaling, quantization_config, text_config):
-  // deeper nesting is refused while parsing, before it costs memory. parse_json is linear in the text.
   try {
     j = parse_json(text, JsonLimits{.max_depth = kMaxConfigDepth});
   } catch (const JsonError& e) {
@@ -368,17 +366,11 @@ Architecture parse_config_json(std::string_view text, std::string_view name) {
     throw InputError(file + ": " + e.what());
   }
   if (!j.is_object()) throw InputError(file + ": not a JSON object; expected a Hugging Face config.json");
-  const Reader r{j, file};
-  if (!r.has("model_type") || !j.at("model_type").is_string())
-    r.fail("missing field \"model_type\" (one of " + std::string(supported_families()) + ")");
-  const std::string type = ascii_lower(j.at("model_type").get<std::string>());
+  return j;
+}
 
-  Architecture a;
-  a.name = file;
-  a.family = type;
-  a.source = file;
-  a.activation_dtype = activation_dtype(r);
-  a.quant = quantization(r);
+/// The architecture fields of model_type `type` (lower case), read as that family's configuration class does.
+void parse_family(const Reader& r, const std::string& type, Architecture& a) {
   const bool attention_bias = r.boolean_or("attention_bias", false);
   if (type == "gpt2") {
     parse_gpt2(r, a);
@@ -436,6 +428,25 @@ Architecture parse_config_json(std::string_view text, std::string_view name) {
   } else {
     r.fail("unsupported model_type \"" + type + "\"; accepted: " + std::string(supported_families()));
   }
+}
+
+}  // namespace
+
+Architecture parse_config_json(std::string_view text, std::string_view name) {
+  const std::string file(name);
+  const nlohmann::json j = config_object(text, file);
+  const Reader r{j, file};
+  if (!r.has("model_type") || !j.at("model_type").is_string())
+    r.fail("missing field \"model_type\" (one of " + std::string(supported_families()) + ")");
+  const std::string type = ascii_lower(j.at("model_type").get<std::string>());
+
+  Architecture a;
+  a.name = file;
+  a.family = type;
+  a.source = file;
+  a.activation_dtype = activation_dtype(r);
+  a.quant = quantization(r);
+  parse_family(r, type, a);
   if (a.activation_dtype.empty() && (type == "gemma3" || type == "mllama")) {
     // The multimodal configs may carry torch_dtype in text_config only.
     if (r.has("text_config") && j.at("text_config").is_object())
