@@ -304,116 +304,158 @@ void SweepResult::merge(const SweepResult& o) {
 // Zero (g = 0) is its own class (n = R = T = 0). F = 255 is inf (g = 2^23) and NaN (every other g):
 // special_input() reads only the sign and the kind, not the payload, which is the split at D = 24.
 
+namespace {
+
+constexpr std::size_t kSweepBlock = std::size_t{1} << 16;
+
+/// One worker's buffers, kept across its slabs. out: wide enough for any container.
+struct SweepBuffers {
+  std::vector<std::uint32_t> in, out, hout, want;
+};
+
+/// What every slab of one sweep shares.
+struct SweepTarget {
+  const Format& to;
+  const ConvertOptions& opt;
+  EncodeFn fast;
+  const Hardware* hw;
+  EncodeFn hw_encode;           // the instructions, or nullptr where they are not compared
+  std::vector<char> nan_table;  // code -> is a NaN code, where hw_encode is set
+  int cbytes, shift;
+};
+
+/// One slab (sign, F): its significands [g_lo, g_hi), D and the range of n.
+struct Slab {
+  std::uint32_t sign, field;
+  int d;
+  std::uint32_t g_lo, g_hi, n_lo, n_hi;
+};
+
+Slab slab_of(const Format& to, unsigned slab) {
+  Slab s;
+  s.sign = slab >> 8;
+  s.field = slab & 0xff;
+  // The bits below the quantum, D (see above).
+  int d;
+  if (s.field == 255) {
+    d = 24;
+  } else {
+    const long e = s.field ? long(s.field) - 127 : long(emin(to)) - 1;  // F = 0: any e < emin, see (a)
+    if (e > emax(to))
+      d = 25;
+    else
+      d = int(std::max<long>(e, emin(to)) - to.mantissa_bits - ((s.field ? s.field : 1) - 150));
+  }
+  s.d = std::min(d, 25);
+  if (s.d < 2) throw std::logic_error("sweep_encode: fewer than 2 bits below the quantum");
+  s.g_lo = s.field ? 0x800000u : 0u;
+  s.g_hi = s.field ? 0x1000000u : 0x800000u;
+  s.n_lo = s.g_lo >> s.d;
+  s.n_hi = (s.g_hi - 1) >> s.d;
+  return s;
+}
+
+/// The engine, once per class: want[(n - n_lo)·4 + R·2 + T].
+void class_codes(const SweepTarget& t, const Slab& s, std::vector<std::uint32_t>& want) {
+  const int d = s.d;
+  want.assign(std::size_t(s.n_hi - s.n_lo + 1) * 4, 0);
+  for (std::uint32_t n = s.n_lo; n <= s.n_hi; ++n)
+    for (std::uint32_t rt = 0; rt < 4; ++rt) {
+      // A member of the class inside this slab: the run start for T = 0, else the first input after it.
+      const std::uint64_t start = (std::uint64_t(n) << d) | (std::uint64_t(rt >> 1) << (d - 1));
+      const std::uint64_t g = (rt & 1) ? std::max<std::uint64_t>(start + 1, s.g_lo) : start;
+      if (g < s.g_lo || g >= s.g_hi || g >= start + (std::uint64_t{1} << (d - 1))) continue;
+      const std::uint32_t x = (s.sign << 31) | (s.field << 23) | (std::uint32_t(g) & 0x7fffffu);
+      const u128 code = encode(t.to, static_cast<double>(bit_cast<float>(x)), t.opt).code;
+      want[(n - s.n_lo) * 4 + rt] = static_cast<std::uint32_t>(code) << t.shift;
+    }
+}
+
+/// Inputs [at, at + len) of the block, one class run, against the engine's `expect`: the fast kernel's codes, and
+/// the instructions' where they are compared (NaN payloads by class; DAZ's zeros counted apart).
+void check_run(const SweepTarget& t, const Slab& s, const SweepBuffers& buf, std::size_t at, std::size_t len,
+               std::uint32_t expect, SweepResult& local) {
+  const int cbytes = t.cbytes;
+  if (count_ne(reinterpret_cast<const unsigned char*>(buf.out.data()) + at * cbytes, len, expect, cbytes)) {
+    for (std::size_t k = at; k < at + len; ++k) {
+      const std::uint32_t got = load_code(buf.out.data(), k, cbytes);
+      if (got == expect) continue;
+      ++local.mismatches;
+      if (local.first.size() < kMaxReported) local.first.push_back({buf.in[k], got, expect, false});
+    }
+  }
+  if (t.hw_encode &&
+      count_ne(reinterpret_cast<const unsigned char*>(buf.hout.data()) + at * cbytes, len, expect, cbytes)) {
+    for (std::size_t k = at; k < at + len; ++k) {
+      const std::uint32_t got = load_code(buf.hout.data(), k, cbytes);
+      if (got == expect || (t.nan_table[got] && t.nan_table[expect])) continue;  // NaN payloads by class
+      const std::uint32_t sign_code = std::uint32_t(sign_bit(t.to)) << t.shift;
+      if (t.hw->daz && s.field == 0 && (got & ~sign_code) == 0) {  // a subnormal input read as zero
+        ++local.hw_excluded;
+        continue;
+      }
+      ++local.hw_mismatches;
+      if (local.first.size() < kMaxReported) local.first.push_back({buf.in[k], got, expect, true});
+    }
+  }
+}
+
+/// Every input of one slab through the fast kernel (and the instructions), checked class run by class run.
+void sweep_slab(const SweepTarget& t, unsigned slab, SweepBuffers& buf, SweepResult& local) {
+  if (buf.in.empty()) {
+    buf.in.resize(kSweepBlock);
+    buf.out.resize(kSweepBlock);
+    buf.hout.resize(kSweepBlock);
+  }
+  const Slab s = slab_of(t.to, slab);
+  const int d = s.d;
+  class_codes(t, s, buf.want);
+  const std::vector<std::uint32_t>& want = buf.want;
+  const std::uint32_t half = 1u << (d - 1);
+  for (std::uint32_t g0 = s.g_lo; g0 < s.g_hi; g0 += kSweepBlock) {
+    const std::uint32_t x0 = (s.sign << 31) | (s.field << 23) | (g0 & 0x7fffffu);
+    iota_bits(buf.in.data(), kSweepBlock, x0);
+    const float* fin = reinterpret_cast<const float*>(buf.in.data());
+    t.fast(fin, buf.out.data(), kSweepBlock);
+    if (t.hw_encode) t.hw_encode(fin, buf.hout.data(), kSweepBlock);
+    local.inputs += kSweepBlock;
+    if (t.hw_encode) local.hw_checked += kSweepBlock;
+    // Walk the class runs: at each multiple of 2^(D-1) one input with T = 0, then 2^(D-1) - 1 with T = 1.
+    for (std::uint32_t g = g0; g < g0 + kSweepBlock;) {
+      const std::uint32_t run_start = g & ~(half - 1);
+      const std::uint32_t end = g == run_start ? g + 1 : std::min(run_start + half, g0 + std::uint32_t(kSweepBlock));
+      const std::uint32_t expect =
+          want[((g >> d) - s.n_lo) * 4 + ((g >> (d - 1)) & 1) * 2 + (g == run_start ? 0 : 1)];
+      check_run(t, s, buf, g - g0, end - g, expect, local);
+      g = end;
+    }
+  }
+}
+
+}  // namespace
+
 SweepResult sweep_encode(const Format& to, const ConvertOptions& opt, EncodeFn fast, const Hardware* hw,
                          unsigned slab_begin, unsigned slab_end, unsigned threads) {
   if (!detail::has_kernels(to)) throw std::logic_error("sweep_encode: no fast path for " + std::string(to.name));
   if (emin(to) <= -127) throw std::logic_error("sweep_encode: the class argument needs emin > -127");
   if (opt.rounding != Rounding::kNearestEven && opt.rounding != Rounding::kNearestAway)
     throw std::logic_error("sweep_encode: the class argument covers rne and rna only");
-  const int cbytes = container_bytes(to);
-  const int shift = storage_bits(to) - bits(to);
   // The instructions round to nearest even and have no saturation mode: they are compared in that policy
   // only.
-  const EncodeFn hw_encode =
-      hw && !opt.saturate && opt.rounding == Rounding::kNearestEven ? hw->encode : nullptr;
-  std::vector<char> nan_table;
+  const EncodeFn hw_encode = hw && !opt.saturate && opt.rounding == Rounding::kNearestEven ? hw->encode : nullptr;
+  SweepTarget t{to, opt, fast, hw, hw_encode, {}, container_bytes(to), storage_bits(to) - bits(to)};
   if (hw_encode) {
-    nan_table.resize(std::size_t{1} << (8 * cbytes));
-    for (std::size_t c = 0; c < nan_table.size(); ++c)
-      nan_table[c] = is_nan_code(to, static_cast<std::uint32_t>(c));
+    t.nan_table.resize(std::size_t{1} << (8 * t.cbytes));
+    for (std::size_t c = 0; c < t.nan_table.size(); ++c)
+      t.nan_table[c] = is_nan_code(to, static_cast<std::uint32_t>(c));
   }
   // One task per slab, merged in slab order (the first mismatches reported do not depend on the threads); one
   // set of buffers per worker.
-  constexpr std::size_t kBlock = std::size_t{1} << 16;
-  struct Buffers {
-    std::vector<std::uint32_t> in, out, hout, want;  // out: wide enough for any container
-  };
   const unsigned threads_used = std::max(1u, threads);
-  std::vector<Buffers> buffers(worker_count(threads_used));
+  std::vector<SweepBuffers> buffers(worker_count(threads_used));
   std::vector<SweepResult> per_slab(slab_end - slab_begin);
   parallel_tasks(slab_end - slab_begin, threads_used, [&](std::uint64_t task, unsigned worker) {
-    Buffers& buf = buffers[worker];
-    if (buf.in.empty()) {
-      buf.in.resize(kBlock);
-      buf.out.resize(kBlock);
-      buf.hout.resize(kBlock);
-    }
-    std::vector<std::uint32_t>&in = buf.in, &out = buf.out, &hout = buf.hout, &want = buf.want;
-    SweepResult& local = per_slab[task];
-    {
-      const unsigned slab = slab_begin + static_cast<unsigned>(task);
-      const std::uint32_t sign = slab >> 8, field = slab & 0xff;
-      // The bits below the quantum, D (see above).
-      int d;
-      if (field == 255) {
-        d = 24;
-      } else {
-        const long e = field ? long(field) - 127 : long(emin(to)) - 1;  // F = 0: any e < emin, see (a)
-        if (e > emax(to))
-          d = 25;
-        else
-          d = int(std::max<long>(e, emin(to)) - to.mantissa_bits - ((field ? field : 1) - 150));
-      }
-      d = std::min(d, 25);
-      if (d < 2) throw std::logic_error("sweep_encode: fewer than 2 bits below the quantum");
-      const std::uint32_t g_lo = field ? 0x800000u : 0u, g_hi = field ? 0x1000000u : 0x800000u;
-      const std::uint32_t n_lo = g_lo >> d, n_hi = (g_hi - 1) >> d;
-      // The engine, once per class: want[(n - n_lo)·4 + R·2 + T].
-      want.assign(std::size_t(n_hi - n_lo + 1) * 4, 0);
-      for (std::uint32_t n = n_lo; n <= n_hi; ++n)
-        for (std::uint32_t rt = 0; rt < 4; ++rt) {
-          // A member of the class inside this slab: the run start for T = 0, else the first input after it.
-          const std::uint64_t start = (std::uint64_t(n) << d) | (std::uint64_t(rt >> 1) << (d - 1));
-          const std::uint64_t g = (rt & 1) ? std::max<std::uint64_t>(start + 1, g_lo) : start;
-          if (g < g_lo || g >= g_hi || g >= start + (std::uint64_t{1} << (d - 1))) continue;
-          const std::uint32_t x = (sign << 31) | (field << 23) | (std::uint32_t(g) & 0x7fffffu);
-          const u128 code = encode(to, static_cast<double>(bit_cast<float>(x)), opt).code;
-          want[(n - n_lo) * 4 + rt] = static_cast<std::uint32_t>(code) << shift;
-        }
-      const std::uint32_t half = 1u << (d - 1);
-      for (std::uint32_t g0 = g_lo; g0 < g_hi; g0 += kBlock) {
-        const std::uint32_t x0 = (sign << 31) | (field << 23) | (g0 & 0x7fffffu);
-        iota_bits(in.data(), kBlock, x0);
-        const float* fin = reinterpret_cast<const float*>(in.data());
-        fast(fin, out.data(), kBlock);
-        if (hw_encode) hw_encode(fin, hout.data(), kBlock);
-        local.inputs += kBlock;
-        if (hw_encode) local.hw_checked += kBlock;
-        // Walk the class runs: at each multiple of 2^(D-1) one input with T = 0, then 2^(D-1) - 1 with T = 1.
-        for (std::uint32_t g = g0; g < g0 + kBlock;) {
-          const std::uint32_t run_start = g & ~(half - 1);
-          const std::uint32_t end =
-              g == run_start ? g + 1 : std::min(run_start + half, g0 + std::uint32_t(kBlock));
-          const std::uint32_t expect =
-              want[((g >> d) - n_lo) * 4 + ((g >> (d - 1)) & 1) * 2 + (g == run_start ? 0 : 1)];
-          const std::size_t at = g - g0, len = end - g;
-          if (count_ne(reinterpret_cast<const unsigned char*>(out.data()) + at * cbytes, len, expect,
-                       cbytes)) {
-            for (std::size_t k = at; k < at + len; ++k) {
-              const std::uint32_t got = load_code(out.data(), k, cbytes);
-              if (got == expect) continue;
-              ++local.mismatches;
-              if (local.first.size() < kMaxReported) local.first.push_back({in[k], got, expect, false});
-            }
-          }
-          if (hw_encode && count_ne(reinterpret_cast<const unsigned char*>(hout.data()) + at * cbytes, len,
-                                    expect, cbytes)) {
-            for (std::size_t k = at; k < at + len; ++k) {
-              const std::uint32_t got = load_code(hout.data(), k, cbytes);
-              if (got == expect || (nan_table[got] && nan_table[expect])) continue;  // NaN payloads by class
-              const std::uint32_t sign_code = std::uint32_t(sign_bit(to)) << shift;
-              if (hw->daz && field == 0 && (got & ~sign_code) == 0) {  // a subnormal input read as zero
-                ++local.hw_excluded;
-                continue;
-              }
-              ++local.hw_mismatches;
-              if (local.first.size() < kMaxReported) local.first.push_back({in[k], got, expect, true});
-            }
-          }
-          g = end;
-        }
-      }
-    }
+    sweep_slab(t, slab_begin + static_cast<unsigned>(task), buffers[worker], per_slab[task]);
   });
   SweepResult total;
   for (const SweepResult& r : per_slab) total.merge(r);
