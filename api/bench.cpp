@@ -181,9 +181,9 @@ Table quantize_table(const Workspace& w, std::uint64_t qsize) {
     all.push_back(parse_scheme(name));
     row(name, best_time([&] { quantize_tensor(all.back(), src, stats, one); }));
   }
-  // llama.cpp's other types: the whole analysis beside the type's reference quantizer alone (ggml_quantize_row,
-  // quantize_row_<type>_ref's algorithm, bytes only), as the ratio_reference column; above 1, the analysis is
-  // faster than quantizing alone.
+  // llama.cpp's other types: the whole analysis beside the type's reference quantizer alone
+  // (ggml_quantize_row_reference: quantize_row_<type>_ref's algorithm as ggml writes it, bytes only), as the
+  // ratio_reference column; above 1, the analysis is faster than quantizing alone.
   {
     std::vector<float> xf(src.rows() * src.cols());
     for (std::size_t i = 0; i < xf.size(); ++i) xf[i] = static_cast<float>(w.in[i % w.n]);
@@ -194,7 +194,7 @@ Table quantize_table(const Workspace& w, std::uint64_t qsize) {
       std::vector<unsigned char> blocks(xf.size() / static_cast<std::size_t>(s.block) * 300);
       const double tr = best_time([&] {
         for (std::uint64_t r = 0; r < src.rows(); ++r)
-          ggml_quantize_row(s.ggml_type, xf.data() + r * src.cols(), src.cols(),
+          ggml_quantize_row_reference(s.ggml_type, xf.data() + r * src.cols(), src.cols(),
                             blocks.data() + r * (src.cols() / static_cast<std::uint64_t>(s.block)) * 300);
       });
       q.add({Cell::text(name), gbps(elements * 4 / t / 1e9), ratio(tq_memcpy / t), Cell::null(), ratio(tr / t)});

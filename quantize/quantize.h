@@ -157,6 +157,9 @@ void ggml_quantize_q4_0(const float* x, unsigned char out[18]);
 /// none); false when numscope has no quantizer for the type.
 bool ggml_quantize_row(int ggml_type, const float* x, std::uint64_t n, unsigned char* out,
                        const float* imatrix = nullptr);
+/// The same bytes without importance weights by ggml's reference quantizer as ggml writes it (scalar loops, one
+/// trial scale after another), which ggml_quantize_row runs faster: the baseline `numscope bench` times.
+bool ggml_quantize_row_reference(int ggml_type, const float* x, std::uint64_t n, unsigned char* out);
 /// The blocks of n elements back to floats, as ggml's to_float; false when numscope has no codec for the type.
 bool ggml_dequantize_row(int ggml_type, const unsigned char* in, std::uint64_t n, float* y);
 /// Whether --write-blocks writes this scheme's blocks (the ggml block types).

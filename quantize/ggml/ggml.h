@@ -30,7 +30,13 @@ struct GgmlCodec {
                             unsigned char* clip) = nullptr;
   /// Q4_0, Q4_1, Q5_0, Q5_1: the weights use the mean square of the whole ggml row, not of the block.
   bool needs_row_sigma2 = false;
+  /// ggml's reference quantizer as ggml writes it (scalar loops, one trial scale after another), where
+  /// `quantize` is a faster build of it with the same bits; null: `quantize` is it. What `numscope bench` times
+  /// as ggml's reference, and the tests' oracle for the fast builds.
+  void (*reference)(const float* x, unsigned char* out, unsigned char* clip) = nullptr;
 };
+/// The reference quantizer of a codec (its `reference`, or `quantize`).
+inline auto reference_quantizer(const GgmlCodec& c) { return c.reference ? c.reference : c.quantize; }
 
 /// Σx² of a ggml row in ggml's order, one fp32 sum from the first element on (acc: the sum so far, for a row read
 /// in pieces); row_sigma2 is that sum / n, as quantize_row_q4_0_impl and the other 32-block types compute it.

@@ -14,12 +14,15 @@
 #include "numscope/quantize/ggml/kquants.h"
 
 namespace numscope::detail {
+
+const std::int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
 namespace {
+constexpr const std::int8_t* kValues = kIq4Values;
+}  // namespace
 
-constexpr std::int8_t kValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-
-/// The index of the nearest table value (a tie goes to the upper one), by bisection (ggml's best_index_int8).
-int best_index(float x) {
+/// By bisection, as ggml's best_index_int8.
+int iq4_best_index(float x) {
   if (x <= kValues[0]) return 0;
   if (x >= kValues[15]) return 15;
   int lo = 0, hi = 15;
@@ -30,10 +33,7 @@ int best_index(float x) {
   return x - kValues[hi - 1] < kValues[hi] - x ? hi - 1 : hi;
 }
 
-/// One block of 32 (quantize_row_iq4_nl_impl's inner loop): its indices in Lb and its refitted scale, from a first
-/// scale ±max/values[0] and, for ntry > 0, 2·ntry + 1 more; weights qw·sqrt(σ² + x²), or x² without qw. An
-/// all-zero block returns 0 and leaves Lb alone.
-float block_scale(const float* xb, const float* qw, float sigma2, std::uint8_t* Lb, int ntry) {
+float iq4_block_scale(const float* xb, const float* qw, float sigma2, std::uint8_t* Lb, int ntry) {
   float weight[32], amax = 0, max = 0;
   for (int j = 0; j < 32; ++j) weight[j] = qw ? qw[j] * std::sqrt(sigma2 + xb[j] * xb[j]) : xb[j] * xb[j];
   for (int j = 0; j < 32; ++j)
@@ -42,7 +42,7 @@ float block_scale(const float* xb, const float* qw, float sigma2, std::uint8_t* 
   float d = ntry > 0 ? -max / kValues[0] : max / kValues[0];
   float id = 1 / d, sumqx = 0, sumq2 = 0;
   for (int j = 0; j < 32; ++j) {
-    Lb[j] = static_cast<std::uint8_t>(best_index(id * xb[j]));
+    Lb[j] = static_cast<std::uint8_t>(iq4_best_index(id * xb[j]));
     const float q = kValues[Lb[j]], w = weight[j];
     sumqx += w * q * xb[j];
     sumq2 += w * q * q;
@@ -53,7 +53,7 @@ float block_scale(const float* xb, const float* qw, float sigma2, std::uint8_t* 
     id = static_cast<float>(itry + kValues[0]) / max;
     sumqx = sumq2 = 0;
     for (int j = 0; j < 32; ++j) {
-      const float q = kValues[best_index(id * xb[j])], w = weight[j];
+      const float q = kValues[iq4_best_index(id * xb[j])], w = weight[j];
       sumqx += w * q * xb[j];
       sumq2 += w * q * q;
     }
@@ -61,6 +61,8 @@ float block_scale(const float* xb, const float* qw, float sigma2, std::uint8_t* 
   }
   return d;
 }
+
+namespace {
 
 /// σ² of quantize_row_iq4_nl_impl: Σx² over the (super-)block times 2/n.
 float iq4_sigma2(const float* x, int n) {
@@ -76,19 +78,24 @@ void pack(const std::uint8_t* L, int n, unsigned char* q4) {
 
 /// quantize_iq4_nl's block (ggml_quantize_chunk, with or without weights): the search with 7 trial scales each
 /// side, d stored as fp16, and the indices found again with the unrounded d (an all-zero block: d = 0, index 8).
-void iq4_nl_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip) {
+void iq4_nl_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip, const Searches& s) {
   std::uint8_t L[32];
-  const float d = block_scale(x, qw, qw ? iq4_sigma2(x, 32) : 0.f, L, 7);
+  const float d = s.iq4(x, qw, qw ? iq4_sigma2(x, 32) : 0.f, L, 7);
   store_fp16(out, d);
   const float id = d != 0 ? 1 / d : 0.f;
-  for (int j = 0; j < 32; ++j) L[j] = static_cast<std::uint8_t>(best_index(id * x[j]));
+  s.iq4_indices(x, 32, id, L);
   pack(L, 32, out + 2);
   if (clip) std::memset(clip, 0, 32);
 }
 
-void iq4_nl_quantize(const float* x, unsigned char* out, unsigned char* clip) { iq4_nl_levels(x, nullptr, out, clip); }
+void iq4_nl_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+  iq4_nl_levels(x, nullptr, out, clip, fast_searches());
+}
+void iq4_nl_reference(const float* x, unsigned char* out, unsigned char* clip) {
+  iq4_nl_levels(x, nullptr, out, clip, reference_searches());
+}
 void iq4_nl_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
-  iq4_nl_levels(x, qw, out, clip);
+  iq4_nl_levels(x, qw, out, clip, fast_searches());
 }
 
 void iq4_nl_dequantize(const unsigned char* in, float* y) {
@@ -101,12 +108,12 @@ void iq4_nl_dequantize(const unsigned char* in, float* y) {
 
 /// quantize_iq4_xs (quantize_row_iq4_xs_ref is the same without weights): block_scale with 7 trial scales per
 /// block of 32, the eight scales as 6-bit levels of d = -max_scale/32, the indices found again with them.
-void iq4_xs_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip) {
+void iq4_xs_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip, const Searches& s) {
   std::uint8_t L[kQK_K] = {};
   float scales[8], max_scale = 0, amax_scale = 0;
   const float sigma2 = qw ? iq4_sigma2(x, kQK_K) : 0.f;
   for (int ib = 0; ib < 8; ++ib) {
-    scales[ib] = block_scale(x + 32 * ib, qw ? qw + 32 * ib : nullptr, sigma2, L + 32 * ib, 7);
+    scales[ib] = s.iq4(x + 32 * ib, qw ? qw + 32 * ib : nullptr, sigma2, L + 32 * ib, 7);
     if (std::fabs(scales[ib]) > amax_scale) amax_scale = std::fabs(scales[ib]), max_scale = scales[ib];
   }
   std::uint16_t scales_h = 0;
@@ -117,7 +124,7 @@ void iq4_xs_levels(const float* x, const float* qw, unsigned char* out, unsigned
     int l = nearest_int(id * scales[ib]);
     l = l < -32 ? -32 : l > 31 ? 31 : l;
     const float dl = d * static_cast<float>(l), idl = dl != 0 ? 1 / dl : 0.f;
-    for (int j = 0; j < 32; ++j) L[32 * ib + j] = static_cast<std::uint8_t>(best_index(idl * x[32 * ib + j]));
+    s.iq4_indices(x + 32 * ib, 32, idl, L + 32 * ib);
     l += 32;
     if (ib % 2 == 0) scales_l[ib / 2] = static_cast<unsigned char>(l & 0xf);
     else scales_l[ib / 2] |= static_cast<unsigned char>((l & 0xf) << 4);
@@ -129,9 +136,14 @@ void iq4_xs_levels(const float* x, const float* qw, unsigned char* out, unsigned
   if (clip) std::memset(clip, 0, kQK_K);
 }
 
-void iq4_xs_quantize(const float* x, unsigned char* out, unsigned char* clip) { iq4_xs_levels(x, nullptr, out, clip); }
+void iq4_xs_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+  iq4_xs_levels(x, nullptr, out, clip, fast_searches());
+}
+void iq4_xs_reference(const float* x, unsigned char* out, unsigned char* clip) {
+  iq4_xs_levels(x, nullptr, out, clip, reference_searches());
+}
 void iq4_xs_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
-  iq4_xs_levels(x, qw, out, clip);
+  iq4_xs_levels(x, qw, out, clip, fast_searches());
 }
 
 void iq4_xs_dequantize(const unsigned char* in, float* y) {
@@ -150,7 +162,9 @@ void iq4_xs_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kIQ4_NLCodec{&kGgmlIQ4_NL, iq4_nl_quantize, iq4_nl_dequantize, iq4_nl_weighted};
-const GgmlCodec kIQ4_XSCodec{&kGgmlIQ4_XS, iq4_xs_quantize, iq4_xs_dequantize, iq4_xs_weighted};
+const GgmlCodec kIQ4_NLCodec{&kGgmlIQ4_NL, iq4_nl_quantize, iq4_nl_dequantize, iq4_nl_weighted, false,
+                             iq4_nl_reference};
+const GgmlCodec kIQ4_XSCodec{&kGgmlIQ4_XS, iq4_xs_quantize, iq4_xs_dequantize, iq4_xs_weighted, false,
+                             iq4_xs_reference};
 
 }  // namespace numscope::detail

@@ -5,6 +5,8 @@
 
 #include <cstdint>  // std::int8_t, std::uint8_t
 
+#include "numscope/support/cpu.h"
+
 namespace numscope::detail {
 
 /// ggml's super-block size QK_K, and its threshold below which a group counts as all zero (GROUP_MAX_EPS).
@@ -35,5 +37,28 @@ void get_scale_min_k4(int j, const unsigned char* q, std::uint8_t& d, std::uint8
 void pack_scale_min_k4(const float* scales, const float* mins, unsigned char* q, float& max_scale, float& max_min);
 /// The packing alone: 6-bit levels ls[j], lm[j] of the eight scales and mins into get_scale_min_k4's 12 bytes.
 void pack_levels_k4(const std::uint8_t* ls, const std::uint8_t* lm, unsigned char* q);
+
+/// IQ4_NL / IQ4_XS's table (ggml-common.h kvalues_iq4nl), ggml's best_index_int8 into it (a tie to the upper
+/// value), and quantize_row_iq4_nl_impl's search of one block of 32 (iq4.cpp): its refitted scale from a first
+/// scale ±max/values[0] and, for ntry > 0, 2·ntry + 1 more; weights qw·sqrt(σ² + x²), or x² without qw. An
+/// all-zero block returns 0 and leaves Lb alone.
+extern const std::int8_t kIq4Values[16];
+int iq4_best_index(float x);
+float iq4_block_scale(const float* xb, const float* qw, float sigma2, std::uint8_t* Lb, int ntry);
+
+/// The trial-scale searches as a table, so that one quantizer serves two builds with the same bits: ggml's
+/// scalar loops (reference_searches: the functions above, what `numscope bench` times as ggml's reference and
+/// the tests' oracle for the others) and the same sums vectorised across trial scales (trials.cpp), built for
+/// each instruction set; fast_searches is the build support/cpu.h picks (NUMSCOPE_ISA caps it).
+struct Searches {
+  float (*qx)(int n, int nmax, const float* x, std::int8_t* L, const float* weights);  // make_qx_quants
+  float (*qkx2)(int n, int nmax, const float* x, const float* weights, std::uint8_t* L, float* the_min,
+                std::uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);  // make_qkx2_quants
+  float (*iq4)(const float* xb, const float* qw, float sigma2, std::uint8_t* Lb, int ntry);  // iq4_block_scale
+  void (*iq4_indices)(const float* x, int n, float id, std::uint8_t* L);  // L[j] = iq4_best_index(id·x[j])
+};
+const Searches& reference_searches();
+const Searches& vector_searches(Isa isa);
+const Searches& fast_searches();
 
 }  // namespace numscope::detail

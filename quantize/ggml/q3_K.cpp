@@ -91,10 +91,10 @@ void q3_K_weighted(const float* x, const float* qw, float, unsigned char* out, u
     float sumw = 0;
     for (int l = 0; l < 16; ++l) sumw += weight[l];
     sw[j] = sumw;
-    scales[j] = make_qx_quants(16, 4, x + 16 * j, L + 16 * j, weight);
+    scales[j] = fast_searches().qx(16, 4, x + 16 * j, L + 16 * j, weight);
   }
   std::memset(out + 96, 0, 12);
-  const float d_block = make_qx_quants(16, 32, scales, Ls, sw);
+  const float d_block = fast_searches().qx(16, 32, scales, Ls, sw);
   for (int j = 0; j < 16; ++j) put_q3_scale(out + 96, j, Ls[j]);
   store_fp16(out + 108, d_block);
   q3_K_finish(x, out, L, clip);

@@ -63,7 +63,7 @@ void sym32_weighted(const float* x, const float* qw, float sigma2, int nmax, uns
                     unsigned char* clip) {
   float weight[32];
   for (int j = 0; j < 32; ++j) weight[j] = qw[j] * std::sqrt(sigma2 + x[j] * x[j]);
-  const float d = make_qx_quants(32, nmax, x, L, weight);
+  const float d = fast_searches().qx(32, nmax, x, L, weight);
   store_fp16(out, d);
   for (int j = 0; j < 32; ++j) {  // the level x/d would take lies outside [-nmax, nmax - 1]
     const float t = d != 0 ? x[j] / d : 0.0f;

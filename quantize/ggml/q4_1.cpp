@@ -16,7 +16,7 @@ void asym32_weighted(const float* x, const float* qw, float sigma2, int nmax, un
   std::uint8_t Laux[32];
   for (int j = 0; j < 32; ++j) weight[j] = qw[j] * std::sqrt(sigma2 + x[j] * x[j]);
   float min;
-  const float d = make_qkx2_quants(32, nmax, x, weight, L, &min, Laux, -0.9f, 0.05f, 36, false);
+  const float d = fast_searches().qkx2(32, nmax, x, weight, L, &min, Laux, -0.9f, 0.05f, 36, false);
   store_fp16(out, d);
   store_fp16(out + 2, -min);
   for (int j = 0; j < 32; ++j) {  // the level (x - m)/d would take lies outside [0, nmax]

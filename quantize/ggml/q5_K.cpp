@@ -12,9 +12,9 @@
 namespace numscope::detail {
 namespace {
 
-void q5_K_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip) {
+void q5_K_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip, const Searches& s) {
   std::uint8_t L[kQK_K];
-  qk_asym_levels(x, qw, 31, -0.5f, 0.1f, 15, out, out + 4, L, clip);
+  qk_asym_levels(x, qw, 31, -0.5f, 0.1f, 15, out, out + 4, L, clip, s);
   unsigned char *qh = out + 16, *ql = out + 48;
   std::memset(qh, 0, 32);
   for (int n = 0, bit = 0; n < kQK_K; n += 64, bit += 2, ql += 32)
@@ -26,9 +26,14 @@ void q5_K_levels(const float* x, const float* qw, unsigned char* out, unsigned c
     }
 }
 
-void q5_K_quantize(const float* x, unsigned char* out, unsigned char* clip) { q5_K_levels(x, nullptr, out, clip); }
+void q5_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+  q5_K_levels(x, nullptr, out, clip, fast_searches());
+}
+void q5_K_reference(const float* x, unsigned char* out, unsigned char* clip) {
+  q5_K_levels(x, nullptr, out, clip, reference_searches());
+}
 void q5_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
-  q5_K_levels(x, qw, out, clip);
+  q5_K_levels(x, qw, out, clip, fast_searches());
 }
 
 void q5_K_dequantize(const unsigned char* in, float* y) {
@@ -46,6 +51,6 @@ void q5_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ5_KCodec{&kGgmlQ5_K, q5_K_quantize, q5_K_dequantize, q5_K_weighted};
+const GgmlCodec kQ5_KCodec{&kGgmlQ5_K, q5_K_quantize, q5_K_dequantize, q5_K_weighted, false, q5_K_reference};
 
 }  // namespace numscope::detail

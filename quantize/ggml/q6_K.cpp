@@ -14,14 +14,14 @@ namespace {
 
 /// qw null: quantize_row_q6_K_ref (x² weights in make_qx_quants); else quantize_row_q6_K_impl, which weights by
 /// qw itself.
-void q6_K_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip) {
+void q6_K_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip, const Searches& s) {
   unsigned char *ql = out, *qh = out + 128;
   auto* scales = reinterpret_cast<signed char*>(out + 192);
   std::int8_t L[kQK_K];
   float sc[16];
   float max_scale = 0, max_abs_scale = 0;
   for (int ib = 0; ib < 16; ++ib) {
-    sc[ib] = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, qw ? qw + 16 * ib : nullptr);
+    sc[ib] = s.qx(16, 32, x + 16 * ib, L + 16 * ib, qw ? qw + 16 * ib : nullptr);
     if (std::fabs(sc[ib]) > max_abs_scale) {
       max_abs_scale = std::fabs(sc[ib]);
       max_scale = sc[ib];
@@ -56,9 +56,14 @@ void q6_K_levels(const float* x, const float* qw, unsigned char* out, unsigned c
     }
 }
 
-void q6_K_quantize(const float* x, unsigned char* out, unsigned char* clip) { q6_K_levels(x, nullptr, out, clip); }
+void q6_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+  q6_K_levels(x, nullptr, out, clip, fast_searches());
+}
+void q6_K_reference(const float* x, unsigned char* out, unsigned char* clip) {
+  q6_K_levels(x, nullptr, out, clip, reference_searches());
+}
 void q6_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
-  q6_K_levels(x, qw, out, clip);
+  q6_K_levels(x, qw, out, clip, fast_searches());
 }
 
 void q6_K_dequantize(const unsigned char* in, float* y) {
@@ -81,6 +86,6 @@ void q6_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ6_KCodec{&kGgmlQ6_K, q6_K_quantize, q6_K_dequantize, q6_K_weighted};
+const GgmlCodec kQ6_KCodec{&kGgmlQ6_K, q6_K_quantize, q6_K_dequantize, q6_K_weighted, false, q6_K_reference};
 
 }  // namespace numscope::detail

@@ -18,7 +18,8 @@ namespace numscope::detail {
 /// in 36 steps of 0.05, and the scales and mins as levels of make_qp_quants (weighted by each group's Σw).
 /// Either way the levels are then found again with the stored values.
 inline void qk_asym_levels(const float* x, const float* qw, int nmax, float rmin, float rdelta, int nstep,
-                           unsigned char* dm, unsigned char* scales, std::uint8_t* L, unsigned char* clip) {
+                           unsigned char* dm, unsigned char* scales, std::uint8_t* L, unsigned char* clip,
+                           const Searches& search) {
   std::uint8_t Laux[32];
   float weights[32], mins[8], sc[8], sw[8];
   float sigma2 = 0;
@@ -33,13 +34,13 @@ inline void qk_asym_levels(const float* x, const float* qw, int nmax, float rmin
       float sumw = 0;
       for (int l = 0; l < 32; ++l) sumw += weights[l];
       sw[j] = sumw;
-      sc[j] = make_qkx2_quants(32, nmax, xj, weights, L + 32 * j, &mins[j], Laux, -0.9f, 0.05f, 36, false);
+      sc[j] = search.qkx2(32, nmax, xj, weights, L + 32 * j, &mins[j], Laux, -0.9f, 0.05f, 36, false);
     } else {
       float group_x2 = 0;
       for (int l = 0; l < 32; ++l) group_x2 += xj[l] * xj[l];
       const float av_x = std::sqrt(group_x2 / 32);
       for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xj[l]);
-      sc[j] = make_qkx2_quants(32, nmax, xj, weights, L + 32 * j, &mins[j], Laux, rmin, rdelta, nstep, false);
+      sc[j] = search.qkx2(32, nmax, xj, weights, L + 32 * j, &mins[j], Laux, rmin, rdelta, nstep, false);
     }
   }
   if (qw) {

@@ -51,6 +51,15 @@ bool ggml_quantize_row(int ggml_type, const float* x, std::uint64_t n, unsigned 
   return true;
 }
 
+bool ggml_quantize_row_reference(int ggml_type, const float* x, std::uint64_t n, unsigned char* out) {
+  const detail::GgmlCodec* c = detail::find_ggml_codec(ggml_type);
+  if (!c) return false;
+  const auto quantize = detail::reference_quantizer(*c);
+  for (std::uint64_t b = 0; b < n / c->type->block; ++b)
+    quantize(x + b * c->type->block, out + b * c->type->bytes, nullptr);
+  return true;
+}
+
 bool ggml_dequantize_row(int ggml_type, const unsigned char* in, std::uint64_t n, float* y) {
   const detail::GgmlCodec* c = detail::find_ggml_codec(ggml_type);
   if (!c) return false;

@@ -108,6 +108,12 @@ TEST_CASE("ggml block types: bytes and to_float equal ggml's own, without and wi
       CAPTURE(b);
       REQUIRE(std::memcmp(got.data() + b * t->bytes, want + b * t->bytes, t->bytes) == 0);
     }
+    if (!with_weights) {  // the scalar reference build (numscope bench's baseline) too
+      for (std::uint64_t r = 0; r < kRows; ++r)
+        REQUIRE(ggml_quantize_row_reference(static_cast<int>(t->id), gold.inputs.data() + k * kSet + r * kCols, kCols,
+                                            got.data() + r * row_bytes));
+      REQUIRE(std::memcmp(got.data(), want, bytes) == 0);
+    }
     // Dequantize ggml's bytes: the same floats as ggml's to_float.
     std::vector<float> y(kSet);
     REQUIRE(ggml_dequantize_row(static_cast<int>(t->id), want, kSet, y.data()));

@@ -1,0 +1,288 @@
+// The K-quant and IQ4 scale searches (kquants.h Searches) vectorised across their trial scales: lane k of a vector
+// runs trial k from the first element to the last, so every trial's sums are the same fp32 additions in the same
+// order as ggml's scalar loop (make_qx_quants, make_qkx2_quants, quantize_row_iq4_nl_impl), and the best trial is
+// then chosen in ggml's order by a scalar pass over the lanes. Per-element work (levels, weights, table indices)
+// is elementwise and so exact in any lane. One template, built for the baseline (GCC lowers the 16-lane vectors
+// to SSE2), AVX2 and AVX-512; support/cpu.h picks. Tests: tests/quantize/ggml_vector_test.cpp (every build ==
+// the scalar searches on random and edge data) and the ggml goldens.
+#include <cmath>    // std::fabs, std::sqrt
+#include <cstring>  // std::memcpy
+
+#include "numscope/quantize/ggml/kquants.h"
+#include "numscope/support/cpu.h"
+
+namespace numscope::detail {
+namespace {
+
+constexpr int W = 16;
+typedef float VF __attribute__((vector_size(4 * W)));
+typedef int VI __attribute__((vector_size(4 * W)));
+
+[[gnu::always_inline]] inline VF splat(float v) { return VF{} + v; }
+[[gnu::always_inline]] inline VI splat_i(int v) { return VI{} + v; }
+[[gnu::always_inline]] inline VF to_float(VI v) { return __builtin_convertvector(v, VF); }
+[[gnu::always_inline]] inline VF vabs(VF v) { return (VF)((VI)v & 0x7fffffff); }
+/// nearest_int of every lane: the same fp32 addition and bit arithmetic.
+[[gnu::always_inline]] inline VI nearest(VF v) {
+  const VF t = v + 12582912.f;
+  return ((VI)t & 0x007fffff) - 0x00400000;
+}
+[[gnu::always_inline]] inline VI clamp(VI l, int lo, int hi) {
+  l = l < lo ? splat_i(lo) : l;
+  return l > hi ? splat_i(hi) : l;
+}
+
+/// The element of largest magnitude (the first), with its sign, as kquants.cpp's signed_max.
+[[gnu::always_inline]] inline float first_signed_max(int n, const float* x, float& amax) {
+  float max = 0;
+  amax = 0;
+  for (int i = 0; i < n; ++i)
+    if (std::fabs(x[i]) > amax) amax = std::fabs(x[i]), max = x[i];
+  return max;
+}
+
+/// make_qx_quants: lane 0 the first scale -nmax/max, lanes 1..18 the trials is = -9..-1, 1..9.
+[[gnu::always_inline]] inline float qx_body(int n, int nmax, const float* x, std::int8_t* L, const float* weights) {
+  float amax;
+  const float max = first_signed_max(n, x, amax);
+  if (amax < kGroupMaxEps) {
+    for (int i = 0; i < n; ++i) L[i] = 0;
+    return 0.f;
+  }
+  constexpr int kTrials = 19;
+  float iscales[2 * W];
+  iscales[0] = static_cast<float>(-nmax) / max;
+  for (int k = 1, is = -9; k < kTrials; ++k, ++is) {
+    if (is == 0) ++is;
+    iscales[k] = -(static_cast<float>(nmax) + 0.1f * static_cast<float>(is)) / max;
+  }
+  for (int k = kTrials; k < 2 * W; ++k) iscales[k] = iscales[0];
+  float sumlx[2 * W], suml2[2 * W];
+  VI levels[2][32];  // n <= 32
+  for (int g = 0; g < 2; ++g) {
+    VF isc, slx = VF{}, sl2 = VF{};
+    std::memcpy(&isc, iscales + W * g, sizeof isc);
+    for (int i = 0; i < n; ++i) {
+      const VI l = clamp(nearest(isc * x[i]), -nmax, nmax - 1);
+      levels[g][i] = l;
+      const float w = weights ? weights[i] : x[i] * x[i], wx = w * x[i];
+      const VF fl = to_float(l);
+      slx += wx * fl;
+      sl2 += w * fl * fl;
+    }
+    std::memcpy(sumlx + W * g, &slx, sizeof slx);
+    std::memcpy(suml2 + W * g, &sl2, sizeof sl2);
+  }
+  float scale = suml2[0] != 0 ? sumlx[0] / suml2[0] : 0.0f;
+  float best = scale * sumlx[0];
+  int chosen = 0;
+  for (int k = 1; k < kTrials; ++k)
+    if (suml2[k] > 0 && sumlx[k] * sumlx[k] > best * suml2[k]) {
+      chosen = k;
+      scale = sumlx[k] / suml2[k];
+      best = scale * sumlx[k];
+    }
+  for (int i = 0; i < n; ++i) L[i] = static_cast<std::int8_t>(nmax + levels[chosen / W][i][chosen % W]);
+  return scale;
+}
+
+/// make_qkx2_quants: the first fit in scalar, then the nstep + 1 trial scales W at a time, lane k of group g
+/// trial is = W·g + k, each with its error; the best chosen in trial order.
+[[gnu::always_inline]] inline float qkx2_body(int n, int nmax, const float* x, const float* weights, std::uint8_t* L,
+                                              float* the_min, float rmin, float rdelta, int nstep, bool use_mad) {
+  float min = x[0], max = x[0], sum_w = weights[0], sum_x = sum_w * x[0];
+  for (int i = 1; i < n; ++i) {
+    min = x[i] < min ? x[i] : min;
+    max = x[i] > max ? x[i] : max;
+    sum_w += weights[i];
+    sum_x += weights[i] * x[i];
+  }
+  if (min > 0) min = 0;
+  if (max == min) {
+    for (int i = 0; i < n; ++i) L[i] = 0;
+    *the_min = -min;
+    return 0.f;
+  }
+  float iscale = static_cast<float>(nmax) / (max - min);
+  float scale = 1 / iscale;
+  float xm[32];  // x - min, n <= 32
+  for (int i = 0; i < n; ++i) xm[i] = x[i] - min;
+  float best_error = 0;
+  for (int i = 0; i < n; ++i) {
+    int l = nearest_int(iscale * xm[i]);
+    l = l < 0 ? 0 : l > nmax ? nmax : l;
+    L[i] = static_cast<std::uint8_t>(l);
+    float diff = scale * static_cast<float>(l) + min - x[i];
+    diff = use_mad ? std::fabs(diff) : diff * diff;
+    best_error += weights[i] * diff;
+  }
+  if (nstep < 1) {
+    *the_min = -min;
+    return scale;
+  }
+  // A trial that wins moves min, and ggml's later trials measure from the new one: lanes past a win that moved
+  // min are run again from there.
+  VI levels[32];
+  for (int base = 0; base <= nstep;) {
+    const float range = max - min;
+    for (int i = 0; i < n; ++i) xm[i] = x[i] - min;
+    float isc_a[W];
+    for (int k = 0; k < W; ++k) isc_a[k] = (rmin + rdelta * static_cast<float>(base + k) + static_cast<float>(nmax)) / range;
+    VF isc, sl = VF{}, sl2 = VF{}, sxl = VF{};
+    std::memcpy(&isc, isc_a, sizeof isc);
+    for (int i = 0; i < n; ++i) {
+      const VI l = clamp(nearest(isc * xm[i]), 0, nmax);
+      levels[i] = l;
+      const VF fl = to_float(l), wl = weights[i] * fl;
+      sl += wl;
+      sl2 += wl * fl;
+      sxl += wl * x[i];
+    }
+    const VF D = sum_w * sl2 - sl * sl;
+    VF this_scale = (sum_w * sxl - sum_x * sl) / D;
+    VF this_min = (sl2 * sum_x - sl * sxl) / D;
+    const VI pos = this_min > 0;
+    this_min = pos ? VF{} : this_min;
+    this_scale = pos ? sxl / sl2 : this_scale;
+    VF err = VF{};
+    for (int i = 0; i < n; ++i) {
+      VF diff = this_scale * to_float(levels[i]) + this_min - x[i];
+      diff = use_mad ? vabs(diff) : diff * diff;
+      err += weights[i] * diff;
+    }
+    int next = base + W;
+    for (int k = 0; k < W && base + k <= nstep; ++k) {
+      if (!(D[k] > 0) || !(err[k] < best_error)) continue;
+      for (int i = 0; i < n; ++i) L[i] = static_cast<std::uint8_t>(levels[i][k]);
+      best_error = err[k];
+      scale = this_scale[k];
+      const float new_min = this_min[k];
+      const bool moved = std::memcmp(&new_min, &min, sizeof min) != 0;
+      min = new_min;
+      if (moved) {
+        next = base + k + 1;
+        break;
+      }
+    }
+    base = next;
+  }
+  *the_min = -min;
+  return scale;
+}
+
+/// best_index_int8 of every lane: the table value v[lo] <= x < v[lo + 1] found by counting (for NaN every
+/// !(x < v) holds, as in the bisection), then the nearer of the two (a tie to the upper), and the two ends.
+[[gnu::always_inline]] inline VI iq4_index(VF x, VF& q) {
+  VI lo = splat_i(0);
+  VF lov = splat(kIq4Values[0]), hiv = splat(kIq4Values[1]);
+  for (int k = 1; k < 15; ++k) {
+    const VI m = !(x < static_cast<float>(kIq4Values[k]));
+    lo -= m;
+    lov = m ? splat(kIq4Values[k]) : lov;
+    hiv = m ? splat(kIq4Values[k + 1]) : hiv;
+  }
+  const VI upper = !(x - lov < hiv - x);
+  VI idx = lo - upper;
+  q = upper ? hiv : lov;
+  const VI low_end = x <= static_cast<float>(kIq4Values[0]), high_end = x >= static_cast<float>(kIq4Values[15]);
+  idx = low_end ? VI{} : high_end ? splat_i(15) : idx;
+  q = low_end ? splat(kIq4Values[0]) : high_end ? splat(kIq4Values[15]) : q;
+  return idx;
+}
+
+/// quantize_row_iq4_nl_impl's block search with ntry = 7: lane 0 the first scale, lanes 1..15 itry = -7..7.
+[[gnu::always_inline]] inline float iq4_body(const float* xb, const float* qw, float sigma2) {
+  float weight[32], amax = 0, max = 0;
+  for (int j = 0; j < 32; j += W) {
+    VF xv, w;
+    std::memcpy(&xv, xb + j, sizeof xv);
+    if (qw) {
+      VF q;
+      std::memcpy(&q, qw + j, sizeof q);
+      const VF s = sigma2 + xv * xv;
+      for (int k = 0; k < W; ++k) w[k] = std::sqrt(s[k]);  // vsqrtps where the target has it
+      w = q * w;
+    } else {
+      w = xv * xv;
+    }
+    std::memcpy(weight + j, &w, sizeof w);
+  }
+  for (int j = 0; j < 32; ++j)
+    if (std::fabs(xb[j]) > amax) amax = std::fabs(xb[j]), max = xb[j];
+  if (amax < kGroupMaxEps) return 0;
+  float ids[W];
+  ids[0] = 1 / (-max / kIq4Values[0]);
+  for (int k = 1; k < W; ++k) ids[k] = static_cast<float>(k - 8 + kIq4Values[0]) / max;
+  VF id, sqx = VF{}, sq2 = VF{};
+  std::memcpy(&id, ids, sizeof id);
+  for (int j = 0; j < 32; ++j) {
+    VF q;
+    iq4_index(id * xb[j], q);
+    const VF wq = weight[j] * q;
+    sqx += wq * xb[j];
+    sq2 += wq * q;
+  }
+  float d = sq2[0] > 0 ? sqx[0] / sq2[0] : 0.f;
+  float best = d * sqx[0];
+  for (int k = 1; k < W; ++k)
+    if (sq2[k] > 0 && sqx[k] * sqx[k] > best * sq2[k]) d = sqx[k] / sq2[k], best = d * sqx[k];
+  return d;
+}
+
+/// The indices best_index_int8(id·x) of n elements (a multiple of W).
+[[gnu::always_inline]] inline void iq4_indices_body(const float* x, int n, float id, std::uint8_t* L) {
+  for (int j = 0; j < n; j += W) {
+    VF xv, q;
+    std::memcpy(&xv, x + j, sizeof xv);
+    const VI idx = iq4_index(id * xv, q);
+    for (int k = 0; k < W; ++k) L[j + k] = static_cast<std::uint8_t>(idx[k]);
+  }
+}
+
+#define NUMSCOPE_SEARCHES(ATTR, SUFFIX)                                                                          \
+  ATTR float qx_##SUFFIX(int n, int nmax, const float* x, std::int8_t* L, const float* w) {                      \
+    return qx_body(n, nmax, x, L, w);                                                                            \
+  }                                                                                                              \
+  ATTR float qkx2_##SUFFIX(int n, int nmax, const float* x, const float* w, std::uint8_t* L, float* the_min,    \
+                           std::uint8_t*, float rmin, float rdelta, int nstep, bool use_mad) {                   \
+    return qkx2_body(n, nmax, x, w, L, the_min, rmin, rdelta, nstep, use_mad);                                   \
+  }                                                                                                              \
+  ATTR float iq4_##SUFFIX(const float* xb, const float* qw, float sigma2, std::uint8_t* Lb, int ntry) {          \
+    return ntry == 7 ? iq4_body(xb, qw, sigma2) : iq4_block_scale(xb, qw, sigma2, Lb, ntry);                     \
+  }                                                                                                              \
+  ATTR void iq4_indices_##SUFFIX(const float* x, int n, float id, std::uint8_t* L) { iq4_indices_body(x, n, id, L); } \
+  constexpr Searches kSearches_##SUFFIX{qx_##SUFFIX, qkx2_##SUFFIX, iq4_##SUFFIX, iq4_indices_##SUFFIX};
+
+NUMSCOPE_SEARCHES(, portable)
+#if defined(__x86_64__)
+NUMSCOPE_SEARCHES([[gnu::target("avx2,fma,bmi2")]], avx2)
+NUMSCOPE_SEARCHES([[gnu::target("avx512f,avx512bw,avx512dq,avx512vl,bmi2")]], avx512)
+#endif
+#undef NUMSCOPE_SEARCHES
+
+void iq4_indices_scalar(const float* x, int n, float id, std::uint8_t* L) {
+  for (int j = 0; j < n; ++j) L[j] = static_cast<std::uint8_t>(iq4_best_index(id * x[j]));
+}
+
+}  // namespace
+
+const Searches& reference_searches() {
+  static constexpr Searches kReference{make_qx_quants, make_qkx2_quants, iq4_block_scale, iq4_indices_scalar};
+  return kReference;
+}
+
+const Searches& vector_searches(Isa isa) {
+#if defined(__x86_64__)
+  if (isa == Isa::kAvx512) return kSearches_avx512;
+  if (isa == Isa::kAvx2) return kSearches_avx2;
+#endif
+  (void)isa;
+  return kSearches_portable;
+}
+
+const Searches& fast_searches() {
+  static const Searches& s = vector_searches(best_isa());
+  return s;
+}
+
+}  // namespace numscope::detail

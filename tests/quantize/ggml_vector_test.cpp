@@ -1,0 +1,169 @@
+// The fast builds of the ggml quantizers against their scalar reference (ggml's loops as ggml writes them, which
+// the goldens tie to ggml itself): every vector build of the trial-scale searches (portable, AVX2, AVX-512, each
+// where the CPU runs it) and every codec's fast quantizer give the same bits on random and edge data (all-zero,
+// constant, one spike, huge, tiny and subnormal values, ±FLT_MAX, infinities). quantize_tests_portable runs the
+// codec cases again with NUMSCOPE_ISA=portable.
+#include <catch2/catch.hpp>
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "numscope/io/ggml_types.h"
+#include "numscope/quantize/ggml/ggml.h"
+#include "numscope/quantize/ggml/kquants.h"
+#include "numscope/support/cpu.h"
+
+using namespace numscope;
+using namespace numscope::detail;
+
+namespace {
+
+std::uint32_t bits(float v) {
+  std::uint32_t b;
+  std::memcpy(&b, &v, 4);
+  return b;
+}
+
+/// Blocks of n floats, each drawn from one of the kinds below (by index, so every kind comes up).
+std::vector<float> test_blocks(int n, int count, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  std::uniform_real_distribution<float> uni(-1.f, 1.f);
+  std::vector<float> v(static_cast<std::size_t>(n) * count);
+  for (int b = 0; b < count; ++b) {
+    float* x = v.data() + static_cast<std::size_t>(n) * b;
+    const int kind = b % 16;
+    const float scale = std::ldexp(1.0f, static_cast<int>(rng() % 60) - 30);
+    for (int i = 0; i < n; ++i) {
+      float e = 0;
+      switch (kind) {
+        case 0: e = normal(rng) * scale; break;
+        case 1: e = uni(rng) * scale; break;
+        case 2: e = normal(rng) / (std::fabs(uni(rng)) + 1e-3f); break;  // heavy tails
+        case 3: e = 0; break;                                              // all-zero
+        case 4: e = 0.37f * scale; break;                                  // constant
+        case 5: e = -2.5f; break;                                          // negative constant
+        case 6: e = i == 7 ? 1000.f : normal(rng) * 1e-3f; break;          // one spike
+        case 7: e = normal(rng) * 1e37f; break;                            // huge
+        case 8: e = normal(rng) * 1e-38f; break;                           // tiny, some subnormal
+        case 9: e = static_cast<float>(static_cast<int>(rng() % 7) - 3) * 1e-45f; break;  // subnormal steps
+        case 10: e = (rng() & 1 ? FLT_MAX : -FLT_MAX) * (rng() % 3 == 0 ? 1.f : 0.f); break;
+        case 11: e = i == 3 ? std::numeric_limits<float>::infinity() : normal(rng); break;
+        case 12: e = std::fabs(normal(rng)) + 1.f; break;  // all positive (min clamps to 0)
+        case 13: e = -std::fabs(normal(rng)) * scale; break;
+        case 14: e = static_cast<float>(static_cast<int>(rng() % 9) - 4) * scale; break;  // on a grid: ties
+        default: e = (rng() & 1 ? -0.0f : 0.0f) + (i % 5 == 0 ? normal(rng) : 0.f); break;
+      }
+      x[i] = e;
+    }
+  }
+  return v;
+}
+
+std::vector<Isa> vector_isas() {
+  std::vector<Isa> out;
+  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512})
+    if (isa_supported(isa)) out.push_back(isa);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("ggml searches: every vector build gives the scalar search's bits", "[quantize][ggml]") {
+  const Searches& ref = reference_searches();
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<float> uw(0.01f, 3.f);
+  for (Isa isa : vector_isas()) {
+    CAPTURE(isa_name(isa));
+    const Searches& vec = vector_searches(isa);
+    for (int n : {16, 32}) {
+      const std::vector<float> xs = test_blocks(n, 1600, 7 + n);
+      for (std::size_t b = 0; b < xs.size() / n; ++b) {
+        const float* x = xs.data() + b * n;
+        CAPTURE(n, b);
+        float w[32], wabs[32], wav[32];
+        float sum2 = 0;
+        for (int i = 0; i < n; ++i) w[i] = uw(rng), wabs[i] = std::fabs(x[i]), sum2 += x[i] * x[i];
+        for (int i = 0; i < n; ++i) wav[i] = std::sqrt(sum2 / n) + std::fabs(x[i]);
+        // make_qx_quants as Q6_K (x² weights), Q3_K, Q4_0 and Q5_0 (weighted) call it.
+        for (int nmax : {4, 8, 16, 32})
+          for (const float* weights : {static_cast<const float*>(nullptr), static_cast<const float*>(w)}) {
+            std::int8_t L1[32], L2[32];
+            const float a = ref.qx(n, nmax, x, L1, weights), c = vec.qx(n, nmax, x, L2, weights);
+            CAPTURE(nmax, weights != nullptr);
+            REQUIRE(bits(a) == bits(c));
+            REQUIRE(std::memcmp(L1, L2, n) == 0);
+          }
+        // make_qkx2_quants with the parameters of Q2_K, Q4_K, Q5_K and the weighted paths.
+        struct P {
+          int nmax;
+          float rmin, rdelta;
+          int nstep;
+          bool mad;
+          const float* w;
+        };
+        for (const P& p : {P{3, -0.5f, 0.1f, 15, true, wabs}, P{15, -1.f, 0.1f, 20, false, wav},
+                           P{31, -0.5f, 0.1f, 15, false, wav}, P{3, -0.9f, 0.05f, 36, false, w},
+                           P{15, -0.9f, 0.05f, 36, false, w}, P{31, -0.9f, 0.05f, 36, false, w},
+                           P{15, -1.f, 0.1f, 0, false, w}}) {
+          std::uint8_t L1[32], L2[32], aux[32];
+          float m1 = 0, m2 = 0;
+          const float a = ref.qkx2(n, p.nmax, x, p.w, L1, &m1, aux, p.rmin, p.rdelta, p.nstep, p.mad);
+          const float c = vec.qkx2(n, p.nmax, x, p.w, L2, &m2, aux, p.rmin, p.rdelta, p.nstep, p.mad);
+          CAPTURE(p.nmax, p.nstep, p.mad);
+          REQUIRE(bits(a) == bits(c));
+          REQUIRE(bits(m1) == bits(m2));
+          REQUIRE(std::memcmp(L1, L2, n) == 0);
+        }
+        if (n != 32) continue;
+        // IQ4's block search (x² weights, or qw·sqrt(σ² + x²)) and its table indices.
+        for (const float* qw : {static_cast<const float*>(nullptr), static_cast<const float*>(w)}) {
+          std::uint8_t L1[32], L2[32];
+          const float sigma2 = qw ? sum2 * (2.f / 32) : 0.f;
+          REQUIRE(bits(ref.iq4(x, qw, sigma2, L1, 7)) == bits(vec.iq4(x, qw, sigma2, L2, 7)));
+        }
+        for (float id : {1.f, 1e-3f, 37.5f, -2.f, 0.f, 1e30f, std::numeric_limits<float>::infinity()}) {
+          std::uint8_t L1[32], L2[32];
+          ref.iq4_indices(x, 32, id, L1);
+          vec.iq4_indices(x, 32, id, L2);
+          REQUIRE(std::memcmp(L1, L2, 32) == 0);
+        }
+      }
+    }
+    // The table index of every value in [-140, 140] in steps of 2^-8 (every midpoint and tie among them), NaN
+    // and the infinities.
+    std::vector<float> grid;
+    for (int k = -140 * 256; k <= 140 * 256; ++k) grid.push_back(static_cast<float>(k) / 256);
+    for (float v : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                    -std::numeric_limits<float>::infinity(), FLT_MAX, -FLT_MAX, 1e-45f})
+      grid.push_back(v);
+    while (grid.size() % 32) grid.push_back(0.f);
+    std::vector<std::uint8_t> L1(grid.size()), L2(grid.size());
+    ref.iq4_indices(grid.data(), static_cast<int>(grid.size()), 1.f, L1.data());
+    vec.iq4_indices(grid.data(), static_cast<int>(grid.size()), 1.f, L2.data());
+    REQUIRE(L1 == L2);
+  }
+}
+
+TEST_CASE("ggml codecs: the fast quantizer gives the reference quantizer's bytes and clip flags", "[quantize][ggml]") {
+  for (int id = 0; id < 64; ++id) {
+    const GgmlCodec* c = find_ggml_codec(id);
+    if (!c) continue;
+    const int qk = static_cast<int>(c->type->block), bytes = static_cast<int>(c->type->bytes);
+    CAPTURE(c->type->name, best_isa() == Isa::kPortable);
+    const std::vector<float> xs = test_blocks(qk, 2000 * 32 / qk + 16, 99 + id);
+    std::vector<unsigned char> b1(bytes), b2(bytes), c1(qk), c2(qk);
+    for (std::size_t b = 0; b < xs.size() / qk; ++b) {
+      CAPTURE(b);
+      reference_quantizer(*c)(xs.data() + b * qk, b1.data(), c1.data());
+      c->quantize(xs.data() + b * qk, b2.data(), c2.data());
+      REQUIRE(b1 == b2);
+      REQUIRE(c1 == c2);
+    }
+  }
+}
