@@ -2,6 +2,7 @@
 #include "numscope/support/bits.h"  // bit_cast (libc++ 14 has no std::bit_cast)
 #include "numscope/quantize/codec.h"
 
+#include <cmath>   // std::nextafter
 #include <string>  // std::string, std::to_string
 
 #include "numscope/quantize/quantize.h"
@@ -105,6 +106,23 @@ bool check_element_rounding(const Format& f, Rounding r, std::span<const double>
       c.isa = isa;
       if (!kernels_agree(" (scaled vector kernels) ", values, aff)) return false;
     }
+  // Division by a scale: the AVX-512 kernels first try x·(1/s) and divide only near a rounding boundary, so
+  // the values are also taken times the scale and their neighbours, which puts x/s on and beside the ties
+  // (exactly on them for 0.75, whose products with the grid's midpoints are exact).
+  for (double sc : {0.7, 0.75}) {
+    std::vector<double> near;
+    for (double v : values) {
+      const double w = v * sc;
+      for (double d : {w, std::nextafter(w, -1e300), std::nextafter(w, 1e300),
+                       std::nextafter(std::nextafter(w, -1e300), -1e300), std::nextafter(std::nextafter(w, 1e300), 1e300)})
+        near.push_back(d);
+    }
+    for (Isa isa : isas) {
+      c.isa = isa;
+      if (!kernels_agree(" (divided vector kernels) ", near, Affine{ScaleOp::kDiv, sc, ScaleOp::kMul, sc}))
+        return false;
+    }
+  }
   // The fp32 batch path (fast kernels), on the values that are fp32 values.
   std::vector<double> x32;
   for (double v : values)

@@ -175,22 +175,20 @@ class Pass {
     }
   }
 
-  /// Reads n elements at `off` of the task, masks NaN / inf to 0 and takes the reciprocals every scheme uses.
+  /// Reads n elements at `off` of the task (segment() masks NaN / inf, segment by segment).
   void read_piece(Worker& wk, const Plan::Task& t, std::uint64_t off, std::uint64_t n) const {
     run_.src.read_range(t.first + off, n, wk.x.data());
     if (run_.options.error_histogram)  // NaN / inf inputs are left out of the histograms too
       for (std::uint64_t i = 0; i < n; ++i) wk.finite[i] = std::isfinite(wk.x[i]);
-    wk.masked += count_nonfinite(wk.x.data(), n, true);
-    reciprocals(wk.x.data(), wk.inv.data(), n);
     wk.base = off;
   }
 
   /// Every scheme on the segment at `at` of the piece.
   void segment(Worker& wk, std::uint64_t at, std::uint64_t n, std::uint64_t row, std::uint64_t col0) {
     const QuantizeOptions& o = run_.options;
-    const double* x = wk.x.data() + at;
-    const double* inv = wk.inv.data() + at;
-    wk.shared.add_x(x, n);
+    double* x = wk.x.data() + at;
+    double* inv = wk.inv.data() + at;
+    wk.masked += wk.shared.prepare_x(x, inv, n);  // NaN / inf to 0, 1/|x| and Σx²: once for every scheme
     for (std::size_t jj = 0; jj < which_.size(); ++jj) {
       std::ostream* blocks = writes_ggml_blocks(run_.schemes[which_[jj]]) ? o.blocks : nullptr;
       wk.rq[jj]->run({x, wk.y.data(), wk.clip.data(), n, row, col0, blocks});

@@ -16,6 +16,9 @@ void reciprocals_avx512(const double* x, double* inv, std::uint64_t n);
 std::uint64_t nonfinite_avx512(double* x, std::uint64_t n, bool mask);
 /// Lanes::add_x's sums, and add_error's loop for results that are all finite (lanes.cpp checks and redoes).
 void x_sums_avx512(Lanes& t, const double* x, std::uint64_t n);
+/// Lanes::prepare_x for n a multiple of 8: nonfinite_avx512 (masking), reciprocals_avx512 and x_sums_avx512 in
+/// one loop.
+std::uint64_t prepare_x_avx512(Lanes& t, double* x, double* inv, std::uint64_t n);
 void error_sums_finite_avx512(Lanes& t, const double* x, const double* inv, const double* y, std::uint64_t n);
 
 }  // namespace numscope::detail

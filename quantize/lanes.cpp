@@ -137,6 +137,18 @@ void Lanes::add_x(const double* x, std::uint64_t n, Isa isa) {
   }
 }
 
+std::uint64_t Lanes::prepare_x(double* x, double* inv, std::uint64_t n, Isa isa) {
+  std::uint64_t body = 0, masked = 0;
+  if (isa >= Isa::kAvx512) {
+    body = n / 8 * 8;
+    masked = prepare_x_avx512(*this, x, inv, body);
+  }
+  masked += count_nonfinite(x + body, n - body, true);
+  reciprocals(x + body, inv + body, n - body, isa);
+  add_x(x + body, n - body, isa);  // a whole multiple of 8 done, the lanes of the rest are those of add_x(x, n)
+  return masked;
+}
+
 void Lanes::add_error(const double* x, const double* inv, const double* y, const unsigned char* clip,
                       std::uint64_t n, Isa isa) {
   const std::uint64_t body = n / 8 * 8;

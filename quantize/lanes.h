@@ -31,6 +31,9 @@ struct Lanes {
   /// The sums that do not depend on y (Σx², the nonzero count): the driver takes them once per segment for all
   /// schemes and copies them into each (take_x), which gives the bits add() gives.
   void add_x(const double* x, std::uint64_t n, Isa isa = kernel_isa());
+  /// What a segment needs before any scheme runs on it, in one pass: NaN / inf in x set to 0 (returns their
+  /// count, as count_nonfinite), inv = 1/|x| (reciprocals) and add_x.
+  std::uint64_t prepare_x(double* x, double* inv, std::uint64_t n, Isa isa = kernel_isa());
   /// Every other sum and count, and the clipped flags.
   void add_error(const double* x, const double* inv, const double* y, const unsigned char* clip, std::uint64_t n,
                  Isa isa = kernel_isa());
