@@ -2,6 +2,7 @@
 #include "numscope/support/bits.h"  // bit_cast (libc++ 14 has no std::bit_cast)
 #include "numscope/quantize/codec.h"
 
+#include <cmath>   // std::nextafter
 #include <string>  // std::string, std::to_string
 
 #include "numscope/quantize/quantize.h"
@@ -86,21 +87,42 @@ bool check_element_rounding(const Format& f, Rounding r, std::span<const double>
     const double got = c.round(v, clip);
     if (!agrees(" ", v, got, clip, {})) return false;
   }
-  // The vector kernels, SSE2 and AVX2, on the whole list, starting at every offset mod 4 so that each value
-  // passes through every vector lane and through the scalar tail.
-  for (unsigned pass = 0; pass < (have_avx2() ? 8u : 4u); ++pass) {  // SSE2, then AVX2 where the CPU has it
-    c.avx2 = pass >= 4;
-    if (pass % 4 < values.size() && !kernels_agree(" (vector kernels) ", values.subspan(pass % 4), {})) return false;
-  }
+  // The vector kernels, SSE2, AVX2 and AVX-512 where the CPU has them, on the whole list, starting at every
+  // offset mod 8 so that each value passes through every vector lane and through the scalar tail.
+  std::vector<Isa> isas = {Isa::kPortable};
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512})
+    if (kernel_isa() >= isa) isas.push_back(isa);
+  for (Isa isa : isas)
+    for (std::size_t off = 0; off < 8; ++off) {
+      c.isa = isa;
+      if (off < values.size() && !kernels_agree(" (vector kernels) ", values.subspan(off), {})) return false;
+    }
   // The scalings fused into the kernels: post(round(pre(v))) against the engine on pre(v), then post.
   const double scale = 0.7;  // not a power of two: every multiplication and division rounds
   for (const Affine& aff : {Affine{ScaleOp::kMul, scale, ScaleOp::kDiv, scale},
                             Affine{ScaleOp::kDiv, scale, ScaleOp::kMul, scale},
                             Affine{ScaleOp::kMul, 0.25, ScaleOp::kMul, 4.0}, Affine{ScaleOp::kDiv, scale}})
-    for (bool use_avx2 : {false, have_avx2()}) {
-      c.avx2 = use_avx2;
+    for (Isa isa : isas) {
+      c.isa = isa;
       if (!kernels_agree(" (scaled vector kernels) ", values, aff)) return false;
     }
+  // Division by a scale: the AVX-512 kernels first try x·(1/s) and divide only near a rounding boundary, so
+  // the values are also taken times the scale and their neighbours, which puts x/s on and beside the ties
+  // (exactly on them for 0.75, whose products with the grid's midpoints are exact).
+  for (double sc : {0.7, 0.75}) {
+    std::vector<double> near;
+    for (double v : values) {
+      const double w = v * sc;
+      for (double d : {w, std::nextafter(w, -1e300), std::nextafter(w, 1e300),
+                       std::nextafter(std::nextafter(w, -1e300), -1e300), std::nextafter(std::nextafter(w, 1e300), 1e300)})
+        near.push_back(d);
+    }
+    for (Isa isa : isas) {
+      c.isa = isa;
+      if (!kernels_agree(" (divided vector kernels) ", near, Affine{ScaleOp::kDiv, sc, ScaleOp::kMul, sc}))
+        return false;
+    }
+  }
   // The fp32 batch path (fast kernels), on the values that are fp32 values.
   std::vector<double> x32;
   for (double v : values)

@@ -34,7 +34,7 @@ struct Codec {
   int grid_m = 0, grid_emin = 0;
   bool grid_negzero = true;
   GridParams grid;  // the same for the vector kernels
-  bool avx2 = have_avx2();  // which vector kernels round_n uses (tests run both)
+  Isa isa = kernel_isa();  // which vector kernels round_n uses (tests run each)
   fast::EncodeFn fast_encode = nullptr;  // fp32 -> f and back through the fast kernels (fast_convert.h), for
   fast::DecodeFn fast_decode = nullptr;  // rows whose values are all fp32 values
 
@@ -133,12 +133,12 @@ struct Codec {
   /// the vector kernels for round to nearest even on a float grid or an integer range, round() for the rest
   /// and for the values the kernels leave (beyond max_finite, NaN, integers past 2^51).
   void round_n(const double* v, double* out, unsigned char* clip, std::uint64_t n, const Affine& s = {}) const {
-    const std::uint64_t body = n / 4 * 4;
+    const std::uint64_t body = n / 8 * 8;
     const bool grid_ok = fast_grid && f.has_sign && opt.rounding == Rounding::kNearestEven;
     const bool int_ok = fast_int && opt.rounding == Rounding::kNearestEven;
     std::uint64_t i = 0;
     if (grid_ok || int_ok) {
-      if (round_kernel(int_ok, avx2, s.pre, s.post)(grid, s, v, out, clip, body))
+      if (round_kernel(int_ok, isa, s.pre, s.post)(grid, s, v, out, clip, body))
         for (std::uint64_t w = 0; w < body; w += 4) {  // flags four at a time: few lanes are left
           std::uint32_t word;
           std::memcpy(&word, clip + w, 4);

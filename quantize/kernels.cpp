@@ -1,6 +1,8 @@
 // The vector kernels of kernels.h: templates on the vector type, instantiated for SSE2 and for AVX2.
 #include "numscope/quantize/kernels.h"
 
+#include "numscope/quantize/kernels_avx512.h"
+
 #include <algorithm>  // std::max, std::min
 #include <cmath>      // std::fabs, std::isfinite
 #include <limits>     // std::numeric_limits
@@ -10,18 +12,20 @@
 namespace numscope::detail {
 
 /// Rounds pre(v) to nearest even on a float format's grid (round.h's round_to_grid for rne, in vector lanes: the
-/// scaled value's integer part by the 2^52 add, as the fast kernels round subnormals) and writes post of it, for n
-/// values (n a multiple of W). Lanes it cannot round (|pre(v)| > max_finite, NaN) get clip 2 and keep pre(v)
-/// in out, for the caller to redo; the others get clip 0. Returns whether there was any.
-template <class D, class I, class U, ScaleOp Pre, ScaleOp Post>
-[[gnu::always_inline]] inline bool grid_rne_kernel(const GridParams& p, const Affine& s, const double* v,
-                                                   double* out, unsigned char* clip, std::uint64_t n) {
+/// scaled value's integer part by the 2^52 add, as the fast kernels round subnormals), or to the nearest even
+/// integer clamped to [min_int, max_finite] (`Integer`, with the clipped flags, 1), and writes post of it, for n
+/// values (n a multiple of W). Lanes it cannot round (a float beyond max_finite, an integer past 2^51, NaN) get
+/// clip 2 and keep pre(v) in out, for the caller to redo; the others get clip 0. Returns whether there was any.
+template <class D, class I, class U, bool Integer, ScaleOp Pre, ScaleOp Post>
+[[gnu::always_inline]] inline bool rne_kernel(const GridParams& p, const Affine& s, const double* v, double* out,
+                                              unsigned char* clip, std::uint64_t n) {
   constexpr int W = sizeof(D) / sizeof(double);
   const I abs_mask = I{} + 0x7fffffffffffffffLL;
   const U exp_mask = U{} + 0x7ff0000000000000ULL;
   const U up_base = U{} + (static_cast<std::uint64_t>(2046 + p.m) << 52);  // wraps past 2^63: unsigned
   const U m_field = U{} + (static_cast<std::uint64_t>(p.m) << 52);
-  const D magic = D{} + 0x1p52, min_normal = D{} + p.min_normal, zero = D{}, max_finite = D{} + p.max_finite;
+  const D magic = D{} + 0x1p52, min_normal = D{} + p.min_normal, zero = D{};
+  const D hi = D{} + p.max_finite, lo = D{} + p.min_int, limit = D{} + (Integer ? 0x1p51 : p.max_finite);
   const D sa = D{} + s.a, sb = D{} + s.b;
   I outside = I{};
   for (std::uint64_t i = 0; i < n; i += W) {
@@ -29,87 +33,62 @@ template <class D, class I, class U, ScaleOp Pre, ScaleOp Post>
     std::memcpy(&x, v + i, sizeof x);
     x = apply_op<Pre>(x, sa);
     const D a = (D)((I)x & abs_mask);
-    const I out_lane = ~(a <= max_finite);
+    I out_lane, flag;
+    D r;
+    if constexpr (Integer) {
+      out_lane = ~(a < limit);
+      r = (D)((I)((a + magic) - magic) | ((I)x & ~abs_mask));
+      const I clipped = (r > hi) | (r < lo);
+      r = r > hi ? hi : r;
+      r = r < lo ? lo : r;
+      r = r + zero;  // integers have no -0
+      flag = out_lane ? I{} + 2 : clipped & 1;
+    } else {
+      out_lane = ~(a <= limit);
+      const D c = a > min_normal ? a : min_normal;  // max(|v|, 2^emin): its exponent is e
+      const U e_field = (U)c & exp_mask;              // (e + 1023) << 52
+      const D up = (D)(up_base - e_field);            // 2^(m - e)
+      const D down = (D)(e_field - m_field);          // 2^(e - m)
+      const D t = x * up;
+      const D at = (D)((I)t & abs_mask);
+      const D q = (D)((I)((at + magic) - magic) | ((I)t & ~abs_mask));  // rint_even(t), sign kept
+      r = q * down;
+      if (!p.negzero) r = r + zero;  // -0 + 0 = +0 in round to nearest
+      flag = out_lane & 2;
+    }
     outside |= out_lane;
-    const D c = a > min_normal ? a : min_normal;  // max(|v|, 2^emin): its exponent is e
-    const U e_field = (U)c & exp_mask;              // (e + 1023) << 52
-    const D up = (D)(up_base - e_field);            // 2^(m - e)
-    const D down = (D)(e_field - m_field);          // 2^(e - m)
-    const D t = x * up;
-    const D at = (D)((I)t & abs_mask);
-    const D q = (D)((I)((at + magic) - magic) | ((I)t & ~abs_mask));  // rint_even(t), sign kept
-    D r = q * down;
-    if (!p.negzero) r = r + zero;  // -0 + 0 = +0 in round to nearest
     r = out_lane ? x : apply_op<Post>(r, sb);
     std::memcpy(out + i, &r, sizeof r);
-    for (int l = 0; l < W; ++l) clip[i + l] = static_cast<unsigned char>(out_lane[l] & 2);
-  }
-  return any_lane(outside);
-}
-
-/// Rounds pre(v) to the nearest even integer clamped to [min_int, max_finite] and writes post of it, with the
-/// clipped flags (1); lanes with |pre(v)| >= 2^51 or NaN get clip 2 and keep pre(v), as grid_rne_kernel.
-template <class D, class I, ScaleOp Pre, ScaleOp Post>
-[[gnu::always_inline]] inline bool int_rne_kernel(const GridParams& p, const Affine& s, const double* v,
-                                                  double* out, unsigned char* clip, std::uint64_t n) {
-  constexpr int W = sizeof(D) / sizeof(double);
-  const I abs_mask = I{} + 0x7fffffffffffffffLL;
-  const D magic = D{} + 0x1p52, lo = D{} + p.min_int, hi = D{} + p.max_finite, zero = D{}, limit = D{} + 0x1p51;
-  const D sa = D{} + s.a, sb = D{} + s.b;
-  I outside = I{};
-  for (std::uint64_t i = 0; i < n; i += W) {
-    D x;
-    std::memcpy(&x, v + i, sizeof x);
-    x = apply_op<Pre>(x, sa);
-    const D a = (D)((I)x & abs_mask);
-    const I out_lane = ~(a < limit);
-    outside |= out_lane;
-    D q = (D)((I)((a + magic) - magic) | ((I)x & ~abs_mask));
-    const I clipped = (q > hi) | (q < lo);
-    q = q > hi ? hi : q;
-    q = q < lo ? lo : q;
-    q = q + zero;  // integers have no -0
-    q = out_lane ? x : apply_op<Post>(q, sb);
-    std::memcpy(out + i, &q, sizeof q);
-    const I flag = out_lane ? I{} + 2 : clipped & 1;
     for (int l = 0; l < W; ++l) clip[i + l] = static_cast<unsigned char>(flag[l]);
   }
   return any_lane(outside);
 }
 
-template <ScaleOp Pre, ScaleOp Post>
-[[gnu::target("avx2")]] bool grid_avx2(const GridParams& p, const Affine& s, const double* v, double* out,
-                                       unsigned char* clip, std::uint64_t n) {
-  return grid_rne_kernel<V4d, V4i, V4u, Pre, Post>(p, s, v, out, clip, n);
-}
-template <ScaleOp Pre, ScaleOp Post>
-bool grid_sse2(const GridParams& p, const Affine& s, const double* v, double* out, unsigned char* clip,
-               std::uint64_t n) {
-  return grid_rne_kernel<V2d, V2i, V2u, Pre, Post>(p, s, v, out, clip, n);
-}
-template <ScaleOp Pre, ScaleOp Post>
-[[gnu::target("avx2")]] bool int_avx2(const GridParams& p, const Affine& s, const double* v, double* out,
-                                      unsigned char* clip, std::uint64_t n) {
-  return int_rne_kernel<V4d, V4i, Pre, Post>(p, s, v, out, clip, n);
-}
-template <ScaleOp Pre, ScaleOp Post>
-bool int_sse2(const GridParams& p, const Affine& s, const double* v, double* out, unsigned char* clip,
+template <bool Integer, ScaleOp Pre, ScaleOp Post>
+bool rne_sse2(const GridParams& p, const Affine& s, const double* v, double* out, unsigned char* clip,
               std::uint64_t n) {
-  return int_rne_kernel<V2d, V2i, Pre, Post>(p, s, v, out, clip, n);
+  return rne_kernel<V2d, V2i, V2u, Integer, Pre, Post>(p, s, v, out, clip, n);
 }
-RoundKernel round_kernel(bool integer, bool avx2, ScaleOp pre, ScaleOp post) {
+template <bool Integer, ScaleOp Pre, ScaleOp Post>
+[[gnu::target("avx2")]] bool rne_avx2(const GridParams& p, const Affine& s, const double* v, double* out,
+                                      unsigned char* clip, std::uint64_t n) {
+  return rne_kernel<V4d, V4i, V4u, Integer, Pre, Post>(p, s, v, out, clip, n);
+}
+RoundKernel round_kernel(bool integer, Isa isa, ScaleOp pre, ScaleOp post) {
+  if (isa >= Isa::kAvx512) return round_kernel_avx512(integer, pre, post);
   using enum ScaleOp;
-#define NUMSCOPE_KERNELS(K) \
-  {{K<kNone, kNone>, K<kNone, kMul>, K<kNone, kDiv>}, \
-   {K<kMul, kNone>, K<kMul, kMul>, K<kMul, kDiv>},    \
-   {K<kDiv, kNone>, K<kDiv, kMul>, K<kDiv, kDiv>}}
-  static constexpr RoundKernel kTable[2][2][3][3] = {{NUMSCOPE_KERNELS(grid_sse2), NUMSCOPE_KERNELS(grid_avx2)},
-                                                     {NUMSCOPE_KERNELS(int_sse2), NUMSCOPE_KERNELS(int_avx2)}};
+#define NUMSCOPE_KERNELS(K, I) \
+  {{K<I, kNone, kNone>, K<I, kNone, kMul>, K<I, kNone, kDiv>}, \
+   {K<I, kMul, kNone>, K<I, kMul, kMul>, K<I, kMul, kDiv>},    \
+   {K<I, kDiv, kNone>, K<I, kDiv, kMul>, K<I, kDiv, kDiv>}}
+  static constexpr RoundKernel kTable[2][2][3][3] = {{NUMSCOPE_KERNELS(rne_sse2, false), NUMSCOPE_KERNELS(rne_avx2, false)},
+                                                     {NUMSCOPE_KERNELS(rne_sse2, true), NUMSCOPE_KERNELS(rne_avx2, true)}};
 #undef NUMSCOPE_KERNELS
-  return kTable[integer][avx2][static_cast<int>(pre)][static_cast<int>(post)];
+  return kTable[integer][isa >= Isa::kAvx2][static_cast<int>(pre)][static_cast<int>(post)];
 }
 /// The AVX2 builds run where the fast conversions' AVX2 kernels run: support/cpu.h decides for both (read once
 /// there, capped by NUMSCOPE_ISA).
+Isa kernel_isa() { return best_isa(); }
 bool have_avx2() { return best_isa() >= Isa::kAvx2; }
 
 
@@ -136,6 +115,7 @@ template <class D>
   range_kernel<V4d>(x, n, lo, hi);
 }
 void block_range(const double* x, std::uint64_t n, double& lo, double& hi) {
+  if (kernel_isa() >= Isa::kAvx512) return range_avx512(x, n, lo, hi);
   if (have_avx2()) return range_avx2(x, n, lo, hi);
   range_kernel<V2d>(x, n, lo, hi);
 }
@@ -165,6 +145,7 @@ template <class D, class I>
   amax_kernel<V4d, V4i>(x, n, bs, out);
 }
 void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
+  if (kernel_isa() >= Isa::kAvx512) return amax_avx512(x, n, bs, out);
   if (have_avx2()) return amax_avx2(x, n, bs, out);
   amax_kernel<V2d, V2i>(x, n, bs, out);
 }
@@ -198,8 +179,9 @@ template <class D, class I>
 [[gnu::target("avx2")]] void reciprocals_avx2(const double* x, double* inv, std::uint64_t n) {
   reciprocal_kernel<V4d, V4i>(x, inv, n);
 }
-void reciprocals(const double* x, double* inv, std::uint64_t n, bool avx2) {
-  if (avx2) return reciprocals_avx2(x, inv, n);
+void reciprocals(const double* x, double* inv, std::uint64_t n, Isa isa) {
+  if (isa >= Isa::kAvx512) return reciprocals_avx512(x, inv, n);
+  if (isa >= Isa::kAvx2) return reciprocals_avx2(x, inv, n);
   reciprocal_kernel<V2d, V2i>(x, inv, n);
 }
 
@@ -236,6 +218,7 @@ template <class D, class I>
   return nonfinite_kernel<V4d, V4i>(x, n, mask);
 }
 std::uint64_t count_nonfinite(double* x, std::uint64_t n, bool mask) {
+  if (kernel_isa() >= Isa::kAvx512) return nonfinite_avx512(x, n, mask);
   return have_avx2() ? nonfinite_avx2(x, n, mask) : nonfinite_kernel<V2d, V2i>(x, n, mask);
 }
 

@@ -7,6 +7,8 @@
 #include <cstring>  // std::memcpy
 #include <vector>   // std::vector
 
+#include "numscope/support/cpu.h"  // Isa, best_isa
+
 namespace numscope::detail {
 
 typedef double V2d __attribute__((vector_size(16)));
@@ -19,6 +21,13 @@ typedef float V4f __attribute__((vector_size(16)));  // code-book searches run i
 typedef int V4s __attribute__((vector_size(16)));
 typedef float V8f __attribute__((vector_size(32)));
 typedef int V8s __attribute__((vector_size(32)));
+typedef double V8d __attribute__((vector_size(64)));  // AVX-512: one zmm holds the eight lanes of the error sums
+typedef long long V8i __attribute__((vector_size(64)));
+typedef unsigned long long V8u __attribute__((vector_size(64)));
+
+/// The target attribute of the AVX-512 builds (x86-64-v4 without its 512-bit preference off: GCC keeps 512-bit
+/// vectors for these loops only when told). Every AVX-512 loop gives the AVX2 and SSE2 loops' bits.
+#define NUMSCOPE_QUANTIZE_AVX512 "avx512f,avx512bw,avx512vl,avx512dq,bmi2,prefer-vector-width=512"
 
 /// What a vector rounding kernel needs of a format.
 struct GridParams {
@@ -61,10 +70,13 @@ template <class I>
 using RoundKernel = bool (*)(const GridParams&, const Affine&, const double*, double*, unsigned char*,
                              std::uint64_t);
 /// The rounding kernel for a format kind (integer or float grid), instruction set and scaling. A kernel rounds
-/// pre(v) to nearest even and writes post of it for n values (a multiple of 4); lanes it cannot round (beyond
+/// pre(v) to nearest even and writes post of it for n values (a multiple of 8); lanes it cannot round (beyond
 /// max_finite, NaN, integers past 2^51) get clip 2 and keep pre(v) for the caller; returns whether there was any.
-RoundKernel round_kernel(bool integer, bool avx2, ScaleOp pre, ScaleOp post);
-/// Whether the AVX2 kernels run here (support/cpu.h: best_isa(), capped by NUMSCOPE_ISA).
+RoundKernel round_kernel(bool integer, Isa isa, ScaleOp pre, ScaleOp post);
+/// Which build of the kernels runs here: support/cpu.h's best_isa(), capped by NUMSCOPE_ISA (tests pass each
+/// one explicitly).
+Isa kernel_isa();
+/// Whether the AVX2 (or wider) kernels run here.
 bool have_avx2();
 
 /// min(0, min x) and max(0, max x) over n finite values.
@@ -76,6 +88,6 @@ double block_amax(const double* x, std::uint64_t n);  // one block of n
 /// The number of NaN / inf values among n, each set to 0 when `mask`.
 std::uint64_t count_nonfinite(double* x, std::uint64_t n, bool mask);
 /// inv[i] = 1/|x[i]|, or 0 where x[i] is 0 (for the relative error).
-void reciprocals(const double* x, double* inv, std::uint64_t n, bool avx2 = have_avx2());
+void reciprocals(const double* x, double* inv, std::uint64_t n, Isa isa = kernel_isa());
 
 }  // namespace numscope::detail

@@ -2,7 +2,7 @@
 // the vector width nor on the thread count.
 #pragma once
 
-#include <algorithm>  // std::max_element
+#include <algorithm>  // std::max_element, std::copy
 #include <cstdint>    // std::int64_t, std::uint64_t
 #include <limits>     // std::numeric_limits
 
@@ -24,7 +24,23 @@ struct Lanes {
   /// inv: 1/|x| (0 where x is 0), computed once per piece for every scheme (reciprocals()): the relative
   /// error |x - y|·(1/|x|) then costs a multiplication instead of a division per scheme.
   void add(const double* x, const double* inv, const double* y, const unsigned char* clip, std::uint64_t n,
-           bool avx2 = have_avx2());
+           Isa isa = kernel_isa()) {
+    add_x(x, n, isa);
+    add_error(x, inv, y, clip, n, isa);
+  }
+  /// The sums that do not depend on y (Σx², the nonzero count): the driver takes them once per segment for all
+  /// schemes and copies them into each (take_x), which gives the bits add() gives.
+  void add_x(const double* x, std::uint64_t n, Isa isa = kernel_isa());
+  /// What a segment needs before any scheme runs on it, in one pass: NaN / inf in x set to 0 (returns their
+  /// count, as count_nonfinite), inv = 1/|x| (reciprocals) and add_x.
+  std::uint64_t prepare_x(double* x, double* inv, std::uint64_t n, Isa isa = kernel_isa());
+  /// Every other sum and count, and the clipped flags.
+  void add_error(const double* x, const double* inv, const double* y, const unsigned char* clip, std::uint64_t n,
+                 Isa isa = kernel_isa());
+  void take_x(const Lanes& shared) {
+    std::copy(shared.x2, shared.x2 + 8, x2);
+    std::copy(shared.rel_n, shared.rel_n + 8, rel_n);
+  }
   static double total(const double (&a)[8]) {  // ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))
     return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
   }

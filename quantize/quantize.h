@@ -131,9 +131,11 @@ bool check_element_rounding(const Format& f, Rounding r, std::span<const double>
 
 /// The error metrics of y against x (clipped counts 0), summed as quantize_tensor sums one chunk: element i in
 /// lane i mod 8, lanes added as ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)). isa: 0 the best vector kernel, 1 SSE2,
-/// 2 AVX2 (only where have_avx2_kernels()); every choice gives the same bits.
+/// 2 AVX2 (only where have_avx2_kernels()), 3 AVX-512 (only where have_avx512_kernels()); every choice gives the
+/// same bits.
 Metrics error_metrics(std::span<const double> x, std::span<const double> y, int isa = 0);
 bool have_avx2_kernels();
+bool have_avx512_kernels();
 
 /// Index of the nearest code of a sorted table (by midpoints in fp32, a tie goes to the lower code).
 int nearest_code(std::span<const float> sorted_codes, float x);

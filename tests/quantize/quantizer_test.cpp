@@ -421,7 +421,7 @@ TEST_CASE("element rounding fast paths agree with the engine bit for bit", "[qua
   }
 }
 
-TEST_CASE("error sums: eight fixed lanes, the same bits with SSE2 and AVX2", "[quantize][metrics]") {
+TEST_CASE("error sums: eight fixed lanes, the same bits with SSE2, AVX2 and AVX-512", "[quantize][metrics]") {
   // An independent scalar loop in the documented order: element i into lane i mod 8, lanes added pairwise.
   numscope::Rng rng{7};
   for (std::size_t n : {0, 1, 7, 8, 9, 63, 1000, 4099}) {
@@ -448,8 +448,8 @@ TEST_CASE("error sums: eight fixed lanes, the same bits with SSE2 and AVX2", "[q
       }
     }
     auto total = [](const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); };
-    for (int isa : {1, 2}) {
-      if (isa == 2 && !have_avx2_kernels()) continue;
+    for (int isa : {1, 2, 3}) {
+      if ((isa == 2 && !have_avx2_kernels()) || (isa == 3 && !have_avx512_kernels())) continue;
       INFO("n " << n << " isa " << isa);
       const Metrics m = error_metrics(x, y, isa);
       CHECK(m.n == n);
@@ -470,6 +470,65 @@ TEST_CASE("error sums: eight fixed lanes, the same bits with SSE2 and AVX2", "[q
   const Metrics m = error_metrics(x, y);
   CHECK(m.nonfinite == 2);
   CHECK(m.max_abs_err == std::numeric_limits<double>::infinity());
+
+  // Edge cases against the same scalar loop, with every test the vector loops make for inf and NaN: zeros of
+  // both signs, subnormals, values whose squares overflow, results that are inf or NaN, inputs that are inf
+  // (error_metrics takes any x). The vector loops first try a loop without those tests and redo a segment with
+  // them when a sum is not finite: both must give the scalar loop's bits, on every instruction set.
+  constexpr double kInf = std::numeric_limits<double>::infinity(), kNaN = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> specials = {0.0, -0.0, 0x1p-1074, -0x1p-1060, 1e-300, 1.0, -3.5, 1e154, -1e200,
+                                        1.7e308, kInf, -kInf, kNaN};
+  auto same = [](double a, double b) {
+    return numscope::bit_cast<std::uint64_t>(a) == numscope::bit_cast<std::uint64_t>(b) || (a != a && b != b);
+  };
+  for (int round = 0; round < 200; ++round) {
+    const std::size_t n = 1 + rng.next() % 40;
+    std::vector<double> x(n), y(n);
+    const bool wild = round % 4 == 0;  // only every fourth set has inf / NaN / overflowing values
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t k = rng.next() % 16;
+      auto pick = [&] {
+        const double v = specials[rng.next() % specials.size()];
+        return wild || (std::fabs(v) < 1e150) ? v : 0.5;
+      };
+      x[i] = k < 5 ? pick() : (double(rng.next() >> 11) * 0x1.0p-53 - 0.5);
+      if (!wild && !std::isfinite(x[i])) x[i] = 1;
+      y[i] = k % 3 == 0 ? pick() : k % 3 == 1 ? x[i] : x[i] * 0.75;
+      if (!wild && !std::isfinite(y[i])) y[i] = 0;
+    }
+    double x2[8] = {}, y2[8] = {}, xy[8] = {}, e2[8] = {}, rel[8] = {}, mx = 0;
+    std::uint64_t rel_n = 0, under = 0, nonfinite = 0, bad = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double e = x[i] - y[i];
+      x2[i % 8] += x[i] * x[i];
+      y2[i % 8] += y[i] * y[i];
+      xy[i % 8] += x[i] * y[i];
+      e2[i % 8] += e * e;
+      if (std::isfinite(e)) mx = std::max(mx, std::fabs(e));
+      else ++bad;
+      nonfinite += !std::isfinite(y[i]);
+      if (x[i] != 0) {
+        rel[i % 8] += std::fabs(e) * (x[i] != 0 ? 1.0 / std::fabs(x[i]) : 0.0);
+        ++rel_n;
+        under += y[i] == 0;
+      }
+    }
+    auto total = [](const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); };
+    for (int isa : {1, 2, 3}) {
+      if ((isa == 2 && !have_avx2_kernels()) || (isa == 3 && !have_avx512_kernels())) continue;
+      INFO("round " << round << " n " << n << " isa " << isa);
+      const Metrics m = error_metrics(x, y, isa);
+      CHECK(same(m.sum_x2, total(x2)));
+      CHECK(same(m.sum_y2, total(y2)));
+      CHECK(same(m.sum_xy, total(xy)));
+      CHECK(same(m.sum_err2, total(e2)));
+      CHECK(same(m.sum_rel, total(rel)));
+      CHECK(same(m.max_abs_err, bad ? kInf : mx));
+      CHECK(m.rel_n == rel_n);
+      CHECK(m.underflow == under);
+      CHECK(m.nonfinite == nonfinite);
+    }
+  }
 }
 
 TEST_CASE("quantize results do not depend on threads, chunk size or how long rows are cut", "[quantize][driver]") {

@@ -1,0 +1,259 @@
+// The AVX-512 builds of the quantize kernels (kernels.h, lanes.h), written with intrinsics: GCC 12 compiles the
+// comparisons of 512-bit vector-extension types element by element, and these loops want AVX-512's mask
+// registers. Each computes what its SSE2 / AVX2 template computes, operation for operation, so the bits are
+// the same (tests compare every build on the same data: check_element_rounding, the error-sum tests).
+// GCC 12's own max/min/extract intrinsics pass _mm512_undefined_pd() as their unused merge source, which its
+// -Wuninitialized reports once inlined (GCC bug 105593); nothing of ours is uninitialized.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>  // std::min, std::max
+#include <cmath>      // std::fabs
+#include <limits>     // std::numeric_limits
+
+#include "numscope/quantize/kernels_avx512.h"
+
+namespace numscope::detail {
+namespace {
+
+#define NUMSCOPE_AVX512_FN [[gnu::target(NUMSCOPE_QUANTIZE_AVX512)]]
+
+NUMSCOPE_AVX512_FN inline __m512d sign_of(__m512d v) {
+  return _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(INT64_MIN)));
+}
+NUMSCOPE_AVX512_FN inline __m512d or_pd(__m512d a, __m512d b) {
+  return _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(a), _mm512_castpd_si512(b)));
+}
+template <ScaleOp Op>
+NUMSCOPE_AVX512_FN inline __m512d apply(__m512d x, __m512d s) {
+  if constexpr (Op == ScaleOp::kMul) return _mm512_mul_pd(x, s);
+  else if constexpr (Op == ScaleOp::kDiv) return _mm512_div_pd(x, s);
+  else return x;
+}
+/// The clipped flags of 8 lanes as bytes: 2 where `out`, else 1 where `clipped`, else 0.
+NUMSCOPE_AVX512_FN inline void store_flags(unsigned char* clip, __mmask8 out, __mmask8 clipped) {
+  const __m128i f = _mm_mask_mov_epi8(_mm_maskz_mov_epi8(clipped, _mm_set1_epi8(1)), out, _mm_set1_epi8(2));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(clip), f);
+}
+
+/// The constants of rne_avx512's rounding.
+struct RneConsts {
+  __m512i exp_mask, up_base, m_field;
+  __m512d magic, min_normal, zero, hi, lo, limit, near_half, fast_limit;
+  bool negzero;
+};
+/// One vector of a rounding: the result before post(), the lanes it cannot round, the clipped ones, and (Check)
+/// the lanes where x is within 2^-30 of a rounding boundary of the grid, or beyond fast_limit (see rne_avx512).
+struct Rounded {
+  __m512d r;
+  __mmask8 out, clipped, unsafe;
+};
+template <bool Integer, bool Check>
+NUMSCOPE_AVX512_FN inline Rounded round8(const RneConsts& k, __m512d x) {
+  const __m512d a = _mm512_abs_pd(x);
+  Rounded o{x, 0, 0, 0};
+  __m512d u, q;  // |x| in units of the grid's quantum, and its integer part rounded to nearest even
+  if constexpr (Integer) {
+    o.out = _mm512_cmp_pd_mask(a, k.limit, _CMP_NLT_UQ);  // ~(a < 2^51): NaN too
+    u = a;
+    q = _mm512_sub_pd(_mm512_add_pd(a, k.magic), k.magic);
+    __m512d r = or_pd(q, sign_of(x));
+    const __mmask8 above = _mm512_cmp_pd_mask(r, k.hi, _CMP_GT_OQ), below = _mm512_cmp_pd_mask(r, k.lo, _CMP_LT_OQ);
+    o.clipped = above | below;
+    r = _mm512_mask_mov_pd(r, above, k.hi);
+    r = _mm512_mask_mov_pd(r, below, k.lo);
+    o.r = _mm512_add_pd(r, k.zero);  // integers have no -0
+  } else {
+    o.out = _mm512_cmp_pd_mask(a, k.limit, _CMP_NLE_UQ);  // ~(a <= max_finite): NaN too
+    const __m512d c = _mm512_mask_mov_pd(k.min_normal, _mm512_cmp_pd_mask(a, k.min_normal, _CMP_GT_OQ), a);
+    const __m512i e_field = _mm512_and_si512(_mm512_castpd_si512(c), k.exp_mask);
+    const __m512d up = _mm512_castsi512_pd(_mm512_sub_epi64(k.up_base, e_field));
+    const __m512d down = _mm512_castsi512_pd(_mm512_sub_epi64(e_field, k.m_field));
+    const __m512d t = _mm512_mul_pd(x, up);
+    u = _mm512_abs_pd(t);
+    q = _mm512_sub_pd(_mm512_add_pd(u, k.magic), k.magic);
+    o.r = _mm512_mul_pd(or_pd(q, sign_of(t)), down);
+    if (!k.negzero) o.r = _mm512_add_pd(o.r, k.zero);  // -0 + 0 = +0 in round to nearest
+  }
+  if constexpr (Check)
+    o.unsafe = _mm512_cmp_pd_mask(_mm512_abs_pd(_mm512_sub_pd(u, q)), k.near_half, _CMP_NLT_UQ) |
+               _mm512_cmp_pd_mask(a, k.fast_limit, _CMP_NLT_UQ);
+  return o;
+}
+
+/// kernels.cpp's rne_kernel: the same operations in the same order, on 8 lanes with mask registers, except that
+/// pre() = x / s is first tried as t = x · (1/s) (a division costs as much as the rest of the loop). With
+/// 1/s and t each rounded, |t - x/s| <= |x/s|·2^-51.9; where |t| < fast_limit (2^20, or just below max_finite
+/// for a float grid of m <= 20 bits, whose quantum is then at least |t|·2^-21) that is under 2^-30 quanta.
+/// So where t's distance to the nearest integer number of quanta is under 1/2 - 2^-30, x/s rounds to that same
+/// integer (and is no tie): the same result, the same flags. When t and x/s lie in different binades of the
+/// grid, both are within 2^-50 of the power of two between them and both round to it. Vectors with any other
+/// lane divide, as do scales whose reciprocal could be subnormal or overflow.
+template <bool Integer, ScaleOp Pre, ScaleOp Post>
+NUMSCOPE_AVX512_FN bool rne_avx512(const GridParams& p, const Affine& s, const double* v, double* out,
+                                   unsigned char* clip, std::uint64_t n) {
+  RneConsts k;
+  k.exp_mask = _mm512_set1_epi64(0x7ff0000000000000LL);
+  k.up_base = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(2046 + p.m) << 52));
+  k.m_field = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(p.m) << 52));
+  k.magic = _mm512_set1_pd(0x1p52), k.min_normal = _mm512_set1_pd(p.min_normal), k.zero = _mm512_setzero_pd();
+  k.hi = _mm512_set1_pd(p.max_finite), k.lo = _mm512_set1_pd(p.min_int);
+  k.limit = _mm512_set1_pd(Integer ? 0x1p51 : p.max_finite);
+  k.near_half = _mm512_set1_pd(0.5 - 0x1p-30);
+  k.fast_limit = _mm512_set1_pd(Integer ? 0x1p20 : p.max_finite * (1 - 0x1p-30));
+  k.negzero = p.negzero;
+  const __m512d sa = _mm512_set1_pd(s.a), sb = _mm512_set1_pd(s.b);
+  const bool by_reciprocal = Pre == ScaleOp::kDiv && std::fabs(s.a) >= 0x1p-1000 && std::fabs(s.a) <= 0x1p1000 &&
+                             (Integer || p.m <= 20);
+  const __m512d inv_a = _mm512_set1_pd(1.0 / s.a);
+  __mmask8 outside = 0;
+  for (std::uint64_t i = 0; i < n; i += 8) {
+    const __m512d xv = _mm512_loadu_pd(v + i);
+    __m512d x;
+    Rounded o;
+    if (by_reciprocal) {
+      x = _mm512_mul_pd(xv, inv_a);
+      o = round8<Integer, true>(k, x);
+      if (o.unsafe) x = _mm512_div_pd(xv, sa), o = round8<Integer, false>(k, x);
+    } else {
+      x = apply<Pre>(xv, sa);
+      o = round8<Integer, false>(k, x);
+    }
+    outside |= o.out;
+    _mm512_storeu_pd(out + i, _mm512_mask_mov_pd(apply<Post>(o.r, sb), o.out, x));
+    store_flags(clip + i, o.out, o.clipped & static_cast<__mmask8>(~o.out));
+  }
+  return outside != 0;
+}
+
+}  // namespace
+
+RoundKernel round_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post) {
+  using enum ScaleOp;
+#define NUMSCOPE_KERNELS(I)                                                                       \
+  {{rne_avx512<I, kNone, kNone>, rne_avx512<I, kNone, kMul>, rne_avx512<I, kNone, kDiv>}, \
+   {rne_avx512<I, kMul, kNone>, rne_avx512<I, kMul, kMul>, rne_avx512<I, kMul, kDiv>},    \
+   {rne_avx512<I, kDiv, kNone>, rne_avx512<I, kDiv, kMul>, rne_avx512<I, kDiv, kDiv>}}
+  static constexpr RoundKernel kTable[2][3][3] = {NUMSCOPE_KERNELS(false), NUMSCOPE_KERNELS(true)};
+#undef NUMSCOPE_KERNELS
+  return kTable[integer][static_cast<int>(pre)][static_cast<int>(post)];
+}
+
+NUMSCOPE_AVX512_FN void range_avx512(const double* x, std::uint64_t n, double& lo, double& hi) {
+  __m512d l = _mm512_setzero_pd(), h = _mm512_setzero_pd();
+  std::uint64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512d v = _mm512_loadu_pd(x + i);
+    l = _mm512_min_pd(v, l);  // v < l ? v : l
+    h = _mm512_max_pd(v, h);  // v > h ? v : h
+  }
+  lo = std::min(0.0, _mm512_reduce_min_pd(l));
+  hi = std::max(0.0, _mm512_reduce_max_pd(h));
+  for (; i < n; ++i) lo = std::min(lo, x[i]), hi = std::max(hi, x[i]);
+}
+
+NUMSCOPE_AVX512_FN void amax_avx512(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
+  for (std::uint64_t b = 0; b < n; b += bs) {
+    const std::uint64_t e = std::min(n, b + bs);
+    __m512d acc = _mm512_setzero_pd();
+    std::uint64_t i = b;
+    for (; i + 8 <= e; i += 8) acc = _mm512_max_pd(_mm512_abs_pd(_mm512_loadu_pd(x + i)), acc);
+    double a = _mm512_reduce_max_pd(acc);
+    for (; i < e; ++i) a = std::max(a, std::fabs(x[i]));
+    out[b / bs] = a;
+  }
+}
+
+NUMSCOPE_AVX512_FN void x_sums_avx512(Lanes& t, const double* x, std::uint64_t n) {
+  __m512d x2 = _mm512_loadu_pd(t.x2);
+  __m512i rel_n = _mm512_loadu_si512(t.rel_n);
+  const __m512i one = _mm512_set1_epi64(1);
+  for (std::uint64_t i = 0; i < n; i += 8) {
+    const __m512d X = _mm512_loadu_pd(x + i);
+    x2 = _mm512_add_pd(x2, _mm512_mul_pd(X, X));
+    rel_n = _mm512_mask_add_epi64(rel_n, _mm512_cmp_pd_mask(X, _mm512_setzero_pd(), _CMP_NEQ_UQ), rel_n, one);
+  }
+  _mm512_storeu_pd(t.x2, x2);
+  _mm512_storeu_si512(t.rel_n, rel_n);
+}
+
+NUMSCOPE_AVX512_FN std::uint64_t prepare_x_avx512(Lanes& t, double* x, double* inv, std::uint64_t n) {
+  __m512d x2 = _mm512_loadu_pd(t.x2);
+  __m512i rel_n = _mm512_loadu_si512(t.rel_n);
+  const __m512i one_i = _mm512_set1_epi64(1);
+  const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
+  const __m512d max = _mm512_set1_pd(std::numeric_limits<double>::max());
+  std::uint64_t masked = 0;
+  for (std::uint64_t i = 0; i < n; i += 8) {
+    __m512d X = _mm512_loadu_pd(x + i);
+    const __mmask8 finite = _mm512_cmp_pd_mask(_mm512_abs_pd(X), max, _CMP_LE_OQ);  // NaN compares false
+    if (finite != 0xff) {
+      masked += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(static_cast<__mmask8>(~finite))));
+      X = _mm512_maskz_mov_pd(finite, X);
+      _mm512_storeu_pd(x + i, X);
+    }
+    const __mmask8 nonzero = _mm512_cmp_pd_mask(X, zero, _CMP_NEQ_UQ);
+    const __m512d d = _mm512_mask_mov_pd(one, nonzero, _mm512_abs_pd(X));
+    _mm512_storeu_pd(inv + i, _mm512_maskz_mov_pd(nonzero, _mm512_div_pd(one, d)));
+    x2 = _mm512_add_pd(x2, _mm512_mul_pd(X, X));
+    rel_n = _mm512_mask_add_epi64(rel_n, nonzero, rel_n, one_i);
+  }
+  _mm512_storeu_pd(t.x2, x2);
+  _mm512_storeu_si512(t.rel_n, rel_n);
+  return masked;
+}
+
+NUMSCOPE_AVX512_FN void error_sums_finite_avx512(Lanes& t, const double* x, const double* inv, const double* y,
+                                                 std::uint64_t n) {
+  __m512d y2 = _mm512_loadu_pd(t.y2), xy = _mm512_loadu_pd(t.xy), e2 = _mm512_loadu_pd(t.e2);
+  __m512d rel = _mm512_loadu_pd(t.rel), emax = _mm512_loadu_pd(t.emax);
+  __m512i under = _mm512_loadu_si512(t.under);
+  const __m512i one = _mm512_set1_epi64(1);
+  const __m512d zero = _mm512_setzero_pd();
+  for (std::uint64_t i = 0; i < n; i += 8) {
+    const __m512d X = _mm512_loadu_pd(x + i), Y = _mm512_loadu_pd(y + i), INV = _mm512_loadu_pd(inv + i);
+    const __m512d E = _mm512_sub_pd(X, Y), AE = _mm512_abs_pd(E);
+    y2 = _mm512_add_pd(y2, _mm512_mul_pd(Y, Y));
+    xy = _mm512_add_pd(xy, _mm512_mul_pd(X, Y));
+    e2 = _mm512_add_pd(e2, _mm512_mul_pd(E, E));
+    const __mmask8 nonzero = _mm512_cmp_pd_mask(X, zero, _CMP_NEQ_UQ);
+    under = _mm512_mask_add_epi64(under, _mm512_mask_cmp_pd_mask(nonzero, Y, zero, _CMP_EQ_OQ), under, one);
+    emax = _mm512_max_pd(AE, emax);  // AE > emax ? AE : emax
+    rel = _mm512_add_pd(rel, _mm512_mul_pd(AE, INV));
+  }
+  _mm512_storeu_pd(t.y2, y2), _mm512_storeu_pd(t.xy, xy), _mm512_storeu_pd(t.e2, e2);
+  _mm512_storeu_pd(t.rel, rel), _mm512_storeu_pd(t.emax, emax);
+  _mm512_storeu_si512(t.under, under);
+}
+
+NUMSCOPE_AVX512_FN void reciprocals_avx512(const double* x, double* inv, std::uint64_t n) {
+  const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
+  std::uint64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512d v = _mm512_loadu_pd(x + i);
+    const __mmask8 nonzero = _mm512_cmp_pd_mask(v, zero, _CMP_NEQ_UQ);
+    const __m512d d = _mm512_mask_mov_pd(one, nonzero, _mm512_abs_pd(v));
+    _mm512_storeu_pd(inv + i, _mm512_maskz_mov_pd(nonzero, _mm512_div_pd(one, d)));
+  }
+  for (; i < n; ++i) inv[i] = x[i] != 0 ? 1.0 / std::fabs(x[i]) : 0.0;
+}
+
+NUMSCOPE_AVX512_FN std::uint64_t nonfinite_avx512(double* x, std::uint64_t n, bool mask) {
+  const __m512d max = _mm512_set1_pd(std::numeric_limits<double>::max());
+  std::uint64_t count = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512d v = _mm512_loadu_pd(x + i);
+    const __mmask8 finite = _mm512_cmp_pd_mask(_mm512_abs_pd(v), max, _CMP_LE_OQ);  // NaN compares false
+    count += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(static_cast<__mmask8>(~finite))));
+    if (mask) _mm512_storeu_pd(x + i, _mm512_maskz_mov_pd(finite, v));
+  }
+  for (; i < n; ++i)
+    if (!(std::fabs(x[i]) <= std::numeric_limits<double>::max())) {
+      ++count;
+      if (mask) x[i] = 0;
+    }
+  return count;
+}
+
+}  // namespace numscope::detail
