@@ -174,13 +174,13 @@ def _array_input(x: Any) -> tuple[Any, str, list[int]]:
     """A numpy array (or array-like) as the buffer, numscope format and shape the library reads in place."""
     import numpy as np
 
-    from ._arrays import _source_format
+    from ._arrays import _native, _source_format
 
     arr = np.asarray(x)
     if arr.dtype.kind not in "fV" and not arr.dtype.type.__module__.startswith("ml_dtypes"):
         raise ValueError(f"quantize analyses float tensors, not dtype {arr.dtype}")
     fmt = _source_format(arr.dtype)
-    arr = np.require(arr, requirements="C")
+    arr = _native(arr)
     return arr, fmt, [int(d) for d in arr.shape]
 
 
