@@ -3,16 +3,8 @@
 
 #include <algorithm>  // std::max, std::min
 #include <cmath>      // std::fabs
-#include <cstring>    // std::memcpy
 
 namespace numscope::detail {
-
-int nearest_int(float v) {
-  const float t = v + 12582912.f;  // 1.5·2^23: the sum's low 23 bits hold v + 2^22, rounded to nearest even
-  std::int32_t i;
-  std::memcpy(&i, &t, 4);
-  return (i & 0x007fffff) - 0x00400000;
-}
 
 namespace {
 int clamp_level(int l, int nmax) { return std::max(-nmax, std::min(nmax - 1, l)); }
@@ -229,6 +221,15 @@ float make_qp_quants(int n, int nmax, const float* x, std::uint8_t* L, const flo
     if (!changed) break;
   }
   return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+
+void group_levels(const float* x, int n, float d, float m, int lo, int hi, int offset, std::uint8_t* L,
+                  unsigned char* clip) {
+  for (int i = 0; i < n; ++i) {
+    const int l = nearest_int((x[i] + m) / d);
+    L[i] = static_cast<std::uint8_t>((l < lo ? lo : l > hi ? hi : l) + offset);
+    if (clip) clip[i] = l > hi || l < lo;
+  }
 }
 
 void get_scale_min_k4(int j, const unsigned char* q, std::uint8_t& d, std::uint8_t& m) {

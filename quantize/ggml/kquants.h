@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>  // std::int8_t, std::uint8_t
+#include <cstring>  // std::memcpy
 
 #include "numscope/support/cpu.h"
 
@@ -13,8 +14,14 @@ namespace numscope::detail {
 inline constexpr int kQK_K = 256;
 inline constexpr float kGroupMaxEps = 1e-15f;
 
-/// Round half to even of |v| < 2^22 by adding 1.5·2^23 (the float's last bit becomes the integer's).
-int nearest_int(float v);
+/// Round half to even of |v| < 2^22 by adding 1.5·2^23 (the float's last bit becomes the integer's); inline, as
+/// ggml's static inline nearest_int.
+inline int nearest_int(float v) {
+  const float t = v + 12582912.f;  // 1.5·2^23: the sum's low 23 bits hold v + 2^22, rounded to nearest even
+  std::int32_t i;
+  std::memcpy(&i, &t, 4);
+  return (i & 0x007fffff) - 0x00400000;
+}
 
 /// Symmetric levels in [-nmax, nmax-1] (stored + nmax) for n values with per-value weights (null: x², the
 /// rmse_type 1 of ggml's callers); tries 18 scales around nmax/max and keeps the best weighted fit.
@@ -31,6 +38,10 @@ float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, st
 /// importance-weighted K-quants) under a common scale: 9 trial scales around nmax/max, then levels moved one at a
 /// time for the weighted fit; returns the scale.
 float make_qp_quants(int n, int nmax, const float* x, std::uint8_t* L, const float* quant_weights);
+
+/// Searches::levels in ggml's scalar loop.
+void group_levels(const float* x, int n, float d, float m, int lo, int hi, int offset, std::uint8_t* L,
+                  unsigned char* clip);
 
 /// The 6-bit scale and min of sub-block j of Q4_K / Q5_K's 12 packed bytes, and their packing.
 void get_scale_min_k4(int j, const unsigned char* q, std::uint8_t& d, std::uint8_t& m);
@@ -52,10 +63,16 @@ float iq4_block_scale(const float* xb, const float* qw, float sigma2, std::uint8
 /// each instruction set; fast_searches is the build support/cpu.h picks (NUMSCOPE_ISA caps it).
 struct Searches {
   float (*qx)(int n, int nmax, const float* x, std::int8_t* L, const float* weights);  // make_qx_quants
+  float (*q3)(int n, int nmax, const float* x, std::int8_t* L);                         // make_q3_quants
   float (*qkx2)(int n, int nmax, const float* x, const float* weights, std::uint8_t* L, float* the_min,
                 std::uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);  // make_qkx2_quants
   float (*iq4)(const float* xb, const float* qw, float sigma2, std::uint8_t* Lb, int ntry);  // iq4_block_scale
   void (*iq4_indices)(const float* x, int n, float id, std::uint8_t* L);  // L[j] = iq4_best_index(id·x[j])
+  /// The K-quants' last step, the levels again with a group's stored scale d and min m: l = nearest_int((x + m)
+  /// / d) clamped to [lo, hi], L = l + offset, clip where l was outside. m = +0 for the symmetric types, whose
+  /// ggml code divides x alone: x + 0 differs from x only for -0, and ±0 / d rounds to level 0 either way.
+  void (*levels)(const float* x, int n, float d, float m, int lo, int hi, int offset, std::uint8_t* L,
+                 unsigned char* clip);
 };
 const Searches& reference_searches();
 const Searches& vector_searches(Isa isa);

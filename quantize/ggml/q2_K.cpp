@@ -12,16 +12,12 @@ namespace numscope::detail {
 namespace {
 
 /// The levels again with the stored (rounded) scales and mins (both paths end so), then the packing.
-void q2_K_finish(const float* x, unsigned char* out, std::uint8_t* L, unsigned char* clip) {
+void q2_K_finish(const float* x, unsigned char* out, std::uint8_t* L, unsigned char* clip, const Searches& s) {
   for (int j = 0; j < 16; ++j) {
     const float d = load_fp16(out + 80) * static_cast<float>(out[j] & 0xF);
     if (d == 0) continue;
     const float dm = load_fp16(out + 82) * static_cast<float>(out[j] >> 4);
-    for (int ii = 0; ii < 16; ++ii) {
-      const int l = nearest_int((x[16 * j + ii] + dm) / d);
-      L[16 * j + ii] = static_cast<std::uint8_t>(l < 0 ? 0 : l > 3 ? 3 : l);
-      if (clip) clip[16 * j + ii] = l > 3 || l < 0;
-    }
+    s.levels(x + 16 * j, 16, d, dm, 0, 3, 0, L + 16 * j, clip ? clip + 16 * j : nullptr);
   }
   unsigned char* qs = out + 16;
   for (int j = 0; j < kQK_K; j += 128)
@@ -57,7 +53,7 @@ void q2_K_levels(const float* x, unsigned char* out, unsigned char* clip, const 
   } else {
     store_fp16(out + 82, 0.f);
   }
-  q2_K_finish(x, out, L, clip);
+  q2_K_finish(x, out, L, clip, s);
 }
 
 void q2_K_quantize(const float* x, unsigned char* out, unsigned char* clip) { q2_K_levels(x, out, clip, fast_searches()); }
@@ -83,7 +79,7 @@ void q2_K_weighted(const float* x, const float* qw, float, unsigned char* out, u
   store_fp16(out + 80, dm);
   store_fp16(out + 82, mm);
   for (int j = 0; j < 16; ++j) out[j] = static_cast<unsigned char>(Ls[j] | (Lm[j] << 4));
-  q2_K_finish(x, out, L, clip);
+  q2_K_finish(x, out, L, clip, fast_searches());
 }
 
 void q2_K_dequantize(const unsigned char* in, float* y) {

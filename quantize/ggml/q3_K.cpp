@@ -20,23 +20,18 @@ int q3_scale(const unsigned char* scales, int j) {
 }
 
 /// The levels again with the stored scales and d (both paths end so), then hmask and the packing.
-void q3_K_finish(const float* x, unsigned char* out, std::int8_t* L, unsigned char* clip) {
+void q3_K_finish(const float* x, unsigned char* out, std::int8_t* L, unsigned char* clip, const Searches& s) {
   unsigned char *hmask = out, *qs = out + 32, *scales = out + 96;
   for (int j = 0; j < 16; ++j) {
     const float d = load_fp16(out + 108) * static_cast<float>(q3_scale(scales, j));
     if (d == 0) continue;
-    for (int ii = 0; ii < 16; ++ii) {
-      const int l = nearest_int(x[16 * j + ii] / d);
-      L[16 * j + ii] = static_cast<std::int8_t>((l < -4 ? -4 : l > 3 ? 3 : l) + 4);
-      if (clip) clip[16 * j + ii] = l > 3 || l < -4;
-    }
+    s.levels(x + 16 * j, 16, d, 0.f, -4, 3, 4, reinterpret_cast<std::uint8_t*>(L + 16 * j), clip ? clip + 16 * j : nullptr);
   }
   std::memset(hmask, 0, 32);
-  for (int j = 0; j < kQK_K; ++j)
-    if (L[j] > 3) {
-      hmask[j % 32] |= static_cast<unsigned char>(1 << (j / 32));
-      L[j] = static_cast<std::int8_t>(L[j] - 4);
-    }
+  for (int j = 0; j < kQK_K; ++j) {  // levels 4..7 set their hmask bit and drop 4 (without a branch)
+    hmask[j % 32] |= static_cast<unsigned char>((L[j] >> 2) << (j / 32));
+    L[j] = static_cast<std::int8_t>(L[j] & 3);
+  }
   for (int j = 0; j < kQK_K; j += 128)
     for (int l = 0; l < 32; ++l)
       qs[j / 4 + l] = static_cast<unsigned char>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) |
@@ -51,13 +46,13 @@ void put_q3_scale(unsigned char* scales, int j, int l) {
   scales[j % 4 + 8] |= static_cast<unsigned char>((l >> 4) << (2 * (j / 4)));
 }
 
-void q3_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
+void q3_K_levels(const float* x, unsigned char* out, unsigned char* clip, const Searches& s) {
   unsigned char* scales = out + 96;
   std::int8_t L[kQK_K];
   float sc[16];
   float max_scale = 0, amax = 0;
   for (int j = 0; j < 16; ++j) {
-    sc[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j);
+    sc[j] = s.q3(16, 4, x + 16 * j, L + 16 * j);
     if (std::fabs(sc[j]) > amax) {
       amax = std::fabs(sc[j]);
       max_scale = sc[j];
@@ -74,7 +69,12 @@ void q3_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
   } else {
     store_fp16(out + 108, 0.f);
   }
-  q3_K_finish(x, out, L, clip);
+  q3_K_finish(x, out, L, clip, s);
+}
+
+void q3_K_quantize(const float* x, unsigned char* out, unsigned char* clip) { q3_K_levels(x, out, clip, fast_searches()); }
+void q3_K_reference(const float* x, unsigned char* out, unsigned char* clip) {
+  q3_K_levels(x, out, clip, reference_searches());
 }
 
 /// quantize_row_q3_K_impl: weights qw·sqrt(σ² + x²) with σ² = 2·Σx²/256, make_qx_quants per group of 16 with
@@ -97,7 +97,7 @@ void q3_K_weighted(const float* x, const float* qw, float, unsigned char* out, u
   const float d_block = fast_searches().qx(16, 32, scales, Ls, sw);
   for (int j = 0; j < 16; ++j) put_q3_scale(out + 96, j, Ls[j]);
   store_fp16(out + 108, d_block);
-  q3_K_finish(x, out, L, clip);
+  q3_K_finish(x, out, L, clip, fast_searches());
 }
 
 void q3_K_dequantize(const unsigned char* in, float* y) {
@@ -117,6 +117,6 @@ void q3_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ3_KCodec{&kGgmlQ3_K, q3_K_quantize, q3_K_dequantize, q3_K_weighted};
+const GgmlCodec kQ3_KCodec{&kGgmlQ3_K, q3_K_quantize, q3_K_dequantize, q3_K_weighted, false, q3_K_reference};
 
 }  // namespace numscope::detail

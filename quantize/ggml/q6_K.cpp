@@ -41,11 +41,8 @@ void q6_K_levels(const float* x, const float* qw, unsigned char* out, unsigned c
   for (int j = 0; j < 16; ++j) {
     const float d = load_fp16(out + 208) * static_cast<float>(scales[j]);
     if (d == 0) continue;
-    for (int ii = 0; ii < 16; ++ii) {
-      const int l = nearest_int(x[16 * j + ii] / d);
-      L[16 * j + ii] = static_cast<std::int8_t>((l < -32 ? -32 : l > 31 ? 31 : l) + 32);
-      if (clip) clip[16 * j + ii] = l > 31 || l < -32;
-    }
+    s.levels(x + 16 * j, 16, d, 0.f, -32, 31, 32, reinterpret_cast<std::uint8_t*>(L + 16 * j),
+             clip ? clip + 16 * j : nullptr);
   }
   for (int j = 0; j < kQK_K; j += 128, ql += 64, qh += 32)
     for (int l = 0; l < 32; ++l) {

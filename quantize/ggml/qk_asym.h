@@ -63,11 +63,7 @@ inline void qk_asym_levels(const float* x, const float* qw, int nmax, float rmin
     const float d = load_fp16(dm) * static_cast<float>(s);
     if (d == 0) continue;
     const float dmin = load_fp16(dm + 2) * static_cast<float>(m);
-    for (int ii = 0; ii < 32; ++ii) {
-      const int l = nearest_int((x[32 * j + ii] + dmin) / d);
-      L[32 * j + ii] = static_cast<std::uint8_t>(l < 0 ? 0 : l > nmax ? nmax : l);
-      if (clip) clip[32 * j + ii] = l > nmax || l < 0;
-    }
+    search.levels(x + 32 * j, 32, d, dmin, 0, nmax, 0, L + 32 * j, clip ? clip + 32 * j : nullptr);
   }
 }
 

@@ -17,6 +17,7 @@ namespace {
 constexpr int W = 16;
 typedef float VF __attribute__((vector_size(4 * W)));
 typedef int VI __attribute__((vector_size(4 * W)));
+typedef unsigned char VB __attribute__((vector_size(W)));
 
 [[gnu::always_inline]] inline VF splat(float v) { return VF{} + v; }
 [[gnu::always_inline]] inline VI splat_i(int v) { return VI{} + v; }
@@ -26,6 +27,11 @@ typedef int VI __attribute__((vector_size(4 * W)));
 [[gnu::always_inline]] inline VI nearest(VF v) {
   const VF t = v + 12582912.f;
   return ((VI)t & 0x007fffff) - 0x00400000;
+}
+/// The low bytes of W lanes to out[0..W).
+[[gnu::always_inline]] inline void store_bytes(VI v, unsigned char* out) {
+  const VB b = __builtin_convertvector(v, VB);
+  std::memcpy(out, &b, sizeof b);
 }
 [[gnu::always_inline]] inline VI clamp(VI l, int lo, int hi) {
   l = l < lo ? splat_i(lo) : l;
@@ -43,6 +49,7 @@ typedef int VI __attribute__((vector_size(4 * W)));
 
 /// make_qx_quants: lane 0 the first scale -nmax/max, lanes 1..18 the trials is = -9..-1, 1..9.
 [[gnu::always_inline]] inline float qx_body(int n, int nmax, const float* x, std::int8_t* L, const float* weights) {
+  if (n % W != 0 || n > 32) return make_qx_quants(n, nmax, x, L, weights);
   float amax;
   const float max = first_signed_max(n, x, amax);
   if (amax < kGroupMaxEps) {
@@ -84,6 +91,58 @@ typedef int VI __attribute__((vector_size(4 * W)));
     }
   for (int i = 0; i < n; ++i) L[i] = static_cast<std::int8_t>(nmax + levels[chosen / W][i][chosen % W]);
   return scale;
+}
+
+/// make_q3_quants for n = W: the first levels and their products in lanes (the two sums in scalar, in order),
+/// then ggml's sweeps that move one level at a time, in scalar with each element's weights w = x² and w·x
+/// computed once (every accepted move changes the sums the next element's move is computed from; evaluating a
+/// sweep's moves in lanes and redoing them after each accepted one measured slower).
+[[gnu::always_inline]] inline float q3_body(int n, int nmax, const float* x, std::int8_t* L) {
+  if (n != W) return make_q3_quants(n, nmax, x, L);
+  float amax;
+  const float max = first_signed_max(n, x, amax);
+  if (amax < kGroupMaxEps) {
+    for (int i = 0; i < n; ++i) L[i] = 0;
+    return 0.f;
+  }
+  VF xv;
+  std::memcpy(&xv, x, sizeof xv);
+  const VF w = xv * xv, wx = w * xv;
+  VI lv = clamp(nearest(static_cast<float>(-nmax) / max * xv), -nmax, nmax - 1);
+  float sumlx = 0, suml2 = 0;
+  {
+    const VF fl = to_float(lv), plx = wx * fl, pl2 = w * fl * fl;
+    for (int i = 0; i < n; ++i) sumlx += plx[i], suml2 += pl2[i];
+  }
+  int l[W];
+  float wa[W], wxa[W], xa[W];
+  std::memcpy(l, &lv, sizeof l);
+  std::memcpy(wa, &w, sizeof wa);
+  std::memcpy(wxa, &wx, sizeof wxa);
+  std::memcpy(xa, &xv, sizeof xa);
+  for (int itry = 0; itry < 5; ++itry) {
+    int changed = 0;
+    for (int i = 0; i < n; ++i) {
+      const float fl = static_cast<float>(l[i]);
+      float slx = sumlx - wxa[i] * fl;
+      if (!(slx > 0)) continue;
+      float sl2 = suml2 - wa[i] * fl * fl;
+      int nl = nearest_int(xa[i] * sl2 / slx);
+      nl = nl < -nmax ? -nmax : nl > nmax - 1 ? nmax - 1 : nl;
+      if (nl == l[i]) continue;
+      slx += wxa[i] * static_cast<float>(nl);
+      sl2 += wa[i] * static_cast<float>(nl) * static_cast<float>(nl);
+      if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
+        l[i] = nl;
+        sumlx = slx;
+        suml2 = sl2;
+        ++changed;
+      }
+    }
+    if (!changed) break;
+  }
+  for (int i = 0; i < n; ++i) L[i] = static_cast<std::int8_t>(l[i] + nmax);
+  return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
 
 /// make_qkx2_quants: the first fit in scalar, then the nstep + 1 trial scales W at a time, lane k of group g
@@ -192,7 +251,7 @@ typedef int VI __attribute__((vector_size(4 * W)));
 
 /// quantize_row_iq4_nl_impl's block search with ntry = 7: lane 0 the first scale, lanes 1..15 itry = -7..7.
 [[gnu::always_inline]] inline float iq4_body(const float* xb, const float* qw, float sigma2) {
-  float weight[32], amax = 0, max = 0;
+  float weight[32], amax;
   for (int j = 0; j < 32; j += W) {
     VF xv, w;
     std::memcpy(&xv, xb + j, sizeof xv);
@@ -207,8 +266,7 @@ typedef int VI __attribute__((vector_size(4 * W)));
     }
     std::memcpy(weight + j, &w, sizeof w);
   }
-  for (int j = 0; j < 32; ++j)
-    if (std::fabs(xb[j]) > amax) amax = std::fabs(xb[j]), max = xb[j];
+  const float max = first_signed_max(32, xb, amax);
   if (amax < kGroupMaxEps) return 0;
   float ids[W];
   ids[0] = 1 / (-max / kIq4Values[0]);
@@ -234,8 +292,19 @@ typedef int VI __attribute__((vector_size(4 * W)));
   for (int j = 0; j < n; j += W) {
     VF xv, q;
     std::memcpy(&xv, x + j, sizeof xv);
-    const VI idx = iq4_index(id * xv, q);
-    for (int k = 0; k < W; ++k) L[j + k] = static_cast<std::uint8_t>(idx[k]);
+    store_bytes(iq4_index(id * xv, q), L + j);
+  }
+}
+
+/// Searches::levels, W elements at a time (n a multiple of W).
+[[gnu::always_inline]] inline void levels_body(const float* x, int n, float d, float m, int lo, int hi, int offset,
+                                               std::uint8_t* L, unsigned char* clip) {
+  for (int i = 0; i < n; i += W) {
+    VF xv;
+    std::memcpy(&xv, x + i, sizeof xv);
+    const VI l = nearest((xv + m) / d), out = (l < lo) | (l > hi);
+    store_bytes(clamp(l, lo, hi) + offset, L + i);
+    if (clip) store_bytes(out & 1, clip + i);
   }
 }
 
@@ -243,6 +312,7 @@ typedef int VI __attribute__((vector_size(4 * W)));
   ATTR float qx_##SUFFIX(int n, int nmax, const float* x, std::int8_t* L, const float* w) {                      \
     return qx_body(n, nmax, x, L, w);                                                                            \
   }                                                                                                              \
+  ATTR float q3_##SUFFIX(int n, int nmax, const float* x, std::int8_t* L) { return q3_body(n, nmax, x, L); }   \
   ATTR float qkx2_##SUFFIX(int n, int nmax, const float* x, const float* w, std::uint8_t* L, float* the_min,    \
                            std::uint8_t*, float rmin, float rdelta, int nstep, bool use_mad) {                   \
     return qkx2_body(n, nmax, x, w, L, the_min, rmin, rdelta, nstep, use_mad);                                   \
@@ -251,7 +321,12 @@ typedef int VI __attribute__((vector_size(4 * W)));
     return ntry == 7 ? iq4_body(xb, qw, sigma2) : iq4_block_scale(xb, qw, sigma2, Lb, ntry);                     \
   }                                                                                                              \
   ATTR void iq4_indices_##SUFFIX(const float* x, int n, float id, std::uint8_t* L) { iq4_indices_body(x, n, id, L); } \
-  constexpr Searches kSearches_##SUFFIX{qx_##SUFFIX, qkx2_##SUFFIX, iq4_##SUFFIX, iq4_indices_##SUFFIX};
+  ATTR void levels_##SUFFIX(const float* x, int n, float d, float m, int lo, int hi, int offset, std::uint8_t* L, \
+                            unsigned char* clip) {                                                              \
+    levels_body(x, n, d, m, lo, hi, offset, L, clip);                                                            \
+  }                                                                                                              \
+  constexpr Searches kSearches_##SUFFIX{qx_##SUFFIX,   q3_##SUFFIX,          qkx2_##SUFFIX,                      \
+                                        iq4_##SUFFIX,  iq4_indices_##SUFFIX, levels_##SUFFIX};
 
 NUMSCOPE_SEARCHES(, portable)
 #if defined(__x86_64__)
@@ -267,7 +342,8 @@ void iq4_indices_scalar(const float* x, int n, float id, std::uint8_t* L) {
 }  // namespace
 
 const Searches& reference_searches() {
-  static constexpr Searches kReference{make_qx_quants, make_qkx2_quants, iq4_block_scale, iq4_indices_scalar};
+  static constexpr Searches kReference{make_qx_quants, make_q3_quants, make_qkx2_quants, iq4_block_scale, iq4_indices_scalar,
+                                       group_levels};
   return kReference;
 }
 

@@ -99,6 +99,11 @@ TEST_CASE("ggml searches: every vector build gives the scalar search's bits", "[
             REQUIRE(bits(a) == bits(c));
             REQUIRE(std::memcmp(L1, L2, n) == 0);
           }
+        if (n == 16) {  // make_q3_quants as Q3_K calls it
+          std::int8_t L1[16], L2[16];
+          REQUIRE(bits(ref.q3(n, 4, x, L1)) == bits(vec.q3(n, 4, x, L2)));
+          REQUIRE(std::memcmp(L1, L2, n) == 0);
+        }
         // make_qkx2_quants with the parameters of Q2_K, Q4_K, Q5_K and the weighted paths.
         struct P {
           int nmax;
@@ -120,6 +125,20 @@ TEST_CASE("ggml searches: every vector build gives the scalar search's bits", "[
           REQUIRE(bits(m1) == bits(m2));
           REQUIRE(std::memcmp(L1, L2, n) == 0);
         }
+        // The levels again with a stored scale and min, as every K-quant ends.
+        for (float d : {0.37f, -1.5f, 1e-30f, 3e38f, std::numeric_limits<float>::infinity()})
+          for (float m : {0.f, 0.8f, -2.f}) {
+            std::uint8_t L1[32], L2[32];
+            unsigned char c1[32], c2[32];
+            ref.levels(x, n, d, m, -4, 3, 4, L1, c1);
+            vec.levels(x, n, d, m, -4, 3, 4, L2, c2);
+            REQUIRE(std::memcmp(L1, L2, n) == 0);
+            REQUIRE(std::memcmp(c1, c2, n) == 0);
+            ref.levels(x, n, d, m, 0, 31, 0, L1, c1);
+            vec.levels(x, n, d, m, 0, 31, 0, L2, c2);
+            REQUIRE(std::memcmp(L1, L2, n) == 0);
+            REQUIRE(std::memcmp(c1, c2, n) == 0);
+          }
         if (n != 32) continue;
         // IQ4's block search (x² weights, or qw·sqrt(σ² + x²)) and its table indices.
         for (const float* qw : {static_cast<const float*>(nullptr), static_cast<const float*>(w)}) {
