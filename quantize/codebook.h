@@ -2,6 +2,7 @@
 // code), and the code tables of bitsandbytes (NF4, FP4, the 8-bit dynamic map of double quantization).
 #pragma once
 
+#include <algorithm>  // std::copy, std::fill
 #include <array>    // std::array
 #include <cstdint>  // std::int32_t, std::uint64_t
 #include <limits>   // std::numeric_limits
@@ -16,6 +17,7 @@ namespace numscope::detail {
 struct CodeBook {
   std::vector<float> codes;
   std::vector<float> padded;  // the midpoints, then +inf up to a power of two, for the branch-free search
+  std::array<float, 16> padded16{};  // the same padded to 16 (books of up to 16 codes), for one vector register
   int first_step = 0;
   explicit CodeBook(std::span<const float> c) : codes(c.begin(), c.end()) {
     for (std::size_t i = 0; i + 1 < codes.size(); ++i) padded.push_back((codes[i] + codes[i + 1]) / 2.0f);
@@ -23,6 +25,8 @@ struct CodeBook {
     while (p < padded.size() + 1) p *= 2;
     padded.resize(p, std::numeric_limits<float>::infinity());
     first_step = static_cast<int>(p / 2);
+    std::fill(padded16.begin(), padded16.end(), std::numeric_limits<float>::infinity());
+    if (padded.size() <= padded16.size()) std::copy(padded.begin(), padded.end(), padded16.begin());
   }
   /// The number of midpoints strictly below x (std::lower_bound's index), by a binary search whose steps are
   /// selects, not branches: the codes of a tensor's elements are unpredictable, and mispredicted branches cost

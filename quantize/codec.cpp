@@ -5,6 +5,7 @@
 #include <cmath>   // std::nextafter
 #include <string>  // std::string, std::to_string
 
+#include "numscope/quantize/kernels_avx512.h"
 #include "numscope/quantize/quantize.h"
 
 namespace numscope {
@@ -54,6 +55,18 @@ std::uint16_t float_to_fp16_bits_kernel(float v) {
   }
   static const Format& f = kFp16;
   return static_cast<std::uint16_t>(encode(f, static_cast<double>(v)).code);
+}
+
+
+void Codec::round_sums(const double* v, const double* inv, double* y, unsigned char* clip, std::uint64_t n,
+                       const Affine& s, Lanes& t) const {
+  const bool grid_ok = fast_grid && f.has_sign && opt.rounding == Rounding::kNearestEven;
+  const bool int_ok = fast_int && opt.rounding == Rounding::kNearestEven;
+  if (isa >= Isa::kAvx512 && n % 8 == 0 && (grid_ok || int_ok) &&
+      round_sums_kernel_avx512(int_ok, s.pre, s.post)(grid, s, v, inv, n, t))
+    return;
+  round_n(v, y, clip, n, s);
+  t.add_error(v, inv, y, clip, n, isa);
 }
 
 

@@ -16,6 +16,7 @@
 #include "numscope/formats/registry.h"
 #include "numscope/formats/round.h"  // round_to_grid
 #include "numscope/quantize/kernels.h"
+#include "numscope/quantize/lanes.h"
 
 namespace numscope::detail {
 
@@ -150,6 +151,11 @@ struct Codec {
     }
     for (; i < n; ++i) out[i] = Affine::apply(s.post, round_clip(Affine::apply(s.pre, v[i], s.a), clip[i]), s.b);
   }
+  /// round_n of v with the error sums of the result against v added to t (Lanes::add_error, the same bits), in
+  /// one loop where there is a fused kernel (AVX-512, round to nearest even, n a multiple of 8); otherwise, or
+  /// where that loop hands back, round_n into the scratch y and clip and add_error. inv: 1/|v| (Lanes).
+  void round_sums(const double* v, const double* inv, double* y, unsigned char* clip, std::uint64_t n,
+                  const Affine& s, Lanes& t) const;
   double round_clip(double v, unsigned char& clip) const {
     bool c = false;
     const double r = round(v, c);

@@ -191,7 +191,12 @@ class Pass {
     wk.masked += wk.shared.prepare_x(x, inv, n);  // NaN / inf to 0, 1/|x| and Σx²: once for every scheme
     for (std::size_t jj = 0; jj < which_.size(); ++jj) {
       std::ostream* blocks = writes_ggml_blocks(run_.schemes[which_[jj]]) ? o.blocks : nullptr;
-      wk.rq[jj]->run({x, wk.y.data(), wk.clip.data(), n, row, col0, blocks});
+      const Segment g{x, wk.y.data(), wk.clip.data(), n, row, col0, blocks};
+      if (!o.dequantized && !o.error_histogram) {  // y is not needed afterwards: the family may fuse the sums
+        wk.rq[jj]->run_sums(g, inv, wk.lanes[jj]);
+        continue;
+      }
+      wk.rq[jj]->run(g);
       if (o.dequantized) o.dequantized(wk.y.data(), n);
       wk.lanes[jj].add_error(x, inv, wk.y.data(), wk.clip.data(), n);
       if (o.error_histogram) add_histograms(wk.hists[jj], x, inv, wk.y.data(), wk.finite.data() + at, n);

@@ -14,6 +14,7 @@
 #include "numscope/formats/scheme.h"
 #include "numscope/io/tensor_source.h"
 #include "numscope/quantize/codec.h"
+#include "numscope/quantize/lanes.h"
 #include "numscope/quantize/plan.h"
 #include "numscope/quantize/quantize.h"
 
@@ -52,6 +53,13 @@ class RowQuantizer {
  public:
   virtual ~RowQuantizer() = default;
   virtual void run(const Segment& s) = 0;
+  /// The segment's error sums added to `sums` (Lanes::add_error's bits), where neither y nor clip is wanted
+  /// afterwards (they are scratch then): families that round a segment in one vector loop take the sums in
+  /// that loop (Codec::round_sums) instead of storing y and reading it back. inv: 1/|x| (Lanes).
+  virtual void run_sums(const Segment& s, const double* inv, Lanes& sums) {
+    run(s);
+    sums.add_error(s.x, inv, s.y, s.clip, s.cols);
+  }
 };
 
 /// A family: one row of the table.

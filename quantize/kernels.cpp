@@ -4,6 +4,7 @@
 #include "numscope/quantize/kernels_avx512.h"
 
 #include <algorithm>  // std::max, std::min
+#include <atomic>     // std::atomic
 #include <cmath>      // std::fabs, std::isfinite
 #include <limits>     // std::numeric_limits
 
@@ -88,8 +89,15 @@ RoundKernel round_kernel(bool integer, Isa isa, ScaleOp pre, ScaleOp post) {
 }
 /// The AVX2 builds run where the fast conversions' AVX2 kernels run: support/cpu.h decides for both (read once
 /// there, capped by NUMSCOPE_ISA).
-Isa kernel_isa() { return best_isa(); }
-bool have_avx2() { return best_isa() >= Isa::kAvx2; }
+namespace {
+std::atomic<int> g_isa_cap{-1};  // cap_kernel_isa's, -1 for none
+}  // namespace
+Isa kernel_isa() {
+  const int cap = g_isa_cap.load(std::memory_order_relaxed);
+  return cap >= 0 && cap < static_cast<int>(best_isa()) ? static_cast<Isa>(cap) : best_isa();
+}
+void cap_kernel_isa(std::optional<Isa> isa) { g_isa_cap.store(isa ? static_cast<int>(*isa) : -1); }
+bool have_avx2() { return kernel_isa() >= Isa::kAvx2; }
 
 
 /// min(0, min x) and max(0, max x) over n finite values, in vector lanes (a single running maximum waits on the

@@ -5,6 +5,7 @@
 
 #include <cstdint>  // std::uint64_t
 #include <cstring>  // std::memcpy
+#include <optional> // std::optional
 #include <vector>   // std::vector
 
 #include "numscope/support/cpu.h"  // Isa, best_isa
@@ -76,6 +77,9 @@ RoundKernel round_kernel(bool integer, Isa isa, ScaleOp pre, ScaleOp post);
 /// Which build of the kernels runs here: support/cpu.h's best_isa(), capped by NUMSCOPE_ISA (tests pass each
 /// one explicitly).
 Isa kernel_isa();
+/// Caps kernel_isa() further for the whole process (nullopt lifts the cap): the tests compare the builds in one
+/// process. Quantizers already made keep the choice they made.
+void cap_kernel_isa(std::optional<Isa> isa);
 /// Whether the AVX2 (or wider) kernels run here.
 bool have_avx2();
 

@@ -45,14 +45,14 @@ struct RneConsts {
 };
 /// One vector of a rounding: the result before post(), the lanes it cannot round, the clipped ones, and (Check)
 /// the lanes where x is within 2^-30 of a rounding boundary of the grid, or beyond fast_limit (see rne_avx512).
+/// (Passed by reference and inlined: GCC 12 spills a returned struct of a vector and masks to the stack.)
 struct Rounded {
   __m512d r;
-  __mmask8 out, clipped, unsafe;
+  __mmask8 out = 0, clipped = 0, unsafe = 0;
 };
 template <bool Integer, bool Check>
-NUMSCOPE_AVX512_FN inline Rounded round8(const RneConsts& k, __m512d x) {
+[[gnu::always_inline]] NUMSCOPE_AVX512_FN inline void round8(const RneConsts& k, __m512d x, Rounded& o) {
   const __m512d a = _mm512_abs_pd(x);
-  Rounded o{x, 0, 0, 0};
   __m512d u, q;  // |x| in units of the grid's quantum, and its integer part rounded to nearest even
   if constexpr (Integer) {
     o.out = _mm512_cmp_pd_mask(a, k.limit, _CMP_NLT_UQ);  // ~(a < 2^51): NaN too
@@ -79,7 +79,50 @@ NUMSCOPE_AVX512_FN inline Rounded round8(const RneConsts& k, __m512d x) {
   if constexpr (Check)
     o.unsafe = _mm512_cmp_pd_mask(_mm512_abs_pd(_mm512_sub_pd(u, q)), k.near_half, _CMP_NLT_UQ) |
                _mm512_cmp_pd_mask(a, k.fast_limit, _CMP_NLT_UQ);
-  return o;
+}
+
+/// kernels.cpp's rne_kernel: the same operations in the same order, on 8 lanes with mask registers, except that
+/// pre() = x / s is first tried as t = x · (1/s) (a division costs as much as the rest of the loop). With
+/// 1/s and t each rounded, |t - x/s| <= |x/s|·2^-51.9; where |t| < fast_limit (2^20, or just below max_finite
+/// for a float grid of m <= 20 bits, whose quantum is then at least |t|·2^-21) that is under 2^-30 quanta.
+/// So where t's distance to the nearest integer number of quanta is under 1/2 - 2^-30, x/s rounds to that same
+/// integer (and is no tie): the same result, the same flags. When t and x/s lie in different binades of the
+/// grid, both are within 2^-50 of the power of two between them and both round to it. Vectors with any other
+/// lane divide, as do scales whose reciprocal could be subnormal or overflow.
+template <bool Integer>
+NUMSCOPE_AVX512_FN inline RneConsts rne_consts(const GridParams& p) {
+  RneConsts k;
+  k.exp_mask = _mm512_set1_epi64(0x7ff0000000000000LL);
+  k.up_base = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(2046 + p.m) << 52));
+  k.m_field = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(p.m) << 52));
+  k.magic = _mm512_set1_pd(0x1p52), k.min_normal = _mm512_set1_pd(p.min_normal), k.zero = _mm512_setzero_pd();
+  k.hi = _mm512_set1_pd(p.max_finite), k.lo = _mm512_set1_pd(p.min_int);
+  k.limit = _mm512_set1_pd(Integer ? 0x1p51 : p.max_finite);
+  k.near_half = _mm512_set1_pd(0.5 - 0x1p-30);
+  k.fast_limit = _mm512_set1_pd(Integer ? 0x1p20 : p.max_finite * (1 - 0x1p-30));
+  k.negzero = p.negzero;
+  return k;
+}
+/// Whether pre() = x / s may go through x·(1/s) (see rne_avx512): a scale whose reciprocal is a normal number, and
+/// a grid of at most 20 bits.
+template <bool Integer, ScaleOp Pre>
+bool divides_by_reciprocal(const GridParams& p, const Affine& s) {
+  return Pre == ScaleOp::kDiv && std::fabs(s.a) >= 0x1p-1000 && std::fabs(s.a) <= 0x1p1000 && (Integer || p.m <= 20);
+}
+/// round8 of pre(xv); Rounded::r keeps pre(xv) in the lanes it cannot round.
+template <bool Integer, ScaleOp Pre>
+[[gnu::always_inline]] NUMSCOPE_AVX512_FN inline void rne8(const RneConsts& k, __m512d xv, __m512d sa,
+                                                           __m512d inv_a, bool by_reciprocal, Rounded& o) {
+  __m512d x;
+  if (by_reciprocal) {
+    x = _mm512_mul_pd(xv, inv_a);
+    round8<Integer, true>(k, x, o);
+    if (o.unsafe) x = _mm512_div_pd(xv, sa), round8<Integer, false>(k, x, o);
+  } else {
+    x = apply<Pre>(xv, sa);
+    round8<Integer, false>(k, x, o);
+  }
+  if (o.out) o.r = _mm512_mask_mov_pd(o.r, o.out, x);
 }
 
 /// kernels.cpp's rne_kernel: the same operations in the same order, on 8 lanes with mask registers, except that
@@ -93,38 +136,62 @@ NUMSCOPE_AVX512_FN inline Rounded round8(const RneConsts& k, __m512d x) {
 template <bool Integer, ScaleOp Pre, ScaleOp Post>
 NUMSCOPE_AVX512_FN bool rne_avx512(const GridParams& p, const Affine& s, const double* v, double* out,
                                    unsigned char* clip, std::uint64_t n) {
-  RneConsts k;
-  k.exp_mask = _mm512_set1_epi64(0x7ff0000000000000LL);
-  k.up_base = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(2046 + p.m) << 52));
-  k.m_field = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(p.m) << 52));
-  k.magic = _mm512_set1_pd(0x1p52), k.min_normal = _mm512_set1_pd(p.min_normal), k.zero = _mm512_setzero_pd();
-  k.hi = _mm512_set1_pd(p.max_finite), k.lo = _mm512_set1_pd(p.min_int);
-  k.limit = _mm512_set1_pd(Integer ? 0x1p51 : p.max_finite);
-  k.near_half = _mm512_set1_pd(0.5 - 0x1p-30);
-  k.fast_limit = _mm512_set1_pd(Integer ? 0x1p20 : p.max_finite * (1 - 0x1p-30));
-  k.negzero = p.negzero;
+  const RneConsts k = rne_consts<Integer>(p);
   const __m512d sa = _mm512_set1_pd(s.a), sb = _mm512_set1_pd(s.b);
-  const bool by_reciprocal = Pre == ScaleOp::kDiv && std::fabs(s.a) >= 0x1p-1000 && std::fabs(s.a) <= 0x1p1000 &&
-                             (Integer || p.m <= 20);
+  const bool by_reciprocal = divides_by_reciprocal<Integer, Pre>(p, s);
   const __m512d inv_a = _mm512_set1_pd(1.0 / s.a);
   __mmask8 outside = 0;
   for (std::uint64_t i = 0; i < n; i += 8) {
-    const __m512d xv = _mm512_loadu_pd(v + i);
-    __m512d x;
     Rounded o;
-    if (by_reciprocal) {
-      x = _mm512_mul_pd(xv, inv_a);
-      o = round8<Integer, true>(k, x);
-      if (o.unsafe) x = _mm512_div_pd(xv, sa), o = round8<Integer, false>(k, x);
-    } else {
-      x = apply<Pre>(xv, sa);
-      o = round8<Integer, false>(k, x);
-    }
+    rne8<Integer, Pre>(k, _mm512_loadu_pd(v + i), sa, inv_a, by_reciprocal, o);
     outside |= o.out;
-    _mm512_storeu_pd(out + i, _mm512_mask_mov_pd(apply<Post>(o.r, sb), o.out, x));
+    _mm512_storeu_pd(out + i, _mm512_mask_mov_pd(apply<Post>(o.r, sb), o.out, o.r));
     store_flags(clip + i, o.out, o.clipped & static_cast<__mmask8>(~o.out));
   }
   return outside != 0;
+}
+
+/// rne_avx512 with Lanes::add_error's sums of y against v taken in the same loop (error_sums_finite_avx512's
+/// operations, in its order), instead of storing y and the flags. Returns false, leaving t untouched, at a
+/// lane rne_avx512 would leave to the caller (clip 2) or when a sum of y² or e² is not finite: the caller then
+/// runs the two loops apart.
+template <bool Integer, ScaleOp Pre, ScaleOp Post>
+NUMSCOPE_AVX512_FN bool rne_sums_avx512(const GridParams& p, const Affine& s, const double* v, const double* inv,
+                                        std::uint64_t n, Lanes& t) {
+  RneConsts k = rne_consts<Integer>(p);
+  const __m512d sa = _mm512_set1_pd(s.a), sb = _mm512_set1_pd(s.b);
+  const bool by_reciprocal = divides_by_reciprocal<Integer, Pre>(p, s);
+  const __m512d inv_a = _mm512_set1_pd(1.0 / s.a);
+  __m512d y2 = _mm512_loadu_pd(t.y2), xy = _mm512_loadu_pd(t.xy), e2 = _mm512_loadu_pd(t.e2);
+  __m512d rel = _mm512_loadu_pd(t.rel), emax = _mm512_loadu_pd(t.emax);
+  __m512i under = _mm512_loadu_si512(t.under);
+  const __m512i one = _mm512_set1_epi64(1);
+  std::uint64_t clipped = 0;
+  for (std::uint64_t i = 0; i < n; i += 8) {
+    const __m512d X = _mm512_loadu_pd(v + i);
+    Rounded o;
+    rne8<Integer, Pre>(k, X, sa, inv_a, by_reciprocal, o);
+    if (o.out) return false;
+    const __m512d Y = apply<Post>(o.r, sb);
+    clipped += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(o.clipped)));
+    const __m512d E = _mm512_sub_pd(X, Y), AE = _mm512_abs_pd(E);
+    y2 = _mm512_add_pd(y2, _mm512_mul_pd(Y, Y));
+    xy = _mm512_add_pd(xy, _mm512_mul_pd(X, Y));
+    e2 = _mm512_add_pd(e2, _mm512_mul_pd(E, E));
+    const __mmask8 nonzero = _mm512_cmp_pd_mask(X, k.zero, _CMP_NEQ_UQ);
+    under = _mm512_mask_add_epi64(under, _mm512_mask_cmp_pd_mask(nonzero, Y, k.zero, _CMP_EQ_OQ), under, one);
+    emax = _mm512_max_pd(AE, emax);  // AE > emax ? AE : emax
+    rel = _mm512_add_pd(rel, _mm512_mul_pd(AE, _mm512_loadu_pd(inv + i)));
+  }
+  const __m512d max = _mm512_set1_pd(std::numeric_limits<double>::max());
+  if (_mm512_cmp_pd_mask(_mm512_abs_pd(y2), max, _CMP_LE_OQ) != 0xff ||
+      _mm512_cmp_pd_mask(_mm512_abs_pd(e2), max, _CMP_LE_OQ) != 0xff)
+    return false;
+  _mm512_storeu_pd(t.y2, y2), _mm512_storeu_pd(t.xy, xy), _mm512_storeu_pd(t.e2, e2);
+  _mm512_storeu_pd(t.rel, rel), _mm512_storeu_pd(t.emax, emax);
+  _mm512_storeu_si512(t.under, under);
+  t.clipped += clipped;
+  return true;
 }
 
 }  // namespace
@@ -138,6 +205,45 @@ RoundKernel round_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post) {
   static constexpr RoundKernel kTable[2][3][3] = {NUMSCOPE_KERNELS(false), NUMSCOPE_KERNELS(true)};
 #undef NUMSCOPE_KERNELS
   return kTable[integer][static_cast<int>(pre)][static_cast<int>(post)];
+}
+
+RoundSumsKernel round_sums_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post) {
+  using enum ScaleOp;
+#define NUMSCOPE_KERNELS(I)                                                                                \
+  {{rne_sums_avx512<I, kNone, kNone>, rne_sums_avx512<I, kNone, kMul>, rne_sums_avx512<I, kNone, kDiv>}, \
+   {rne_sums_avx512<I, kMul, kNone>, rne_sums_avx512<I, kMul, kMul>, rne_sums_avx512<I, kMul, kDiv>},    \
+   {rne_sums_avx512<I, kDiv, kNone>, rne_sums_avx512<I, kDiv, kMul>, rne_sums_avx512<I, kDiv, kDiv>}}
+  static constexpr RoundSumsKernel kTable[2][3][3] = {NUMSCOPE_KERNELS(false), NUMSCOPE_KERNELS(true)};
+#undef NUMSCOPE_KERNELS
+  return kTable[integer][static_cast<int>(pre)][static_cast<int>(post)];
+}
+
+NUMSCOPE_AVX512_FN std::uint64_t codebook4_avx512(const double* x, double* y, std::uint64_t n, std::uint64_t bs,
+                                                   const float* inv, const float* deq, const float* mids,
+                                                   int first_step, const float* codes, bool magnitude) {
+  if (bs % 16 != 0) return 0;
+  const __m512 mid_v = _mm512_loadu_ps(mids), code_v = _mm512_loadu_ps(codes);
+  const __m512i abs_mask = _mm512_set1_epi32(magnitude ? 0x7fffffff : -1);
+  const std::uint64_t body = n / 16 * 16;
+  for (std::uint64_t i = 0; i < body; i += 16) {
+    const __m512 xf = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(_mm512_loadu_pd(x + i))),
+                                         _mm512_cvtpd_ps(_mm512_loadu_pd(x + i + 8)), 1);
+    const __m512 v = _mm512_mul_ps(xf, _mm512_set1_ps(inv[i / bs]));  // fp32(x) · fp32(1/absmax)
+    const __m512 key = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), abs_mask));
+    __m512i idx = _mm512_setzero_si512();  // CodeBook::nearest's search, step for step
+    for (int step = first_step; step >= 1; step /= 2) {
+      const __m512 m = _mm512_permutexvar_ps(_mm512_add_epi32(idx, _mm512_set1_epi32(step - 1)), mid_v);
+      idx = _mm512_mask_add_epi32(idx, _mm512_cmp_ps_mask(m, key, _CMP_LT_OQ), idx, _mm512_set1_epi32(step));
+    }
+    __m512 code = _mm512_permutexvar_ps(idx, code_v);
+    if (magnitude)  // v < 0 ? -mag : mag
+      code = _mm512_mask_xor_ps(code, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), code,
+                                _mm512_set1_ps(-0.0f));
+    const __m512 yf = _mm512_mul_ps(code, _mm512_set1_ps(deq[i / bs]));
+    _mm512_storeu_pd(y + i, _mm512_cvtps_pd(_mm512_castps512_ps256(yf)));
+    _mm512_storeu_pd(y + i + 8, _mm512_cvtps_pd(_mm512_extractf32x8_ps(yf, 1)));
+  }
+  return body;
 }
 
 NUMSCOPE_AVX512_FN void range_avx512(const double* x, std::uint64_t n, double& lo, double& hi) {
@@ -163,6 +269,13 @@ NUMSCOPE_AVX512_FN void amax_avx512(const double* x, std::uint64_t n, std::uint6
     for (; i < e; ++i) a = std::max(a, std::fabs(x[i]));
     out[b / bs] = a;
   }
+}
+
+NUMSCOPE_AVX512_FN std::uint64_t count_bytes_avx512(const unsigned char* p, std::uint64_t n) {
+  __m512i acc = _mm512_setzero_si512();  // sums of 8 bytes each in 64-bit lanes (vpsadbw against zero)
+  for (std::uint64_t i = 0; i < n; i += 64)
+    acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_loadu_si512(p + i), _mm512_setzero_si512()));
+  return static_cast<std::uint64_t>(_mm512_reduce_add_epi64(acc));
 }
 
 NUMSCOPE_AVX512_FN void x_sums_avx512(Lanes& t, const double* x, std::uint64_t n) {

@@ -10,10 +10,25 @@
 namespace numscope::detail {
 
 RoundKernel round_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post);
+/// The rounding kernel fused with Lanes::add_error: rounds pre(v) and adds the error sums of post of it against
+/// v to t for n values (a multiple of 8); false, with t untouched, where the two must run apart (a lane the
+/// kernel cannot round, a sum that is not finite).
+using RoundSumsKernel = bool (*)(const GridParams&, const Affine&, const double* v, const double* inv,
+                                 std::uint64_t n, Lanes& t);
+RoundSumsKernel round_sums_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post);
+/// bitsandbytes' 4-bit rounding (families/bnb4.cpp) of the first n / 16 · 16 values in blocks of bs (a multiple
+/// of 16, else nothing): fp32(x)·inv[block], the code of the 16-entry table `codes` found by CodeBook::nearest's
+/// search over `mids` (16 midpoints, +inf padded; of |v| when `magnitude`, the sign put back), y = code·deq[block]
+/// in fp32. Returns how many values it did.
+std::uint64_t codebook4_avx512(const double* x, double* y, std::uint64_t n, std::uint64_t bs, const float* inv,
+                               const float* deq, const float* mids, int first_step, const float* codes,
+                               bool magnitude);
 void range_avx512(const double* x, std::uint64_t n, double& lo, double& hi);
 void amax_avx512(const double* x, std::uint64_t n, std::uint64_t bs, double* out);
 void reciprocals_avx512(const double* x, double* inv, std::uint64_t n);
 std::uint64_t nonfinite_avx512(double* x, std::uint64_t n, bool mask);
+/// The sum of n bytes (n a multiple of 64).
+std::uint64_t count_bytes_avx512(const unsigned char* p, std::uint64_t n);
 /// Lanes::add_x's sums, and add_error's loop for results that are all finite (lanes.cpp checks and redoes).
 void x_sums_avx512(Lanes& t, const double* x, std::uint64_t n);
 /// Lanes::prepare_x for n a multiple of 8: nonfinite_avx512 (masking), reciprocals_avx512 and x_sums_avx512 in

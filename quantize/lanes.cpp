@@ -163,6 +163,10 @@ void Lanes::add_error(const double* x, const double* inv, const double* y, const
   // The flags are 0 or 1 here: eight at a time as one word, whose bytes the multiplication adds up in its top
   // byte.
   std::uint64_t k = 0;
+  if (isa >= Isa::kAvx512) {
+    k = n / 64 * 64;
+    clipped += count_bytes_avx512(clip, k);
+  }
   for (; k + 8 <= n; k += 8) {
     std::uint64_t w;
     std::memcpy(&w, clip + k, 8);

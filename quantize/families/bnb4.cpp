@@ -7,45 +7,60 @@
 
 #include "numscope/quantize/codebook.h"
 #include "numscope/quantize/family.h"
+#include "numscope/quantize/kernels_avx512.h"
 #include "numscope/support/parallel.h"
 
 namespace numscope::detail {
 namespace {
 
+/// The code books: NF4's, and FP4's magnitudes sorted (searched by |x|, the sign put back), each with its
+/// midpoints and codes padded to 16 for the vector loop.
+struct Books {
+  CodeBook nf4{kNf4}, fp4sorted{fp4_magnitudes()};
+  std::array<float, 16> fp4_codes16{};
+  Books() { std::copy(fp4sorted.codes.begin(), fp4sorted.codes.end(), fp4_codes16.begin()); }
+  static const Books& get() {
+    static const Books books;
+    return books;
+  }
+  static std::vector<float> fp4_magnitudes() {
+    static constexpr std::array<int, 8> kSortedToCode = {0, 1, 6, 7, 4, 5, 2, 3};
+    std::vector<float> m(8);
+    for (int i = 0; i < 8; ++i) m[static_cast<std::size_t>(i)] = kFp4Mag[static_cast<std::size_t>(kSortedToCode[i])];
+    return m;
+  }
+};
+
 class Bnb4Row : public RowQuantizer {
  public:
   Bnb4Row(const Scheme& s, Ctx& ctx) : s_(s), ctx_(ctx) {}
   void run(const Segment& g) override {
-    static const CodeBook nf4(kNf4);
-    static const std::array<int, 8> fp4_sorted_to_code = {0, 1, 6, 7, 4, 5, 2, 3};
-    static const CodeBook fp4sorted([] {
-      std::array<float, 8> m{};
-      for (int i = 0; i < 8; ++i) m[i] = kFp4Mag[fp4_sorted_to_code[i]];
-      return std::vector<float>(m.begin(), m.end());
-    }());
+    const Books& books = Books::get();
     const bool is_nf4 = s_.family == SchemeFamily::kNf4;
+    const CodeBook& book = is_nf4 ? books.nf4 : books.fp4sorted;
     const std::uint64_t bs = static_cast<std::uint64_t>(s_.block), cols = g.cols;
-    scaled_.resize(cols);
-    index_.resize(cols);
     deq_.resize((cols + bs - 1) / bs);
+    inv_.resize(deq_.size());
     block_amaxes(g.x, cols, bs, amax_);
-    // x·(1/absmax) of every block, then the codes of the whole segment in one search, then code·absmax.
     for (std::uint64_t b = 0, k = g.col0 / bs; b < cols; b += bs, ++k) {
-      const std::uint64_t n = std::min(bs, cols - b);
       const float absmax = static_cast<float>(amax_[b / bs]);  // = max |fp32(x)|: rounding is monotonic
       deq_[b / bs] = s_.double_quant ? ctx_.dq_absmax[g.row * ctx_.blocks_per_row + k] : absmax;
-      const float inv = absmax > 0 ? 1.0f / absmax : 0.0f;
-      for (std::uint64_t i = b; i < b + n; ++i) scaled_[i] = static_cast<float>(g.x[i]) * inv;
+      inv_[b / bs] = absmax > 0 ? 1.0f / absmax : 0.0f;
     }
-    (is_nf4 ? nf4 : fp4sorted).nearest_n(scaled_.data(), index_.data(), cols, !is_nf4);
-    for (std::uint64_t b = 0; b < cols; b += bs) {
-      const float deq = deq_[b / bs];
-      for (std::uint64_t i = b; i < std::min(cols, b + bs); ++i) {
-        const float v = scaled_[i];
-        const float mag = fp4sorted.codes[static_cast<std::size_t>(index_[i] & 7)];
-        const float code = is_nf4 ? kNf4[static_cast<std::size_t>(index_[i])] : v < 0 ? -mag : mag;
-        g.y[i] = static_cast<double>(code * deq);
-      }
+    // x·(1/absmax), the code and code·absmax in one vector loop where there is one, the rest below.
+    std::uint64_t done = 0;
+    if (kernel_isa() >= Isa::kAvx512)
+      done = codebook4_avx512(g.x, g.y, cols, bs, inv_.data(), deq_.data(), book.padded16.data(), book.first_step,
+                              is_nf4 ? kNf4.data() : books.fp4_codes16.data(), !is_nf4);
+    scaled_.resize(cols);
+    index_.resize(cols);
+    for (std::uint64_t i = done; i < cols; ++i) scaled_[i] = static_cast<float>(g.x[i]) * inv_[i / bs];
+    book.nearest_n(scaled_.data() + done, index_.data() + done, cols - done, !is_nf4);
+    for (std::uint64_t i = done; i < cols; ++i) {
+      const float v = scaled_[i];
+      const float mag = books.fp4sorted.codes[static_cast<std::size_t>(index_[i] & 7)];
+      const float code = is_nf4 ? kNf4[static_cast<std::size_t>(index_[i])] : v < 0 ? -mag : mag;
+      g.y[i] = static_cast<double>(code * deq_[i / bs]);
     }
     std::fill_n(g.clip, cols, static_cast<unsigned char>(0));
   }
@@ -53,7 +68,7 @@ class Bnb4Row : public RowQuantizer {
  private:
   const Scheme& s_;
   Ctx& ctx_;
-  std::vector<float> scaled_, deq_;  // x·(1/absmax) of a segment, each block's absmax
+  std::vector<float> scaled_, deq_, inv_;  // x·(1/absmax) of a segment; each block's absmax and 1/absmax
   std::vector<std::int32_t> index_;  // the code index of each element
   std::vector<double> amax_;         // the amax of each block of a segment
 };

@@ -15,7 +15,17 @@ class IntRow : public RowQuantizer {
       : s_(s), ctx_(ctx), elem_(element_codec(s, ctx, true, !s.asymmetric)),
         wide_(kInt32, s.rounding, true, &ctx.rng) {}
 
-  void run(const Segment& g) override {
+  void run(const Segment& g) override { groups(g, nullptr, nullptr); }
+  void run_sums(const Segment& g, const double* inv, Lanes& sums) override {
+    // A group whose length is a multiple of 8 starts on lane 0, so the sums taken group by group are those of
+    // the whole segment; other group sizes sum the segment at the end.
+    if (s_.granularity == Granularity::kBlock && s_.block % 8 != 0) return RowQuantizer::run_sums(g, inv, sums);
+    groups(g, inv, &sums);
+  }
+
+ private:
+  /// Every group (or the whole segment) with its range; with `sums`, their error sums are added group by group.
+  void groups(const Segment& g, const double* inv, Lanes* sums) {
     const std::uint64_t n_group = s_.granularity == Granularity::kBlock ? std::uint64_t(s_.block) : g.cols;
     for (std::uint64_t b = 0; b < g.cols; b += n_group) {
       const std::uint64_t n = std::min(n_group, g.cols - b);
@@ -31,42 +41,54 @@ class IntRow : public RowQuantizer {
       }
       lo = std::min(lo, 0.0);  // the range always holds 0, so zero is exact (PyTorch MinMaxObserver)
       hi = std::max(hi, 0.0);
-      if (s_.asymmetric) asym_block(g.x + b, g.y + b, g.clip + b, n, lo, hi);
-      else sym_block(g.x + b, g.y + b, g.clip + b, n, std::max(-lo, hi));
+      const Part part{g.x + b, sums ? inv + b : nullptr, g.y + b, g.clip + b, n};
+      const bool summed = s_.asymmetric ? (asym_block(part, lo, hi), false) : sym_block(part, std::max(-lo, hi), sums);
+      if (sums && !summed) sums->add_error(part.x, part.inv, part.y, part.clip, n);
     }
   }
-
- private:
+  /// One group: its input, 1/|x| (with sums), and where its dequantized values and flags go.
+  struct Part {
+    const double* x;
+    const double* inv;
+    double* y;
+    unsigned char* clip;
+    std::uint64_t n;
+  };
   double stored_scale(double v) const {  // groups store fp16 scales, per tensor / channel fp32
     return s_.granularity == Granularity::kBlock ? to_fp16(v) : static_cast<double>(static_cast<float>(v));
   }
   /// Symmetric: scale = amax / (2^(B-1) - 1) (int8: /127, int4: /7), q = round(x / scale) in [-qmax, qmax].
-  void sym_block(const double* x, double* y, unsigned char* clip, std::uint64_t n, double amax) {
+  /// With `sums`, a nonzero scale adds the group's sums in the rounding loop (Codec::round_sums); returns
+  /// whether it did.
+  bool sym_block(const Part& p, double amax, Lanes* sums) {
     const double qmax = elem_.max_finite;
     const double scale = stored_scale(amax / qmax);
     if (!(scale > 0)) {
-      std::fill_n(y, n, 0.0);
-      std::fill_n(clip, n, static_cast<unsigned char>(0));
-      return;
+      std::fill_n(p.y, p.n, 0.0);
+      std::fill_n(p.clip, p.n, static_cast<unsigned char>(0));
+      return false;
     }
-    elem_.round_n(x, y, clip, n, {ScaleOp::kDiv, scale, ScaleOp::kMul, scale});
+    const Affine aff{ScaleOp::kDiv, scale, ScaleOp::kMul, scale};
+    if (!sums) return elem_.round_n(p.x, p.y, p.clip, p.n, aff), false;
+    elem_.round_sums(p.x, p.inv, p.y, p.clip, p.n, aff, *sums);
+    return true;
   }
   /// Asymmetric (GPTQ / AWQ): scale = (max - min) / (2^B - 1), zero = round(-min / scale) clamped to
   /// [0, 2^B - 1], q = clamp(round(x / scale) + zero), y = (q - zero) · scale.
-  void asym_block(const double* x, double* y, unsigned char* clip, std::uint64_t n, double lo, double hi) {
+  void asym_block(const Part& p, double lo, double hi) {
     const double qmax = elem_.max_finite;
     const double scale = stored_scale((hi - lo) / qmax);
     if (!(scale > 0)) {
-      std::fill_n(y, n, 0.0);
-      std::fill_n(clip, n, static_cast<unsigned char>(0));
+      std::fill_n(p.y, p.n, 0.0);
+      std::fill_n(p.clip, p.n, static_cast<unsigned char>(0));
       return;
     }
     const double zero = std::clamp(std::nearbyint(-lo / scale), 0.0, qmax);
-    wide_.round_n(x, y, clip, n, {ScaleOp::kDiv, scale});  // round(x / scale) before the zero point is added
-    for (std::uint64_t i = 0; i < n; ++i) {
-      const double q = y[i] + zero;
-      clip[i] = q < 0 || q > qmax;
-      y[i] = (std::clamp(q, 0.0, qmax) - zero) * scale;
+    wide_.round_n(p.x, p.y, p.clip, p.n, {ScaleOp::kDiv, scale});  // round(x / scale) before the zero point
+    for (std::uint64_t i = 0; i < p.n; ++i) {
+      const double q = p.y[i] + zero;
+      p.clip[i] = q < 0 || q > qmax;
+      p.y[i] = (std::clamp(q, 0.0, qmax) - zero) * scale;
     }
   }
 

@@ -11,16 +11,22 @@ namespace {
 class ScaledRow : public RowQuantizer {
  public:
   ScaledRow(const Scheme& s, Ctx& ctx) : s_(s), ctx_(ctx), elem_(element_codec(s, ctx)) {}
-  void run(const Segment& g) override {
+  void run(const Segment& g) override { elem_.round_n(g.x, g.y, g.clip, g.cols, scaling(g)); }
+  void run_sums(const Segment& g, const double* inv, Lanes& sums) override {
+    elem_.round_sums(g.x, inv, g.y, g.clip, g.cols, scaling(g), sums);
+  }
+
+ private:
+  /// x·scale, cast, then /scale: scale = fp32(max / amax) of the tensor or the row.
+  Affine scaling(const Segment& g) const {
     const double amax = s_.granularity == Granularity::kTensor ? ctx_.amax
                         : ctx_.rows ? std::max(-ctx_.rows->lo[g.row], ctx_.rows->hi[g.row])
                                     : block_amax(g.x, g.cols);
     double scale = static_cast<float>(elem_.max_finite / amax);
     if (!(amax > 0) || !std::isfinite(scale) || scale == 0) scale = 1.0;  // keep the previous (unit) scale
-    elem_.round_n(g.x, g.y, g.clip, g.cols, {ScaleOp::kMul, scale, ScaleOp::kDiv, scale});
+    return {ScaleOp::kMul, scale, ScaleOp::kDiv, scale};
   }
 
- private:
   const Scheme& s_;
   Ctx& ctx_;
   Codec elem_;

@@ -4,6 +4,7 @@
 #include <Eigen/Core>  // Eigen::half: GGML_FP32_TO_FP16 (round to nearest even), written independently
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <sstream>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "numscope/formats/engine.h"
 #include "numscope/quantize/quantize.h"
 #include "numscope/quantize/codec.h"
+#include "numscope/quantize/kernels.h"
 #include "numscope/support/bits.h"
 #include "numscope/formats/registry.h"
 #include "numscope/io/tensor_io.h"
@@ -528,6 +530,80 @@ TEST_CASE("error sums: eight fixed lanes, the same bits with SSE2, AVX2 and AVX-
       CHECK(m.underflow == under);
       CHECK(m.nonfinite == nonfinite);
     }
+  }
+}
+
+namespace {
+/// Whether two Metrics are the same bits, field by field.
+bool same_metrics(const Metrics& a, const Metrics& b) {
+  auto bits = [](double v) { return numscope::bit_cast<std::uint64_t>(v); };
+  return a.n == b.n && bits(a.sum_x2) == bits(b.sum_x2) && bits(a.sum_y2) == bits(b.sum_y2) &&
+         bits(a.sum_xy) == bits(b.sum_xy) && bits(a.sum_err2) == bits(b.sum_err2) &&
+         bits(a.max_abs_err) == bits(b.max_abs_err) && bits(a.sum_rel) == bits(b.sum_rel) && a.rel_n == b.rel_n &&
+         a.clipped == b.clipped && a.underflow == b.underflow && a.nonfinite == b.nonfinite;
+}
+}  // namespace
+
+TEST_CASE("every scheme gives the same bits with the portable, AVX2 and AVX-512 kernels", "[quantize][driver]") {
+  // The kernels of each instruction set (and the fused rounding + error-sum loops, which only the metrics of a
+  // run without a dequantized callback see) against the portable build, on data with zeros of both signs, ties
+  // of int8's grid, constant and all-zero blocks, values that overflow fp16 (inf results) and values that are
+  // not fp32 values; rows whose length is no multiple of 8 or 16 as well.
+  std::vector<std::string> names = default_scheme_names();
+  for (const char* extra : {"e4m3-ch", "e5m2-ch", "int4-asym-ch", "int8-g32", "int4-g100", "int3-g64",
+                            "int8-asym-tensor", "e2m1", "e4m3", "int4-tensor", "mxfp6-e3m2", "mxfp8-e5m2"})
+    names.push_back(extra);
+  std::vector<Scheme> schemes;
+  for (const std::string& n : names) schemes.push_back(parse_scheme(n));
+  numscope::Rng rng{99};
+  auto uniform = [&] { return double(rng.next() >> 11) * 0x1.0p-53; };
+  struct Set {
+    std::uint64_t rows, cols;
+    int kind;  // 0: fp32 values with zeros, outliers and constant blocks; 1: any doubles; 2: halves up to 127
+  };
+  for (const Set& set : {Set{3, 5000, 0}, Set{7, 1000, 1}, Set{16, 1024, 2}, Set{1, 20003, 0}}) {
+    std::vector<double> v(set.rows * set.cols);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const std::uint64_t k = rng.next() % 100;
+      double x = (uniform() - 0.5) * std::ldexp(1.0, int(rng.next() % 24) - 12);
+      if (set.kind == 2) x = double(int(rng.next() % 509) - 254) / 2;
+      else if (k < 5) x = 0.0;
+      else if (k < 7) x = -0.0;
+      else if (k < 8) x = (k & 1 ? -1 : 1) * 70000.0 * (1 + uniform());  // beyond fp16: inf after the cast
+      if (set.kind == 0) x = static_cast<double>(static_cast<float>(x));
+      v[i] = x;
+    }
+    for (std::size_t i = 256; i < 384 && i < v.size(); ++i) v[i] = 0.75;  // constant blocks
+    for (std::size_t i = 512; i < 640 && i < v.size(); ++i) v[i] = 0.0;   // all-zero blocks
+    const MemorySource src(v, set.rows, set.cols);
+    const TensorStats st = tensor_stats(src, 1);
+    std::vector<SchemeResult> ref;
+    std::vector<std::vector<double>> ref_y;
+    for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512}) {
+      if (!numscope::isa_supported(isa)) continue;
+      numscope::detail::cap_kernel_isa(isa);
+      QuantizeOptions o;
+      o.threads = 2;
+      const std::vector<SchemeResult> got = quantize_schemes(schemes, src, st, o);
+      for (std::size_t k = 0; k < schemes.size(); ++k) {
+        INFO(set.rows << "x" << set.cols << " kind " << set.kind << " " << schemes[k].name << " isa "
+                      << numscope::isa_name(isa));
+        std::vector<double> y;
+        QuantizeOptions od;
+        od.dequantized = [&](const double* p, std::uint64_t n) { y.insert(y.end(), p, p + n); };
+        const SchemeResult one = quantize_tensor(schemes[k], src, st, od);
+        CHECK(same_metrics(one.metrics, got[k].metrics));  // the fused loops and the separate ones
+        if (isa == Isa::kPortable) {
+          ref.push_back(got[k]);
+          ref_y.push_back(y);
+          continue;
+        }
+        CHECK(same_metrics(got[k].metrics, ref[k].metrics));
+        REQUIRE(y.size() == ref_y[k].size());
+        CHECK(std::memcmp(y.data(), ref_y[k].data(), y.size() * sizeof(double)) == 0);
+      }
+    }
+    numscope::detail::cap_kernel_isa(std::nullopt);
   }
 }
 
