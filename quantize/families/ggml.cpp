@@ -30,7 +30,11 @@ bool weighted(const GgmlCodec& c, const Ctx& ctx) {
 
 class GgmlRow : public RowQuantizer {
  public:
-  GgmlRow(const Scheme& s, const Ctx& ctx) : codec_(&codec_of(s)), ctx_(ctx), weighted_(weighted(*codec_, ctx)) {
+  GgmlRow(const Scheme& s, const Ctx& ctx)
+      : codec_(&codec_of(s)),
+        ctx_(ctx),
+        weighted_(weighted(*codec_, ctx)),
+        segment_(!weighted_ && codec_->segment ? codec_->segment(best_isa()) : nullptr) {
     const std::size_t qk = codec_->type->block;
     xf_.resize(qk);
     yf_.resize(qk);
@@ -42,11 +46,18 @@ class GgmlRow : public RowQuantizer {
     // place on them; a partial last block is padded with zeros in a block of its own. The same operations per
     // element as block by block, so the same bits.
     const std::uint64_t qk = codec_->type->block, whole = g.cols / qk * qk;
-    if (xs_.size() < whole) xs_.resize(whole), ys_.resize(whole);
-    for (std::uint64_t i = 0; i < whole; ++i) xs_[i] = static_cast<float>(g.x[i]);
-    std::fill(g.clip, g.clip + whole, 0);
-    for (std::uint64_t b = 0; b < whole; b += qk) block(g, b, xs_.data() + b, ys_.data() + b, g.clip + b);
-    for (std::uint64_t i = 0; i < whole; ++i) g.y[i] = ys_[i];
+    if (segment_) {  // the 32-element types: every whole block in one fused pass (blocks32.cpp)
+      const std::uint64_t bytes = whole / qk * codec_->type->bytes;
+      if (seg_bytes_.size() < bytes) seg_bytes_.resize(bytes);
+      segment_(g.x, whole / qk, seg_bytes_.data(), g.y, g.clip);
+      if (g.blocks) g.blocks->write(reinterpret_cast<const char*>(seg_bytes_.data()), std::streamsize(bytes));
+    } else {
+      if (xs_.size() < whole) xs_.resize(whole), ys_.resize(whole);
+      for (std::uint64_t i = 0; i < whole; ++i) xs_[i] = static_cast<float>(g.x[i]);
+      std::fill(g.clip, g.clip + whole, 0);
+      for (std::uint64_t b = 0; b < whole; b += qk) block(g, b, xs_.data() + b, ys_.data() + b, g.clip + b);
+      for (std::uint64_t i = 0; i < whole; ++i) g.y[i] = ys_[i];
+    }
     if (whole == g.cols) return;
     const std::uint64_t n = g.cols - whole;
     for (std::uint64_t i = 0; i < n; ++i) xf_[i] = static_cast<float>(g.x[whole + i]);
@@ -89,9 +100,10 @@ class GgmlRow : public RowQuantizer {
   const GgmlCodec* codec_;
   const Ctx& ctx_;
   bool weighted_;
+  SegmentFn segment_;
   float row_sigma2_ = 0;
   std::vector<float> xf_, yf_, xs_, ys_;  // one block (a partial last one, padded); the segment's whole blocks
-  std::vector<unsigned char> clip_, block_;
+  std::vector<unsigned char> clip_, block_, seg_bytes_;
 };
 
 /// A plan that cuts rows into segments may cut ggml rows too: Q4_0 ... Q5_1's weighted quantizer then takes σ²

@@ -13,8 +13,15 @@
 #include <cstdint>  // std::int8_t, std::int32_t, std::uint8_t, std::uint16_t, INT32_MIN
 
 #include "numscope/io/ggml_types.h"
+#include "numscope/support/cpu.h"
 
 namespace numscope::detail {
+
+/// Whole blocks of a segment at once (fp64 in, as the driver holds them): nblocks·block elements to the type's
+/// bytes at out, the dequantized values (fp64) at y and the clip flags: the same bits as converting to fp32 and
+/// running `quantize` and `dequantize` block by block.
+using SegmentFn = void (*)(const double* x, std::uint64_t nblocks, unsigned char* out, double* y,
+                           unsigned char* clip);
 
 struct GgmlCodec {
   const GgmlType* type;  // block size and bytes per block
@@ -34,7 +41,14 @@ struct GgmlCodec {
   /// `quantize` is a faster build of it with the same bits; null: `quantize` is it. What `numscope bench` times
   /// as ggml's reference, and the tests' oracle for the fast builds.
   void (*reference)(const float* x, unsigned char* out, unsigned char* clip) = nullptr;
+  /// The SegmentFn built for an instruction set (blocks32.cpp), or null: block by block.
+  SegmentFn (*segment)(Isa isa) = nullptr;
 };
+SegmentFn q8_0_segment(Isa isa);
+SegmentFn q4_0_segment(Isa isa);
+SegmentFn q4_1_segment(Isa isa);
+SegmentFn q5_0_segment(Isa isa);
+SegmentFn q5_1_segment(Isa isa);
 /// The reference quantizer of a codec (its `reference`, or `quantize`).
 inline auto reference_quantizer(const GgmlCodec& c) { return c.reference ? c.reference : c.quantize; }
 

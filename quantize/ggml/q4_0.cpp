@@ -83,6 +83,6 @@ void q4_0_weighted(const float* x, const float* qw, float sigma2, unsigned char*
 
 }  // namespace
 
-const GgmlCodec kQ4_0Codec{&kGgmlQ4_0, q4_0_block, q4_0_dequantize, q4_0_weighted, true};
+const GgmlCodec kQ4_0Codec{&kGgmlQ4_0, q4_0_block, q4_0_dequantize, q4_0_weighted, true, nullptr, q4_0_segment};
 
 }  // namespace numscope::detail

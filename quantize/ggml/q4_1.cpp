@@ -57,6 +57,7 @@ void q4_1_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ4_1Codec{&kGgmlQ4_1, q4_1_quantize, q4_1_dequantize, q4_1_weighted, true};
+const GgmlCodec kQ4_1Codec{&kGgmlQ4_1, q4_1_quantize, q4_1_dequantize, q4_1_weighted, true, nullptr,
+                            q4_1_segment};
 
 }  // namespace numscope::detail

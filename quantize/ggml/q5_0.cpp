@@ -66,6 +66,7 @@ void q5_0_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ5_0Codec{&kGgmlQ5_0, q5_0_quantize, q5_0_dequantize, q5_0_weighted, true};
+const GgmlCodec kQ5_0Codec{&kGgmlQ5_0, q5_0_quantize, q5_0_dequantize, q5_0_weighted, true, nullptr,
+                            q5_0_segment};
 
 }  // namespace numscope::detail

@@ -39,6 +39,7 @@ void q5_1_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ5_1Codec{&kGgmlQ5_1, q5_1_quantize, q5_1_dequantize, q5_1_weighted, true};
+const GgmlCodec kQ5_1Codec{&kGgmlQ5_1, q5_1_quantize, q5_1_dequantize, q5_1_weighted, true, nullptr,
+                            q5_1_segment};
 
 }  // namespace numscope::detail

@@ -47,6 +47,6 @@ void q8_0_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ8_0Codec{&kGgmlQ8_0, q8_0_block, q8_0_dequantize};
+const GgmlCodec kQ8_0Codec{&kGgmlQ8_0, q8_0_block, q8_0_dequantize, nullptr, false, nullptr, q8_0_segment};
 
 }  // namespace numscope::detail

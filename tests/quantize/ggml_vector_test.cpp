@@ -186,3 +186,43 @@ TEST_CASE("ggml codecs: the fast quantizer gives the reference quantizer's bytes
     }
   }
 }
+
+TEST_CASE("ggml segments: the fused 32-element kernels give the scalar codec's bits", 
+          "[quantize][ggml]") {
+  for (int id = 0; id < 64; ++id) {
+    const GgmlCodec* c = find_ggml_codec(id);
+    if (!c || !c->segment) continue;
+    const std::size_t qk = c->type->block, bytes = c->type->bytes;
+    std::vector<double> x;
+    for (float v : test_blocks(static_cast<int>(qk), 4000, 5 + id)) x.push_back(v);
+    // fp64 inputs between fp32 values, and beyond fp32's range (inf in fp32).
+    std::mt19937_64 rng(id);
+    for (std::size_t i = 0; i < 64 * qk; ++i)
+      x.push_back(std::ldexp(static_cast<double>(rng() >> 11), -53) * (i % 3 ? 1.0 : -1.0) * (i < 32 * qk ? 1.0 : 1e300));
+    const std::size_t nb = x.size() / qk;
+    // The reference: fp32, then the scalar quantizer and dequantizer block by block.
+    std::vector<unsigned char> want(nb * bytes), want_clip(x.size());
+    std::vector<double> want_y(x.size());
+    for (std::size_t b = 0; b < nb; ++b) {
+      float xf[32], yf[32];
+      for (std::size_t j = 0; j < qk; ++j) xf[j] = static_cast<float>(x[b * qk + j]);
+      reference_quantizer(*c)(xf, want.data() + b * bytes, want_clip.data() + b * qk);
+      c->dequantize(want.data() + b * bytes, yf);
+      for (std::size_t j = 0; j < qk; ++j) want_y[b * qk + j] = yf[j];
+    }
+    for (Isa isa : vector_isas()) {
+      CAPTURE(c->type->name, isa_name(isa));
+      const SegmentFn fn = c->segment(isa);
+      if (!fn) continue;  // block by block on this instruction set
+      std::vector<unsigned char> got(nb * bytes), clip(x.size(), 7);
+      std::vector<double> y(x.size());
+      fn(x.data(), nb, got.data(), y.data(), clip.data());
+      for (std::size_t b = 0; b < nb; ++b) {
+        CAPTURE(b);
+        REQUIRE(std::memcmp(got.data() + b * bytes, want.data() + b * bytes, bytes) == 0);
+        REQUIRE(std::memcmp(clip.data() + b * qk, want_clip.data() + b * qk, qk) == 0);
+        REQUIRE(std::memcmp(y.data() + b * qk, want_y.data() + b * qk, qk * sizeof(double)) == 0);
+      }
+    }
+  }
+}
