@@ -63,7 +63,10 @@ void Codec::round_sums(const double* v, const double* inv, double* y, unsigned c
   const bool grid_ok = fast_grid && f.has_sign && opt.rounding == Rounding::kNearestEven;
   const bool int_ok = fast_int && opt.rounding == Rounding::kNearestEven;
   if (isa >= Isa::kAvx512 && n % 8 == 0 && (grid_ok || int_ok) &&
-      round_sums_kernel_avx512(int_ok, s.pre, s.post)(grid, s, v, inv, n, t))
+      round_sums_kernel_avx512(int_ok, s.pre, s.post)(
+          grid, s, v, inv, n, t,
+          {[](const void* c, double x, unsigned char& clip) { return static_cast<const Codec*>(c)->round_clip(x, clip); },
+           this}))
     return;
   round_n(v, y, clip, n, s);
   t.add_error(v, inv, y, clip, n, isa);

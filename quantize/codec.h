@@ -4,7 +4,7 @@
 // kernels of kernels.h, the fp32 kernels of formats/fast.
 #pragma once
 
-#include <algorithm>  // std::max, std::clamp, std::min
+#include <algorithm>  // std::max, std::clamp, std::min, std::fill_n
 #include <cmath>      // std::fabs, std::copysign, std::round, std::ldexp
 #include <cstdint>    // std::uint16_t, std::uint64_t
 #include <cstring>    // std::memcpy
@@ -112,8 +112,14 @@ struct Codec {
   /// one (nothing at or below it can round past it).
   bool round_fp32(const double* x, double* y, unsigned char* clip, std::uint64_t n) const {
     if (!fast_encode || !fast_decode) return false;
-    for (std::uint64_t i = 0; i < n; ++i)
-      if (static_cast<double>(static_cast<float>(x[i])) != x[i]) return false;
+    // Branch-free loops (they vectorize): whether every value is an fp32 value and whether any lies beyond the
+    // largest finite one are each one pass, and only the latter, rare, needs the engine per value.
+    bool fp32 = true, beyond = false;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      fp32 &= static_cast<double>(static_cast<float>(x[i])) == x[i];
+      beyond |= std::fabs(x[i]) > max_finite;
+    }
+    if (!fp32) return false;
     constexpr std::uint64_t kBlock = 4096;
     float xf[kBlock], yf[kBlock];
     alignas(16) unsigned char codes[kBlock * 4];
@@ -122,12 +128,12 @@ struct Codec {
       for (std::uint64_t i = 0; i < m; ++i) xf[i] = static_cast<float>(x[b + i]);
       fast_encode(xf, codes, m);
       fast_decode(codes, yf, m);
-      for (std::uint64_t i = 0; i < m; ++i) {
-        y[b + i] = static_cast<double>(yf[i]);
-        clip[b + i] = std::fabs(x[b + i]) > max_finite &&
-                      (encode(f, x[b + i], opt).status & (kSaturated | kOverflow)) != 0;
-      }
+      for (std::uint64_t i = 0; i < m; ++i) y[b + i] = static_cast<double>(yf[i]);
     }
+    std::fill_n(clip, n, static_cast<unsigned char>(0));
+    if (beyond)
+      for (std::uint64_t i = 0; i < n; ++i)
+        clip[i] = std::fabs(x[i]) > max_finite && (encode(f, x[i], opt).status & (kSaturated | kOverflow)) != 0;
     return true;
   }
   /// Rounds pre(v) as round() does and writes post of it into out (which may be v), with the clipped flags:

@@ -151,13 +151,30 @@ NUMSCOPE_AVX512_FN bool rne_avx512(const GridParams& p, const Affine& s, const d
   return outside != 0;
 }
 
+/// Rounds the lanes of o the kernel cannot (o.r holds pre(v) there) as Codec::round_n redoes them; returns how
+/// many of them clipped. Out of line: it is rare, and the loop keeps its registers.
+[[gnu::noinline]] NUMSCOPE_AVX512_FN std::uint64_t fix_lanes(Rounded& o, const Fixup& fix) {
+  alignas(64) double r[8];
+  _mm512_store_pd(r, o.r);
+  std::uint64_t clipped = 0;
+  for (int l = 0; l < 8; ++l)
+    if ((o.out >> l) & 1) {
+      unsigned char c = 0;
+      r[l] = fix.round(fix.codec, r[l], c);
+      clipped += c;
+    }
+  o.r = _mm512_load_pd(r);
+  o.clipped &= static_cast<__mmask8>(~o.out);
+  return clipped;
+}
+
 /// rne_avx512 with Lanes::add_error's sums of y against v taken in the same loop (error_sums_finite_avx512's
-/// operations, in its order), instead of storing y and the flags. Returns false, leaving t untouched, at a
-/// lane rne_avx512 would leave to the caller (clip 2) or when a sum of y² or e² is not finite: the caller then
-/// runs the two loops apart.
+/// operations, in its order), instead of storing y and the flags; the lanes rne_avx512 leaves to the caller
+/// (clip 2) are rounded by `fix` in the loop. Returns false, leaving t untouched, when a sum of y² or e² is not
+/// finite: the caller then runs the two loops apart.
 template <bool Integer, ScaleOp Pre, ScaleOp Post>
 NUMSCOPE_AVX512_FN bool rne_sums_avx512(const GridParams& p, const Affine& s, const double* v, const double* inv,
-                                        std::uint64_t n, Lanes& t) {
+                                        std::uint64_t n, Lanes& t, const Fixup& fix) {
   RneConsts k = rne_consts<Integer>(p);
   const __m512d sa = _mm512_set1_pd(s.a), sb = _mm512_set1_pd(s.b);
   const bool by_reciprocal = divides_by_reciprocal<Integer, Pre>(p, s);
@@ -171,7 +188,7 @@ NUMSCOPE_AVX512_FN bool rne_sums_avx512(const GridParams& p, const Affine& s, co
     const __m512d X = _mm512_loadu_pd(v + i);
     Rounded o;
     rne8<Integer, Pre>(k, X, sa, inv_a, by_reciprocal, o);
-    if (o.out) return false;
+    if (o.out) clipped += fix_lanes(o, fix);
     const __m512d Y = apply<Post>(o.r, sb);
     clipped += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(o.clipped)));
     const __m512d E = _mm512_sub_pd(X, Y), AE = _mm512_abs_pd(E);
@@ -317,7 +334,7 @@ NUMSCOPE_AVX512_FN std::uint64_t prepare_x_avx512(Lanes& t, double* x, double* i
   return masked;
 }
 
-NUMSCOPE_AVX512_FN void error_sums_finite_avx512(Lanes& t, const double* x, const double* inv, const double* y,
+NUMSCOPE_AVX512_FN bool error_sums_finite_avx512(Lanes& t, const double* x, const double* inv, const double* y,
                                                  std::uint64_t n) {
   __m512d y2 = _mm512_loadu_pd(t.y2), xy = _mm512_loadu_pd(t.xy), e2 = _mm512_loadu_pd(t.e2);
   __m512d rel = _mm512_loadu_pd(t.rel), emax = _mm512_loadu_pd(t.emax);
@@ -335,9 +352,27 @@ NUMSCOPE_AVX512_FN void error_sums_finite_avx512(Lanes& t, const double* x, cons
     emax = _mm512_max_pd(AE, emax);  // AE > emax ? AE : emax
     rel = _mm512_add_pd(rel, _mm512_mul_pd(AE, INV));
   }
+  const __m512d max = _mm512_set1_pd(std::numeric_limits<double>::max());
+  if (_mm512_cmp_pd_mask(_mm512_abs_pd(y2), max, _CMP_LE_OQ) != 0xff ||
+      _mm512_cmp_pd_mask(_mm512_abs_pd(e2), max, _CMP_LE_OQ) != 0xff)
+    return false;
   _mm512_storeu_pd(t.y2, y2), _mm512_storeu_pd(t.xy, xy), _mm512_storeu_pd(t.e2, e2);
   _mm512_storeu_pd(t.rel, rel), _mm512_storeu_pd(t.emax, emax);
   _mm512_storeu_si512(t.under, under);
+  return true;
+}
+
+NUMSCOPE_AVX512_FN void asym_finish_avx512(double* y, unsigned char* clip, std::uint64_t n, double zero,
+                                           double qmax, double scale) {
+  const __m512d z = _mm512_set1_pd(zero), hi = _mm512_set1_pd(qmax), s = _mm512_set1_pd(scale);
+  for (std::uint64_t i = 0; i < n; i += 8) {
+    const __m512d q = _mm512_add_pd(_mm512_loadu_pd(y + i), z);
+    const __mmask8 below = _mm512_cmp_pd_mask(q, _mm512_setzero_pd(), _CMP_LT_OQ);
+    const __mmask8 above = _mm512_cmp_pd_mask(q, hi, _CMP_GT_OQ);
+    const __m512d c = _mm512_mask_mov_pd(_mm512_maskz_mov_pd(static_cast<__mmask8>(~below), q), above, hi);
+    _mm512_storeu_pd(y + i, _mm512_mul_pd(_mm512_sub_pd(c, z), s));
+    store_flags(clip + i, 0, below | above);
+  }
 }
 
 NUMSCOPE_AVX512_FN void reciprocals_avx512(const double* x, double* inv, std::uint64_t n) {

@@ -45,9 +45,10 @@ template <class D, class I>
 /// is almost always: it leaves out the tests for inf and NaN, and adds |x - y|·inv where x is 0 too (inv is 0
 /// there and the error finite, so it adds +0, which leaves a sum of non-negative terms unchanged). Its sums
 /// are those of the full loop exactly when every y² and e² term was finite, which their sums being finite
-/// shows afterwards (error_sums checks it and runs the full loop otherwise).
+/// shows afterwards: it then stores them and returns true; otherwise it returns false with t untouched, and
+/// error_sums runs the full loop.
 template <class D, class I, bool Finite>
-[[gnu::always_inline]] inline void error_sums_loop(Lanes& t, const double* x, const double* inv, const double* y,
+[[gnu::always_inline]] inline bool error_sums_loop(Lanes& t, const double* x, const double* inv, const double* y,
                                                    std::uint64_t n) {
   constexpr int W = sizeof(D) / sizeof(double), K = 8 / W;
   constexpr double kMax = std::numeric_limits<double>::max();
@@ -85,26 +86,33 @@ template <class D, class I, bool Finite>
         nonfinite[k] -= ~(AY <= kMax);
       }
     }
+  if constexpr (Finite) {
+    bool finite = true;
+    for (int k = 0; k < K; ++k)
+      for (int l = 0; l < W; ++l) finite &= std::fabs(y2[k][l]) <= kMax && std::fabs(e2[k][l]) <= kMax;
+    if (!finite) return false;
+  }
   for (int k = 0; k < K; ++k) {
     store(t.y2 + W * k, y2[k]), store(t.xy + W * k, xy[k]), store(t.e2 + W * k, e2[k]);
     store(t.rel + W * k, rel[k]), store(t.emax + W * k, emax[k]), store(t.under + W * k, under[k]);
     store(t.nonfinite + W * k, nonfinite[k]), store(t.bad + W * k, bad[k]);
   }
+  return true;
 }
-using ErrorLoop = void (*)(Lanes&, const double*, const double*, const double*, std::uint64_t);
-void error_finite_sse2(Lanes& t, const double* x, const double* inv, const double* y, std::uint64_t n) {
-  error_sums_loop<V2d, V2i, true>(t, x, inv, y, n);
+using ErrorLoop = bool (*)(Lanes&, const double*, const double*, const double*, std::uint64_t);
+bool error_finite_sse2(Lanes& t, const double* x, const double* inv, const double* y, std::uint64_t n) {
+  return error_sums_loop<V2d, V2i, true>(t, x, inv, y, n);
 }
-void error_full_sse2(Lanes& t, const double* x, const double* inv, const double* y, std::uint64_t n) {
-  error_sums_loop<V2d, V2i, false>(t, x, inv, y, n);
+bool error_full_sse2(Lanes& t, const double* x, const double* inv, const double* y, std::uint64_t n) {
+  return error_sums_loop<V2d, V2i, false>(t, x, inv, y, n);
 }
-[[gnu::target("avx2")]] void error_finite_avx2(Lanes& t, const double* x, const double* inv, const double* y,
+[[gnu::target("avx2")]] bool error_finite_avx2(Lanes& t, const double* x, const double* inv, const double* y,
                                                std::uint64_t n) {
-  error_sums_loop<V4d, V4i, true>(t, x, inv, y, n);
+  return error_sums_loop<V4d, V4i, true>(t, x, inv, y, n);
 }
-[[gnu::target("avx2")]] void error_full_avx2(Lanes& t, const double* x, const double* inv, const double* y,
+[[gnu::target("avx2")]] bool error_full_avx2(Lanes& t, const double* x, const double* inv, const double* y,
                                              std::uint64_t n) {
-  error_sums_loop<V4d, V4i, false>(t, x, inv, y, n);
+  return error_sums_loop<V4d, V4i, false>(t, x, inv, y, n);
 }
 /// The loop for finite results, then the full loop over the same values from the same start when a sum of y²
 /// or e² is not finite (an inf or NaN result, or a square that overflowed). AVX-512 redoes with the AVX2 loop.
@@ -112,15 +120,7 @@ void error_sums(Isa isa, Lanes& t, const double* x, const double* inv, const dou
   const ErrorLoop finite_loop = isa >= Isa::kAvx512 ? error_sums_finite_avx512
                                 : isa >= Isa::kAvx2 ? error_finite_avx2
                                                     : error_finite_sse2;
-  const Lanes before = t;
-  finite_loop(t, x, inv, y, n);
-  bool finite = true;
-  for (int l = 0; l < 8; ++l)
-    finite &= std::fabs(t.y2[l]) <= std::numeric_limits<double>::max() &&
-              std::fabs(t.e2[l]) <= std::numeric_limits<double>::max();
-  if (finite) return;
-  t = before;
-  (isa >= Isa::kAvx2 ? error_full_avx2 : error_full_sse2)(t, x, inv, y, n);
+  if (!finite_loop(t, x, inv, y, n)) (isa >= Isa::kAvx2 ? error_full_avx2 : error_full_sse2)(t, x, inv, y, n);
 }
 
 void x_sums_sse2(Lanes& t, const double* x, std::uint64_t n) { x_sums<V2d, V2i>(t, x, n); }

@@ -30,6 +30,14 @@ def _code_dtype(info: dict[str, Any]) -> type[np.unsignedinteger]:
     return dtype
 
 
+def _native(arr: np.ndarray) -> np.ndarray:
+    """arr as a C-contiguous array in the machine's byte order: the library reads elements as native numbers, so a
+    big-endian array ('>f4' from np.load or np.frombuffer) is byte-swapped first, never read as its raw bytes."""
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    return np.require(arr, requirements="C")
+
+
 def _source_format(dtype: np.dtype) -> str:
     """The numscope format whose codes an array of this dtype holds (user input: a dtype, not a format row)."""
     if dtype.kind == "f" and dtype.itemsize in (2, 4, 8) and dtype.type in (np.float16, np.float32, np.float64):
@@ -90,7 +98,7 @@ def encode(x: Any, fmt: str, *, rounding: str = "rne", saturate: bool = False, f
             "numscope.store() takes decimal strings and fractions exactly"
         )
     src = _source_format(arr.dtype)
-    arr = np.require(arr, requirements="C")
+    arr = _native(arr)
     out = np.empty(arr.shape, dtype=out_dtype)
     _numscope.convert(src, info["name"], arr.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8),
                       rounding, saturate, ftz, seed, nan_to, False)
@@ -106,7 +114,7 @@ def _codes(codes: Any, info: dict[str, Any]) -> np.ndarray:
             "numscope.from_ml_dtypes() takes ml_dtypes arrays"
         )
     if arr.dtype.itemsize == np.dtype(want).itemsize:
-        return np.require(arr, requirements="C").view(want)
+        return _native(arr).view(want)
     # Another integer width: the values must be codes (0 <= c < 2^bits); the library checks the bits above.
     if arr.size and (arr.min() < 0 or (arr.dtype.itemsize > np.dtype(want).itemsize
                                       and arr.max() > np.iinfo(want).max)):

@@ -16,6 +16,8 @@ from ._results import Result
 def _exact_text(v: Any) -> str:
     """A number as exact text the library parses: strings as written, Fractions as p/q, ints in full, floats
     (and numpy floats) as the full decimal expansion of their binary value, Decimals as written."""
+    if type(v).__module__ == "numpy" and getattr(v, "ndim", None) == 0:
+        v = v[()]  # a 0-d array (np.array(0.1), w.max() of some libraries): its one element
     if isinstance(v, bool):
         raise ValueError(f"{v!r} is a bool, not a number")
     if isinstance(v, str):
@@ -26,8 +28,10 @@ def _exact_text(v: Any) -> str:
         return str(int(v))
     if isinstance(v, decimal.Decimal):
         return _decimal_text(v)
-    if isinstance(v, numbers.Real):
-        return _decimal_text(decimal.Decimal(float(v)))  # exact: Decimal(float) keeps every binary digit
+    if isinstance(v, numbers.Real) or type(v).__module__.startswith("ml_dtypes"):
+        # exact: Decimal(float) keeps every binary digit, and every ml_dtypes value (bfloat16, float8_*, int4...)
+        # is a double
+        return _decimal_text(decimal.Decimal(float(v)))
     raise ValueError(f"{v!r} is not a number: pass decimal strings, fractions.Fraction, int or float")
 
 
@@ -42,6 +46,8 @@ def _decimal_text(d: decimal.Decimal) -> str:
 def _list(v: Any) -> list[Any]:
     if v is None:
         return []
+    if type(v).__module__ == "numpy" and hasattr(v, "ndim"):  # an array of any shape (0-d too): its elements
+        return list(v.reshape(-1)) if v.ndim else [v[()]]
     if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
         return [v]
     return list(v)
@@ -174,13 +180,13 @@ def _array_input(x: Any) -> tuple[Any, str, list[int]]:
     """A numpy array (or array-like) as the buffer, numscope format and shape the library reads in place."""
     import numpy as np
 
-    from ._arrays import _source_format
+    from ._arrays import _native, _source_format
 
     arr = np.asarray(x)
     if arr.dtype.kind not in "fV" and not arr.dtype.type.__module__.startswith("ml_dtypes"):
         raise ValueError(f"quantize analyses float tensors, not dtype {arr.dtype}")
     fmt = _source_format(arr.dtype)
-    arr = np.require(arr, requirements="C")
+    arr = _native(arr)
     return arr, fmt, [int(d) for d in arr.shape]
 
 

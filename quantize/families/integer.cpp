@@ -5,6 +5,7 @@
 #include <cmath>      // std::nearbyint
 
 #include "numscope/quantize/family.h"
+#include "numscope/quantize/kernels_avx512.h"
 
 namespace numscope::detail {
 namespace {
@@ -85,10 +86,16 @@ class IntRow : public RowQuantizer {
     }
     const double zero = std::clamp(std::nearbyint(-lo / scale), 0.0, qmax);
     wide_.round_n(p.x, p.y, p.clip, p.n, {ScaleOp::kDiv, scale});  // round(x / scale) before the zero point
-    for (std::uint64_t i = 0; i < p.n; ++i) {
+    std::uint64_t i = 0;
+    if (kernel_isa() >= Isa::kAvx512) {
+      i = p.n / 8 * 8;
+      asym_finish_avx512(p.y, p.clip, i, zero, qmax, scale);
+    }
+    for (; i < p.n; ++i) {
       const double q = p.y[i] + zero;
       p.clip[i] = q < 0 || q > qmax;
-      p.y[i] = (std::clamp(q, 0.0, qmax) - zero) * scale;
+      const double c = std::clamp(q, 0.0, qmax);
+      p.y[i] = (c - zero) * scale;
     }
   }
 

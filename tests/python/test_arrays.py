@@ -143,6 +143,28 @@ def test_shapes_and_dtypes_are_kept():
     assert numscope.round(x.astype(np.float64), "bf16").dtype == np.float64
 
 
+def test_byte_order_is_read_not_assumed():
+    """Big-endian arrays (np.load of a '>f4' .npy, np.frombuffer(..., '>f4'), FITS data) hold the same numbers as
+    little-endian ones: the codes, values and quantization must be those of the native array (they were the
+    bytes read little-endian: 1.0 as '>f4' encoded to bf16 0x0001, and every value of arange came back 0)."""
+    x = np.float32([0.1, 1.0, 2.0, -3.5, 448.0, 65504.0])
+    for fmt in ("bf16", "fp16", "e4m3", "int8", "fp64"):
+        want = numscope.encode(x, fmt)
+        for dt in (">f4", ">f8", ">f2"):
+            assert (numscope.encode(x.astype(dt), fmt) == numscope.encode(x.astype(dt[1:]), fmt)).all(), (fmt, dt)
+        assert (numscope.encode(x.astype(">f4"), fmt) == want).all()
+        assert np.array_equal(numscope.round(x.astype(">f4"), fmt), numscope.round(x, fmt), equal_nan=True)
+    assert (numscope.encode(np.arange(6, dtype=">i4"), "fp16") == numscope.encode(np.arange(6), "fp16")).all()
+    assert (numscope.encode(np.arange(6, dtype=">u8"), "fp16") == numscope.encode(np.arange(6), "fp16")).all()
+    codes = np.array([0x3F80, 0x47F1], dtype=">u2")  # bf16 1.0 and 123392, stored big-endian
+    assert numscope.decode(codes, "bf16").tolist() == [1.0, 123392.0]
+    assert numscope.decode(codes.astype(">u4"), "bf16").tolist() == [1.0, 123392.0]
+    w = np.linspace(-1, 1, 256, dtype=np.float32).reshape(8, 32)
+    a, b = numscope.quantize(w, ["int8"]), numscope.quantize(w.astype(">f4"), ["int8"])
+    assert a.tables["schemes"][0]["mse"] == b.tables["schemes"][0]["mse"]
+    assert b.tables["input"][0]["max"] == a.tables["input"][0]["max"] == 1.0
+
+
 def test_python_numbers_are_float64_not_float32():
     """A list of Python floats is read as float64: 0.1 rounds once from its double, as `cast --from fp64`."""
     assert numscope.encode([0.1], "fp32")[0] == np.float32(0.1).view(np.uint32)

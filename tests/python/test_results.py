@@ -258,6 +258,23 @@ def test_errors_are_value_errors_with_the_cli_line(cli):
         assert "numscope: " + str(e.value) + "\n" == err, args
 
 
+def test_numpy_and_ml_dtypes_values_are_numbers():
+    """store/explain take what numpy hands out: a 0-d array (np.array(0.1), a reduction like w.max()), arrays of any
+    shape, and ml_dtypes scalars (bfloat16(0.1), float8_e4m3fn(3.5)) at their exact binary value, as they take
+    np.float32. They raised TypeError ("iteration over a 0-d array") and "3.5 is not a number" before. Expected
+    values: bfloat16(0.1) is 0x3dcd = 0.10009765625 and float8_e4m3fn(3.5) is 3.5 by their formats' definitions,
+    np.array(0.1) is the double 0.1 (3602879701896397/2^55)."""
+    stored = lambda v, f="fp64": [str(x) for x in numscope.store(v, f).tables["store"]["stored"]]
+    assert stored(np.array(0.1)) == ["0.1000000000000000055511151231257827021181583404541015625"]
+    assert stored(np.array([[0.5, 1.5], [2.5, 3.5]])) == ["0.5", "1.5", "2.5", "3.5"]
+    assert stored(ml_dtypes.bfloat16(0.1)) == ["0.10009765625"]
+    assert stored(ml_dtypes.float8_e4m3fn(3.5), "e4m3") == ["3.5"]
+    assert stored(ml_dtypes.int4(-3), "int8") == ["-3"]
+    assert stored(np.array([0.1], dtype=ml_dtypes.bfloat16)) == ["0.10009765625"]
+    assert str(numscope.explain("fp32", ml_dtypes.bfloat16(0.1)).table[0]["stored"]) == "0.10009765625"
+    assert str(numscope.explain("bf16", np.array(0.1)).table[0]["bits"]) == "0x3dcd"
+
+
 def test_bad_python_arguments():
     with pytest.raises(ValueError, match="not a number"):
         numscope.store(object())

@@ -576,12 +576,21 @@ TEST_CASE("every scheme gives the same bits with the portable, AVX2 and AVX-512 
     for (std::size_t i = 256; i < 384 && i < v.size(); ++i) v[i] = 0.75;  // constant blocks
     for (std::size_t i = 512; i < 640 && i < v.size(); ++i) v[i] = 0.0;   // all-zero blocks
     const MemorySource src(v, set.rows, set.cols);
+    numscope::detail::cap_kernel_isa(Isa::kPortable);
     const TensorStats st = tensor_stats(src, 1);
     std::vector<SchemeResult> ref;
     std::vector<std::vector<double>> ref_y;
     for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512}) {
       if (!numscope::isa_supported(isa)) continue;
       numscope::detail::cap_kernel_isa(isa);
+      const TensorStats sti = tensor_stats(src, 2);  // its lane sums too
+      auto bits = [](double d) { return numscope::bit_cast<std::uint64_t>(d); };
+      CHECK(bits(sti.mean) == bits(st.mean));
+      CHECK(bits(sti.std) == bits(st.std));
+      CHECK(bits(sti.kurtosis) == bits(st.kurtosis));
+      CHECK(bits(sti.outlier_fraction) == bits(st.outlier_fraction));
+      CHECK(bits(sti.min) == bits(st.min));
+      CHECK(bits(sti.max) == bits(st.max));
       QuantizeOptions o;
       o.threads = 2;
       const std::vector<SchemeResult> got = quantize_schemes(schemes, src, st, o);
