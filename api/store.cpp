@@ -71,9 +71,14 @@ Result store(const StoreRequest& request) {
         const Rational diff = stored.value() - x.value();
         const Rational ad = diff < 0 ? Rational(-diff) : diff;
         abs_err = exact_cell(ad);
-        const Rational rel = x.mag == 0 ? Rational(0) : Rational(ad / x.mag);
-        rel_exact = exact_cell(rel);
-        rel_err = exact_cell(rel, rel == 0 ? "0" : "≈" + rounded_decimal(rel, 4));
+        if (x.mag == 0 && ad != 0) {
+          // Only E8M0 (no zero) stores 0 as something else: an error relative to 0 is unbounded, not 0.
+          rel_err = rel_exact = exact_cell(Number{Number::Kind::kInf, false, 0});
+        } else {
+          const Rational rel = x.mag == 0 ? Rational(0) : Rational(ad / x.mag);
+          rel_exact = exact_cell(rel);
+          rel_err = exact_cell(rel, rel == 0 ? "0" : "≈" + rounded_decimal(rel, 4));
+        }
       } else if (!invalid && x.kind == Number::Kind::kFinite) {
         const Number inf{Number::Kind::kInf, false, 0};
         abs_err = rel_err = rel_exact = exact_cell(inf);

@@ -142,10 +142,11 @@ def _option_text(key: str, v: Any) -> list[tuple[str, str]]:
         return [(key, "" if v else "false")]  # a switch given: as the CLI passes --tied
     if isinstance(v, numbers.Integral):
         return [(key, str(int(v)))]
-    if isinstance(v, float):
-        return [(key, repr(v))]
     if isinstance(v, (str, Fraction, decimal.Decimal)):
         return [(key, str(v))]
+    if isinstance(v, numbers.Real):  # float, numpy's float16/32/64: a whole number as an integer (seq=1024.0)
+        f = float(v)
+        return [(key, str(int(f)) if f.is_integer() else repr(f))]
     raise ValueError(f"option {key}: {v!r} is not a number, name or list")
 
 

@@ -275,6 +275,19 @@ def test_numpy_and_ml_dtypes_values_are_numbers():
     assert str(numscope.explain("bf16", np.array(0.1)).table[0]["bits"]) == "0x3dcd"
 
 
+def test_memory_options_take_numpy_scalars():
+    """Options given as numpy scalars (a loop over np.arange, a value from an array) mean their number: seq as
+    np.float32(1024), np.int64(1024) or 1024.0 is seq=1024 (np.float32 was refused as 'not a number', 1024.0 as
+    not a positive number of tokens). Expected: the
+    KV cache of llama-3-8b at s = 1024, L·s·2·kv·d·2 B = 32·1024·2·8·128·2 = 134217728 bytes."""
+    want = numscope.memory("llama-3-8b", seq=1024)
+    for seq in (np.float32(1024), np.float16(1024), np.int64(1024), np.float64(1024), 1024.0):
+        got = numscope.memory("llama-3-8b", seq=seq)
+        assert got.tables["breakdown"]["bytes"] == want.tables["breakdown"]["bytes"], seq
+    kv = [r for r in want.tables["breakdown"] if r["name"] == "kv_cache"][0]
+    assert kv["bytes"] == 32 * 1024 * 2 * 8 * 128 * 2
+
+
 def test_bad_python_arguments():
     with pytest.raises(ValueError, match="not a number"):
         numscope.store(object())
