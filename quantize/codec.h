@@ -114,12 +114,8 @@ struct Codec {
     if (!fast_encode || !fast_decode) return false;
     // Branch-free loops (they vectorize): whether every value is an fp32 value and whether any lies beyond the
     // largest finite one are each one pass, and only the latter, rare, needs the engine per value.
-    bool fp32 = true, beyond = false;
-    for (std::uint64_t i = 0; i < n; ++i) {
-      fp32 &= static_cast<double>(static_cast<float>(x[i])) == x[i];
-      beyond |= std::fabs(x[i]) > max_finite;
-    }
-    if (!fp32) return false;
+    bool beyond = false;
+    if (!fp32_values(x, n, max_finite, beyond, isa)) return false;
     constexpr std::uint64_t kBlock = 4096;
     float xf[kBlock], yf[kBlock];
     alignas(16) unsigned char codes[kBlock * 4];

@@ -168,6 +168,20 @@ double block_amax(const double* x, std::uint64_t n) {  // one block of n
 }
 
 
+bool fp32_values(const double* x, std::uint64_t n, double limit, bool& beyond, Isa isa) {
+  std::uint64_t i = 0;
+  bool fp32 = true;
+  if (isa >= Isa::kAvx512) {
+    i = n / 8 * 8;
+    fp32 = fp32_values_avx512(x, i, limit, beyond);
+  }
+  for (; i < n; ++i) {
+    fp32 &= static_cast<double>(static_cast<float>(x[i])) == x[i];
+    beyond |= std::fabs(x[i]) > limit;
+  }
+  return fp32;
+}
+
 /// inv[i] = 1/|x[i]|, or 0 where x[i] is 0 (for Lanes::add).
 template <class D, class I>
 [[gnu::always_inline]] inline void reciprocal_kernel(const double* x, double* inv, std::uint64_t n) {

@@ -91,6 +91,8 @@ void block_amaxes(const double* x, std::uint64_t n, std::uint64_t bs, std::vecto
 double block_amax(const double* x, std::uint64_t n);  // one block of n
 /// The number of NaN / inf values among n, each set to 0 when `mask`.
 std::uint64_t count_nonfinite(double* x, std::uint64_t n, bool mask);
+/// Whether all n values are fp32 values (double(float(x)) == x); `beyond` is set when one has |x| > limit.
+bool fp32_values(const double* x, std::uint64_t n, double limit, bool& beyond, Isa isa = kernel_isa());
 /// inv[i] = 1/|x[i]|, or 0 where x[i] is 0 (for the relative error).
 void reciprocals(const double* x, double* inv, std::uint64_t n, Isa isa = kernel_isa());
 

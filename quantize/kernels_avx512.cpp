@@ -263,6 +263,18 @@ NUMSCOPE_AVX512_FN std::uint64_t codebook4_avx512(const double* x, double* y, st
   return body;
 }
 
+NUMSCOPE_AVX512_FN bool fp32_values_avx512(const double* x, std::uint64_t n, double limit, bool& beyond) {
+  const __m512d lim = _mm512_set1_pd(limit);
+  __mmask8 differ = 0, above = 0;
+  for (std::uint64_t i = 0; i < n; i += 8) {
+    const __m512d v = _mm512_loadu_pd(x + i);
+    differ |= _mm512_cmp_pd_mask(_mm512_cvtps_pd(_mm512_cvtpd_ps(v)), v, _CMP_NEQ_UQ);  // NaN differs too
+    above |= _mm512_cmp_pd_mask(_mm512_abs_pd(v), lim, _CMP_GT_OQ);
+  }
+  beyond |= above != 0;
+  return differ == 0;
+}
+
 NUMSCOPE_AVX512_FN void range_avx512(const double* x, std::uint64_t n, double& lo, double& hi) {
   __m512d l = _mm512_setzero_pd(), h = _mm512_setzero_pd();
   std::uint64_t i = 0;

@@ -28,6 +28,8 @@ RoundSumsKernel round_sums_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post
 std::uint64_t codebook4_avx512(const double* x, double* y, std::uint64_t n, std::uint64_t bs, const float* inv,
                                const float* deq, const float* mids, int first_step, const float* codes,
                                bool magnitude);
+/// fp32_values for n a multiple of 8.
+bool fp32_values_avx512(const double* x, std::uint64_t n, double limit, bool& beyond);
 void range_avx512(const double* x, std::uint64_t n, double& lo, double& hi);
 void amax_avx512(const double* x, std::uint64_t n, std::uint64_t bs, double* out);
 void reciprocals_avx512(const double* x, double* inv, std::uint64_t n);
