@@ -14,32 +14,63 @@
 namespace numscope::detail {
 namespace {
 
-constexpr int W = 16;
-typedef float VF __attribute__((vector_size(4 * W)));
-typedef int VI __attribute__((vector_size(4 * W)));
-typedef unsigned char VB __attribute__((vector_size(W)));
+#define NUMSCOPE_LANES(W)                                 \
+  typedef float VF##W __attribute__((vector_size(4 * W))); \
+  typedef int VI##W __attribute__((vector_size(4 * W)));   \
+  typedef unsigned char VB##W __attribute__((vector_size(W)));
+NUMSCOPE_LANES(4)
+NUMSCOPE_LANES(8)
+NUMSCOPE_LANES(16)
+#undef NUMSCOPE_LANES
+template <int W>
+struct Vec;
+template <>
+struct Vec<4> {
+  using F = VF4;
+  using I = VI4;
+  using B = VB4;
+};
+template <>
+struct Vec<8> {
+  using F = VF8;
+  using I = VI8;
+  using B = VB8;
+};
+template <>
+struct Vec<16> {
+  using F = VF16;
+  using I = VI16;
+  using B = VB16;
+};
 
-[[gnu::always_inline]] inline VF splat(float v) { return VF{} + v; }
-[[gnu::always_inline]] inline VI splat_i(int v) { return VI{} + v; }
-[[gnu::always_inline]] inline VF to_float(VI v) { return __builtin_convertvector(v, VF); }
-[[gnu::always_inline]] inline VF vabs(VF v) { return (VF)((VI)v & 0x7fffffff); }
+/// The searches for W lanes of fp32, the instruction set's own width (GCC splits wider vectors into slow code).
+template <int W>
+struct Kernels {
+using VF = typename Vec<W>::F;
+using VI = typename Vec<W>::I;
+using VB = typename Vec<W>::B;
+
+[[gnu::always_inline]] static inline VF splat(float v) { return VF{} + v; }
+[[gnu::always_inline]] static inline VI splat_i(int v) { return VI{} + v; }
+[[gnu::always_inline]] static inline VF to_float(VI v) { return __builtin_convertvector(v, VF); }
+[[gnu::always_inline]] static inline VF vabs(VF v) { return (VF)((VI)v & 0x7fffffff); }
 /// nearest_int of every lane: the same fp32 addition and bit arithmetic.
-[[gnu::always_inline]] inline VI nearest(VF v) {
+[[gnu::always_inline]] static inline VI nearest(VF v) {
   const VF t = v + 12582912.f;
   return ((VI)t & 0x007fffff) - 0x00400000;
 }
 /// The low bytes of W lanes to out[0..W).
-[[gnu::always_inline]] inline void store_bytes(VI v, unsigned char* out) {
+[[gnu::always_inline]] static inline void store_bytes(VI v, unsigned char* out) {
   const VB b = __builtin_convertvector(v, VB);
   std::memcpy(out, &b, sizeof b);
 }
-[[gnu::always_inline]] inline VI clamp(VI l, int lo, int hi) {
+[[gnu::always_inline]] static inline VI clamp(VI l, int lo, int hi) {
   l = l < lo ? splat_i(lo) : l;
   return l > hi ? splat_i(hi) : l;
 }
 
 /// The element of largest magnitude (the first), with its sign, as kquants.cpp's signed_max.
-[[gnu::always_inline]] inline float first_signed_max(int n, const float* x, float& amax) {
+[[gnu::always_inline]] static inline float first_signed_max(int n, const float* x, float& amax) {
   float max = 0;
   amax = 0;
   for (int i = 0; i < n; ++i)
@@ -48,7 +79,7 @@ typedef unsigned char VB __attribute__((vector_size(W)));
 }
 
 /// make_qx_quants: lane 0 the first scale -nmax/max, lanes 1..18 the trials is = -9..-1, 1..9.
-[[gnu::always_inline]] inline float qx_body(int n, int nmax, const float* x, std::int8_t* L, const float* weights) {
+[[gnu::always_inline]] static inline float qx_body(int n, int nmax, const float* x, std::int8_t* L, const float* weights) {
   if (n % W != 0 || n > 32) return make_qx_quants(n, nmax, x, L, weights);
   float amax;
   const float max = first_signed_max(n, x, amax);
@@ -56,17 +87,17 @@ typedef unsigned char VB __attribute__((vector_size(W)));
     for (int i = 0; i < n; ++i) L[i] = 0;
     return 0.f;
   }
-  constexpr int kTrials = 19;
-  float iscales[2 * W];
+  constexpr int kTrials = 19, kGroups = (kTrials + W - 1) / W;
+  float iscales[kGroups * W];
   iscales[0] = static_cast<float>(-nmax) / max;
   for (int k = 1, is = -9; k < kTrials; ++k, ++is) {
     if (is == 0) ++is;
     iscales[k] = -(static_cast<float>(nmax) + 0.1f * static_cast<float>(is)) / max;
   }
-  for (int k = kTrials; k < 2 * W; ++k) iscales[k] = iscales[0];
-  float sumlx[2 * W], suml2[2 * W];
-  VI levels[2][32];  // n <= 32
-  for (int g = 0; g < 2; ++g) {
+  for (int k = kTrials; k < kGroups * W; ++k) iscales[k] = iscales[0];
+  float sumlx[kGroups * W], suml2[kGroups * W];
+  VI levels[kGroups][32];  // n <= 32
+  for (int g = 0; g < kGroups; ++g) {
     VF isc, slx = VF{}, sl2 = VF{};
     std::memcpy(&isc, iscales + W * g, sizeof isc);
     for (int i = 0; i < n; ++i) {
@@ -93,33 +124,36 @@ typedef unsigned char VB __attribute__((vector_size(W)));
   return scale;
 }
 
-/// make_q3_quants for n = W: the first levels and their products in lanes (the two sums in scalar, in order),
+/// make_q3_quants for n = 16: the first levels and their products in lanes (the two sums in scalar, in order),
 /// then ggml's sweeps that move one level at a time, in scalar with each element's weights w = x² and w·x
 /// computed once (every accepted move changes the sums the next element's move is computed from; evaluating a
 /// sweep's moves in lanes and redoing them after each accepted one measured slower).
-[[gnu::always_inline]] inline float q3_body(int n, int nmax, const float* x, std::int8_t* L) {
-  if (n != W) return make_q3_quants(n, nmax, x, L);
+[[gnu::always_inline]] static inline float q3_body(int n, int nmax, const float* x, std::int8_t* L) {
+  if (n != 16) return make_q3_quants(n, nmax, x, L);
   float amax;
   const float max = first_signed_max(n, x, amax);
   if (amax < kGroupMaxEps) {
     for (int i = 0; i < n; ++i) L[i] = 0;
     return 0.f;
   }
-  VF xv;
-  std::memcpy(&xv, x, sizeof xv);
-  const VF w = xv * xv, wx = w * xv;
-  VI lv = clamp(nearest(static_cast<float>(-nmax) / max * xv), -nmax, nmax - 1);
-  float sumlx = 0, suml2 = 0;
-  {
-    const VF fl = to_float(lv), plx = wx * fl, pl2 = w * fl * fl;
-    for (int i = 0; i < n; ++i) sumlx += plx[i], suml2 += pl2[i];
+  int l[16];
+  float wa[16], wxa[16], xa[16], plx[16], pl2[16];
+  const float iscale = static_cast<float>(-nmax) / max;
+  for (int c = 0; c < 16; c += W) {
+    VF xv;
+    std::memcpy(&xv, x + c, sizeof xv);
+    const VF w = xv * xv, wx = w * xv;
+    const VI lv = clamp(nearest(iscale * xv), -nmax, nmax - 1);
+    const VF fl = to_float(lv), px = wx * fl, p2 = w * fl * fl;
+    std::memcpy(l + c, &lv, sizeof lv);
+    std::memcpy(wa + c, &w, sizeof w);
+    std::memcpy(wxa + c, &wx, sizeof wx);
+    std::memcpy(xa + c, &xv, sizeof xv);
+    std::memcpy(plx + c, &px, sizeof px);
+    std::memcpy(pl2 + c, &p2, sizeof p2);
   }
-  int l[W];
-  float wa[W], wxa[W], xa[W];
-  std::memcpy(l, &lv, sizeof l);
-  std::memcpy(wa, &w, sizeof wa);
-  std::memcpy(wxa, &wx, sizeof wxa);
-  std::memcpy(xa, &xv, sizeof xa);
+  float sumlx = 0, suml2 = 0;
+  for (int i = 0; i < n; ++i) sumlx += plx[i], suml2 += pl2[i];
   for (int itry = 0; itry < 5; ++itry) {
     int changed = 0;
     for (int i = 0; i < n; ++i) {
@@ -147,7 +181,7 @@ typedef unsigned char VB __attribute__((vector_size(W)));
 
 /// make_qkx2_quants: the first fit in scalar, then the nstep + 1 trial scales W at a time, lane k of group g
 /// trial is = W·g + k, each with its error; the best chosen in trial order.
-[[gnu::always_inline]] inline float qkx2_body(int n, int nmax, const float* x, const float* weights, std::uint8_t* L,
+[[gnu::always_inline]] static inline float qkx2_body(int n, int nmax, const float* x, const float* weights, std::uint8_t* L,
                                               float* the_min, float rmin, float rdelta, int nstep, bool use_mad) {
   float min = x[0], max = x[0], sum_w = weights[0], sum_x = sum_w * x[0];
   for (int i = 1; i < n; ++i) {
@@ -231,7 +265,7 @@ typedef unsigned char VB __attribute__((vector_size(W)));
 
 /// best_index_int8 of every lane: the table value v[lo] <= x < v[lo + 1] found by counting (for NaN every
 /// !(x < v) holds, as in the bisection), then the nearer of the two (a tie to the upper), and the two ends.
-[[gnu::always_inline]] inline VI iq4_index(VF x, VF& q) {
+[[gnu::always_inline]] static inline VI iq4_index(VF x, VF& q) {
   VI lo = splat_i(0);
   VF lov = splat(kIq4Values[0]), hiv = splat(kIq4Values[1]);
   for (int k = 1; k < 15; ++k) {
@@ -250,7 +284,7 @@ typedef unsigned char VB __attribute__((vector_size(W)));
 }
 
 /// quantize_row_iq4_nl_impl's block search with ntry = 7: lane 0 the first scale, lanes 1..15 itry = -7..7.
-[[gnu::always_inline]] inline float iq4_body(const float* xb, const float* qw, float sigma2) {
+[[gnu::always_inline]] static inline float iq4_body(const float* xb, const float* qw, float sigma2) {
   float weight[32], amax;
   for (int j = 0; j < 32; j += W) {
     VF xv, w;
@@ -268,27 +302,31 @@ typedef unsigned char VB __attribute__((vector_size(W)));
   }
   const float max = first_signed_max(32, xb, amax);
   if (amax < kGroupMaxEps) return 0;
-  float ids[W];
+  float ids[16], sqx[16], sq2[16];
   ids[0] = 1 / (-max / kIq4Values[0]);
-  for (int k = 1; k < W; ++k) ids[k] = static_cast<float>(k - 8 + kIq4Values[0]) / max;
-  VF id, sqx = VF{}, sq2 = VF{};
-  std::memcpy(&id, ids, sizeof id);
-  for (int j = 0; j < 32; ++j) {
-    VF q;
-    iq4_index(id * xb[j], q);
-    const VF wq = weight[j] * q;
-    sqx += wq * xb[j];
-    sq2 += wq * q;
+  for (int k = 1; k < 16; ++k) ids[k] = static_cast<float>(k - 8 + kIq4Values[0]) / max;
+  for (int g = 0; g < 16; g += W) {
+    VF id, sx = VF{}, s2 = VF{};
+    std::memcpy(&id, ids + g, sizeof id);
+    for (int j = 0; j < 32; ++j) {
+      VF q;
+      iq4_index(id * xb[j], q);
+      const VF wq = weight[j] * q;
+      sx += wq * xb[j];
+      s2 += wq * q;
+    }
+    std::memcpy(sqx + g, &sx, sizeof sx);
+    std::memcpy(sq2 + g, &s2, sizeof s2);
   }
   float d = sq2[0] > 0 ? sqx[0] / sq2[0] : 0.f;
   float best = d * sqx[0];
-  for (int k = 1; k < W; ++k)
+  for (int k = 1; k < 16; ++k)
     if (sq2[k] > 0 && sqx[k] * sqx[k] > best * sq2[k]) d = sqx[k] / sq2[k], best = d * sqx[k];
   return d;
 }
 
 /// The indices best_index_int8(id·x) of n elements (a multiple of W).
-[[gnu::always_inline]] inline void iq4_indices_body(const float* x, int n, float id, std::uint8_t* L) {
+[[gnu::always_inline]] static inline void iq4_indices_body(const float* x, int n, float id, std::uint8_t* L) {
   for (int j = 0; j < n; j += W) {
     VF xv, q;
     std::memcpy(&xv, x + j, sizeof xv);
@@ -297,7 +335,7 @@ typedef unsigned char VB __attribute__((vector_size(W)));
 }
 
 /// Searches::levels, W elements at a time (n a multiple of W).
-[[gnu::always_inline]] inline void levels_body(const float* x, int n, float d, float m, int lo, int hi, int offset,
+[[gnu::always_inline]] static inline void levels_body(const float* x, int n, float d, float m, int lo, int hi, int offset,
                                                std::uint8_t* L, unsigned char* clip) {
   for (int i = 0; i < n; i += W) {
     VF xv;
@@ -307,31 +345,34 @@ typedef unsigned char VB __attribute__((vector_size(W)));
     if (clip) store_bytes(out & 1, clip + i);
   }
 }
+};
 
-#define NUMSCOPE_SEARCHES(ATTR, SUFFIX)                                                                          \
+// W lanes for the trial searches, W3 for make_q3_quants and the last levels (16 elements; 8 lanes measured
+// faster there with AVX-512).
+#define NUMSCOPE_SEARCHES(ATTR, SUFFIX, W, W3)                                                                          \
   ATTR float qx_##SUFFIX(int n, int nmax, const float* x, std::int8_t* L, const float* w) {                      \
-    return qx_body(n, nmax, x, L, w);                                                                            \
+    return Kernels<W>::qx_body(n, nmax, x, L, w);                                                                            \
   }                                                                                                              \
-  ATTR float q3_##SUFFIX(int n, int nmax, const float* x, std::int8_t* L) { return q3_body(n, nmax, x, L); }   \
+  ATTR float q3_##SUFFIX(int n, int nmax, const float* x, std::int8_t* L) { return Kernels<W3>::q3_body(n, nmax, x, L); }   \
   ATTR float qkx2_##SUFFIX(int n, int nmax, const float* x, const float* w, std::uint8_t* L, float* the_min,    \
                            std::uint8_t*, float rmin, float rdelta, int nstep, bool use_mad) {                   \
-    return qkx2_body(n, nmax, x, w, L, the_min, rmin, rdelta, nstep, use_mad);                                   \
+    return Kernels<W>::qkx2_body(n, nmax, x, w, L, the_min, rmin, rdelta, nstep, use_mad);                                   \
   }                                                                                                              \
   ATTR float iq4_##SUFFIX(const float* xb, const float* qw, float sigma2, std::uint8_t* Lb, int ntry) {          \
-    return ntry == 7 ? iq4_body(xb, qw, sigma2) : iq4_block_scale(xb, qw, sigma2, Lb, ntry);                     \
+    return ntry == 7 ? Kernels<W>::iq4_body(xb, qw, sigma2) : iq4_block_scale(xb, qw, sigma2, Lb, ntry);                     \
   }                                                                                                              \
-  ATTR void iq4_indices_##SUFFIX(const float* x, int n, float id, std::uint8_t* L) { iq4_indices_body(x, n, id, L); } \
+  ATTR void iq4_indices_##SUFFIX(const float* x, int n, float id, std::uint8_t* L) { Kernels<W>::iq4_indices_body(x, n, id, L); } \
   ATTR void levels_##SUFFIX(const float* x, int n, float d, float m, int lo, int hi, int offset, std::uint8_t* L, \
                             unsigned char* clip) {                                                              \
-    levels_body(x, n, d, m, lo, hi, offset, L, clip);                                                            \
+    Kernels<W3>::levels_body(x, n, d, m, lo, hi, offset, L, clip);                                                            \
   }                                                                                                              \
   constexpr Searches kSearches_##SUFFIX{qx_##SUFFIX,   q3_##SUFFIX,          qkx2_##SUFFIX,                      \
                                         iq4_##SUFFIX,  iq4_indices_##SUFFIX, levels_##SUFFIX};
 
-NUMSCOPE_SEARCHES(, portable)
+NUMSCOPE_SEARCHES(, portable, 4, 4)
 #if defined(__x86_64__)
-NUMSCOPE_SEARCHES([[gnu::target("avx2,fma,bmi2")]], avx2)
-NUMSCOPE_SEARCHES([[gnu::target("avx512f,avx512bw,avx512dq,avx512vl,bmi2")]], avx512)
+NUMSCOPE_SEARCHES([[gnu::target("avx2,fma,bmi2")]], avx2, 8, 8)
+NUMSCOPE_SEARCHES([[gnu::target("avx512f,avx512bw,avx512dq,avx512vl,bmi2")]], avx512, 16, 8)
 #endif
 #undef NUMSCOPE_SEARCHES
 
