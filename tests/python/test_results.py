@@ -302,6 +302,16 @@ def test_memory_options_take_numpy_scalars():
     assert kv["bytes"] == 32 * 1024 * 2 * 8 * 128 * 2
 
 
+def test_check_of_a_missing_document_names_the_path(cli):
+    """check('notes/typo.md') with no such file is the CLI's bad path (exit 2, 'is not a file or folder'), not a
+    claim 'notes/typo.md' whose error was "unknown name 'notes'"."""
+    for name in ("notes/typo.md", "typo.claims", "Typo.IPYNB"):
+        rc, _, err = run_cli(cli, ["check", name])
+        assert rc == 2 and "is not a file or folder" in err
+        with pytest.raises(ValueError, match="is not a file or folder"):
+            numscope.check(name)
+
+
 def test_bad_python_arguments():
     with pytest.raises(ValueError, match="not a number"):
         numscope.store(object())
