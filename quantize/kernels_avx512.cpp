@@ -5,7 +5,9 @@
 // GCC 12's own max/min/extract intrinsics pass _mm512_undefined_pd() as their unused merge source, which its
 // -Wuninitialized reports once inlined (GCC bug 105593); nothing of ours is uninitialized.
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)  // a GCC-only warning group
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <algorithm>  // std::min, std::max
