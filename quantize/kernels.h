@@ -28,7 +28,12 @@ typedef unsigned long long V8u __attribute__((vector_size(64)));
 
 /// The target attribute of the AVX-512 builds (x86-64-v4 without its 512-bit preference off: GCC keeps 512-bit
 /// vectors for these loops only when told). Every AVX-512 loop gives the AVX2 and SSE2 loops' bits.
+/// clang-14 (the fuzz build) does not know prefer-vector-width and would drop the whole attribute.
+#if defined(__clang__)
+#define NUMSCOPE_QUANTIZE_AVX512 "avx512f,avx512bw,avx512vl,avx512dq,bmi2"
+#else
 #define NUMSCOPE_QUANTIZE_AVX512 "avx512f,avx512bw,avx512vl,avx512dq,bmi2,prefer-vector-width=512"
+#endif
 
 /// What a vector rounding kernel needs of a format.
 struct GridParams {

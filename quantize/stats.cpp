@@ -3,7 +3,9 @@
 // GCC 12's mask intrinsics pass _mm512_undefined_pd() as an unused merge source, which -Wuninitialized reports
 // once inlined (GCC bug 105593).
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)  // a GCC-only warning group
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <algorithm>  // std::min_element, std::max_element, std::fill_n
