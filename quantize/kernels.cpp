@@ -77,18 +77,11 @@ template <bool Integer, ScaleOp Pre, ScaleOp Post>
 }
 RoundKernel round_kernel(bool integer, Isa isa, ScaleOp pre, ScaleOp post) {
   if (isa >= Isa::kAvx512) return round_kernel_avx512(integer, pre, post);
-  using enum ScaleOp;
-#define NUMSCOPE_KERNELS(K, I) \
-  {{K<I, kNone, kNone>, K<I, kNone, kMul>, K<I, kNone, kDiv>}, \
-   {K<I, kMul, kNone>, K<I, kMul, kMul>, K<I, kMul, kDiv>},    \
-   {K<I, kDiv, kNone>, K<I, kDiv, kMul>, K<I, kDiv, kDiv>}}
-  static constexpr RoundKernel kTable[2][2][3][3] = {{NUMSCOPE_KERNELS(rne_sse2, false), NUMSCOPE_KERNELS(rne_avx2, false)},
-                                                     {NUMSCOPE_KERNELS(rne_sse2, true), NUMSCOPE_KERNELS(rne_avx2, true)}};
-#undef NUMSCOPE_KERNELS
+  static constexpr RoundKernel kTable[2][2][3][3] = {
+      {NUMSCOPE_SCALINGS(rne_sse2, false), NUMSCOPE_SCALINGS(rne_avx2, false)},
+      {NUMSCOPE_SCALINGS(rne_sse2, true), NUMSCOPE_SCALINGS(rne_avx2, true)}};
   return kTable[integer][isa >= Isa::kAvx2][static_cast<int>(pre)][static_cast<int>(post)];
 }
-/// The AVX2 builds run where the fast conversions' AVX2 kernels run: support/cpu.h decides for both (read once
-/// there, capped by NUMSCOPE_ISA).
 namespace {
 std::atomic<int> g_isa_cap{-1};  // cap_kernel_isa's, -1 for none
 }  // namespace
@@ -97,6 +90,8 @@ Isa kernel_isa() {
   return cap >= 0 && cap < static_cast<int>(best_isa()) ? static_cast<Isa>(cap) : best_isa();
 }
 void cap_kernel_isa(std::optional<Isa> isa) { g_isa_cap.store(isa ? static_cast<int>(*isa) : -1); }
+/// The AVX2 builds run where the fast conversions' AVX2 kernels run: support/cpu.h decides for both (read once
+/// there, capped by NUMSCOPE_ISA).
 bool have_avx2() { return kernel_isa() >= Isa::kAvx2; }
 
 

@@ -75,6 +75,11 @@ template <class I>
 
 using RoundKernel = bool (*)(const GridParams&, const Affine&, const double*, double*, unsigned char*,
                              std::uint64_t);
+/// The 3 x 3 table {pre}{post} of a kernel template K<Integer, Pre, Post> (ScaleOp's order: none, mul, div).
+#define NUMSCOPE_SCALINGS(K, I)                                                                 \
+  {{K<I, ScaleOp::kNone, ScaleOp::kNone>, K<I, ScaleOp::kNone, ScaleOp::kMul>, K<I, ScaleOp::kNone, ScaleOp::kDiv>}, \
+   {K<I, ScaleOp::kMul, ScaleOp::kNone>, K<I, ScaleOp::kMul, ScaleOp::kMul>, K<I, ScaleOp::kMul, ScaleOp::kDiv>},    \
+   {K<I, ScaleOp::kDiv, ScaleOp::kNone>, K<I, ScaleOp::kDiv, ScaleOp::kMul>, K<I, ScaleOp::kDiv, ScaleOp::kDiv>}}
 /// The rounding kernel for a format kind (integer or float grid), instruction set and scaling. A kernel rounds
 /// pre(v) to nearest even and writes post of it for n values (a multiple of 8); lanes it cannot round (beyond
 /// max_finite, NaN, integers past 2^51) get clip 2 and keep pre(v) for the caller; returns whether there was any.

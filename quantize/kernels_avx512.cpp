@@ -39,6 +39,41 @@ NUMSCOPE_AVX512_FN inline void store_flags(unsigned char* clip, __mmask8 out, __
   _mm_storel_epi64(reinterpret_cast<__m128i*>(clip), f);
 }
 
+/// Lanes::add_error's accumulators for results that are all finite (error_sums_finite_avx512, rne_sums_avx512):
+/// error_sums_loop<..., true>'s operations in its order, with mask registers.
+struct ErrorAcc {
+  __m512d y2, xy, e2, rel, emax;
+  __m512i under;
+  [[gnu::always_inline]] NUMSCOPE_AVX512_FN void load(const Lanes& t) {
+    y2 = _mm512_loadu_pd(t.y2), xy = _mm512_loadu_pd(t.xy), e2 = _mm512_loadu_pd(t.e2);
+    rel = _mm512_loadu_pd(t.rel), emax = _mm512_loadu_pd(t.emax);
+    under = _mm512_loadu_si512(t.under);
+  }
+  [[gnu::always_inline]] NUMSCOPE_AVX512_FN void add(__m512d X, __m512d Y, __m512d INV) {
+    const __m512d zero = _mm512_setzero_pd();
+    const __m512d E = _mm512_sub_pd(X, Y), AE = _mm512_abs_pd(E);
+    y2 = _mm512_add_pd(y2, _mm512_mul_pd(Y, Y));
+    xy = _mm512_add_pd(xy, _mm512_mul_pd(X, Y));
+    e2 = _mm512_add_pd(e2, _mm512_mul_pd(E, E));
+    const __mmask8 nonzero = _mm512_cmp_pd_mask(X, zero, _CMP_NEQ_UQ);
+    under = _mm512_mask_add_epi64(under, _mm512_mask_cmp_pd_mask(nonzero, Y, zero, _CMP_EQ_OQ), under,
+                                  _mm512_set1_epi64(1));
+    emax = _mm512_max_pd(AE, emax);  // AE > emax ? AE : emax
+    rel = _mm512_add_pd(rel, _mm512_mul_pd(AE, INV));
+  }
+  /// Stores the sums into t when those of y² and e² are finite (see error_sums_loop); false otherwise.
+  [[gnu::always_inline]] NUMSCOPE_AVX512_FN bool store_if_finite(Lanes& t) const {
+    const __m512d max = _mm512_set1_pd(std::numeric_limits<double>::max());
+    if (_mm512_cmp_pd_mask(_mm512_abs_pd(y2), max, _CMP_LE_OQ) != 0xff ||
+        _mm512_cmp_pd_mask(_mm512_abs_pd(e2), max, _CMP_LE_OQ) != 0xff)
+      return false;
+    _mm512_storeu_pd(t.y2, y2), _mm512_storeu_pd(t.xy, xy), _mm512_storeu_pd(t.e2, e2);
+    _mm512_storeu_pd(t.rel, rel), _mm512_storeu_pd(t.emax, emax);
+    _mm512_storeu_si512(t.under, under);
+    return true;
+  }
+};
+
 /// The constants of rne_avx512's rounding.
 struct RneConsts {
   __m512i exp_mask, up_base, m_field;
@@ -196,10 +231,8 @@ NUMSCOPE_AVX512_FN bool rne_sums_avx512(const GridParams& p, const Affine& s, co
   const __m512d sa = _mm512_set1_pd(s.a), sb = _mm512_set1_pd(s.b);
   const bool by_reciprocal = divides_by_reciprocal<Integer, Pre>(p, s);
   const __m512d inv_a = _mm512_set1_pd(1.0 / s.a);
-  __m512d y2 = _mm512_loadu_pd(t.y2), xy = _mm512_loadu_pd(t.xy), e2 = _mm512_loadu_pd(t.e2);
-  __m512d rel = _mm512_loadu_pd(t.rel), emax = _mm512_loadu_pd(t.emax);
-  __m512i under = _mm512_loadu_si512(t.under);
-  const __m512i one = _mm512_set1_epi64(1);
+  ErrorAcc acc;
+  acc.load(t);
   std::uint64_t clipped = 0;
   for (std::uint64_t i = 0; i < n; i += 8) {
     const __m512d X = _mm512_loadu_pd(v + i);
@@ -208,22 +241,9 @@ NUMSCOPE_AVX512_FN bool rne_sums_avx512(const GridParams& p, const Affine& s, co
     if (o.out) clipped += fix_lanes(o, fix);
     const __m512d Y = apply<Post>(o.r, sb);
     clipped += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(o.clipped)));
-    const __m512d E = _mm512_sub_pd(X, Y), AE = _mm512_abs_pd(E);
-    y2 = _mm512_add_pd(y2, _mm512_mul_pd(Y, Y));
-    xy = _mm512_add_pd(xy, _mm512_mul_pd(X, Y));
-    e2 = _mm512_add_pd(e2, _mm512_mul_pd(E, E));
-    const __mmask8 nonzero = _mm512_cmp_pd_mask(X, k.zero, _CMP_NEQ_UQ);
-    under = _mm512_mask_add_epi64(under, _mm512_mask_cmp_pd_mask(nonzero, Y, k.zero, _CMP_EQ_OQ), under, one);
-    emax = _mm512_max_pd(AE, emax);  // AE > emax ? AE : emax
-    rel = _mm512_add_pd(rel, _mm512_mul_pd(AE, _mm512_loadu_pd(inv + i)));
+    acc.add(X, Y, _mm512_loadu_pd(inv + i));
   }
-  const __m512d max = _mm512_set1_pd(std::numeric_limits<double>::max());
-  if (_mm512_cmp_pd_mask(_mm512_abs_pd(y2), max, _CMP_LE_OQ) != 0xff ||
-      _mm512_cmp_pd_mask(_mm512_abs_pd(e2), max, _CMP_LE_OQ) != 0xff)
-    return false;
-  _mm512_storeu_pd(t.y2, y2), _mm512_storeu_pd(t.xy, xy), _mm512_storeu_pd(t.e2, e2);
-  _mm512_storeu_pd(t.rel, rel), _mm512_storeu_pd(t.emax, emax);
-  _mm512_storeu_si512(t.under, under);
+  if (!acc.store_if_finite(t)) return false;
   t.clipped += clipped;
   return true;
 }
@@ -231,24 +251,13 @@ NUMSCOPE_AVX512_FN bool rne_sums_avx512(const GridParams& p, const Affine& s, co
 }  // namespace
 
 RoundKernel round_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post) {
-  using enum ScaleOp;
-#define NUMSCOPE_KERNELS(I)                                                                       \
-  {{rne_avx512<I, kNone, kNone>, rne_avx512<I, kNone, kMul>, rne_avx512<I, kNone, kDiv>}, \
-   {rne_avx512<I, kMul, kNone>, rne_avx512<I, kMul, kMul>, rne_avx512<I, kMul, kDiv>},    \
-   {rne_avx512<I, kDiv, kNone>, rne_avx512<I, kDiv, kMul>, rne_avx512<I, kDiv, kDiv>}}
-  static constexpr RoundKernel kTable[2][3][3] = {NUMSCOPE_KERNELS(false), NUMSCOPE_KERNELS(true)};
-#undef NUMSCOPE_KERNELS
+  static constexpr RoundKernel kTable[2][3][3] = {NUMSCOPE_SCALINGS(rne_avx512, false),
+                                                  NUMSCOPE_SCALINGS(rne_avx512, true)};
   return kTable[integer][static_cast<int>(pre)][static_cast<int>(post)];
 }
-
 RoundSumsKernel round_sums_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post) {
-  using enum ScaleOp;
-#define NUMSCOPE_KERNELS(I)                                                                                \
-  {{rne_sums_avx512<I, kNone, kNone>, rne_sums_avx512<I, kNone, kMul>, rne_sums_avx512<I, kNone, kDiv>}, \
-   {rne_sums_avx512<I, kMul, kNone>, rne_sums_avx512<I, kMul, kMul>, rne_sums_avx512<I, kMul, kDiv>},    \
-   {rne_sums_avx512<I, kDiv, kNone>, rne_sums_avx512<I, kDiv, kMul>, rne_sums_avx512<I, kDiv, kDiv>}}
-  static constexpr RoundSumsKernel kTable[2][3][3] = {NUMSCOPE_KERNELS(false), NUMSCOPE_KERNELS(true)};
-#undef NUMSCOPE_KERNELS
+  static constexpr RoundSumsKernel kTable[2][3][3] = {NUMSCOPE_SCALINGS(rne_sums_avx512, false),
+                                                      NUMSCOPE_SCALINGS(rne_sums_avx512, true)};
   return kTable[integer][static_cast<int>(pre)][static_cast<int>(post)];
 }
 
@@ -365,30 +374,11 @@ NUMSCOPE_AVX512_FN std::uint64_t prepare_x_avx512(Lanes& t, double* x, double* i
 
 NUMSCOPE_AVX512_FN bool error_sums_finite_avx512(Lanes& t, const double* x, const double* inv, const double* y,
                                                  std::uint64_t n) {
-  __m512d y2 = _mm512_loadu_pd(t.y2), xy = _mm512_loadu_pd(t.xy), e2 = _mm512_loadu_pd(t.e2);
-  __m512d rel = _mm512_loadu_pd(t.rel), emax = _mm512_loadu_pd(t.emax);
-  __m512i under = _mm512_loadu_si512(t.under);
-  const __m512i one = _mm512_set1_epi64(1);
-  const __m512d zero = _mm512_setzero_pd();
-  for (std::uint64_t i = 0; i < n; i += 8) {
-    const __m512d X = _mm512_loadu_pd(x + i), Y = _mm512_loadu_pd(y + i), INV = _mm512_loadu_pd(inv + i);
-    const __m512d E = _mm512_sub_pd(X, Y), AE = _mm512_abs_pd(E);
-    y2 = _mm512_add_pd(y2, _mm512_mul_pd(Y, Y));
-    xy = _mm512_add_pd(xy, _mm512_mul_pd(X, Y));
-    e2 = _mm512_add_pd(e2, _mm512_mul_pd(E, E));
-    const __mmask8 nonzero = _mm512_cmp_pd_mask(X, zero, _CMP_NEQ_UQ);
-    under = _mm512_mask_add_epi64(under, _mm512_mask_cmp_pd_mask(nonzero, Y, zero, _CMP_EQ_OQ), under, one);
-    emax = _mm512_max_pd(AE, emax);  // AE > emax ? AE : emax
-    rel = _mm512_add_pd(rel, _mm512_mul_pd(AE, INV));
-  }
-  const __m512d max = _mm512_set1_pd(std::numeric_limits<double>::max());
-  if (_mm512_cmp_pd_mask(_mm512_abs_pd(y2), max, _CMP_LE_OQ) != 0xff ||
-      _mm512_cmp_pd_mask(_mm512_abs_pd(e2), max, _CMP_LE_OQ) != 0xff)
-    return false;
-  _mm512_storeu_pd(t.y2, y2), _mm512_storeu_pd(t.xy, xy), _mm512_storeu_pd(t.e2, e2);
-  _mm512_storeu_pd(t.rel, rel), _mm512_storeu_pd(t.emax, emax);
-  _mm512_storeu_si512(t.under, under);
-  return true;
+  ErrorAcc acc;
+  acc.load(t);
+  for (std::uint64_t i = 0; i < n; i += 8)
+    acc.add(_mm512_loadu_pd(x + i), _mm512_loadu_pd(y + i), _mm512_loadu_pd(inv + i));
+  return acc.store_if_finite(t);
 }
 
 NUMSCOPE_AVX512_FN void asym_finish_avx512(double* y, unsigned char* clip, std::uint64_t n, double zero,

@@ -423,8 +423,59 @@ TEST_CASE("element rounding fast paths agree with the engine bit for bit", "[qua
   }
 }
 
+namespace {
+/// The error metrics of y against x by an independent scalar loop in the documented order: element i into lane
+/// i mod 8, lanes added pairwise; inf and NaN errors counted and left out of the largest error.
+Metrics scalar_metrics(const std::vector<double>& x, const std::vector<double>& y) {
+  double x2[8] = {}, y2[8] = {}, xy[8] = {}, e2[8] = {}, rel[8] = {};
+  Metrics m;
+  m.n = x.size();
+  std::uint64_t bad = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double e = x[i] - y[i];
+    x2[i % 8] += x[i] * x[i];
+    y2[i % 8] += y[i] * y[i];
+    xy[i % 8] += x[i] * y[i];
+    e2[i % 8] += e * e;
+    if (std::isfinite(e)) m.max_abs_err = std::max(m.max_abs_err, std::fabs(e));
+    else ++bad;
+    m.nonfinite += !std::isfinite(y[i]);
+    if (x[i] != 0) {
+      rel[i % 8] += std::fabs(e) * (1.0 / std::fabs(x[i]));  // the reciprocal of |x| is shared by all schemes
+      ++m.rel_n;
+      m.underflow += y[i] == 0;
+    }
+  }
+  auto total = [](const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); };
+  m.sum_x2 = total(x2), m.sum_y2 = total(y2), m.sum_xy = total(xy), m.sum_err2 = total(e2), m.sum_rel = total(rel);
+  if (bad) m.max_abs_err = std::numeric_limits<double>::infinity();
+  return m;
+}
+/// error_metrics on every instruction set this CPU runs against scalar_metrics: the same bits (NaN as NaN).
+void check_error_metrics_isas(const std::vector<double>& x, const std::vector<double>& y) {
+  const Metrics want = scalar_metrics(x, y);
+  auto same = [](double a, double b) {
+    return numscope::bit_cast<std::uint64_t>(a) == numscope::bit_cast<std::uint64_t>(b) || (a != a && b != b);
+  };
+  for (int isa : {1, 2, 3}) {
+    if ((isa == 2 && !have_avx2_kernels()) || (isa == 3 && !have_avx512_kernels())) continue;
+    INFO("n " << x.size() << " isa " << isa);
+    const Metrics m = error_metrics(x, y, isa);
+    CHECK(m.n == want.n);
+    CHECK(same(m.sum_x2, want.sum_x2));
+    CHECK(same(m.sum_y2, want.sum_y2));
+    CHECK(same(m.sum_xy, want.sum_xy));
+    CHECK(same(m.sum_err2, want.sum_err2));
+    CHECK(same(m.sum_rel, want.sum_rel));
+    CHECK(same(m.max_abs_err, want.max_abs_err));
+    CHECK(m.rel_n == want.rel_n);
+    CHECK(m.underflow == want.underflow);
+    CHECK(m.nonfinite == want.nonfinite);
+  }
+}
+}  // namespace
+
 TEST_CASE("error sums: eight fixed lanes, the same bits with SSE2, AVX2 and AVX-512", "[quantize][metrics]") {
-  // An independent scalar loop in the documented order: element i into lane i mod 8, lanes added pairwise.
   numscope::Rng rng{7};
   for (std::size_t n : {0, 1, 7, 8, 9, 63, 1000, 4099}) {
     std::vector<double> x(n), y(n);
@@ -434,37 +485,7 @@ TEST_CASE("error sums: eight fixed lanes, the same bits with SSE2, AVX2 and AVX-
       y[i] = k == 0 ? 0.0 : k == 1 ? x[i] : x[i] * (1 + 1e-3 * (double(rng.next() >> 11) * 0x1.0p-53 - 0.5));
       if (k == 2) x[i] = 0;
     }
-    double x2[8] = {}, y2[8] = {}, xy[8] = {}, e2[8] = {}, rel[8] = {}, mx = 0;
-    std::uint64_t rel_n = 0, under = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double e = x[i] - y[i];
-      x2[i % 8] += x[i] * x[i];
-      y2[i % 8] += y[i] * y[i];
-      xy[i % 8] += x[i] * y[i];
-      e2[i % 8] += e * e;
-      mx = std::max(mx, std::fabs(e));
-      if (x[i] != 0) {
-        rel[i % 8] += std::fabs(e) * (1.0 / std::fabs(x[i]));  // the reciprocal of |x| is shared by all schemes
-        ++rel_n;
-        under += y[i] == 0;
-      }
-    }
-    auto total = [](const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); };
-    for (int isa : {1, 2, 3}) {
-      if ((isa == 2 && !have_avx2_kernels()) || (isa == 3 && !have_avx512_kernels())) continue;
-      INFO("n " << n << " isa " << isa);
-      const Metrics m = error_metrics(x, y, isa);
-      CHECK(m.n == n);
-      CHECK(m.sum_x2 == total(x2));
-      CHECK(m.sum_y2 == total(y2));
-      CHECK(m.sum_xy == total(xy));
-      CHECK(m.sum_err2 == total(e2));
-      CHECK(m.sum_rel == total(rel));
-      CHECK(m.max_abs_err == mx);
-      CHECK(m.rel_n == rel_n);
-      CHECK(m.underflow == under);
-      CHECK(m.nonfinite == 0);
-    }
+    check_error_metrics_isas(x, y);
   }
   // Non-finite results: counted, and the largest error becomes infinite.
   const std::vector<double> x = {1, 2, 3}, y = {1, std::numeric_limits<double>::infinity(),
@@ -472,20 +493,16 @@ TEST_CASE("error sums: eight fixed lanes, the same bits with SSE2, AVX2 and AVX-
   const Metrics m = error_metrics(x, y);
   CHECK(m.nonfinite == 2);
   CHECK(m.max_abs_err == std::numeric_limits<double>::infinity());
-
-  // Edge cases against the same scalar loop, with every test the vector loops make for inf and NaN: zeros of
-  // both signs, subnormals, values whose squares overflow, results that are inf or NaN, inputs that are inf
-  // (error_metrics takes any x). The vector loops first try a loop without those tests and redo a segment with
-  // them when a sum is not finite: both must give the scalar loop's bits, on every instruction set.
+  // Edge cases, with every test the vector loops make for inf and NaN: zeros of both signs, subnormals, values
+  // whose squares overflow, results that are inf or NaN, inputs that are inf (error_metrics takes any x). The
+  // vector loops first try a loop without those tests and redo a segment with them when a sum is not finite:
+  // both must give the scalar loop's bits, on every instruction set.
   constexpr double kInf = std::numeric_limits<double>::infinity(), kNaN = std::numeric_limits<double>::quiet_NaN();
   const std::vector<double> specials = {0.0, -0.0, 0x1p-1074, -0x1p-1060, 1e-300, 1.0, -3.5, 1e154, -1e200,
                                         1.7e308, kInf, -kInf, kNaN};
-  auto same = [](double a, double b) {
-    return numscope::bit_cast<std::uint64_t>(a) == numscope::bit_cast<std::uint64_t>(b) || (a != a && b != b);
-  };
   for (int round = 0; round < 200; ++round) {
     const std::size_t n = 1 + rng.next() % 40;
-    std::vector<double> x(n), y(n);
+    std::vector<double> xs(n), ys(n);
     const bool wild = round % 4 == 0;  // only every fourth set has inf / NaN / overflowing values
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint64_t k = rng.next() % 16;
@@ -493,43 +510,13 @@ TEST_CASE("error sums: eight fixed lanes, the same bits with SSE2, AVX2 and AVX-
         const double v = specials[rng.next() % specials.size()];
         return wild || (std::fabs(v) < 1e150) ? v : 0.5;
       };
-      x[i] = k < 5 ? pick() : (double(rng.next() >> 11) * 0x1.0p-53 - 0.5);
-      if (!wild && !std::isfinite(x[i])) x[i] = 1;
-      y[i] = k % 3 == 0 ? pick() : k % 3 == 1 ? x[i] : x[i] * 0.75;
-      if (!wild && !std::isfinite(y[i])) y[i] = 0;
+      xs[i] = k < 5 ? pick() : (double(rng.next() >> 11) * 0x1.0p-53 - 0.5);
+      if (!wild && !std::isfinite(xs[i])) xs[i] = 1;
+      ys[i] = k % 3 == 0 ? pick() : k % 3 == 1 ? xs[i] : xs[i] * 0.75;
+      if (!wild && !std::isfinite(ys[i])) ys[i] = 0;
     }
-    double x2[8] = {}, y2[8] = {}, xy[8] = {}, e2[8] = {}, rel[8] = {}, mx = 0;
-    std::uint64_t rel_n = 0, under = 0, nonfinite = 0, bad = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double e = x[i] - y[i];
-      x2[i % 8] += x[i] * x[i];
-      y2[i % 8] += y[i] * y[i];
-      xy[i % 8] += x[i] * y[i];
-      e2[i % 8] += e * e;
-      if (std::isfinite(e)) mx = std::max(mx, std::fabs(e));
-      else ++bad;
-      nonfinite += !std::isfinite(y[i]);
-      if (x[i] != 0) {
-        rel[i % 8] += std::fabs(e) * (x[i] != 0 ? 1.0 / std::fabs(x[i]) : 0.0);
-        ++rel_n;
-        under += y[i] == 0;
-      }
-    }
-    auto total = [](const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); };
-    for (int isa : {1, 2, 3}) {
-      if ((isa == 2 && !have_avx2_kernels()) || (isa == 3 && !have_avx512_kernels())) continue;
-      INFO("round " << round << " n " << n << " isa " << isa);
-      const Metrics m = error_metrics(x, y, isa);
-      CHECK(same(m.sum_x2, total(x2)));
-      CHECK(same(m.sum_y2, total(y2)));
-      CHECK(same(m.sum_xy, total(xy)));
-      CHECK(same(m.sum_err2, total(e2)));
-      CHECK(same(m.sum_rel, total(rel)));
-      CHECK(same(m.max_abs_err, bad ? kInf : mx));
-      CHECK(m.rel_n == rel_n);
-      CHECK(m.underflow == under);
-      CHECK(m.nonfinite == nonfinite);
-    }
+    INFO("round " << round);
+    check_error_metrics_isas(xs, ys);
   }
 }
 
