@@ -206,9 +206,11 @@ Table quantize_table(const Workspace& w, std::uint64_t qsize) {
   QuantizeOptions all_one = one, all_n;
   all_one.chunk_elements = all_n.chunk_elements =
       std::max<std::uint64_t>(src.cols(), src.rows() * src.cols() / (4 * core_count()));
-  const double t1 = best_time([&] { quantize_schemes(all, src, tensor_stats(src, 1), all_one); }, 0.1);
+  // Best of 0.5 s of runs (about 15 at 4 MiB): a whole run is long enough that a busy machine rarely leaves one
+  // undisturbed.
+  const double t1 = best_time([&] { quantize_schemes(all, src, tensor_stats(src, 1), all_one); }, 0.5);
   row("all defaults, 1 thread", t1);
-  const double tn = best_time([&] { quantize_schemes(all, src, tensor_stats(src), all_n); }, 0.1);
+  const double tn = best_time([&] { quantize_schemes(all, src, tensor_stats(src), all_n); }, 0.5);
   row(fmt::format("all defaults, {} threads", core_count()), tn);
   q.notes.push_back(
       "GB/s of fp32 input analysed, single thread unless the row says otherwise; the tensor is read from "
@@ -216,6 +218,10 @@ Table quantize_table(const Workspace& w, std::uint64_t qsize) {
   q.notes.push_back(
       "ratio_reference of the llama.cpp rows: the time of the type's reference quantizer alone (ggml's "
       "quantize_row_<type>_ref algorithm, bytes only) over the time of the whole analysis.");
+  q.notes.push_back(fmt::format(
+      "The all-defaults rows cut the input into tasks of {} elements (four per core), the unit threads share; a "
+      "tensor of one task runs on one thread.",
+      all_n.chunk_elements));
   q.notes.push_back(fmt::format(
       "At these rates the default schemes take {:.1f} s per GiB of fp32 on {} threads ({:.1f} s on one); "
       "time grows linearly with size.",
