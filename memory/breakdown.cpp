@@ -488,12 +488,14 @@ MemoryEstimate estimate_plan(const Plan& p) {
   e.zero_accounting = p.accounting;
   double host = 0, nvme = 0;
   add_rows(e, best.rows, host, nvme);
-  // Sizes from the user meet products here: a total past 2^63 bytes (or not a number) is refused, not printed as
-  // inf or wrapped (support/units.h bounds each size; this bounds their products).
-  if (!(e.total_bytes >= 0 && e.total_bytes < 9223372036854775808.0) ||
-      !(e.per_gpu_bytes >= 0 && e.per_gpu_bytes < 9223372036854775808.0))
-    throw InputError("the estimate is too large: more than 2^63 bytes (8 EiB); check the sizes given (--batch, "
-                     "--seq, --lora-rank, --overhead, the model's dimensions)");
+  // Sizes from the user meet products here: a total past 2^53 bytes (or not a number) is refused, not printed as
+  // inf, wrapped or rounded (support/units.h bounds each size; this bounds their products). The rows are doubles:
+  // up to 2^53 every integer is one, so each row and their sum is exact; past it the sum of the rows rounds
+  // (3 layers of h = 4097 at 1M tokens × 997 sequences summed to 96490304031597712, 10 bytes short).
+  if (!(e.total_bytes >= 0 && e.total_bytes < 9007199254740992.0) ||
+      !(e.per_gpu_bytes >= 0 && e.per_gpu_bytes < 9007199254740992.0))
+    throw InputError("the estimate is too large: more than 2^53 bytes (9 PB), beyond which its sums are not exact; "
+                     "check the sizes given (--batch, --seq, --lora-rank, --overhead, the model's dimensions)");
   e.stage = best.index();
   e.components = std::move(best.rows);
   e.fit_bytes = e.per_gpu_bytes + e.cuda_context_bytes;

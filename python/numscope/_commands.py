@@ -312,8 +312,11 @@ def check(text_or_path: Any = None, *, claims: str | Iterable[str] | None = None
     paths: list[str] = []
     texts: list[tuple[str, str]] = []
     if text_or_path is not None:
-        is_path = hasattr(text_or_path, "__fspath__") or (
-            isinstance(text_or_path, str) and "\n" not in text_or_path and os.path.exists(text_or_path))
+        one_line = isinstance(text_or_path, str) and "\n" not in text_or_path
+        # A single line naming a document (notes/x.md) is a path even when missing: the CLI's "not a file" line,
+        # not a claim 'notes/x.md' refused as "unknown name 'notes'". No claim ends in these extensions.
+        is_path = hasattr(text_or_path, "__fspath__") or one_line and (
+            os.path.exists(text_or_path) or text_or_path.strip().lower().endswith((".md", ".claims", ".ipynb")))
         if is_path:
             paths.append(_path(text_or_path))
         elif isinstance(text_or_path, str):

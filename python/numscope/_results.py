@@ -9,6 +9,7 @@ nearest double); Markdown, text, CSV and JSON come from the library's one render
 
 from __future__ import annotations
 
+import decimal
 import html
 from fractions import Fraction
 from typing import Any, Iterator, NamedTuple
@@ -48,7 +49,11 @@ class Exact(str):
         """The exact value as a Fraction; ValueError for inf and NaN, which no Fraction holds."""
         if not self.is_finite:
             raise ValueError(f"{self.decimal} is not a finite number: no Fraction holds it")
-        return Fraction(self.decimal)
+        # Through Decimal, not Fraction(str): int(str) refuses more than 4300 digits (Python 3.11+), and wide
+        # formats (e15m112) have exact values of thousands.
+        num, _, den = self.decimal.partition("/")
+        value = Fraction(decimal.Decimal(num))
+        return value / Fraction(decimal.Decimal(den)) if den else value
 
     @property
     def f64(self) -> float | None:
@@ -58,7 +63,7 @@ class Exact(str):
     def __float__(self) -> float:
         if self._f64 is not None:
             return self._f64
-        return float(self.decimal) if "/" not in self.decimal else float(Fraction(self.decimal))
+        return float(self.decimal) if "/" not in self.decimal else float(self.fraction)
 
     def __repr__(self) -> str:
         return f"Exact({self.decimal!r})"

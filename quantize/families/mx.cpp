@@ -4,51 +4,55 @@
 #include <cmath>      // std::frexp
 
 #include "numscope/support/bits.h"  // bit_cast (libc++ 14 has no std::bit_cast)
-#include "numscope/quantize/family.h"
+#include "numscope/quantize/families/block_scaled.h"
 #include "numscope/quantize/quantize.h"
 
 namespace numscope {
 namespace detail {
 namespace {
 
-class MxRow : public RowQuantizer {
+class MxRow : public BlockScaledRow<MxRow> {
  public:
-  MxRow(const Scheme& s, Ctx& ctx) : s_(s), elem_(element_codec(s, ctx, true, true)) {}
+  MxRow(const Scheme& s, Ctx& ctx)
+      : BlockScaledRow(element_codec(s, ctx, true, true), 32),
+        s_(s),
+        is_int_(s.element.kind == Kind::kInt),
+        emax_elem_(is_int_ ? 0 : emax(s.element)),
+        max_elem_(is_int_ ? 127.0 / 64.0 : elem_.max_finite) {}
+  /// x·2^-e and q·2^e as multiplications by exact powers of two (|e| <= 127): the same correctly rounded results
+  /// as ldexp, without its call.
+  void begin() {}
+  bool scale(double amax, Affine& a) const {
+    const int e = mx_scale_exponent(amax, emax_elem_, max_elem_, s_.mx_rule);
+    a = {ScaleOp::kMul, bit_cast<double>(static_cast<std::uint64_t>(1023 - e) << 52), ScaleOp::kMul,
+         bit_cast<double>(static_cast<std::uint64_t>(1023 + e) << 52)};
+    return true;
+  }
   void run(const Segment& g) override {
-    const bool is_int = s_.element.kind == Kind::kInt;  // MXINT8: k/64, |k| <= 127 (§5.3.3)
-    const int emax_elem = is_int ? 0 : emax(s_.element);
-    const double max_elem = is_int ? 127.0 / 64.0 : elem_.max_finite;
+    if (!is_int_) return BlockScaledRow::run(g);
+    // MXINT8: k/64 with |k| <= 127 (§5.3.3): (x·2^-e)·64 rounded to an integer, then (k/64)·2^e.
     block_amaxes(g.x, g.cols, 32, amax_);
     for (std::uint64_t b = 0; b < g.cols; b += 32) {
       const std::uint64_t n = std::min<std::uint64_t>(32, g.cols - b);
-      const int e = mx_scale_exponent(amax_[b / 32], emax_elem, max_elem, s_.mx_rule);
-      // x·2^-e and q·2^e as multiplications by exact powers of two (|e| <= 127): the same correctly rounded
-      // results as ldexp, without its call.
-      const double down = bit_cast<double>(static_cast<std::uint64_t>(1023 - e) << 52);
-      const double up = bit_cast<double>(static_cast<std::uint64_t>(1023 + e) << 52);
+      Affine a;
+      scale(amax_[b / 32], a);
       double* y = g.y;
-      if (is_int) {
-        for (std::uint64_t i = b; i < b + n; ++i) y[i] = (g.x[i] * down) * 64;
-        elem_.round_n(y + b, y + b, g.clip + b, n);  // k in [-127, 127]
-        for (std::uint64_t i = b; i < b + n; ++i) y[i] = (y[i] / 64) * up;
-      } else {
-        elem_.round_n(g.x + b, y + b, g.clip + b, n, {ScaleOp::kMul, down, ScaleOp::kMul, up});
-      }
+      for (std::uint64_t i = b; i < b + n; ++i) y[i] = (g.x[i] * a.a) * 64;
+      elem_.round_n(y + b, y + b, g.clip + b, n);  // k in [-127, 127]
+      for (std::uint64_t i = b; i < b + n; ++i) y[i] = (y[i] / 64) * a.b;
     }
   }
 
  private:
   const Scheme& s_;
-  Codec elem_;
-  std::vector<double> amax_;  // the amax of each block of a segment
+  bool is_int_;
+  int emax_elem_;
+  double max_elem_;
 };
 
 }  // namespace
 
-const Family kMxFamily{SchemeFamily::kMx, "OCP MX",
-                       [](const Scheme& s, Ctx& c) -> std::unique_ptr<RowQuantizer> {
-                         return std::make_unique<MxRow>(s, c);
-                       }};
+const Family kMxFamily{SchemeFamily::kMx, "OCP MX", make_row<MxRow>};
 
 }  // namespace detail
 

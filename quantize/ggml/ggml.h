@@ -96,6 +96,9 @@ inline void block_min_max(const float* x, int n, float& min, float& max) {
 /// (stored + nmax in L) and d stored as fp16 at out; clip where x/d falls outside the levels.
 void sym32_weighted(const float* x, const float* qw, float sigma2, int nmax, unsigned char* out, std::int8_t* L,
                     unsigned char* clip);
+/// quantize_row_q4_1_ref / q5_1_ref up to the cast: min and max of the block, d = (max - min)/nmax, d and min
+/// stored as fp16 at out, and t[j] = (x[j] - min)·(1/d) + 0.5f, which each type truncates its own way.
+void asym32_ref(const float* x, int nmax, unsigned char* out, float* t);
 /// quantize_row_q4_1_impl / q5_1_impl up to the packing: make_qkx3_quants' levels 0..nmax and min (d and m stored
 /// as fp16 at out).
 void asym32_weighted(const float* x, const float* qw, float sigma2, int nmax, unsigned char* out, std::uint8_t* L,

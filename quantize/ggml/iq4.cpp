@@ -88,16 +88,6 @@ void iq4_nl_levels(const float* x, const float* qw, unsigned char* out, unsigned
   if (clip) std::memset(clip, 0, 32);
 }
 
-void iq4_nl_quantize(const float* x, unsigned char* out, unsigned char* clip) {
-  iq4_nl_levels(x, nullptr, out, clip, fast_searches());
-}
-void iq4_nl_reference(const float* x, unsigned char* out, unsigned char* clip) {
-  iq4_nl_levels(x, nullptr, out, clip, reference_searches());
-}
-void iq4_nl_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
-  iq4_nl_levels(x, qw, out, clip, fast_searches());
-}
-
 void iq4_nl_dequantize(const unsigned char* in, float* y) {
   const float d = load_fp16(in);
   for (int j = 0; j < 16; ++j) {
@@ -136,16 +126,6 @@ void iq4_xs_levels(const float* x, const float* qw, unsigned char* out, unsigned
   if (clip) std::memset(clip, 0, kQK_K);
 }
 
-void iq4_xs_quantize(const float* x, unsigned char* out, unsigned char* clip) {
-  iq4_xs_levels(x, nullptr, out, clip, fast_searches());
-}
-void iq4_xs_reference(const float* x, unsigned char* out, unsigned char* clip) {
-  iq4_xs_levels(x, nullptr, out, clip, reference_searches());
-}
-void iq4_xs_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
-  iq4_xs_levels(x, qw, out, clip, fast_searches());
-}
-
 void iq4_xs_dequantize(const unsigned char* in, float* y) {
   const float d = load_fp16(in);
   const unsigned scales_h = in[2] | in[3] << 8;
@@ -162,9 +142,7 @@ void iq4_xs_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kIQ4_NLCodec{&kGgmlIQ4_NL, iq4_nl_quantize, iq4_nl_dequantize, iq4_nl_weighted, false,
-                             iq4_nl_reference};
-const GgmlCodec kIQ4_XSCodec{&kGgmlIQ4_XS, iq4_xs_quantize, iq4_xs_dequantize, iq4_xs_weighted, false,
-                             iq4_xs_reference};
+const GgmlCodec kIQ4_NLCodec = searched_codec<iq4_nl_levels>(&kGgmlIQ4_NL, iq4_nl_dequantize);
+const GgmlCodec kIQ4_XSCodec = searched_codec<iq4_xs_levels>(&kGgmlIQ4_XS, iq4_xs_dequantize);
 
 }  // namespace numscope::detail

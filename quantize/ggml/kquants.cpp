@@ -101,19 +101,8 @@ float make_q3_quants(int n, int nmax, const float* x, std::int8_t* L) {
 
 float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, std::uint8_t* L, float* the_min,
                        std::uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad) {
-  float min = x[0], max = x[0], sum_w = weights[0], sum_x = sum_w * x[0];
-  for (int i = 1; i < n; ++i) {
-    min = x[i] < min ? x[i] : min;
-    max = x[i] > max ? x[i] : max;
-    sum_w += weights[i];
-    sum_x += weights[i] * x[i];
-  }
-  if (min > 0) min = 0;
-  if (max == min) {
-    for (int i = 0; i < n; ++i) L[i] = 0;
-    *the_min = -min;
-    return 0.f;
-  }
+  float min, max, sum_w, sum_x;
+  if (!qkx2_start(n, x, weights, L, the_min, min, max, sum_w, sum_x)) return 0.f;
   auto error = [&](float scale, float mn, const std::uint8_t* levels) {
     float e = 0;
     for (int i = 0; i < n; ++i) {

@@ -6,6 +6,7 @@
 #include <cstdint>  // std::int8_t, std::uint8_t
 #include <cstring>  // std::memcpy
 
+#include "numscope/quantize/ggml/ggml.h"
 #include "numscope/support/cpu.h"
 
 namespace numscope::detail {
@@ -34,6 +35,23 @@ float make_q3_quants(int n, int nmax, const float* x, std::int8_t* L);
 /// which they always are: its `max <= min` test equals make_qkx2_quants' `max == min` after min = min(min, 0).
 float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, std::uint8_t* L, float* the_min,
                        std::uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);
+/// make_qkx2_quants' first pass, shared by its builds: min (at most 0) and max of x, Σw and Σw·x in ggml's order;
+/// false, with L zeroed and *the_min = -min, when max == min (the search returns 0 then).
+inline bool qkx2_start(int n, const float* x, const float* weights, std::uint8_t* L, float* the_min, float& min,
+                       float& max, float& sum_w, float& sum_x) {
+  min = x[0], max = x[0], sum_w = weights[0], sum_x = sum_w * x[0];
+  for (int i = 1; i < n; ++i) {
+    min = x[i] < min ? x[i] : min;
+    max = x[i] > max ? x[i] : max;
+    sum_w += weights[i];
+    sum_x += weights[i] * x[i];
+  }
+  if (min > 0) min = 0;
+  if (max != min) return true;
+  for (int i = 0; i < n; ++i) L[i] = 0;
+  *the_min = -min;
+  return false;
+}
 /// ggml's make_qp_quants: levels 0..nmax of n non-negative values (the sub-block scales or mins of the
 /// importance-weighted K-quants) under a common scale: 9 trial scales around nmax/max, then levels moved one at a
 /// time for the weighted fit; returns the scale.
@@ -77,5 +95,20 @@ struct Searches {
 const Searches& reference_searches();
 const Searches& vector_searches(Isa isa);
 const Searches& fast_searches();
+
+/// The codec of a type whose quantizer is one function of the block, its importance weights (null: none) and the
+/// searches: `quantize` and `quantize_weighted` run the fast searches, `reference` ggml's scalar loops.
+using SearchedLevels = void (*)(const float* x, const float* qw, unsigned char* out, unsigned char* clip,
+                                const Searches& s);
+template <SearchedLevels Levels>
+constexpr GgmlCodec searched_codec(const GgmlType* type, void (*dequantize)(const unsigned char*, float*)) {
+  return {type, [](const float* x, unsigned char* o, unsigned char* c) { Levels(x, nullptr, o, c, fast_searches()); },
+          dequantize,
+          [](const float* x, const float* qw, float, unsigned char* o, unsigned char* c) {
+            Levels(x, qw, o, c, fast_searches());
+          },
+          false,
+          [](const float* x, unsigned char* o, unsigned char* c) { Levels(x, nullptr, o, c, reference_searches()); }};
+}
 
 }  // namespace numscope::detail

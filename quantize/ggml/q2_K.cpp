@@ -26,7 +26,7 @@ void q2_K_finish(const float* x, unsigned char* out, std::uint8_t* L, unsigned c
                                                  (L[j + l + 96] << 6));
 }
 
-void q2_K_levels(const float* x, unsigned char* out, unsigned char* clip, const Searches& s) {
+void q2_K_plain(const float* x, unsigned char* out, unsigned char* clip, const Searches& s) {
   unsigned char* scales = out;
   std::uint8_t L[kQK_K], Laux[16];
   float weights[16], mins[16], sc[16];
@@ -56,15 +56,10 @@ void q2_K_levels(const float* x, unsigned char* out, unsigned char* clip, const 
   q2_K_finish(x, out, L, clip, s);
 }
 
-void q2_K_quantize(const float* x, unsigned char* out, unsigned char* clip) { q2_K_levels(x, out, clip, fast_searches()); }
-void q2_K_reference(const float* x, unsigned char* out, unsigned char* clip) {
-  q2_K_levels(x, out, clip, reference_searches());
-}
-
 /// quantize_row_q2_K_impl: weights qw·sqrt(σ² + x²) with σ² = Σx²/256, make_qkx3_quants per group of 16 (levels
 /// 0..3, 37 trial scales from -0.9 in steps of 0.05), the 16 scales and mins each as 4-bit levels of one fp16
 /// scale by make_qp_quants (weighted by each group's Σw).
-void q2_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
+void q2_K_weighted(const float* x, const float* qw, unsigned char* out, unsigned char* clip, const Searches& s) {
   std::uint8_t L[kQK_K], Laux[16], Ls[16], Lm[16];
   float weight[16], mins[16], scales[16], sw[16] = {};
   float sumx2 = 0;
@@ -73,13 +68,19 @@ void q2_K_weighted(const float* x, const float* qw, float, unsigned char* out, u
   for (int j = 0; j < 16; ++j) {
     for (int l = 0; l < 16; ++l) weight[l] = qw[16 * j + l] * std::sqrt(sigma2 + x[16 * j + l] * x[16 * j + l]);
     for (int l = 0; l < 16; ++l) sw[j] += weight[l];
-    scales[j] = fast_searches().qkx2(16, 3, x + 16 * j, weight, L + 16 * j, &mins[j], Laux, -0.9f, 0.05f, 36, false);
+    scales[j] = s.qkx2(16, 3, x + 16 * j, weight, L + 16 * j, &mins[j], Laux, -0.9f, 0.05f, 36, false);
   }
   const float dm = make_qp_quants(16, 15, scales, Ls, sw), mm = make_qp_quants(16, 15, mins, Lm, sw);
   store_fp16(out + 80, dm);
   store_fp16(out + 82, mm);
   for (int j = 0; j < 16; ++j) out[j] = static_cast<unsigned char>(Ls[j] | (Lm[j] << 4));
-  q2_K_finish(x, out, L, clip, fast_searches());
+  q2_K_finish(x, out, L, clip, s);
+}
+
+/// Without importance weights quantize_row_q2_K_ref, with them quantize_row_q2_K_impl.
+void q2_K_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip, const Searches& s) {
+  if (qw) q2_K_weighted(x, qw, out, clip, s);
+  else q2_K_plain(x, out, clip, s);
 }
 
 void q2_K_dequantize(const unsigned char* in, float* y) {
@@ -97,6 +98,6 @@ void q2_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ2_KCodec{&kGgmlQ2_K, q2_K_quantize, q2_K_dequantize, q2_K_weighted, false, q2_K_reference};
+const GgmlCodec kQ2_KCodec = searched_codec<q2_K_levels>(&kGgmlQ2_K, q2_K_dequantize);
 
 }  // namespace numscope::detail

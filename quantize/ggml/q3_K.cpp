@@ -46,7 +46,7 @@ void put_q3_scale(unsigned char* scales, int j, int l) {
   scales[j % 4 + 8] |= static_cast<unsigned char>((l >> 4) << (2 * (j / 4)));
 }
 
-void q3_K_levels(const float* x, unsigned char* out, unsigned char* clip, const Searches& s) {
+void q3_K_plain(const float* x, unsigned char* out, unsigned char* clip, const Searches& s) {
   unsigned char* scales = out + 96;
   std::int8_t L[kQK_K];
   float sc[16];
@@ -72,15 +72,10 @@ void q3_K_levels(const float* x, unsigned char* out, unsigned char* clip, const 
   q3_K_finish(x, out, L, clip, s);
 }
 
-void q3_K_quantize(const float* x, unsigned char* out, unsigned char* clip) { q3_K_levels(x, out, clip, fast_searches()); }
-void q3_K_reference(const float* x, unsigned char* out, unsigned char* clip) {
-  q3_K_levels(x, out, clip, reference_searches());
-}
-
 /// quantize_row_q3_K_impl: weights qw·sqrt(σ² + x²) with σ² = 2·Σx²/256, make_qx_quants per group of 16 with
 /// them (levels -4..3), and the 16 scales as 6-bit levels of one fp16 d by make_qx_quants weighted by each
 /// group's Σw.
-void q3_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
+void q3_K_weighted(const float* x, const float* qw, unsigned char* out, unsigned char* clip, const Searches& s) {
   std::int8_t L[kQK_K], Ls[16];
   float scales[16], weight[16], sw[16];
   float sumx2 = 0;
@@ -91,13 +86,19 @@ void q3_K_weighted(const float* x, const float* qw, float, unsigned char* out, u
     float sumw = 0;
     for (int l = 0; l < 16; ++l) sumw += weight[l];
     sw[j] = sumw;
-    scales[j] = fast_searches().qx(16, 4, x + 16 * j, L + 16 * j, weight);
+    scales[j] = s.qx(16, 4, x + 16 * j, L + 16 * j, weight);
   }
   std::memset(out + 96, 0, 12);
-  const float d_block = fast_searches().qx(16, 32, scales, Ls, sw);
+  const float d_block = s.qx(16, 32, scales, Ls, sw);
   for (int j = 0; j < 16; ++j) put_q3_scale(out + 96, j, Ls[j]);
   store_fp16(out + 108, d_block);
-  q3_K_finish(x, out, L, clip, fast_searches());
+  q3_K_finish(x, out, L, clip, s);
+}
+
+/// Without importance weights quantize_row_q3_K_ref, with them quantize_row_q3_K_impl.
+void q3_K_levels(const float* x, const float* qw, unsigned char* out, unsigned char* clip, const Searches& s) {
+  if (qw) q3_K_weighted(x, qw, out, clip, s);
+  else q3_K_plain(x, out, clip, s);
 }
 
 void q3_K_dequantize(const unsigned char* in, float* y) {
@@ -117,6 +118,6 @@ void q3_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ3_KCodec{&kGgmlQ3_K, q3_K_quantize, q3_K_dequantize, q3_K_weighted, false, q3_K_reference};
+const GgmlCodec kQ3_KCodec = searched_codec<q3_K_levels>(&kGgmlQ3_K, q3_K_dequantize);
 
 }  // namespace numscope::detail

@@ -10,6 +10,16 @@
 
 namespace numscope::detail {
 
+void asym32_ref(const float* x, int nmax, unsigned char* out, float* t) {
+  float min, max;
+  block_min_max(x, 32, min, max);
+  const float d = (max - min) / static_cast<float>(nmax);
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  store_fp16(out, d);
+  store_fp16(out + 2, min);
+  for (int j = 0; j < 32; ++j) t[j] = (x[j] - min) * id + 0.5f;
+}
+
 void asym32_weighted(const float* x, const float* qw, float sigma2, int nmax, unsigned char* out, std::uint8_t* L,
                      unsigned char* clip) {
   float weight[32];
@@ -28,14 +38,10 @@ void asym32_weighted(const float* x, const float* qw, float sigma2, int nmax, un
 namespace {
 
 void q4_1_quantize(const float* x, unsigned char* out, unsigned char* clip) {
-  float min, max;
-  block_min_max(x, 32, min, max);
-  const float d = (max - min) / 15;
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  store_fp16(out, d);
-  store_fp16(out + 2, min);
+  float t[32];
+  asym32_ref(x, 15, out, t);
   for (int j = 0; j < 16; ++j) {
-    const int q0 = trunc_i8((x[j] - min) * id + 0.5f), q1 = trunc_i8((x[j + 16] - min) * id + 0.5f);
+    const int q0 = trunc_i8(t[j]), q1 = trunc_i8(t[j + 16]);
     out[4 + j] = static_cast<unsigned char>(std::min(15, q0) | (std::min(15, q1) << 4));
     if (clip) clip[j] = q0 > 15, clip[j + 16] = q1 > 15;
   }

@@ -18,16 +18,6 @@ void q4_K_levels(const float* x, const float* qw, unsigned char* out, unsigned c
     for (int l = 0; l < 32; ++l) q[l] = static_cast<unsigned char>(L[j + l] | (L[j + l + 32] << 4));
 }
 
-void q4_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
-  q4_K_levels(x, nullptr, out, clip, fast_searches());
-}
-void q4_K_reference(const float* x, unsigned char* out, unsigned char* clip) {
-  q4_K_levels(x, nullptr, out, clip, reference_searches());
-}
-void q4_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
-  q4_K_levels(x, qw, out, clip, fast_searches());
-}
-
 void q4_K_dequantize(const unsigned char* in, float* y) {
   const unsigned char* q = in + 16;
   for (int j = 0; j < kQK_K; j += 64, q += 32) {
@@ -41,6 +31,6 @@ void q4_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ4_KCodec{&kGgmlQ4_K, q4_K_quantize, q4_K_dequantize, q4_K_weighted, false, q4_K_reference};
+const GgmlCodec kQ4_KCodec = searched_codec<q4_K_levels>(&kGgmlQ4_K, q4_K_dequantize);
 
 }  // namespace numscope::detail

@@ -9,15 +9,11 @@ namespace numscope::detail {
 namespace {
 
 void q5_1_quantize(const float* x, unsigned char* out, unsigned char* clip) {
-  float min, max;
-  block_min_max(x, 32, min, max);
-  const float d = (max - min) / 31;
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  store_fp16(out, d);
-  store_fp16(out + 2, min);
+  float t[32];
+  asym32_ref(x, 31, out, t);
   std::uint8_t L[32];
   for (int j = 0; j < 32; ++j) {
-    const int q = trunc_u8((x[j] - min) * id + 0.5f);
+    const int q = trunc_u8(t[j]);
     L[j] = static_cast<std::uint8_t>(q);
     if (clip) clip[j] = q > 31;
   }

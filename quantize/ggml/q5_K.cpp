@@ -26,16 +26,6 @@ void q5_K_levels(const float* x, const float* qw, unsigned char* out, unsigned c
     }
 }
 
-void q5_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
-  q5_K_levels(x, nullptr, out, clip, fast_searches());
-}
-void q5_K_reference(const float* x, unsigned char* out, unsigned char* clip) {
-  q5_K_levels(x, nullptr, out, clip, reference_searches());
-}
-void q5_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
-  q5_K_levels(x, qw, out, clip, fast_searches());
-}
-
 void q5_K_dequantize(const unsigned char* in, float* y) {
   const unsigned char *qh = in + 16, *ql = in + 48;
   for (int j = 0, bit = 0; j < kQK_K; j += 64, bit += 2, ql += 32) {
@@ -51,6 +41,6 @@ void q5_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ5_KCodec{&kGgmlQ5_K, q5_K_quantize, q5_K_dequantize, q5_K_weighted, false, q5_K_reference};
+const GgmlCodec kQ5_KCodec = searched_codec<q5_K_levels>(&kGgmlQ5_K, q5_K_dequantize);
 
 }  // namespace numscope::detail

@@ -53,16 +53,6 @@ void q6_K_levels(const float* x, const float* qw, unsigned char* out, unsigned c
     }
 }
 
-void q6_K_quantize(const float* x, unsigned char* out, unsigned char* clip) {
-  q6_K_levels(x, nullptr, out, clip, fast_searches());
-}
-void q6_K_reference(const float* x, unsigned char* out, unsigned char* clip) {
-  q6_K_levels(x, nullptr, out, clip, reference_searches());
-}
-void q6_K_weighted(const float* x, const float* qw, float, unsigned char* out, unsigned char* clip) {
-  q6_K_levels(x, qw, out, clip, fast_searches());
-}
-
 void q6_K_dequantize(const unsigned char* in, float* y) {
   const float d = load_fp16(in + 208);
   const unsigned char *ql = in, *qh = in + 128;
@@ -83,6 +73,6 @@ void q6_K_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ6_KCodec{&kGgmlQ6_K, q6_K_quantize, q6_K_dequantize, q6_K_weighted, false, q6_K_reference};
+const GgmlCodec kQ6_KCodec = searched_codec<q6_K_levels>(&kGgmlQ6_K, q6_K_dequantize);
 
 }  // namespace numscope::detail

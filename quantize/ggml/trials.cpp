@@ -183,19 +183,8 @@ using VB = typename Vec<W>::B;
 /// trial is = W·g + k, each with its error; the best chosen in trial order.
 [[gnu::always_inline]] static inline float qkx2_body(int n, int nmax, const float* x, const float* weights, std::uint8_t* L,
                                               float* the_min, float rmin, float rdelta, int nstep, bool use_mad) {
-  float min = x[0], max = x[0], sum_w = weights[0], sum_x = sum_w * x[0];
-  for (int i = 1; i < n; ++i) {
-    min = x[i] < min ? x[i] : min;
-    max = x[i] > max ? x[i] : max;
-    sum_w += weights[i];
-    sum_x += weights[i] * x[i];
-  }
-  if (min > 0) min = 0;
-  if (max == min) {
-    for (int i = 0; i < n; ++i) L[i] = 0;
-    *the_min = -min;
-    return 0.f;
-  }
+  float min, max, sum_w, sum_x;
+  if (!qkx2_start(n, x, weights, L, the_min, min, max, sum_w, sum_x)) return 0.f;
   float iscale = static_cast<float>(nmax) / (max - min);
   float scale = 1 / iscale;
   float xm[32];  // x - min, n <= 32

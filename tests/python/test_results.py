@@ -219,6 +219,20 @@ def test_exact_values():
         inf.fraction
 
 
+def test_exact_values_longer_than_pythons_int_digit_limit():
+    """Quad precision (e15m112) and other wide user formats have exact values of thousands of digits: .fraction
+    and float() must not hit Python's 4300-digit limit on int(str) (they raised "Exceeds the limit (4300 digits)
+    for integer string conversion"). Expected values by their definitions: e15m112's max is (2 - 2^-112)·2^16383
+    (the binary128 maximum, 4933 digits), its least subnormal 2^-16494 (16494 decimals), and 1/3 in e15m112 is
+    the nearest multiple of 2^-114."""
+    r = numscope.store(["1e4933", "0x1p-16494", "1/3"], "e15m112", saturate=True)
+    big, tiny, third = (row["stored"] for row in r.table)
+    assert big.fraction == (2 - Fraction(1, 2**112)) * 2**16383 and float(big) == float("inf")
+    assert tiny.fraction == Fraction(1, 2**16494) and float(tiny) == 0.0
+    assert third.fraction == Fraction(round(Fraction(2**114, 3)), 2**114)
+    assert r.table.to_pandas(exact="fraction")["stored"][1] == Fraction(1, 2**16494)
+
+
 def test_table_access_and_pandas():
     r = numscope.store(["1.5", "300"], ["e4m3", "bf16"])
     t = r.tables["store"]
@@ -286,6 +300,16 @@ def test_memory_options_take_numpy_scalars():
         assert got.tables["breakdown"]["bytes"] == want.tables["breakdown"]["bytes"], seq
     kv = [r for r in want.tables["breakdown"] if r["name"] == "kv_cache"][0]
     assert kv["bytes"] == 32 * 1024 * 2 * 8 * 128 * 2
+
+
+def test_check_of_a_missing_document_names_the_path(cli):
+    """check('notes/typo.md') with no such file is the CLI's bad path (exit 2, 'is not a file or folder'), not a
+    claim 'notes/typo.md' whose error was "unknown name 'notes'"."""
+    for name in ("notes/typo.md", "typo.claims", "Typo.IPYNB"):
+        rc, _, err = run_cli(cli, ["check", name])
+        assert rc == 2 and "is not a file or folder" in err
+        with pytest.raises(ValueError, match="is not a file or folder"):
+            numscope.check(name)
 
 
 def test_bad_python_arguments():

@@ -1,4 +1,4 @@
-// The fast builds of the ggml quantizers against their scalar reference (ggml's loops as ggml writes them, which
+// The fast builds of the ggml quantizers (and NVFP4's block scale) against their scalar reference (ggml's loops as ggml writes them, which
 // the goldens tie to ggml itself): every vector build of the trial-scale searches (portable, AVX2, AVX-512, each
 // where the CPU runs it) and every codec's fast quantizer give the same bits on random and edge data (all-zero,
 // constant, one spike, huge, tiny and subnormal values, ±FLT_MAX, infinities). quantize_tests_portable runs the
@@ -13,7 +13,10 @@
 #include <random>
 #include <vector>
 
+#include "numscope/formats/registry.h"
 #include "numscope/io/ggml_types.h"
+#include "numscope/quantize/codec.h"
+#include "numscope/quantize/families/block_scaled.h"
 #include "numscope/quantize/ggml/ggml.h"
 #include "numscope/quantize/ggml/kquants.h"
 #include "numscope/support/cpu.h"
@@ -225,4 +228,35 @@ TEST_CASE("ggml segments: the fused 32-element kernels give the scalar codec's b
       }
     }
   }
+}
+
+TEST_CASE("NVFP4 block scale: e4m3_scale equals the engine's saturating round to nearest even", "[quantize]") {
+  const Codec e4m3(kE4m3, Rounding::kNearestEven, true, nullptr);
+  std::uint64_t checked = 0, wrong = 0;
+  double first_wrong = -1;
+  auto check = [&](double v) {
+    bool clipped = false;
+    const double want = e4m3.round(v, clipped), got = e4m3_scale(v);
+    ++checked;
+    if (std::memcmp(&want, &got, 8) != 0 && wrong++ == 0) first_wrong = v;
+  };
+  // Every 61st fp32 from 0 to past 448, and each E4M3 value, the midpoints between neighbours and the doubles
+  // next to them (the ties and their neighbours), up to 1000.
+  for (std::uint32_t b = 0; b <= bits(1000.0f); b += 61) {
+    float f;
+    std::memcpy(&f, &b, 4);
+    check(f);
+  }
+  std::vector<double> grid;
+  for (int k = 0; k <= 7; ++k) grid.push_back(std::ldexp(k, -9));  // subnormals
+  for (int e = -6; e <= 9; ++e)
+    for (int m = 8; m < 16; ++m) grid.push_back(std::ldexp(m, e - 3));
+  for (std::size_t i = 0; i + 1 < grid.size(); ++i) {
+    const double mid = (grid[i] + grid[i + 1]) / 2;
+    for (double v : {grid[i], mid, std::nextafter(mid, 0.0), std::nextafter(mid, 1e9), std::nextafter(grid[i], 1e9)})
+      check(v);
+  }
+  for (double v : {0.0, 1e-300, 447.99999999999994, 448.0, 464.0, 480.0, 1e300}) check(v);
+  CAPTURE(checked, first_wrong);
+  REQUIRE(wrong == 0);
 }

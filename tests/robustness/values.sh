@@ -47,6 +47,9 @@ bad mem-overhead-inf 'must be a finite number' memory --model llama-2-7b --overh
 bad mem-overhead-nan 'must be a finite number' memory --model llama-2-7b --overhead 'nan%'
 bad mem-overhead-huge "'1e308GiB' is too large: at most 2\^63 bytes" memory --model llama-2-7b --overhead 1e308GiB
 bad mem-gpu-size-huge 'too large: at most 2\^60 bytes' memory --model llama-2-7b --gpu 1e30GiB
+# Rows exact, sum not: 3 layers of h = 4097 at 2^30 tokens × 997 sequences add up to 96490304031597722 bytes (Python
+# integers), which no double holds (the sum printed 96490304031597712): estimates stop below 2^53 bytes.
+bad mem-total-inexact 'more than 2\^53 bytes \(9 PB\)' memory --layers 3 --hidden 4097 --heads 1 --intermediate 11 --vocab 7 --seq 1048576K --batch 997
 bad mem-size-comma 'a comma inside a number; commas separate list items' memory --model llama-2-7b --overhead '1,5GiB'
 bad mem-params-thousands 'must be positive.*commas separate items' memory --params 1,500,000
 printf '{"model_type":"gpt2","n_embd":3000000000000000000,"n_layer":12,"n_head":12,"vocab_size":50257,"n_positions":1024}' >cfg-embd.json
