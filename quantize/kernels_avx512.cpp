@@ -79,6 +79,7 @@ struct RneConsts {
   __m512i exp_mask, up_base, m_field;
   __m512d magic, min_normal, zero, hi, lo, limit, near_half, fast_limit;
   bool negzero;
+  bool narrow;  // integers whose range lies inside (-2^20, 2^20) (round8_int_safe)
 };
 /// One vector of a rounding: the result before post(), the lanes it cannot round, the clipped ones, and (Check)
 /// the lanes where x is within 2^-30 of a rounding boundary of the grid, or beyond fast_limit (see rne_avx512).
@@ -138,6 +139,7 @@ NUMSCOPE_AVX512_FN inline RneConsts rne_consts(const GridParams& p) {
   k.near_half = _mm512_set1_pd(0.5 - 0x1p-30);
   k.fast_limit = _mm512_set1_pd(Integer ? 0x1p20 : p.max_finite * (1 - 0x1p-30));
   k.negzero = p.negzero;
+  k.narrow = Integer && p.max_finite < 0x1p20 && p.min_int > -0x1p20;
   return k;
 }
 /// Whether pre() = x / s may go through x·(1/s) (see rne_avx512): a scale whose reciprocal is a normal number, and
@@ -151,11 +153,15 @@ bool divides_by_reciprocal(const GridParams& p, const Affine& s) {
 /// is t rounded to the nearest even integer with its sign (and +0, never -0: integers have none), so the
 /// magnitude/sign split, the -0 fix and the NaN / 2^51 test are not needed; clamping by min/max, clipped where
 /// that changed the value. When a lane is unsafe, o.unsafe says so and the caller redoes the vector.
+/// `Narrow`: the range [min_int, max] lies inside (-2^20, 2^20), so a lane with |t| >= 2^20 clamps whatever
+/// x/s rounds to (|x/s| > 2^20 - 2^-31 too), to the same end and clipped, as the engine saturates the values
+/// past 2^51 the full path leaves to it (inf included); only the tie test is needed then (NaN fails it).
+template <bool Narrow>
 [[gnu::always_inline]] NUMSCOPE_AVX512_FN inline void round8_int_safe(const RneConsts& k, __m512d t, Rounded& o) {
   const __m512d magic = _mm512_set1_pd(0x1.8p52);
   const __m512d q = _mm512_sub_pd(_mm512_add_pd(t, magic), magic);
-  o.unsafe = _mm512_cmp_pd_mask(_mm512_abs_pd(_mm512_sub_pd(t, q)), k.near_half, _CMP_NLT_UQ) |
-             _mm512_cmp_pd_mask(_mm512_abs_pd(t), k.fast_limit, _CMP_NLT_UQ);
+  o.unsafe = _mm512_cmp_pd_mask(_mm512_abs_pd(_mm512_sub_pd(t, q)), k.near_half, _CMP_NLT_UQ);
+  if constexpr (!Narrow) o.unsafe |= _mm512_cmp_pd_mask(_mm512_abs_pd(t), k.fast_limit, _CMP_NLT_UQ);
   o.r = _mm512_min_pd(_mm512_max_pd(q, k.lo), k.hi);
   o.clipped = _mm512_cmp_pd_mask(o.r, q, _CMP_NEQ_UQ);
   o.out = 0;
@@ -167,7 +173,7 @@ template <bool Integer, ScaleOp Pre>
   __m512d x;
   if (by_reciprocal) {
     x = _mm512_mul_pd(xv, inv_a);
-    if constexpr (Integer) round8_int_safe(k, x, o);
+    if constexpr (Integer) k.narrow ? round8_int_safe<true>(k, x, o) : round8_int_safe<false>(k, x, o);
     else round8<Integer, true>(k, x, o);
     if (o.unsafe) x = _mm512_div_pd(xv, sa), round8<Integer, false>(k, x, o);
   } else {
