@@ -46,6 +46,7 @@ NUMSCOPE_AVX512 float first_of_magnitude(const Halves& h, float amax) {
   const __m512 m = _mm512_set1_ps(amax);
   const std::uint32_t hits = _mm512_cmp_ps_mask(_mm512_abs_ps(h.a), m, _CMP_EQ_OQ) |
                              static_cast<std::uint32_t>(_mm512_cmp_ps_mask(_mm512_abs_ps(h.b), m, _CMP_EQ_OQ)) << 16;
+  if (hits == 0) return 0;  // not reached: amax is one of the magnitudes
   float x[32];
   _mm512_storeu_ps(x, h.a);
   _mm512_storeu_ps(x + 16, h.b);
