@@ -164,7 +164,9 @@ class StageRows {
     }
     const Architecture& a = *p_.arch;
     const ParamBreakdown b = param_breakdown(a);
-    const Dtype& other = p_.mode == Mode::kInference ? p_.act : p_.trained;
+    // The 16-bit dtype: the activations' (the trained dtype when that is a 16- or 32-bit float, else the model's
+    // torch_dtype: plan.cpp). Not the trained dtype, which --mode train --weights int4 makes int4.
+    const Dtype& other = p_.act;
     const WeightQuant* q = p_.weights_from.empty() ? nullptr : &a.quant;
     const WeightStorage w = weight_storage(a, p_.weights.name, other.name, p_.quantize_embeddings, q);
     // Stage shares: the linear layers with the stage's layers, the rest with what the stage holds besides them.

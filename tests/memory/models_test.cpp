@@ -191,6 +191,13 @@ TEST_CASE("quantized weights store the linear layers; embeddings and head stay 1
   const MemoryEstimate q = est({{"model", "llama-3.1-8b"}, {"weights", "int4-g128"}, {"quantize-embeddings", ""}});
   CHECK(component(q, "weights").elements == 6'979'321'856.0 + 2 * 525'336'576);
   CHECK(component(q, "weights_other").bytes == 266'240.0 * 2);  // the norms
+  // Training with narrow weights keeps them 16-bit too (they were stored in --weights: int4-g128 norm vectors,
+  // e4m3 embeddings), as inference and LoRA do: 1,050,939,392 others × 2 B in the model's bf16.
+  for (const char* w : {"int4-g128", "e4m3", "int8"}) {
+    const MemoryEstimate t = est({{"model", "llama-3.1-8b"}, {"mode", "train"}, {"weights", w}});
+    CHECK(component(t, "weights_other").dtype == "bf16");
+    CHECK(component(t, "weights_other").bytes == 1'050'939'392.0 * 2);
+  }
   // A config's quantization_config sets the default: DeepSeek V3 in fp8 with 128×128 fp32 block scales.
   const MemoryEstimate d = est({{"model", "deepseek-v3"}});
   CHECK(component(d, "weights").dtype == "e4m3");
