@@ -77,7 +77,7 @@ struct ErrorAcc {
 /// The constants of rne_avx512's rounding.
 struct RneConsts {
   __m512i exp_mask, up_base, m_field;
-  __m512d magic, min_normal, zero, hi, lo, limit, near_half, fast_limit;
+  __m512d magic, magic_signed, min_normal, zero, hi, lo, limit, near_half, fast_limit;
   bool negzero;
   bool narrow;  // integers whose range lies inside (-2^20, 2^20) (round8_int_safe)
 };
@@ -91,7 +91,7 @@ struct Rounded {
 template <bool Integer, bool Check>
 [[gnu::always_inline]] NUMSCOPE_AVX512_FN inline void round8(const RneConsts& k, __m512d x, Rounded& o) {
   const __m512d a = _mm512_abs_pd(x);
-  __m512d u, q;  // |x| in units of the grid's quantum, and its integer part rounded to nearest even
+  __m512d u, q;  // x in units of the grid's quantum (|x| for integers), and it rounded to nearest even
   if constexpr (Integer) {
     o.out = _mm512_cmp_pd_mask(a, k.limit, _CMP_NLT_UQ);  // ~(a < 2^51): NaN too
     u = a;
@@ -104,13 +104,16 @@ template <bool Integer, bool Check>
     o.r = _mm512_add_pd(r, k.zero);  // integers have no -0
   } else {
     o.out = _mm512_cmp_pd_mask(a, k.limit, _CMP_NLE_UQ);  // ~(a <= max_finite): NaN too
-    const __m512d c = _mm512_mask_mov_pd(k.min_normal, _mm512_cmp_pd_mask(a, k.min_normal, _CMP_GT_OQ), a);
+    const __m512d c = _mm512_max_pd(a, k.min_normal);  // a > min_normal ? a : min_normal (NaN: min_normal)
     const __m512i e_field = _mm512_and_si512(_mm512_castpd_si512(c), k.exp_mask);
     const __m512d up = _mm512_castsi512_pd(_mm512_sub_epi64(k.up_base, e_field));
     const __m512d down = _mm512_castsi512_pd(_mm512_sub_epi64(e_field, k.m_field));
+    // t = x·2^(m-e) has |t| <= 2^(m+1) on the lanes kept, so (t + 1.5·2^52) - 1.5·2^52 is rint_even(t) with its
+    // sign, as rint_even(|t|) with t's sign put back is, except that it gives +0 for a -0 result: t's sign goes
+    // back on as before.
     const __m512d t = _mm512_mul_pd(x, up);
-    u = _mm512_abs_pd(t);
-    q = _mm512_sub_pd(_mm512_add_pd(u, k.magic), k.magic);
+    u = t;
+    q = _mm512_sub_pd(_mm512_add_pd(t, k.magic_signed), k.magic_signed);
     o.r = _mm512_mul_pd(or_pd(q, sign_of(t)), down);
     if (!k.negzero) o.r = _mm512_add_pd(o.r, k.zero);  // -0 + 0 = +0 in round to nearest
   }
@@ -133,7 +136,7 @@ NUMSCOPE_AVX512_FN inline RneConsts rne_consts(const GridParams& p) {
   k.exp_mask = _mm512_set1_epi64(0x7ff0000000000000LL);
   k.up_base = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(2046 + p.m) << 52));
   k.m_field = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(p.m) << 52));
-  k.magic = _mm512_set1_pd(0x1p52), k.min_normal = _mm512_set1_pd(p.min_normal), k.zero = _mm512_setzero_pd();
+  k.magic = _mm512_set1_pd(0x1p52), k.magic_signed = _mm512_set1_pd(0x1.8p52), k.min_normal = _mm512_set1_pd(p.min_normal), k.zero = _mm512_setzero_pd();
   k.hi = _mm512_set1_pd(p.max_finite), k.lo = _mm512_set1_pd(p.min_int);
   k.limit = _mm512_set1_pd(Integer ? 0x1p51 : p.max_finite);
   k.near_half = _mm512_set1_pd(0.5 - 0x1p-30);

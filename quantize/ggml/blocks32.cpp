@@ -112,11 +112,11 @@ NUMSCOPE_AVX512 bool q8_0_kernel(const Halves& h, unsigned char* out, __m512& ya
   __m512* ys[2] = {&ya, &yb};
   for (int k = 0; k < 2; ++k) {
     const __m512 x0 = _mm512_mul_ps(xs[k], vid), t = _mm512_abs_ps(x0);
-    __m512 r = _mm512_cvtepi32_ps(_mm512_cvttps_epi32(t));
+    __m512 r = _mm512_roundscale_ps(t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);  // the truncation, as a float
     r = _mm512_mask_add_ps(r, _mm512_cmp_ps_mask(_mm512_sub_ps(t, r), half, _CMP_GE_OQ), r, one);
     const __m512i q = _mm512_cvttps_epi32(_mm512_or_ps(r, _mm512_and_ps(x0, _mm512_set1_ps(-0.0f))));
     store_bytes(out + 2 + 16 * k, q);
-    *ys[k] = _mm512_mul_ps(_mm512_cvtepi32_ps(q), dd);
+    *ys[k] = _mm512_mul_ps(_mm512_cvtepi32_ps(q), dd);  // from the integer: a level 0 is +0, as ggml's
   }
   std::memset(clip, 0, 32);
   return true;
