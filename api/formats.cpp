@@ -170,6 +170,8 @@ Result formats(const FormatsRequest& request) {
   }
   if (!floats.rows.empty()) {
     if (!request.exact) floats.notes.push_back(kRoundedNote);
+    // The two logarithmic columns have no exact decimal form; say how they are shown (-o json has the doubles).
+    floats.notes.push_back("digits (p·log10 2) is rounded to 0.01 and range (decades) to 0.1; -o json gives the doubles.");
     r.tables.push_back(std::move(floats));
   }
   if (!ints.rows.empty()) r.tables.push_back(std::move(ints));

@@ -271,7 +271,8 @@ Table breakdown_table(const mem::MemoryRequest& req, const mem::MemoryEstimate& 
                     (e.trainable_params > 0 && e.trainable_params != e.params
                          ? "; P_lora = " + mem::group_thousands(e.trainable_params) + " trainable"
                          : "") +
-                    ". GB = 10^9 bytes, GiB = 2^30 bytes, both rounded to 0.01; -o json gives exact bytes.");
+                    ". GB = 10^9 bytes, GiB = 2^30 bytes, both rounded to 0.01 (to 3 significant digits below 0.01); -o json "
+                    "gives exact bytes.");
   for (const std::string& n : e.notes) t.notes.push_back(n);
   return t;
 }
@@ -380,7 +381,7 @@ Table grid_table(const mem::Grid& g, mem::Units units) {
     t.add(std::move(row));
   }
   t.notes.push_back("Each cell is the total of `numscope memory` with that model and --weights (GB = 10^9 bytes, "
-                    "GiB = 2^30 bytes, rounded to 0.01; -o json gives exact bytes).");
+                    "GiB = 2^30 bytes, rounded to 0.01, or to 3 significant digits below 0.01; -o json gives exact bytes).");
   return t;
 }
 
