@@ -697,8 +697,17 @@ class Parser {
                        : stored.kind == Number::Kind::kNan ? " and " + fname + " has no infinity, so it becomes NaN"
                                                            : ""));
     } else if (oc == "underflow") {
-      notes.push_back(text + " is " + exact_decimal(stored) + ": " + exact_decimal(x) + " is below half the smallest " +
-                      fname + " value " + brief(p.min_subnormal));
+      // Why it underflowed, true in every mode: below the smallest value (at half of it, RNE's tie goes to the
+      // even 0, so "below half" was wrong there), flushed by ftz, or E8M0's floor (no zero: it keeps 2^-127).
+      const bool to_zero = stored.is_zero();
+      std::string why;
+      if (!to_zero) why = " is below the smallest " + fname + " value " + brief(p.min_subnormal) + ", which " +
+                          fname + " stores: it has no zero";
+      else if (x.mag >= p.min_subnormal) why = " is flushed to zero (ftz): it is below the smallest normal " +
+                                               brief(p.min_normal);
+      else why = " is below the smallest " + fname + " value " + brief(p.min_subnormal) + " and rounds (" +
+                 std::string(rounding_name(opt.rounding)) + ") to 0";
+      notes.push_back(text + " is " + exact_decimal(stored) + ": " + exact_decimal(x) + why);
     } else if (oc == "rounded") {
       // The two values of the format around x: the stored one and its neighbour on the other side.
       const bool above = stored.value() > x.value();
@@ -955,7 +964,14 @@ void judge_store_relation(ClaimResult& res, Parser& p, Rel rel, const CallInfo& 
     if (!holds) why = exact_decimal(call.input) + " is within ±max " + brief(props.max) + " of " + std::string(call.format.name);
   } else if (rel == Rel::kUnderflows) {
     holds = call.outcome == "underflow";
-    if (!holds) why = std::string("the stored value is ") + (left.num.is_zero() && call.input.is_zero() ? "0 because the input is 0" : "not flushed to zero");
+    if (!holds) {
+      const std::string fname(call.format.name);
+      if (left.num.is_zero() && call.input.is_zero()) why = "the stored value is 0 because the input is 0";
+      else if (left.num.is_zero())  // only integers store a nonzero number as 0 without underflowing
+        why = fname + " rounds it to the integer 0 (status rounded): underflow is a float result below the format's "
+                      "range, and integers have none below 1";
+      else why = "the stored value is not zero";
+    }
   } else {
     holds = call.outcome == "exact";
     set_side(res, Value{call.input, false}, false);

@@ -118,6 +118,17 @@ TEST_CASE("check: overflows, underflows, is exact, fits", "[check][relations]") 
   CHECK(holds("store(fp16, 1e-8) underflows"));
   CHECK_FALSE(holds("store(fp16, 1e-7) underflows"));  // a subnormal, not zero
   CHECK_FALSE(holds("store(fp16, 0) underflows"));
+  // int8 stores 1e-300 as 0 by rounding (store's status: rounded); the reason said "not flushed to zero".
+  CHECK_FALSE(holds("store(int8, 1e-300) underflows"));
+  CHECK(check_claim("store(int8, 1e-300) underflows").reason.find("rounds it to the integer 0") != std::string::npos);
+  CHECK(check_claim("store(fp16, 1e-7) underflows").reason.find("the stored value is not zero") != std::string::npos);
+  // 2^-25 is exactly half of fp16's smallest value 2^-24 (the tie goes to the even 0): not "below half" of it.
+  const std::string tie = check_claim("store(fp16, 0x1p-25) underflows").reason;
+  CHECK(tie.find("below half") == std::string::npos);
+  CHECK(tie.find("is below the smallest fp16 value 2^-24 ≈ 5.96046e-08 and rounds (rne) to 0") != std::string::npos);
+  CHECK(check_claim("store(fp16, 0x1p-20, ftz) underflows").reason.find("flushed to zero (ftz)") != std::string::npos);
+  CHECK(check_claim("store(e8m0, 0x1p-128) underflows").reason.find("which e8m0 stores: it has no zero") !=
+        std::string::npos);
   CHECK(holds("store(fp16, 0.5) is exact"));
   CHECK_FALSE(holds("store(fp16, 0.1) is exact"));
   CHECK(holds("memory(params=7B, weights=fp16) fits H100-80GB"));
