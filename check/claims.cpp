@@ -76,6 +76,20 @@ std::string brief(const Value& v) {
   return brief(v.num.value());
 }
 
+/// Why a store underflowed, true in every mode: below the smallest value and rounded to 0 (at exactly half of it
+/// RNE's tie goes to the even 0, so "below half" would be wrong), flushed by ftz though above it, or E8M0's floor
+/// (no zero: it keeps 2^-127).
+std::string underflow_why(const std::string& fname, const Properties& p, const Number& x, const Number& stored,
+                          Rounding mode) {
+  if (!stored.is_zero())
+    return " is below the smallest " + fname + " value " + brief(p.min_subnormal) + ", which " + fname +
+           " stores: it has no zero";
+  if (x.mag >= p.min_subnormal)
+    return " is flushed to zero (ftz): it is below the smallest normal " + brief(p.min_normal);
+  return " is below the smallest " + fname + " value " + brief(p.min_subnormal) + " and rounds (" +
+         std::string(rounding_name(mode)) + ") to 0";
+}
+
 std::string percent(const Rational& r) { return rounded_decimal(Rational(r * 100), 4) + "%"; }
 
 /// "28 GB = 26.08 GiB" for byte counts.
@@ -697,17 +711,8 @@ class Parser {
                        : stored.kind == Number::Kind::kNan ? " and " + fname + " has no infinity, so it becomes NaN"
                                                            : ""));
     } else if (oc == "underflow") {
-      // Why it underflowed, true in every mode: below the smallest value (at half of it, RNE's tie goes to the
-      // even 0, so "below half" was wrong there), flushed by ftz, or E8M0's floor (no zero: it keeps 2^-127).
-      const bool to_zero = stored.is_zero();
-      std::string why;
-      if (!to_zero) why = " is below the smallest " + fname + " value " + brief(p.min_subnormal) + ", which " +
-                          fname + " stores: it has no zero";
-      else if (x.mag >= p.min_subnormal) why = " is flushed to zero (ftz): it is below the smallest normal " +
-                                               brief(p.min_normal);
-      else why = " is below the smallest " + fname + " value " + brief(p.min_subnormal) + " and rounds (" +
-                 std::string(rounding_name(opt.rounding)) + ") to 0";
-      notes.push_back(text + " is " + exact_decimal(stored) + ": " + exact_decimal(x) + why);
+      notes.push_back(text + " is " + exact_decimal(stored) + ": " + exact_decimal(x) +
+                      underflow_why(fname, p, x, stored, opt.rounding));
     } else if (oc == "rounded") {
       // The two values of the format around x: the stored one and its neighbour on the other side.
       const bool above = stored.value() > x.value();
