@@ -5,9 +5,10 @@
 #pragma once
 
 #include <algorithm>  // std::max, std::clamp, std::min, std::fill_n
-#include <cmath>      // std::fabs, std::copysign, std::round, std::ldexp
+#include <cmath>      // std::fabs, std::copysign, std::round, std::ldexp, std::ilogb, std::fmod
 #include <cstdint>    // std::uint16_t, std::uint64_t
 #include <cstring>    // std::memcpy
+#include <limits>     // std::numeric_limits
 #include <vector>     // std::vector
 
 #include "numscope/support/bits.h"  // bit_cast (libc++ 14 has no std::bit_cast)
@@ -69,6 +70,16 @@ struct Codec {
     grid.m = grid_m;
     grid.negzero = grid_negzero;
     grid.min_int = min_int;
+    grid.sat_limit = grid.sat_clip = max_finite;
+    if (fast_grid && r == Rounding::kNearestEven && (saturate || f.nonfinite == Nonfinite::kFiniteOnly)) {
+      // The engine's overflow_result stores ±max for every finite value that rounds past max with an unbounded
+      // exponent: those beyond the tie above max, and the tie itself when max's significand is odd (to even).
+      const int e = std::ilogb(max_finite);
+      const double tie = max_finite + std::ldexp(1.0, e - grid_m - 1);  // exact: m + 2 bits
+      const bool odd = std::fmod(std::ldexp(max_finite, grid_m - e), 2.0) != 0;
+      grid.sat_limit = std::numeric_limits<double>::max();
+      grid.sat_clip = odd ? std::nextafter(tie, 0.0) : tie;
+    }
   }
   /// Rounds a finite v with |v| <= max_finite on the format's grid by the codec's mode: formats/round.h's
   /// round_to_grid, the element rounding the engine and the fast kernels share (max_finite is on the grid, so

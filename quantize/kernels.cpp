@@ -15,7 +15,8 @@ namespace numscope::detail {
 /// Rounds pre(v) to nearest even on a float format's grid (round.h's round_to_grid for rne, in vector lanes: the
 /// scaled value's integer part by the 2^52 add, as the fast kernels round subnormals), or to the nearest even
 /// integer clamped to [min_int, max_finite] (`Integer`, with the clipped flags, 1), and writes post of it, for n
-/// values (n a multiple of W). Lanes it cannot round (a float beyond max_finite, an integer past 2^51, NaN) get
+/// values (n a multiple of W); a float beyond max_finite saturates up to GridParams::sat_limit. Lanes it cannot
+/// round (a float beyond sat_limit, an integer past 2^51, NaN) get
 /// clip 2 and keep pre(v) in out, for the caller to redo; the others get clip 0. Returns whether there was any.
 template <class D, class I, class U, bool Integer, ScaleOp Pre, ScaleOp Post>
 [[gnu::always_inline]] inline bool rne_kernel(const GridParams& p, const Affine& s, const double* v, double* out,
@@ -26,7 +27,8 @@ template <class D, class I, class U, bool Integer, ScaleOp Pre, ScaleOp Post>
   const U up_base = U{} + (static_cast<std::uint64_t>(2046 + p.m) << 52);  // wraps past 2^63: unsigned
   const U m_field = U{} + (static_cast<std::uint64_t>(p.m) << 52);
   const D magic = D{} + 0x1p52, min_normal = D{} + p.min_normal, zero = D{};
-  const D hi = D{} + p.max_finite, lo = D{} + p.min_int, limit = D{} + (Integer ? 0x1p51 : p.max_finite);
+  const D hi = D{} + p.max_finite, lo = D{} + p.min_int, limit = D{} + (Integer ? 0x1p51 : p.sat_limit);
+  const D sat_clip = D{} + p.sat_clip;
   const D sa = D{} + s.a, sb = D{} + s.b;
   I outside = I{};
   for (std::uint64_t i = 0; i < n; i += W) {
@@ -55,7 +57,8 @@ template <class D, class I, class U, bool Integer, ScaleOp Pre, ScaleOp Post>
       const D q = (D)((I)((at + magic) - magic) | ((I)t & ~abs_mask));  // rint_even(t), sign kept
       r = q * down;
       if (!p.negzero) r = r + zero;  // -0 + 0 = +0 in round to nearest
-      flag = out_lane & 2;
+      r = a > hi ? (D)((I)hi | ((I)x & ~abs_mask)) : r;  // saturating: ±max (GridParams::sat_limit)
+      flag = out_lane ? I{} + 2 : (I)(a > sat_clip) & 1;
     }
     outside |= out_lane;
     r = out_lane ? x : apply_op<Post>(r, sb);

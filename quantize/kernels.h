@@ -37,7 +37,12 @@ typedef unsigned long long V8u __attribute__((vector_size(64)));
 
 /// What a vector rounding kernel needs of a format.
 struct GridParams {
-  double max_finite = 0;  // values beyond it (and NaN) are left to the engine
+  double max_finite = 0;  // values beyond it (and NaN) are left to the engine, except up to sat_limit:
+  // saturating codecs (--saturate, finite-only MX elements) round a float max_finite < |v| <= sat_limit to
+  // ±max_finite in the kernels, clipped where |v| > sat_clip: IEEE 754 §7.4 rounds with an unbounded exponent
+  // first, so v up to the tie above max rounds to max, inexact but not saturated (E4M3: 464 -> 448, unflagged).
+  double sat_limit = 0;  // max_finite where the codec does not saturate
+  double sat_clip = 0;
   double min_normal = 0;  // 2^emin (floats)
   int m = 0;              // stored mantissa bits (floats)
   bool negzero = true;    // false: -0 becomes +0 (fnuz formats)

@@ -77,7 +77,7 @@ struct ErrorAcc {
 /// The constants of rne_avx512's rounding.
 struct RneConsts {
   __m512i exp_mask, up_base, m_field;
-  __m512d magic, magic_signed, min_normal, zero, hi, lo, limit, near_half, fast_limit;
+  __m512d magic, magic_signed, min_normal, zero, hi, lo, limit, near_half, fast_limit, sat_clip;
   bool negzero;
   bool narrow;  // integers whose range lies inside (-2^20, 2^20) (round8_int_safe)
 };
@@ -103,7 +103,7 @@ template <bool Integer, bool Check>
     r = _mm512_mask_mov_pd(r, below, k.lo);
     o.r = _mm512_add_pd(r, k.zero);  // integers have no -0
   } else {
-    o.out = _mm512_cmp_pd_mask(a, k.limit, _CMP_NLE_UQ);  // ~(a <= max_finite): NaN too
+    o.out = _mm512_cmp_pd_mask(a, k.limit, _CMP_NLE_UQ);  // ~(a <= sat_limit): NaN too
     const __m512d c = _mm512_max_pd(a, k.min_normal);  // a > min_normal ? a : min_normal (NaN: min_normal)
     const __m512i e_field = _mm512_and_si512(_mm512_castpd_si512(c), k.exp_mask);
     const __m512d up = _mm512_castsi512_pd(_mm512_sub_epi64(k.up_base, e_field));
@@ -116,6 +116,9 @@ template <bool Integer, bool Check>
     q = _mm512_sub_pd(_mm512_add_pd(t, k.magic_signed), k.magic_signed);
     o.r = _mm512_mul_pd(or_pd(q, sign_of(t)), down);
     if (!k.negzero) o.r = _mm512_add_pd(o.r, k.zero);  // -0 + 0 = +0 in round to nearest
+    // Saturating codecs: ±max beyond max_finite, clipped past the tie above it (GridParams::sat_limit).
+    o.r = _mm512_mask_mov_pd(o.r, _mm512_cmp_pd_mask(a, k.hi, _CMP_GT_OQ), or_pd(k.hi, sign_of(x)));
+    o.clipped = _mm512_cmp_pd_mask(a, k.sat_clip, _CMP_GT_OQ);
   }
   if constexpr (Check)
     o.unsafe = _mm512_cmp_pd_mask(_mm512_abs_pd(_mm512_sub_pd(u, q)), k.near_half, _CMP_NLT_UQ) |
@@ -138,7 +141,8 @@ NUMSCOPE_AVX512_FN inline RneConsts rne_consts(const GridParams& p) {
   k.m_field = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(p.m) << 52));
   k.magic = _mm512_set1_pd(0x1p52), k.magic_signed = _mm512_set1_pd(0x1.8p52), k.min_normal = _mm512_set1_pd(p.min_normal), k.zero = _mm512_setzero_pd();
   k.hi = _mm512_set1_pd(p.max_finite), k.lo = _mm512_set1_pd(p.min_int);
-  k.limit = _mm512_set1_pd(Integer ? 0x1p51 : p.max_finite);
+  k.limit = _mm512_set1_pd(Integer ? 0x1p51 : p.sat_limit);
+  k.sat_clip = _mm512_set1_pd(p.sat_clip);
   k.near_half = _mm512_set1_pd(0.5 - 0x1p-30);
   k.fast_limit = _mm512_set1_pd(Integer ? 0x1p20 : p.max_finite * (1 - 0x1p-30));
   k.negzero = p.negzero;

@@ -396,6 +396,14 @@ TEST_CASE("element rounding fast paths agree with the engine bit for bit", "[qua
       v.push_back(x);
       v.push_back(-x);
     }
+    // The tie between max and the next value of an unbounded exponent (IEEE 754 §7.4 rounds there first: E4M3's
+    // 464 stays 448, unflagged; e2m1's 7 saturates), its neighbours, and that next value.
+    const double ulp = f.kind == numscope::Kind::kInt ? 1.0 : std::ldexp(1.0, std::ilogb(mx) - f.mantissa_bits);
+    for (double x : {mx + ulp / 2, std::nextafter(mx + ulp / 2, 0.0), std::nextafter(mx + ulp / 2, 1e300),
+                     mx + ulp / 4, mx + ulp}) {
+      v.push_back(x);
+      v.push_back(-x);
+    }
     for (double x : {1e-300, -1e-300, 4.9e-324, 0.0, -0.0, std::numeric_limits<double>::infinity(),
                      -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()})
       v.push_back(x);
