@@ -98,6 +98,8 @@ def store(values: Any, formats: str | Iterable[str] | None = None, *, rounding: 
     """
     rounding, saturate, ftz, seed = _options(rounding, saturate, ftz, seed)
     texts = [_exact_text(v) for v in _list(values)]
+    if not texts:  # as the CLI: `numscope store` takes at least one value
+        raise ValueError("store takes at least one value (a number, a decimal string or a list of them), got none")
     return Result(_numscope.store(texts, _names(formats, "formats"), rounding, saturate, ftz, seed,
                                   None if scale is None else _exact_text(scale)))
 

@@ -321,6 +321,9 @@ def test_bad_python_arguments():
         numscope.store("1", seed=-1)
     with pytest.raises(ValueError, match="names"):
         numscope.store("1", [16])
+    for nothing in (None, [], np.array([])):  # the CLI refuses `numscope store` without a value (exit 2)
+        with pytest.raises(ValueError, match="at least one value"):
+            numscope.store(nothing)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, ml_dtypes.bfloat16])
