@@ -77,7 +77,7 @@ struct ErrorAcc {
 /// The constants of rne_avx512's rounding.
 struct RneConsts {
   __m512i exp_mask, up_base, m_field;
-  __m512d magic, magic_signed, min_normal, zero, hi, lo, limit, near_half, fast_limit, sat_clip;
+  __m512d magic, magic_signed, min_normal, zero, hi, lo, limit, near_half, fast_limit, sat_clip, sat_safe_lo, sat_safe_hi;
   bool negzero;
   bool narrow;  // integers whose range lies inside (-2^20, 2^20) (round8_int_safe)
 };
@@ -120,9 +120,12 @@ template <bool Integer, bool Check>
     o.r = _mm512_mask_mov_pd(o.r, _mm512_cmp_pd_mask(a, k.hi, _CMP_GT_OQ), or_pd(k.hi, sign_of(x)));
     o.clipped = _mm512_cmp_pd_mask(a, k.sat_clip, _CMP_GT_OQ);
   }
-  if constexpr (Check)
+  if constexpr (Check) {
+    const __mmask8 sat_safe = _mm512_cmp_pd_mask(a, k.sat_safe_lo, _CMP_GT_OQ) &
+                              _mm512_cmp_pd_mask(a, k.sat_safe_hi, _CMP_LT_OQ);
     o.unsafe = _mm512_cmp_pd_mask(_mm512_abs_pd(_mm512_sub_pd(u, q)), k.near_half, _CMP_NLT_UQ) |
-               _mm512_cmp_pd_mask(a, k.fast_limit, _CMP_NLT_UQ);
+               (_mm512_cmp_pd_mask(a, k.fast_limit, _CMP_NLT_UQ) & static_cast<__mmask8>(~sat_safe));
+  }
 }
 
 /// kernels.cpp's rne_kernel: the same operations in the same order, on 8 lanes with mask registers, except that
@@ -143,6 +146,10 @@ NUMSCOPE_AVX512_FN inline RneConsts rne_consts(const GridParams& p) {
   k.hi = _mm512_set1_pd(p.max_finite), k.lo = _mm512_set1_pd(p.min_int);
   k.limit = _mm512_set1_pd(Integer ? 0x1p51 : p.sat_limit);
   k.sat_clip = _mm512_set1_pd(p.sat_clip);
+  // Saturating: t with max·(1 + 2^-30) < |t| < sat_clip·(1 - 2^-30) has x/s beyond max and below sat_clip too,
+  // so x·(1/s) gives the same ±max, unflagged (NVFP4's largest elements: |x/s| in [5.6, 6.4]). Empty otherwise.
+  k.sat_safe_lo = _mm512_set1_pd(p.max_finite * (1 + 0x1p-30));
+  k.sat_safe_hi = _mm512_set1_pd(!Integer && p.sat_limit > p.max_finite ? p.sat_clip * (1 - 0x1p-30) : 0.0);
   k.near_half = _mm512_set1_pd(0.5 - 0x1p-30);
   k.fast_limit = _mm512_set1_pd(Integer ? 0x1p20 : p.max_finite * (1 - 0x1p-30));
   k.negzero = p.negzero;
