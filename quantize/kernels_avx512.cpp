@@ -2,13 +2,7 @@
 // comparisons of 512-bit vector-extension types element by element, and these loops want AVX-512's mask
 // registers. Each computes what its SSE2 / AVX2 template computes, operation for operation, so the bits are
 // the same (tests compare every build on the same data: check_element_rounding, the error-sum tests).
-// GCC 12's own max/min/extract intrinsics pass _mm512_undefined_pd() as their unused merge source, which its
-// -Wuninitialized reports once inlined (GCC bug 105593); nothing of ours is uninitialized.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#if !defined(__clang__)  // a GCC-only warning group
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "numscope/quantize/intrinsics.h"  // <immintrin.h>
 
 #include <algorithm>  // std::min, std::max
 #include <cmath>      // std::fabs

@@ -1,12 +1,6 @@
 // tensor_stats (quantize.h): count, min, max, mean, std, kurtosis and the |x| > 6σ share in two passes, summed in
 // eight lanes per task and merged in task order, so the bits depend neither on the thread count nor the ISA.
-// GCC 12's mask intrinsics pass _mm512_undefined_pd() as an unused merge source, which -Wuninitialized reports
-// once inlined (GCC bug 105593).
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#if !defined(__clang__)  // a GCC-only warning group
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "numscope/quantize/intrinsics.h"  // <immintrin.h>
 
 #include <algorithm>  // std::min_element, std::max_element, std::fill_n
 #include <cmath>      // std::sqrt, std::fabs

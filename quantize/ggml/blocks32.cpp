@@ -11,13 +11,7 @@
 #include <cstring>  // std::memcpy, std::memset
 
 #if defined(__x86_64__)
-// GCC 12's max/min/extract intrinsics pass _mm512_undefined_*() as their unused merge source, which
-// -Wmaybe-uninitialized reports once inlined (GCC bug 105593); nothing of ours is uninitialized.
-#if !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "numscope/quantize/intrinsics.h"  // <immintrin.h>
 #endif
 
 #include "numscope/quantize/ggml/ggml.h"
