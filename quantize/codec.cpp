@@ -58,6 +58,12 @@ std::uint16_t float_to_fp16_bits_kernel(float v) {
 }
 
 
+/// How the fused kernels round the values they leave: Codec::round_clip of this codec.
+static Fixup fixup(const Codec& c) {
+  return {[](const void* p, double x, unsigned char& clip) { return static_cast<const Codec*>(p)->round_clip(x, clip); },
+          &c};
+}
+
 void Codec::round_sums(const double* v, const double* inv, double* y, unsigned char* clip, std::uint64_t n,
                        const Affine& s, Lanes& t) const {
   const bool grid_ok = fast_grid && f.has_sign && opt.rounding == Rounding::kNearestEven;
@@ -65,8 +71,7 @@ void Codec::round_sums(const double* v, const double* inv, double* y, unsigned c
   if (isa >= Isa::kAvx512 && n % 8 == 0 && (grid_ok || int_ok) &&
       round_sums_kernel_avx512(int_ok, s.pre, s.post)(
           grid, s, v, inv, n, t,
-          {[](const void* c, double x, unsigned char& clip) { return static_cast<const Codec*>(c)->round_clip(x, clip); },
-           this}))
+          fixup(*this)))
     return;
   round_n(v, y, clip, n, s);
   t.add_error(v, inv, y, clip, n, isa);
@@ -105,8 +110,7 @@ void Codec::round_blocks_sums(const double* v, const double* inv, double* y, uns
   if (n % 8 == 0 && block_kernel_ok(*this, s) &&
       round_blocks_sums_kernel_avx512(s.pre)(
           grid, s, v, inv, n, t,
-          {[](const void* c, double x, unsigned char& clip) { return static_cast<const Codec*>(c)->round_clip(x, clip); },
-           this}))
+          fixup(*this)))
     return;
   round_blocks(v, y, clip, n, s);
   t.add_error(v, inv, y, clip, n, isa);
