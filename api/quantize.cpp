@@ -554,7 +554,7 @@ Result quantize(const QuantizeRequest& q) {
   Result res;
   res.command = "quantize";
   echo_request(res, q, schemes, rounding);
-  res.tables.push_back(input_table(inputs));
+  res.tables.push_back(input_table(inputs));  // the tables in quantize_table_names' order (tested)
   const std::vector<std::size_t> order = cost_order(m.total);
   Table t = schemes_result_table(inputs, m, order, recommending, any_mix);
   t.notes = scheme_notes(schemes, rounding, skipped);
@@ -582,6 +582,14 @@ Result quantize(const QuantizeRequest& q) {
     res.errors.push_back(rec.summary);
   }
   return res;
+}
+
+std::vector<std::string> quantize_table_names(const QuantizeRequest& q) {
+  std::vector<std::string> names{"input", "schemes"};
+  if (q.per_layer) names.push_back("layers");
+  if (q.percentiles) names.push_back("percentiles");
+  if (q.histogram > 0) names.push_back("histogram");
+  return names;
 }
 
 }  // namespace numscope::api
