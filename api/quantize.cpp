@@ -440,6 +440,12 @@ std::vector<Input> measured_inputs(const QuantizeRequest& q, const std::vector<c
     throw InputError("--include, --exclude and --include-1d select tensors of --all");
   if (q.histogram > 1000) throw InputError("--histogram takes 1 to 1000 bins, got " + std::to_string(q.histogram));
   std::vector<Input> inputs = load_inputs(q, mixes, skipped, filtered);
+  // These files hold one tensor each (ggml's bare blocks, a .npy): refused now, not after a pass over a model.
+  for (const auto& [flag, asked] : {std::pair{"--write-blocks", q.write_blocks.has_value()},
+                                    std::pair{"--dump-dequantized", q.dump_dequantized.has_value()}})
+    if (asked && inputs.size() > 1)
+      throw InputError(std::string(flag) + " writes one tensor and " + std::to_string(inputs.size()) +
+                       " are chosen: pick it with --tensor NAME");
   for (Input& in : inputs) {
     in.stats = tensor_stats(*in.source, qopt.threads);
     if (in.stats.nonfinite > 0 && !qopt.ignore_nonfinite)
@@ -545,8 +551,6 @@ Result quantize(const QuantizeRequest& q) {
   qopt.ignore_nonfinite = q.ignore_nonfinite;
   qopt.threads = q.threads;
   std::vector<Input> inputs = measured_inputs(q, mixes, qopt, skipped, filtered);
-  if (q.dump_dequantized && inputs.size() != 1)
-    throw InputError("--dump-dequantized writes one tensor: pick it with --tensor NAME");
   const std::vector<std::string> imatrix_notes = attach_imatrix(q, schemes, inputs);
   const Measured m = measure(q, schemes, mixes, inputs, qopt, ggml, rounding, rule);
   const Recommendation& rec = m.rec;
@@ -554,7 +558,7 @@ Result quantize(const QuantizeRequest& q) {
   Result res;
   res.command = "quantize";
   echo_request(res, q, schemes, rounding);
-  res.tables.push_back(input_table(inputs));
+  res.tables.push_back(input_table(inputs));  // the tables in quantize_table_names' order (tested)
   const std::vector<std::size_t> order = cost_order(m.total);
   Table t = schemes_result_table(inputs, m, order, recommending, any_mix);
   t.notes = scheme_notes(schemes, rounding, skipped);
@@ -582,6 +586,14 @@ Result quantize(const QuantizeRequest& q) {
     res.errors.push_back(rec.summary);
   }
   return res;
+}
+
+std::vector<std::string> quantize_table_names(const QuantizeRequest& q) {
+  std::vector<std::string> names{"input", "schemes"};
+  if (q.per_layer) names.push_back("layers");
+  if (q.percentiles) names.push_back("percentiles");
+  if (q.histogram > 0) names.push_back("histogram");
+  return names;
 }
 
 }  // namespace numscope::api

@@ -385,3 +385,34 @@ TEST_CASE("quantize file-type mixes on a Hugging Face mixture of experts: expert
   }
   CHECK(n == 2 * 10);
 }
+
+TEST_CASE("quantize and bench name their tables before they run, as the run returns them", "[quantize][cli]") {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"quantize", {"--synthetic", "normal:n=256"}},
+      {"quantize", {"--synthetic", "normal:n=256", "--per-layer"}},
+      {"quantize", {"--synthetic", "normal:n=256", "--percentiles", "--histogram", "4"}},
+      {"quantize", {"--synthetic", "normal:n=256", "--per-layer", "--histogram", "3", "--schemes", "q8_0"}},
+      {"bench", {"--size", "1K", "--quantize-size", "1K", "--formats", "fp16"}},
+      {"bench", {"--size", "1K", "--formats", "fp16", "--no-quantize"}},
+  };
+  for (const auto& [name, argv] : cases) {
+    CAPTURE(name, argv);
+    const cli::Command* c = nullptr;
+    for (const cli::Command& k : cli::commands())
+      if (k.spec.name == name) c = &k;
+    REQUIRE(c != nullptr);
+    REQUIRE(c->tables != nullptr);
+    const cli::Args args = cli::parse_args(c->spec, argv);
+    std::istringstream in;
+    std::ostringstream out, err;
+    cli::Context ctx{in, out, err};
+    std::vector<std::string> ran;
+    for (const Table& t : c->run(args, ctx).tables) ran.push_back(t.name);
+    CHECK(c->tables(args) == ran);
+  }
+  // Checked before the run: a 1 GiB synthetic tensor would take seconds, the refusal takes none.
+  const Run r = run({"--synthetic", "normal:n=268435456", "-o", "csv"});
+  CHECK(r.rc == 2);
+  CHECK(r.err.find("pass --table NAME with NAME one of input, schemes") != std::string::npos);
+  CHECK(run({"--synthetic", "normal:n=268435456", "--table", "layers"}).rc == 2);
+}

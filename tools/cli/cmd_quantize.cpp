@@ -51,7 +51,7 @@ std::function<void(const std::string&, std::uint64_t, std::uint64_t)> progress_l
   };
 }
 
-Result run(const Args& args, Context&) {
+api::QuantizeRequest request(const Args& args) {
   if (args.has("dump-scheme") && !args.has("dump-dequantized"))
     throw InputError("--dump-scheme picks the scheme of --dump-dequantized FILE: give that too, or leave it out");
   api::QuantizeRequest q;
@@ -77,6 +77,13 @@ Result run(const Args& args, Context&) {
   q.per_layer = args.has("per-layer");
   q.percentiles = args.has("percentiles");
   q.histogram = static_cast<unsigned>(args.get_int("histogram", 0, 1, 1000));
+  return q;
+}
+
+std::vector<std::string> tables(const Args& args) { return api::quantize_table_names(request(args)); }
+
+Result run(const Args& args, Context&) {
+  api::QuantizeRequest q = request(args);
   // Progress on stderr only when it is a terminal (a redirected or captured run stays silent).
   if (::isatty(2)) q.progress = progress_line();
   return api::quantize(q);
@@ -125,7 +132,8 @@ const Command& quantize_command() {
         {"histogram", 0, "BINS", "add a histogram of |err| in BINS logarithmic bins"}},
        0,
        0},
-      run};
+      run,
+      tables};
   return kCommand;
 }
 
