@@ -169,6 +169,10 @@ struct Codec {
   /// where that loop hands back, round_n into the scratch y and clip and add_error. inv: 1/|v| (Lanes).
   void round_sums(const double* v, const double* inv, double* y, unsigned char* clip, std::uint64_t n,
                   const Affine& s, Lanes& t) const;
+  /// round_sums where 1/|v| is not computed yet: the fused kernel takes it in its loop (one scheme on a
+  /// segment: no pass of its own); otherwise it is written to inv first.
+  void round_sums_inv(const double* v, double* inv, double* y, unsigned char* clip, std::uint64_t n,
+                      const Affine& s, Lanes& t) const;
   double round_clip(double v, unsigned char& clip) const {
     bool c = false;
     const double r = round(v, c);
