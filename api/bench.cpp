@@ -295,4 +295,9 @@ Result bench(const BenchRequest& request) {
   return res;
 }
 
+std::vector<std::string> bench_table_names(const BenchRequest& request) {
+  if (request.quantize) return {"conversions", "quantize"};
+  return {"conversions"};
+}
+
 }  // namespace numscope::api

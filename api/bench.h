@@ -33,5 +33,7 @@ std::uint64_t parse_bench_size(const std::string& text, const std::string& flag 
 ///   b.quantize = false;
 ///   Result r = api::bench(b);  // r.table("conversions"): memcpy first, then each kernel
 Result bench(const BenchRequest& request);
+/// The names of the tables bench(request) returns, known before it runs (the CLI checks --table and CSV first).
+std::vector<std::string> bench_table_names(const BenchRequest& request);
 
 }  // namespace numscope::api

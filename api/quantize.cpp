@@ -10,6 +10,7 @@
 
 #include "numscope/api/quantize_mix.h"
 #include "numscope/formats/scheme.h"
+#include "numscope/io/checkpoint.h"
 #include "numscope/io/tensor_io.h"
 #include "numscope/quantize/gguf_source.h"
 #include "numscope/quantize/imatrix.h"
@@ -88,7 +89,12 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, const std::vector<const
   std::optional<DType> override_dtype;
   if (q.dtype) override_dtype = parse_dtype(*q.dtype);
   std::vector<std::pair<std::string, std::vector<TensorEntry>>> shards;
-  for (const std::string& f : q.inputs) shards.emplace_back(f, read_tensors(f, override_dtype));
+  std::vector<std::string> files;
+  for (const std::string& f : q.inputs)  // a model directory or an index names its shards
+    for (std::string& file : input_files(f)) {
+      shards.emplace_back(file, read_tensors(file, override_dtype));
+      files.push_back(std::move(file));
+    }
   const std::vector<TensorEntry> all = merge_shards(std::move(shards));  // a name in two shards is refused
   if (q.all && !q.tensors.empty()) throw InputError("--tensor and --all exclude each other");
   std::vector<const TensorEntry*> chosen;
@@ -134,7 +140,7 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, const std::vector<const
                      "): loosen --include / --exclude, or pass --include-1d for 1-D tensors");
   if (inputs.empty()) throw InputError("no tensor of a supported float dtype in the input");
   // A file-type mix types each tensor from the whole model, whatever the filters keep.
-  detail::resolve_mixes(mixes, q.inputs, all, kept, q.imatrix.has_value(), inputs);
+  detail::resolve_mixes(mixes, files, all, kept, q.imatrix.has_value(), inputs);
   return inputs;
 }
 
@@ -307,7 +313,8 @@ const Scheme* check_outputs(const QuantizeRequest& q, const std::vector<Scheme>&
   std::vector<NamedPath> outputs, ins;
   if (q.write_blocks) outputs.push_back({"--write-blocks", *q.write_blocks});
   if (q.dump_dequantized) outputs.push_back({"--dump-dequantized", *q.dump_dequantized});
-  for (const std::string& f : q.inputs) ins.push_back({"--input", f});
+  for (const std::string& f : q.inputs)
+    for (const std::string& file : input_files(f)) ins.push_back({"--input", file});
   if (q.imatrix) ins.push_back({"--imatrix", *q.imatrix});
   check_distinct_files(outputs, ins);
   return ggml;
@@ -440,6 +447,12 @@ std::vector<Input> measured_inputs(const QuantizeRequest& q, const std::vector<c
     throw InputError("--include, --exclude and --include-1d select tensors of --all");
   if (q.histogram > 1000) throw InputError("--histogram takes 1 to 1000 bins, got " + std::to_string(q.histogram));
   std::vector<Input> inputs = load_inputs(q, mixes, skipped, filtered);
+  // These files hold one tensor each (ggml's bare blocks, a .npy): refused now, not after a pass over a model.
+  for (const auto& [flag, asked] : {std::pair{"--write-blocks", q.write_blocks.has_value()},
+                                    std::pair{"--dump-dequantized", q.dump_dequantized.has_value()}})
+    if (asked && inputs.size() > 1)
+      throw InputError(std::string(flag) + " writes one tensor and " + std::to_string(inputs.size()) +
+                       " are chosen: pick it with --tensor NAME");
   for (Input& in : inputs) {
     in.stats = tensor_stats(*in.source, qopt.threads);
     if (in.stats.nonfinite > 0 && !qopt.ignore_nonfinite)
@@ -545,8 +558,6 @@ Result quantize(const QuantizeRequest& q) {
   qopt.ignore_nonfinite = q.ignore_nonfinite;
   qopt.threads = q.threads;
   std::vector<Input> inputs = measured_inputs(q, mixes, qopt, skipped, filtered);
-  if (q.dump_dequantized && inputs.size() != 1)
-    throw InputError("--dump-dequantized writes one tensor: pick it with --tensor NAME");
   const std::vector<std::string> imatrix_notes = attach_imatrix(q, schemes, inputs);
   const Measured m = measure(q, schemes, mixes, inputs, qopt, ggml, rounding, rule);
   const Recommendation& rec = m.rec;
@@ -554,7 +565,7 @@ Result quantize(const QuantizeRequest& q) {
   Result res;
   res.command = "quantize";
   echo_request(res, q, schemes, rounding);
-  res.tables.push_back(input_table(inputs));
+  res.tables.push_back(input_table(inputs));  // the tables in quantize_table_names' order (tested)
   const std::vector<std::size_t> order = cost_order(m.total);
   Table t = schemes_result_table(inputs, m, order, recommending, any_mix);
   t.notes = scheme_notes(schemes, rounding, skipped);
@@ -582,6 +593,14 @@ Result quantize(const QuantizeRequest& q) {
     res.errors.push_back(rec.summary);
   }
   return res;
+}
+
+std::vector<std::string> quantize_table_names(const QuantizeRequest& q) {
+  std::vector<std::string> names{"input", "schemes"};
+  if (q.per_layer) names.push_back("layers");
+  if (q.percentiles) names.push_back("percentiles");
+  if (q.histogram > 0) names.push_back("histogram");
+  return names;
 }
 
 }  // namespace numscope::api

@@ -65,4 +65,8 @@ struct QuantizeRequest {
 ///   Result r = api::quantize(q);  // r.table("schemes"): q4_0 first, recommended
 Result quantize(const QuantizeRequest& request);
 
+/// The names of the tables quantize(request) returns, in order, known before it runs: the CLI checks --table and
+/// CSV against them before a run of minutes, not after it.
+std::vector<std::string> quantize_table_names(const QuantizeRequest& request);
+
 }  // namespace numscope::api

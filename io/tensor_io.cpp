@@ -580,8 +580,8 @@ std::vector<TensorEntry> read_tensor_file(const std::string& path, std::optional
     const bool npy = f.size() >= 6 && std::memcmp(f.data(), kMagic, 6) == 0;
     const bool st = f.size() >= 9 && f.data()[8] == '{';
     if (!npy && !st)
-      throw InputError(path + ": not a .npy or .safetensors file (neither the \\x93NUMPY magic nor an 8-byte " +
-                       "header length followed by '{')");
+      throw InputError(path + ": not a .npy, .safetensors or GGUF file (no \\x93NUMPY or GGUF magic, nor an " +
+                       "8-byte header length followed by '{')");
     if (npy) return {read_npy(path, override_dtype)};
   }
   return read_safetensors(path).tensors;

@@ -58,16 +58,19 @@ std::uint16_t float_to_fp16_bits_kernel(float v) {
 }
 
 
+/// How the fused kernels round the values they leave: Codec::round_clip of this codec.
+static Fixup fixup(const Codec& c) {
+  return {[](const void* p, double x, unsigned char& clip) { return static_cast<const Codec*>(p)->round_clip(x, clip); },
+          &c};
+}
 /// The fused AVX-512 kernel of round_sums (inv null: it takes 1/|v| itself); false where there is none or it
 /// handed back (a sum not finite).
 static bool fused_round_sums(const Codec& c, const double* v, const double* inv, std::uint64_t n, const Affine& s,
-                      Lanes& t) {
+                             Lanes& t) {
   const bool grid_ok = c.fast_grid && c.f.has_sign && c.opt.rounding == Rounding::kNearestEven;
   const bool int_ok = c.fast_int && c.opt.rounding == Rounding::kNearestEven;
-  const Fixup fix{[](const void* p, double x, unsigned char& clip) { return static_cast<const Codec*>(p)->round_clip(x, clip); },
-                  &c};
   return c.isa >= Isa::kAvx512 && n % 8 == 0 && (grid_ok || int_ok) &&
-         round_sums_kernel_avx512(int_ok, s.pre, s.post, inv == nullptr)(c.grid, s, v, inv, n, t, fix);
+         round_sums_kernel_avx512(int_ok, s.pre, s.post, inv == nullptr)(c.grid, s, v, inv, n, t, fixup(c));
 }
 
 void Codec::round_sums(const double* v, const double* inv, double* y, unsigned char* clip, std::uint64_t n,
@@ -84,6 +87,44 @@ void Codec::round_sums_inv(const double* v, double* inv, double* y, unsigned cha
   t.add_error(v, inv, y, clip, n, isa);
 }
 
+/// Whether round_blocks may take the block kernels: round to nearest even on a signed float grid, ·b after.
+static bool block_kernel_ok(const Codec& c, const BlockScales& s) {
+  return c.isa >= Isa::kAvx512 && c.fast_grid && c.f.has_sign && c.opt.rounding == Rounding::kNearestEven &&
+         s.bs % 8 == 0 && s.bs > 0 && s.post == ScaleOp::kMul && (s.pre == ScaleOp::kMul || s.pre == ScaleOp::kDiv);
+}
+
+void Codec::round_blocks(const double* v, double* out, unsigned char* clip, std::uint64_t n,
+                         const BlockScales& s) const {
+  const auto round_block = [&](std::uint64_t b, std::uint64_t m) {  // elements [b, b + m) of block b / bs
+    const std::uint64_t k = b / s.bs;
+    if (s.b[k] == 0) {
+      std::fill_n(out + b, m, 0.0);
+      std::fill_n(clip + b, m, static_cast<unsigned char>(0));
+    } else {
+      round_n(v + b, out + b, clip + b, m, Affine{s.pre, s.a[k], s.post, s.b[k]});
+    }
+  };
+  if (!block_kernel_ok(*this, s)) {
+    for (std::uint64_t b = 0; b < n; b += s.bs) round_block(b, std::min(s.bs, n - b));
+    return;
+  }
+  const std::uint64_t body = n / 8 * 8;
+  if (round_blocks_kernel_avx512(s.pre)(grid, s, v, out, clip, body))
+    for (std::uint64_t i = 0; i < body; ++i)  // the lanes the kernel left (out: pre(v)), as round_n redoes them
+      if (clip[i] == 2) out[i] = Affine::apply(s.post, round_clip(out[i], clip[i]), s.b[i / s.bs]);
+  if (body < n) round_block(body, n - body);  // the last block's last n % 8 (bs is a multiple of 8)
+}
+
+void Codec::round_blocks_sums(const double* v, const double* inv, double* y, unsigned char* clip, std::uint64_t n,
+                              const BlockScales& s, Lanes& t) const {
+  if (n % 8 == 0 && block_kernel_ok(*this, s) &&
+      round_blocks_sums_kernel_avx512(s.pre)(
+          grid, s, v, inv, n, t,
+          fixup(*this)))
+    return;
+  round_blocks(v, y, clip, n, s);
+  t.add_error(v, inv, y, clip, n, isa);
+}
 
 }  // namespace detail
 

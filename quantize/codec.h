@@ -16,6 +16,7 @@
 #include "numscope/formats/fast/convert.h"
 #include "numscope/formats/registry.h"
 #include "numscope/formats/round.h"  // round_to_grid
+#include "numscope/quantize/block_kernels.h"
 #include "numscope/quantize/kernels.h"
 #include "numscope/quantize/lanes.h"
 
@@ -173,6 +174,14 @@ struct Codec {
   /// segment: no pass of its own); otherwise it is written to inv first.
   void round_sums_inv(const double* v, double* inv, double* y, unsigned char* clip, std::uint64_t n,
                       const Affine& s, Lanes& t) const;
+  /// round_n of a segment of blocks, each with its own scaling (BlockScales): one vector loop over the segment
+  /// where there is a block kernel (AVX-512, a float grid, post = kMul, blocks a multiple of 8), otherwise
+  /// round_n block by block. The same bits either way.
+  void round_blocks(const double* v, double* out, unsigned char* clip, std::uint64_t n, const BlockScales& s) const;
+  /// round_blocks with the error sums added to t, as round_sums: one loop where there is a fused block kernel
+  /// (n a multiple of 8), else round_blocks into the scratch y and clip and add_error.
+  void round_blocks_sums(const double* v, const double* inv, double* y, unsigned char* clip, std::uint64_t n,
+                         const BlockScales& s, Lanes& t) const;
   double round_clip(double v, unsigned char& clip) const {
     bool c = false;
     const double r = round(v, c);

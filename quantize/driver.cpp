@@ -190,7 +190,8 @@ class Pass {
     double* inv = wk.inv.data() + at;
     // y is not needed afterwards: the family may fuse the sums (run_sums), and with one scheme take 1/|x| in
     // the same loop (run_sums_inv).
-    const bool sums_only = !o.dequantized && !o.error_histogram, one = sums_only && which_.size() == 1;
+    const bool sums_only = !o.dequantized && !o.error_histogram;
+    const bool one = sums_only && which_.size() == 1 && wk.rq[0]->fuses_inverses();
     // NaN / inf to 0, 1/|x| and Σx²: once for every scheme.
     wk.masked += wk.shared.prepare_x(x, one ? nullptr : inv, n);
     for (std::size_t jj = 0; jj < which_.size(); ++jj) {

@@ -9,6 +9,7 @@
 #include <limits>     // std::numeric_limits
 
 #include "numscope/quantize/kernels_avx512.h"
+#include "numscope/quantize/block_kernels.h"
 
 namespace numscope::detail {
 namespace {
@@ -464,6 +465,89 @@ NUMSCOPE_AVX512_FN std::uint64_t nonfinite_avx512(double* x, std::uint64_t n, bo
       if (mask) x[i] = 0;
     }
   return count;
+}
+
+// Block-scaled segments (block_kernels.h): rne_avx512 and rne_sums_avx512 with the scaling of each block.
+namespace {
+
+/// One vector of a block: rne8 with the block's pre scaling (by its reciprocal first where BlockScales::inv_a
+/// has one), then post = ·b, the lanes it cannot round keeping pre(v) (rne_avx512's store).
+template <ScaleOp Pre>
+struct BlockStep {
+  __m512d sa, inv_a, sb;
+  bool by_reciprocal, zero;
+  [[gnu::always_inline]] NUMSCOPE_AVX512_FN void set(const BlockScales& s, std::uint64_t k, bool grid_ok) {
+    sa = _mm512_set1_pd(s.a[k]), sb = _mm512_set1_pd(s.b[k]);
+    zero = s.b[k] == 0;
+    by_reciprocal = Pre == ScaleOp::kDiv && grid_ok && s.inv_a[k] != 0;
+    inv_a = _mm512_set1_pd(by_reciprocal ? s.inv_a[k] : 1.0);
+  }
+  [[gnu::always_inline]] NUMSCOPE_AVX512_FN void round(const RneConsts& k, __m512d xv, Rounded& o) const {
+    rne8<false, Pre>(k, xv, sa, inv_a, by_reciprocal, o);
+  }
+};
+
+template <ScaleOp Pre>
+NUMSCOPE_AVX512_FN bool rne_blocks_avx512(const GridParams& p, const BlockScales& s, const double* v, double* out,
+                                          unsigned char* clip, std::uint64_t n) {
+  const RneConsts k = rne_consts<false>(p);
+  __mmask8 outside = 0;
+  BlockStep<Pre> step;
+  for (std::uint64_t b = 0, kb = 0; b < n; b += s.bs, ++kb) {
+    const std::uint64_t e = std::min(n, b + s.bs);
+    step.set(s, kb, p.m <= 20);
+    for (std::uint64_t i = b; i < e; i += 8) {
+      if (step.zero) {
+        _mm512_storeu_pd(out + i, _mm512_setzero_pd());
+        store_flags(clip + i, 0, 0);
+        continue;
+      }
+      Rounded o;
+      step.round(k, _mm512_loadu_pd(v + i), o);
+      outside |= o.out;
+      _mm512_storeu_pd(out + i, _mm512_mask_mov_pd(_mm512_mul_pd(o.r, step.sb), o.out, o.r));
+      store_flags(clip + i, o.out, o.clipped & static_cast<__mmask8>(~o.out));
+    }
+  }
+  return outside != 0;
+}
+
+template <ScaleOp Pre>
+NUMSCOPE_AVX512_FN bool rne_blocks_sums_avx512(const GridParams& p, const BlockScales& s, const double* v,
+                                               const double* inv, std::uint64_t n, Lanes& t, const Fixup& fix) {
+  const RneConsts k = rne_consts<false>(p);
+  ErrorAcc acc;
+  acc.load(t);
+  std::uint64_t clipped = 0;
+  BlockStep<Pre> step;
+  for (std::uint64_t b = 0, kb = 0; b < n; b += s.bs, ++kb) {
+    const std::uint64_t e = std::min(n, b + s.bs);
+    step.set(s, kb, p.m <= 20);
+    for (std::uint64_t i = b; i < e; i += 8) {
+      const __m512d X = _mm512_loadu_pd(v + i);
+      __m512d Y = _mm512_setzero_pd();
+      if (!step.zero) {
+        Rounded o;
+        step.round(k, X, o);
+        if (o.out) clipped += fix_lanes(o, fix);
+        Y = _mm512_mul_pd(o.r, step.sb);
+        clipped += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(o.clipped)));
+      }
+      acc.add(X, Y, _mm512_loadu_pd(inv + i));
+    }
+  }
+  if (!acc.store_if_finite(t)) return false;
+  t.clipped += clipped;
+  return true;
+}
+
+}  // namespace
+
+BlockRoundKernel round_blocks_kernel_avx512(ScaleOp pre) {
+  return pre == ScaleOp::kDiv ? rne_blocks_avx512<ScaleOp::kDiv> : rne_blocks_avx512<ScaleOp::kMul>;
+}
+BlockSumsKernel round_blocks_sums_kernel_avx512(ScaleOp pre) {
+  return pre == ScaleOp::kDiv ? rne_blocks_sums_avx512<ScaleOp::kDiv> : rne_blocks_sums_avx512<ScaleOp::kMul>;
 }
 
 }  // namespace numscope::detail

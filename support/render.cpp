@@ -279,19 +279,34 @@ void render_json(const Result& r, const std::vector<const Table*>& tables, std::
 }
 
 std::vector<const Table*> chosen_tables(const Result& r, const RenderOptions& o) {
+  std::vector<std::string> names;
+  for (const Table& t : r.tables) names.push_back(t.name);
+  check_table_choice(r.command, names, o);
   std::vector<const Table*> out;
   if (!o.table.empty()) {
     out.push_back(&r.table(o.table));
     return out;
   }
-  if (o.format == OutputFormat::kCsv && r.tables.size() > 1)
-    throw InputError("'numscope " + r.command + "' prints " + std::to_string(r.tables.size()) +
-                     " tables here and CSV holds one: pass --table NAME with NAME one of " + r.table_names());
   for (const Table& t : r.tables) out.push_back(&t);
   return out;
 }
 
 }  // namespace
+
+void check_table_choice(std::string_view command, const std::vector<std::string>& names, const RenderOptions& o) {
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+  if (list.empty()) list = "none";
+  if (!o.table.empty()) {
+    if (std::find(names.begin(), names.end(), o.table) == names.end())
+      throw InputError("'numscope " + std::string(command) + "' has no table '" + o.table.substr(0, 60) +
+                       "' here: its tables are " + list);
+    return;
+  }
+  if (o.format == OutputFormat::kCsv && names.size() > 1)
+    throw InputError("'numscope " + std::string(command) + "' prints " + std::to_string(names.size()) +
+                     " tables here and CSV holds one: pass --table NAME with NAME one of " + list);
+}
 
 OutputFormat parse_output_format(std::string_view s) {
   if (s == "table" || s == "text") return OutputFormat::kText;

@@ -39,6 +39,10 @@ void render(const Result& r, const RenderOptions& options, std::ostream& out);
 /// The same into a string.
 std::string render_to_string(const Result& r, const RenderOptions& options);
 
+/// Throws the InputError render() would for --table or CSV, given the names of the tables a command prints (in
+/// order): the CLI calls it before a long run (quantize, bench), so that a wrong --table fails at once.
+void check_table_choice(std::string_view command, const std::vector<std::string>& names, const RenderOptions& o);
+
 /// Display width of UTF-8 text (code points; East Asian wide characters count two).
 std::size_t display_width(std::string_view s);
 

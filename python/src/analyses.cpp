@@ -69,41 +69,10 @@ Result memory(const std::vector<std::pair<std::string, std::string>>& options, b
   return api::memory(req);
 }
 
-struct QuantizeArgs {
-  std::vector<std::string> inputs, tensors, schemes, include, exclude;
-  bool all = false, ignore_nonfinite = false, include_1d = false, per_layer = false, percentiles = false;
-  unsigned histogram = 0;
-  std::optional<std::string> synthetic, dtype, dump_dequantized, write_blocks;
-  std::string rounding = "rne", mx_scale = "floor", dump_scheme;
-  unsigned threads = 0;
-  std::optional<double> max_bits, min_sqnr;
-};
-
-Result quantize(const QuantizeArgs& a, std::optional<Bytes> array, const std::string& array_format,
+// The request is the api's own struct (one data model): Python sets its fields, the array goes in here.
+Result quantize(api::QuantizeRequest q, std::optional<Bytes> array, const std::string& array_format,
                 const std::vector<std::uint64_t>& shape, const std::string& array_name,
                 const std::string& array_dtype) {
-  api::QuantizeRequest q;
-  q.inputs = a.inputs;
-  q.tensors = a.tensors;
-  q.all = a.all;
-  q.synthetic = a.synthetic;
-  q.dtype = a.dtype;
-  q.schemes = a.schemes;
-  q.rounding = a.rounding;
-  q.threads = a.threads;
-  q.mx_scale = a.mx_scale;
-  q.max_bits = a.max_bits;
-  q.min_sqnr = a.min_sqnr;
-  q.dump_dequantized = a.dump_dequantized;
-  q.dump_scheme = a.dump_scheme;
-  q.write_blocks = a.write_blocks;
-  q.ignore_nonfinite = a.ignore_nonfinite;
-  q.include = a.include;
-  q.exclude = a.exclude;
-  q.include_1d = a.include_1d;
-  q.per_layer = a.per_layer;
-  q.percentiles = a.percentiles;
-  q.histogram = a.histogram;
   if (array) {
     const Format f = find_format(array_format);
     std::uint64_t n = 1;
@@ -136,6 +105,7 @@ Result check(const std::vector<std::string>& paths, const std::vector<std::strin
 
 void bind_analyses(nb::module_& m) {
   m.def("memory", &memory, nb::arg("options"), nb::arg("list_models") = false, nb::arg("list_gpus") = false);
+  using QuantizeArgs = api::QuantizeRequest;
   nb::class_<QuantizeArgs>(m, "QuantizeArgs")
       .def(nb::init<>())
       .def_rw("inputs", &QuantizeArgs::inputs)
@@ -153,6 +123,7 @@ void bind_analyses(nb::module_& m) {
       .def_rw("dtype", &QuantizeArgs::dtype, nb::arg().none())
       .def_rw("dump_dequantized", &QuantizeArgs::dump_dequantized, nb::arg().none())
       .def_rw("write_blocks", &QuantizeArgs::write_blocks, nb::arg().none())
+      .def_rw("imatrix", &QuantizeArgs::imatrix, nb::arg().none())
       .def_rw("rounding", &QuantizeArgs::rounding)
       .def_rw("mx_scale", &QuantizeArgs::mx_scale)
       .def_rw("dump_scheme", &QuantizeArgs::dump_scheme)

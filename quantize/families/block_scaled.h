@@ -2,7 +2,6 @@
 // scaled by a factor its family derives from the block's largest magnitude; and NVFP4's E4M3 block scale.
 #pragma once
 
-#include <algorithm>  // std::min, std::fill_n
 #include <cstdint>    // std::uint64_t
 #include <vector>     // std::vector
 
@@ -12,33 +11,35 @@
 namespace numscope::detail {
 
 /// The row quantizer of a block-scaled family: Derived::begin() runs first on each segment (what is the same for
-/// all its blocks), then Derived::scale(amax, affine) gives the scaling of a block around
-/// the element rounding (pre before it, post after), or false for a block whose values all become 0 (clip 0).
-/// The error sums stay RowQuantizer::run_sums' one pass over the segment: Codec::round_sums per block of 16 or
-/// 32 measured slower (nvfp4 0.78 GB/s against 1.00 in numscope bench).
+/// all its blocks), then Derived::scales(amax, n, a, b, inv_a) gives the scaling of n blocks from their largest
+/// magnitudes, all at once (BlockScales: pre = x·a or x / a, then ·b; b = 0 for a block whose values all become 0,
+/// clip 0; inv_a, for pre = x / a, block_reciprocal(a)). The segment is then rounded in one call
+/// (Codec::round_blocks; run_sums: with the error sums in the same loop): a round_n call per block of 16 cost
+/// NVFP4 half its time.
 template <class Derived>
 class BlockScaledRow : public RowQuantizer {
  public:
-  BlockScaledRow(Codec elem, std::uint64_t block) : elem_(std::move(elem)), block_(block) {}
-  void run(const Segment& g) override {
-    static_cast<Derived&>(*this).begin();
-    block_amaxes(g.x, g.cols, block_, amax_);
-    for (std::uint64_t b = 0; b < g.cols; b += block_) {
-      const std::uint64_t n = std::min(block_, g.cols - b);
-      Affine a;
-      if (static_cast<Derived&>(*this).scale(amax_[b / block_], a)) {
-        elem_.round_n(g.x + b, g.y + b, g.clip + b, n, a);
-      } else {
-        std::fill_n(g.y + b, n, 0.0);
-        std::fill_n(g.clip + b, n, static_cast<unsigned char>(0));
-      }
-    }
+  BlockScaledRow(Codec elem, std::uint64_t block, ScaleOp pre) : elem_(std::move(elem)), block_(block), pre_(pre) {}
+  void run(const Segment& g) override { elem_.round_blocks(g.x, g.y, g.clip, g.cols, block_scales(g)); }
+  void run_sums(const Segment& g, const double* inv, Lanes& sums) override {
+    elem_.round_blocks_sums(g.x, inv, g.y, g.clip, g.cols, block_scales(g), sums);
   }
 
  protected:
+  /// The scaling of each block of the segment.
+  BlockScales block_scales(const Segment& g) {
+    static_cast<Derived&>(*this).begin();
+    block_amaxes(g.x, g.cols, block_, amax_);
+    const std::size_t n = amax_.size();
+    a_.resize(n), b_.resize(n), inv_.resize(n);
+    static_cast<Derived&>(*this).scales(amax_.data(), n, a_.data(), b_.data(), inv_.data());
+    return {block_, pre_, ScaleOp::kMul, a_.data(), b_.data(), inv_.data()};
+  }
+
   Codec elem_;
   std::uint64_t block_;
-  std::vector<double> amax_;  // the amax of each block of a segment
+  ScaleOp pre_;
+  std::vector<double> amax_, a_, b_, inv_;  // per block of a segment: amax, BlockScales' a, b and inv_a
 };
 
 /// The family row of a row quantizer type constructed from (scheme, ctx).
@@ -51,5 +52,13 @@ std::unique_ptr<RowQuantizer> make_row(const Scheme& s, Ctx& ctx) {
 /// NVFP4's block scale, as Codec(kE4m3, kNearestEven, saturate).round gives it, without the engine (nvfp4.cpp;
 /// tests/quantize/ggml_vector_test.cpp compares the two).
 double e4m3_scale(double v);
+/// OCP MX's scale exponent (quantize.h mx_scale_exponent, the same results) from the bits of the block's amax,
+/// without frexp's call (mx.cpp).
+int mx_scale_exponent_bits(double amax, int emax_elem, double max_elem, MxScaleRule rule);
+/// NVFP4's scaling of n blocks (BlockScales, pre = x / a) from their amaxes, for the per-tensor scale s2 and
+/// the element format's largest value: a = b = e4m3_scale(amax / (max_elem·s2)), at least 2^-9 when amax > 0,
+/// times s2; 0 where that is not positive (an all-zero block). Eight blocks at a time with AVX-512.
+void nvfp4_block_scales(const double* amax, std::uint64_t n, double s2, double max_elem, double* a, double* b,
+                        double* inv_a, Isa isa);
 
 }  // namespace numscope::detail

@@ -23,6 +23,7 @@ class IntRow : public RowQuantizer {
     if (s_.granularity == Granularity::kBlock && s_.block % 8 != 0) return RowQuantizer::run_sums(g, inv, sums);
     groups(g, {inv, nullptr}, &sums);
   }
+  bool fuses_inverses() const override { return true; }
   void run_sums_inv(const Segment& g, double* inv, Lanes& sums) override {
     if (s_.granularity == Granularity::kBlock && s_.block % 8 != 0) return RowQuantizer::run_sums_inv(g, inv, sums);
     groups(g, {inv, inv}, &sums);

@@ -12,6 +12,7 @@ import pytest
 import numscope
 
 from conftest import ROOT
+GGUF = ROOT / "tests" / "quantize" / "golden" / "ggml" / "gguf"  # files written by the gguf package
 
 # (the CLI's arguments, the same request in Python)
 REQUESTS = [
@@ -63,6 +64,10 @@ REQUESTS = [
       "--histogram", "8"],
      lambda: numscope.quantize(synthetic="normal:n=4096,seed=3", schemes=["int8-ch", "q4_0"], percentiles=True,
                                histogram=8)),
+    (["quantize", "--input", str(GGUF / "imatrix-model.gguf"), "--all", "--schemes", "q4_K,iq4_xs,q8_0",
+      "--imatrix", str(GGUF / "imatrix.gguf"), "--per-layer", "--exclude", "*attn_k*"],
+     lambda: numscope.quantize(GGUF / "imatrix-model.gguf", ["q4_K", "iq4_xs", "q8_0"], all=True,
+                               imatrix=GGUF / "imatrix.gguf", per_layer=True, exclude="*attn_k*")),
     (["check", "--claim", "max(e4m3) = 448", "--claim", "store(bf16, 1.005) = 1", "--claim", "2^-149 < 1"],
      lambda: numscope.check(claims=["max(e4m3) = 448", "store(bf16, 1.005) = 1", "2^-149 < 1"])),
     (["check", str(ROOT / "docs" / "notes" / "formats.md")],
@@ -371,3 +376,16 @@ def test_check_text_and_notebooks(tmp_path):
     (tmp_path / "bad.ipynb").write_text("{not json")
     bad = numscope.check(tmp_path / "bad.ipynb")
     assert bad.status == 2 and "not a Jupyter notebook" in bad.table[0]["reason"]
+
+
+def test_quantize_imatrix_changes_the_ggml_schemes_as_the_cli_does(cli):
+    """imatrix= is --imatrix: the weighted q4_K differs from the unweighted one; q8_0 takes no weights."""
+    model, imatrix = GGUF / "imatrix-model.gguf", GGUF / "imatrix.gguf"
+    weighted = numscope.quantize(model, ["q4_K", "q8_0"], tensor="blk.0.attn_q.weight", imatrix=imatrix)
+    plain = numscope.quantize(model, ["q4_K", "q8_0"], tensor="blk.0.attn_q.weight")
+    rows = {r["scheme"]: r for r in weighted.tables["schemes"]}
+    base = {r["scheme"]: r for r in plain.tables["schemes"]}
+    assert rows["q4_K"]["mse"] != base["q4_K"]["mse"]
+    assert rows["q8_0"]["mse"] == base["q8_0"]["mse"]
+    with pytest.raises(ValueError, match="--imatrix"):
+        numscope.quantize(model, ["q4_K"], all=True, imatrix=model)

@@ -5,14 +5,18 @@
 namespace numscope::cli {
 namespace {
 
-Result run(const Args& args, Context&) {
+api::BenchRequest request(const Args& args) {
   api::BenchRequest req;
   if (args.has("size")) req.size = api::parse_bench_size(args.get("size"), "--size");
   req.formats = args.get("formats", api::kBenchFormats);
   if (args.has("quantize-size")) req.quantize_size = api::parse_bench_size(args.get("quantize-size"), "--quantize-size");
   req.quantize = !args.has("no-quantize");
-  return api::bench(req);
+  return req;
 }
+
+Result run(const Args& args, Context&) { return api::bench(request(args)); }
+
+std::vector<std::string> tables(const Args& args) { return api::bench_table_names(request(args)); }
 
 }  // namespace
 
@@ -34,7 +38,8 @@ const Command& bench_command() {
         {"no-quantize", 0, "", "leave out the quantize rows"}},
        0,
        0},
-      run};
+      run,
+      tables};
   return kCommand;
 }
 

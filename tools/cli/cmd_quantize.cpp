@@ -51,7 +51,7 @@ std::function<void(const std::string&, std::uint64_t, std::uint64_t)> progress_l
   };
 }
 
-Result run(const Args& args, Context&) {
+api::QuantizeRequest request(const Args& args) {
   if (args.has("dump-scheme") && !args.has("dump-dequantized"))
     throw InputError("--dump-scheme picks the scheme of --dump-dequantized FILE: give that too, or leave it out");
   api::QuantizeRequest q;
@@ -77,6 +77,13 @@ Result run(const Args& args, Context&) {
   q.per_layer = args.has("per-layer");
   q.percentiles = args.has("percentiles");
   q.histogram = static_cast<unsigned>(args.get_int("histogram", 0, 1, 1000));
+  return q;
+}
+
+std::vector<std::string> tables(const Args& args) { return api::quantize_table_names(request(args)); }
+
+Result run(const Args& args, Context&) {
+  api::QuantizeRequest q = request(args);
   // Progress on stderr only when it is a terminal (a redirected or captured run stays silent).
   if (::isatty(2)) q.progress = progress_line();
   return api::quantize(q);
@@ -91,7 +98,7 @@ const Command& quantize_command() {
        "numscope quantize (--input FILE... [--tensor NAME... | --all] | --synthetic SPEC) [--schemes LIST] "
        "[--max-bits B] [--min-sqnr D]",
        "Input: .npy (versions 1-3, float16/32/64, C or Fortran order) or .safetensors (F32, F16, BF16, F64, F8_*; "
-       "several shards with repeated --input) or GGUF (v2/v3; F32, F16, BF16 and the ggml block types, dequantized "
+       "several shards with repeated --input, or a model directory or its model.safetensors.index.json) or GGUF (v2/v3; F32, F16, BF16 and the ggml block types, dequantized "
        "as ggml's to_float), memory-mapped. A 2-D tensor's rows are its output channels: "
        "per-channel scales are per row, groups and blocks run along a row.\n\n"
        "--synthetic DIST[:n=N,shape=ROWSxCOLS,sigma=S,nu=V,outliers=FRACTION:MAGNITUDE,seed=K] with DIST normal, "
@@ -101,7 +108,7 @@ const Command& quantize_command() {
        "Recommendation: --max-bits and/or --min-sqnr pick the cheapest scheme meeting both; the note says why each "
        "cheaper one fails. When no scheme meets them, the table is still printed, one line on stderr says so and "
        "the exit code is 1. See docs/quantize.md for each scheme's definition and source.",
-       {{"input", 'i', "FILE", "a .npy, .safetensors or GGUF file (repeat for shards)", true},
+       {{"input", 'i', "FILE", "a .npy, .safetensors or GGUF file, or a model directory (repeatable)", true},
         {"tensor", 't', "NAME", "a tensor of a safetensors or GGUF input (repeatable)", true},
         {"all", 0, "", "every float tensor of the input, one row per tensor and scheme plus totals"},
         {"synthetic", 0, "SPEC", "a synthetic tensor instead of a file"},
@@ -125,7 +132,8 @@ const Command& quantize_command() {
         {"histogram", 0, "BINS", "add a histogram of |err| in BINS logarithmic bins"}},
        0,
        0},
-      run};
+      run,
+      tables};
   return kCommand;
 }
 

@@ -28,6 +28,9 @@ struct Command {
   /// in the chosen output format; its status is the exit code. A command that writes bytes itself (cast) writes
   /// to ctx.out and returns a Result without a command name. Bad input throws InputError (exit 2).
   Result (*run)(const Args& args, Context& ctx);
+  /// For commands that may run for minutes: the names of the tables run(args) will return, so that --table and
+  /// CSV are checked before the run (nullptr: checked when rendering).
+  std::vector<std::string> (*tables)(const Args& args) = nullptr;
 };
 
 /// All commands, in the order of `numscope --help`.

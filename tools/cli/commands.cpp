@@ -126,6 +126,7 @@ int run_main(std::span<const std::string> argv, Context& ctx) {
         return 0;
       }
       const RenderOptions options = render_options(args, ctx);  // checked before the command runs
+      if (c.tables) check_table_choice(c.spec.name, c.tables(args), options);
       const Result result = c.run(args, ctx);
       if (!result.command.empty()) render(result, options, ctx.out);
       for (const std::string& e : result.errors) ctx.err << "numscope: " << one_line(e) << "\n";
