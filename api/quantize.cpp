@@ -10,6 +10,7 @@
 
 #include "numscope/api/quantize_mix.h"
 #include "numscope/formats/scheme.h"
+#include "numscope/io/checkpoint.h"
 #include "numscope/io/tensor_io.h"
 #include "numscope/quantize/gguf_source.h"
 #include "numscope/quantize/imatrix.h"
@@ -88,7 +89,12 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, const std::vector<const
   std::optional<DType> override_dtype;
   if (q.dtype) override_dtype = parse_dtype(*q.dtype);
   std::vector<std::pair<std::string, std::vector<TensorEntry>>> shards;
-  for (const std::string& f : q.inputs) shards.emplace_back(f, read_tensors(f, override_dtype));
+  std::vector<std::string> files;
+  for (const std::string& f : q.inputs)  // a model directory or an index names its shards
+    for (std::string& file : input_files(f)) {
+      shards.emplace_back(file, read_tensors(file, override_dtype));
+      files.push_back(std::move(file));
+    }
   const std::vector<TensorEntry> all = merge_shards(std::move(shards));  // a name in two shards is refused
   if (q.all && !q.tensors.empty()) throw InputError("--tensor and --all exclude each other");
   std::vector<const TensorEntry*> chosen;
@@ -134,7 +140,7 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, const std::vector<const
                      "): loosen --include / --exclude, or pass --include-1d for 1-D tensors");
   if (inputs.empty()) throw InputError("no tensor of a supported float dtype in the input");
   // A file-type mix types each tensor from the whole model, whatever the filters keep.
-  detail::resolve_mixes(mixes, q.inputs, all, kept, q.imatrix.has_value(), inputs);
+  detail::resolve_mixes(mixes, files, all, kept, q.imatrix.has_value(), inputs);
   return inputs;
 }
 
@@ -307,7 +313,8 @@ const Scheme* check_outputs(const QuantizeRequest& q, const std::vector<Scheme>&
   std::vector<NamedPath> outputs, ins;
   if (q.write_blocks) outputs.push_back({"--write-blocks", *q.write_blocks});
   if (q.dump_dequantized) outputs.push_back({"--dump-dequantized", *q.dump_dequantized});
-  for (const std::string& f : q.inputs) ins.push_back({"--input", f});
+  for (const std::string& f : q.inputs)
+    for (const std::string& file : input_files(f)) ins.push_back({"--input", file});
   if (q.imatrix) ins.push_back({"--imatrix", *q.imatrix});
   check_distinct_files(outputs, ins);
   return ggml;

@@ -1,98 +1,24 @@
-// A model directory's safetensors shards against the config's architecture (see checkpoint.h). The index format
-// is transformers' sharded checkpoint (modeling_utils.py save_pretrained: {"metadata": {"total_size": bytes},
-// "weight_map": {tensor: shard file}}); each shard is read by io/'s safetensors reader, headers only.
+// A model directory's safetensors shards (read by io/checkpoint.h) against the config's architecture (see
+// checkpoint.h).
 #include "numscope/memory/checkpoint.h"
 
 #include <algorithm>   // std::sort
 #include <cctype>      // std::isdigit
-#include <filesystem>  // std::filesystem
 #include <set>         // std::set
 
-#include "numscope/io/tensor_io.h"
 #include "numscope/memory/model.h"
 #include "numscope/memory/weights.h"
 #include "numscope/support/error.h"
-#include "numscope/support/files.h"
-#include "numscope/support/json.h"
 
 namespace numscope::memory {
 namespace {
-
-namespace fs = std::filesystem;
-
-constexpr std::size_t kMaxIndexBytes = 256u << 20;  // a 200,000-tensor index is about 20 MB
-constexpr std::size_t kMaxShards = 100000;
-constexpr const char* kIndex = "model.safetensors.index.json";
-
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// A shard named by the index is a file of the directory itself: no folders, no way out of it.
-void check_shard_name(const std::string& path, const std::string& tensor, const std::string& shard) {
-  if (shard.empty() || shard.find('/') != std::string::npos || shard.find('\\') != std::string::npos ||
-      shard == "." || shard == ".." || !ends_with(shard, ".safetensors"))
-    throw InputError(path + ": weight_map maps '" + tensor.substr(0, 80) + "' to '" + shard.substr(0, 80) +
-                     "'; expected a .safetensors file name in the model directory");
-}
-
-struct Index {
-  std::map<std::string, std::string> weight_map;
-  std::optional<std::uint64_t> total_size;
-};
-
-Index read_index(const fs::path& p) {
-  const std::string path = p.string();
-  nlohmann::json j;
-  try {
-    j = parse_json(read_text_file(p, kMaxIndexBytes), JsonLimits{.max_depth = 8, .unique_keys_depth = 2});
-  } catch (const JsonError& e) {
-    if (e.kind == JsonError::Kind::kDuplicateKey)
-      throw InputError(path + ": weight_map names tensor '" + e.detail + "' twice");
-    throw InputError(path + ": " + e.what());
-  }
-  if (!j.is_object() || !j.contains("weight_map") || !j.at("weight_map").is_object())
-    throw InputError(path + ": expected a JSON object with a \"weight_map\" object (a sharded safetensors index)");
-  Index out;
-  for (auto it = j.at("weight_map").begin(); it != j.at("weight_map").end(); ++it) {
-    if (!it.value().is_string())
-      throw InputError(path + ": weight_map entry '" + it.key().substr(0, 80) + "' must name a shard file");
-    const std::string shard = it.value().get<std::string>();
-    check_shard_name(path, it.key(), shard);
-    out.weight_map.emplace(it.key(), shard);
-  }
-  if (j.contains("metadata") && j.at("metadata").is_object() && j.at("metadata").contains("total_size")) {
-    const nlohmann::json& t = j.at("metadata").at("total_size");
-    // transformers writes an integer; some converters write a float or a string of digits.
-    if (t.is_number_unsigned()) out.total_size = t.get<std::uint64_t>();
-    else if (t.is_number_integer() && t.get<std::int64_t>() >= 0) out.total_size = static_cast<std::uint64_t>(t.get<std::int64_t>());
-    else if (t.is_number_float() && t.get<double>() >= 0 && t.get<double>() < 1.8e19)
-      out.total_size = static_cast<std::uint64_t>(t.get<double>());
-    else throw InputError(path + ": metadata.total_size must be a non-negative number of bytes");
-  }
-  return out;
-}
-
-std::vector<std::string> shards_in(const fs::path& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (ends_with(name, ".safetensors") && it->is_regular_file(ec)) out.push_back(name);
-    if (out.size() > kMaxShards)
-      throw InputError(dir.string() + ": more than 100,000 .safetensors files; not a model directory");
-  }
-  if (ec) throw InputError("cannot list '" + dir.string() + "': " + ec.message());
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 // Buffers that older transformers versions saved with the parameters: the rotary embedding's inv_freq
 // (LlamaRotaryEmbedding registers it persistent before 4.31), GPT-2's causal mask attn.bias / attn.masked_bias,
 // and position_ids.
 bool is_buffer(const std::string& name) {
   for (std::string_view b : {".inv_freq", ".attn.bias", ".attn.masked_bias", ".position_ids"})
-    if (ends_with(name, b)) return true;
+    if (name.ends_with(b)) return true;
   return name == "position_ids";
 }
 
@@ -135,62 +61,6 @@ std::set<std::int64_t> layer_indices(const CheckpointFiles& f) {
 
 std::string signed_count(std::int64_t v) { return (v > 0 ? "+" : v < 0 ? "-" : "") + group_thousands(v < 0 ? -v : v); }
 
-}  // namespace
-
-std::optional<CheckpointFiles> read_checkpoint(const std::string& dir_text) {
-  const fs::path dir(dir_text);
-  CheckpointFiles f;
-  f.dir = dir_text;
-  std::error_code ec;
-  const fs::path index_path = dir / kIndex;
-  std::optional<Index> index;
-  std::vector<std::string> names;
-  if (fs::exists(index_path, ec)) {
-    index = read_index(index_path);
-    f.index_total_size = index->total_size;
-    f.index_tensors = index->weight_map.size();
-    std::set<std::string> unique;
-    for (const auto& [tensor, shard] : index->weight_map) unique.insert(shard);
-    names.assign(unique.begin(), unique.end());
-  } else {
-    names = shards_in(dir);
-    if (names.empty()) return std::nullopt;
-  }
-  for (const std::string& n : names)
-    if (!fs::is_regular_file(dir / n, ec)) f.missing.push_back(n);
-  if (!f.missing.empty() && f.missing.size() < names.size())
-    throw InputError(index_path.string() + " names " + f.missing.front() +
-                     (f.missing.size() > 1 ? " and " + std::to_string(f.missing.size() - 1) + " more shards" : "") +
-                     ", not in " + dir_text + "; a checkpoint is read with all its shards or from the index alone");
-  if (!f.missing.empty()) return f;  // the index alone: its total_size is the checkpoint's bytes
-  std::set<std::string> seen;
-  for (const std::string& n : names) {
-    const std::string path = (dir / n).string();
-    const SafetensorsFile sf = read_safetensors(path);
-    f.shards.push_back(n);
-    for (const TensorEntry& e : sf.tensors) {
-      if (!seen.insert(e.name).second)
-        throw InputError(path + ": tensor '" + e.name.substr(0, 80) + "' is in another shard too");
-      if (index) {
-        const auto it = index->weight_map.find(e.name);
-        if (it == index->weight_map.end() || it->second != n)
-          throw InputError(path + " holds tensor '" + e.name.substr(0, 80) + "', which " + kIndex +
-                           (it == index->weight_map.end() ? " does not list" : " maps to " + it->second));
-      }
-      f.tensors.push_back({e.name, e.dtype, e.elements, e.bytes});
-      f.elements += e.elements;
-      f.bytes += e.bytes;
-    }
-  }
-  if (index && seen.size() != index->weight_map.size())
-    for (const auto& [tensor, shard] : index->weight_map)
-      if (!seen.count(tensor))
-        throw InputError(index_path.string() + " maps tensor '" + tensor.substr(0, 80) + "' to " + shard +
-                         ", which does not hold it");
-  return f;
-}
-
-namespace {
 
 /// The elements per dtype the config predicts (none, with a reason in `c`, when it cannot). bitsandbytes 4-bit
 /// stores a JSON quant state per matrix whose length numscope predicts only up to nested_offset's digits: both sides
@@ -259,7 +129,7 @@ std::string largest_patterns(const CheckpointFiles& f, const CheckpointDtype& d)
 /// that differ. `diff_total` is the files' elements less the prediction, over every dtype.
 void explain_difference(const Architecture& a, const CheckpointFiles& f, std::int64_t diff_total, CheckpointCheck& c) {
   bool head = false;
-  for (const CheckpointFiles::Tensor& t : f.tensors) head |= ends_with(t.name, "lm_head.weight");
+  for (const CheckpointFiles::Tensor& t : f.tensors) head |= t.name.ends_with("lm_head.weight");
   const std::int64_t hv = a.vocab * a.hidden;
   if (a.tied && head)
     c.reasons.push_back("the files store lm_head.weight although config.json ties it to the embedding "
@@ -309,13 +179,13 @@ CheckpointCheck compare_checkpoint(const Architecture& a, const CheckpointFiles&
     return std::max<double>(x.bytes, x.expected) > std::max<double>(y.bytes, y.expected);
   });
   if (f.tensors.empty()) {
-    c.reasons.push_back("the shards are not in the directory: " + std::string(kIndex) + " alone gives " +
+    c.reasons.push_back("the shards are not in the directory: " + std::string(kSafetensorsIndex) + " alone gives " +
                         (f.index_total_size ? group_thousands(static_cast<std::int64_t>(*f.index_total_size)) + " bytes"
                                             : "no total_size"));
     return c;
   }
   if (f.index_total_size && *f.index_total_size != f.bytes)
-    c.reasons.push_back(std::string(kIndex) + " says total_size " +
+    c.reasons.push_back(std::string(kSafetensorsIndex) + " says total_size " +
                         group_thousands(static_cast<std::int64_t>(*f.index_total_size)) + " bytes; the shards' tensors hold " +
                         group_thousands(static_cast<std::int64_t>(f.bytes)));
   for (const auto& [p, b] : tally.buffers)

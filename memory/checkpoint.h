@@ -9,30 +9,14 @@
 #include <string>    // std::string
 #include <vector>    // std::vector
 
+#include "numscope/io/checkpoint.h"
 #include "numscope/memory/architecture.h"
 
 namespace numscope::memory {
 
-/// What the shards of a model directory hold.
-struct CheckpointFiles {
-  struct Tensor {
-    std::string name, dtype;  // safetensors dtype: BF16, F8_E4M3, I32, ...
-    std::uint64_t elements = 0, bytes = 0;
-  };
-  std::string dir;
-  std::vector<std::string> shards;                  // the .safetensors files read, in name order
-  std::vector<std::string> missing;                 // shards the index names that are not in the directory
-  std::vector<Tensor> tensors;                      // every tensor of every shard
-  std::optional<std::uint64_t> index_total_size;    // metadata.total_size of model.safetensors.index.json
-  std::uint64_t index_tensors = 0;                  // entries of its weight_map
-  std::uint64_t elements = 0, bytes = 0;
-};
-
-/// Reads DIR/model.safetensors.index.json when present (its weight_map names the shards; every mapped tensor must
-/// be in its shard) and the header of every shard (without an index: every DIR/*.safetensors). A directory with an
-/// index and none of its shards gives the index alone; some shards but not all is refused. Returns nothing when
-/// the directory holds neither. Throws InputError naming the file for a malformed index or shard.
-std::optional<CheckpointFiles> read_checkpoint(const std::string& dir);
+// The directory's files are read by io/ (CheckpointFiles, read_checkpoint).
+using numscope::CheckpointFiles;
+using numscope::read_checkpoint;
 
 /// One dtype of the comparison.
 struct CheckpointDtype {

@@ -205,8 +205,8 @@ def quantize(x: Any = None, schemes: str | Iterable[str] | None = None, *, tenso
     recommendation.
 
     `x`: a numpy array (float16/32/64 or an ml_dtypes type; analysed in place, rows being its first dimension
-    as for a weight matrix), a path to a .npy, .safetensors or .gguf file, or a list of paths (the shards of
-    one model; pick tensors with `tensor` or `all=True`). Or `synthetic="normal:n=65536,seed=1"`.
+    as for a weight matrix), a path to a .npy, .safetensors or .gguf file or to a model directory, or a list of
+    paths (the shards of one model; pick tensors with `tensor` or `all=True`). Or `synthetic="normal:n=65536,seed=1"`.
     `schemes`: names (int8-ch, int4-g128, e4m3-tensor, mxfp4, nvfp4, nf4, q8_0, q4_0, ...) or None for a
     representative set. With `all`: `include` / `exclude` globs, `include_1d`. `imatrix`: a llama.cpp importance
     matrix file (GGUF or legacy .dat) for the ggml schemes that take weights. Tables "input" and "schemes", and

@@ -179,7 +179,7 @@ TEST_CASE("quantize bad input: one line, exit 2", "[quantize][cli]") {
   CHECK(nlohmann::json::parse(ok.out)["tables"]["schemes"][0]["sqnr_db"].get<double>() > 40);
   const std::string junk = tmp("junk.bin");
   std::ofstream(junk) << "just some text";
-  bad({"-i", junk}, "not a .npy or .safetensors file");
+  bad({"-i", junk}, "not a .npy, .safetensors or GGUF file");
 }
 
 TEST_CASE("quantize reads GGUF models: every tensor dequantized as ggml does, hostile files exit 2", "[quantize][cli]") {
@@ -415,4 +415,40 @@ TEST_CASE("quantize and bench name their tables before they run, as the run retu
   CHECK(r.rc == 2);
   CHECK(r.err.find("pass --table NAME with NAME one of input, schemes") != std::string::npos);
   CHECK(run({"--synthetic", "normal:n=268435456", "--table", "layers"}).rc == 2);
+}
+
+TEST_CASE("quantize --input DIR or its index reads a sharded checkpoint's shards", "[quantize][cli]") {
+  std::vector<float> w(64 * 2), v(64 * 3);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::sin(float(i));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::cos(float(i));
+  fs::create_directories(tmp("ckpt"));
+  const std::string a = write_st("ckpt/model-00001-of-00002.safetensors", {{"layers.0.weight", {2, 64}, w}});
+  const std::string b = write_st("ckpt/model-00002-of-00002.safetensors", {{"layers.1.weight", {3, 64}, v}});
+  std::ofstream(tmp("ckpt/model.safetensors.index.json"))
+      << R"({"metadata": {"total_size": 1280}, "weight_map": {"layers.0.weight": "model-00001-of-00002.safetensors",
+            "layers.1.weight": "model-00002-of-00002.safetensors"}})";
+  auto schemes = [](const Run& r) {
+    REQUIRE(r.rc == 0);
+    return nlohmann::json::parse(r.out)["tables"]["schemes"];
+  };
+  const auto files = schemes(run({"-i", a, "-i", b, "--all", "-s", "q8_0,int4-g32", "-o", "json"}));
+  CHECK(files.size() == 6);
+  CHECK(schemes(run({"-i", tmp("ckpt"), "--all", "-s", "q8_0,int4-g32", "-o", "json"})) == files);
+  CHECK(schemes(run({"-i", tmp("ckpt/model.safetensors.index.json"), "--all", "-s", "q8_0,int4-g32", "-o", "json"})) ==
+        files);
+  // Without the index: every .safetensors file of the directory.
+  fs::remove(tmp("ckpt/model.safetensors.index.json"));
+  CHECK(schemes(run({"-i", tmp("ckpt"), "--all", "-s", "q8_0,int4-g32", "-o", "json"})) == files);
+  // An index whose shards are not all there, an empty directory, an index file that does not exist.
+  fs::create_directories(tmp("half"));
+  fs::copy_file(a, tmp("half/model-00001-of-00002.safetensors"), fs::copy_options::overwrite_existing);
+  std::ofstream(tmp("half/model.safetensors.index.json"))
+      << R"({"weight_map": {"layers.0.weight": "model-00001-of-00002.safetensors",
+            "layers.1.weight": "model-00002-of-00002.safetensors"}})";
+  expect_refused({"-i", tmp("half"), "--all"}, "model-00002-of-00002.safetensors");
+  fs::remove(tmp("half/model-00001-of-00002.safetensors"));
+  expect_refused({"-i", tmp("half"), "--all"}, "the tensors are read from the shards");
+  fs::create_directories(tmp("empty"));
+  expect_refused({"-i", tmp("empty"), "--all"}, "a directory without .safetensors files");
+  expect_refused({"-i", tmp("no-such.index.json"), "--all"}, "cannot open");
 }

@@ -124,7 +124,7 @@ TEST_CASE("npy: malformed files are rejected with one line", "[quantize][npy]") 
   v9[6] = 9;
   fails(v9, "version 9");
   REQUIRE_THROWS_WITH(read_tensor_file(write_file("x.bin", "hello world, not a tensor")),
-                      Catch::Contains("not a .npy or .safetensors file"));
+                      Catch::Contains("not a .npy, .safetensors or GGUF file"));
   REQUIRE_THROWS_WITH(read_tensor_file(tmp("missing.npy").string()), Catch::Contains("cannot open"));
 }
 

@@ -182,7 +182,7 @@ bad npy-non-utf8 'malformed .npy header' quantize --input npy-utf8.npy
 # ---- safetensors -------------------------------------------------------------------------------------------------------
 t4='"dtype":"F32","shape":[2]'
 printf 'abc' >st-short.safetensors
-bad st-truncated 'not a .npy or .safetensors' quantize --input st-short.safetensors
+bad st-truncated 'not a .npy, .safetensors or GGUF' quantize --input st-short.safetensors
 { le 1000 8; printf '{"a":1}'; } >st-past.safetensors
 bad st-header-past-eof 'points past the end' quantize --input st-past.safetensors
 { le 200000000 8; printf '{}'; } >st-limit.safetensors
@@ -297,7 +297,7 @@ bad claims-missing-path 'not a file or folder' check nowhere.claims
 
 # ---- input paths that are not readable files -----------------------------------------------------------------------
 mkdir -p adir
-bad path-dir-tensor 'not a regular file' quantize --input adir
+bad path-dir-tensor 'a directory without .safetensors files' quantize --input adir
 bad path-dir-config 'adir/config.json' memory --config adir
 bad path-missing-tensor 'cannot open' quantize --input nowhere.npy
 bad path-doc-tables 'not a file or folder' doc-tables nowhere.md

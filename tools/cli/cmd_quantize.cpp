@@ -98,7 +98,7 @@ const Command& quantize_command() {
        "numscope quantize (--input FILE... [--tensor NAME... | --all] | --synthetic SPEC) [--schemes LIST] "
        "[--max-bits B] [--min-sqnr D]",
        "Input: .npy (versions 1-3, float16/32/64, C or Fortran order) or .safetensors (F32, F16, BF16, F64, F8_*; "
-       "several shards with repeated --input) or GGUF (v2/v3; F32, F16, BF16 and the ggml block types, dequantized "
+       "several shards with repeated --input, or a model directory or its model.safetensors.index.json) or GGUF (v2/v3; F32, F16, BF16 and the ggml block types, dequantized "
        "as ggml's to_float), memory-mapped. A 2-D tensor's rows are its output channels: "
        "per-channel scales are per row, groups and blocks run along a row.\n\n"
        "--synthetic DIST[:n=N,shape=ROWSxCOLS,sigma=S,nu=V,outliers=FRACTION:MAGNITUDE,seed=K] with DIST normal, "
@@ -108,7 +108,7 @@ const Command& quantize_command() {
        "Recommendation: --max-bits and/or --min-sqnr pick the cheapest scheme meeting both; the note says why each "
        "cheaper one fails. When no scheme meets them, the table is still printed, one line on stderr says so and "
        "the exit code is 1. See docs/quantize.md for each scheme's definition and source.",
-       {{"input", 'i', "FILE", "a .npy, .safetensors or GGUF file (repeat for shards)", true},
+       {{"input", 'i', "FILE", "a .npy, .safetensors or GGUF file, or a model directory (repeatable)", true},
         {"tensor", 't', "NAME", "a tensor of a safetensors or GGUF input (repeatable)", true},
         {"all", 0, "", "every float tensor of the input, one row per tensor and scheme plus totals"},
         {"synthetic", 0, "SPEC", "a synthetic tensor instead of a file"},
