@@ -13,6 +13,7 @@
 #include "numscope/formats/fast/convert.h"
 #include "numscope/formats/registry.h"
 #include "numscope/formats/scheme.h"
+#include "numscope/io/tensor_io.h"  // widen_fp32
 #include "numscope/quantize/quantize.h"
 #include "numscope/support/error.h"
 #include "numscope/support/parallel.h"
@@ -31,7 +32,7 @@ class Fp32Source : public RowSource {
   std::uint64_t rows() const override { return rows_; }
   std::uint64_t cols() const override { return cols_; }
   void read_range(std::uint64_t first, std::uint64_t count, double* out) const override {
-    for (std::uint64_t i = 0; i < count; ++i) out[i] = static_cast<double>(data_[first + i]);
+    widen_fp32(data_.data() + first, out, count);  // as MappedSource reads fp32
   }
 
  private:

@@ -93,6 +93,14 @@ class NpyWriter {
   std::uint64_t expected_ = 0, written_ = 0;
 };
 
+/// Widens n fp32 values (little-endian, any alignment) to doubles, exactly: the read path of fp32 tensors
+/// (MappedSource, and `numscope bench`'s in-memory fp32 tensor). AVX-512 / AVX2 where best_isa() allows (8 or 4
+/// conversions an instruction instead of SSE2's 2); every build gives the same bits (the conversion is exact).
+void widen_fp32(const unsigned char* in, double* out, std::uint64_t n);
+inline void widen_fp32(const float* in, double* out, std::uint64_t n) {
+  widen_fp32(reinterpret_cast<const unsigned char*>(in), out, n);
+}
+
 /// A synthetic tensor. Spec: DIST[:key=value,...] with DIST normal | laplace | uniform | student-t and keys
 /// n= (elements, default 65536), shape=ROWSxCOLS, sigma= (standard deviation, default 1), nu= (student-t
 /// degrees of freedom, default 3), outliers=FRACTION:MAGNITUDE (that share of elements set to ±MAGNITUDE·sigma),

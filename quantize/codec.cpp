@@ -63,16 +63,26 @@ static Fixup fixup(const Codec& c) {
   return {[](const void* p, double x, unsigned char& clip) { return static_cast<const Codec*>(p)->round_clip(x, clip); },
           &c};
 }
+/// The fused AVX-512 kernel of round_sums (inv null: it takes 1/|v| itself); false where there is none or it
+/// handed back (a sum not finite).
+static bool fused_round_sums(const Codec& c, const double* v, const double* inv, std::uint64_t n, const Affine& s,
+                             Lanes& t) {
+  const bool grid_ok = c.fast_grid && c.f.has_sign && c.opt.rounding == Rounding::kNearestEven;
+  const bool int_ok = c.fast_int && c.opt.rounding == Rounding::kNearestEven;
+  return c.isa >= Isa::kAvx512 && n % 8 == 0 && (grid_ok || int_ok) &&
+         round_sums_kernel_avx512(int_ok, s.pre, s.post, inv == nullptr)(c.grid, s, v, inv, n, t, fixup(c));
+}
 
 void Codec::round_sums(const double* v, const double* inv, double* y, unsigned char* clip, std::uint64_t n,
                        const Affine& s, Lanes& t) const {
-  const bool grid_ok = fast_grid && f.has_sign && opt.rounding == Rounding::kNearestEven;
-  const bool int_ok = fast_int && opt.rounding == Rounding::kNearestEven;
-  if (isa >= Isa::kAvx512 && n % 8 == 0 && (grid_ok || int_ok) &&
-      round_sums_kernel_avx512(int_ok, s.pre, s.post)(
-          grid, s, v, inv, n, t,
-          fixup(*this)))
-    return;
+  if (fused_round_sums(*this, v, inv, n, s, t)) return;
+  round_n(v, y, clip, n, s);
+  t.add_error(v, inv, y, clip, n, isa);
+}
+void Codec::round_sums_inv(const double* v, double* inv, double* y, unsigned char* clip, std::uint64_t n,
+                           const Affine& s, Lanes& t) const {
+  if (fused_round_sums(*this, v, nullptr, n, s, t)) return;
+  reciprocals(v, inv, n, isa);
   round_n(v, y, clip, n, s);
   t.add_error(v, inv, y, clip, n, isa);
 }

@@ -170,6 +170,10 @@ struct Codec {
   /// where that loop hands back, round_n into the scratch y and clip and add_error. inv: 1/|v| (Lanes).
   void round_sums(const double* v, const double* inv, double* y, unsigned char* clip, std::uint64_t n,
                   const Affine& s, Lanes& t) const;
+  /// round_sums where 1/|v| is not computed yet: the fused kernel takes it in its loop (one scheme on a
+  /// segment: no pass of its own); otherwise it is written to inv first.
+  void round_sums_inv(const double* v, double* inv, double* y, unsigned char* clip, std::uint64_t n,
+                      const Affine& s, Lanes& t) const;
   /// round_n of a segment of blocks, each with its own scaling (BlockScales): one vector loop over the segment
   /// where there is a block kernel (AVX-512, a float grid, post = kMul, blocks a multiple of 8), otherwise
   /// round_n block by block. The same bits either way.

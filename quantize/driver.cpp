@@ -188,11 +188,20 @@ class Pass {
     const QuantizeOptions& o = run_.options;
     double* x = wk.x.data() + at;
     double* inv = wk.inv.data() + at;
-    wk.masked += wk.shared.prepare_x(x, inv, n);  // NaN / inf to 0, 1/|x| and Σx²: once for every scheme
+    // y is not needed afterwards: the family may fuse the sums (run_sums), and with one scheme take 1/|x| in
+    // the same loop (run_sums_inv).
+    const bool sums_only = !o.dequantized && !o.error_histogram;
+    const bool one = sums_only && which_.size() == 1 && wk.rq[0]->fuses_inverses();
+    // NaN / inf to 0, 1/|x| and Σx²: once for every scheme.
+    wk.masked += wk.shared.prepare_x(x, one ? nullptr : inv, n);
     for (std::size_t jj = 0; jj < which_.size(); ++jj) {
       std::ostream* blocks = writes_ggml_blocks(run_.schemes[which_[jj]]) ? o.blocks : nullptr;
       const Segment g{x, wk.y.data(), wk.clip.data(), n, row, col0, blocks};
-      if (!o.dequantized && !o.error_histogram) {  // y is not needed afterwards: the family may fuse the sums
+      if (one) {
+        wk.rq[jj]->run_sums_inv(g, inv, wk.lanes[jj]);
+        continue;
+      }
+      if (sums_only) {
         wk.rq[jj]->run_sums(g, inv, wk.lanes[jj]);
         continue;
       }

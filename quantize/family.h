@@ -60,6 +60,15 @@ class RowQuantizer {
     run(s);
     sums.add_error(s.x, inv, s.y, s.clip, s.cols);
   }
+  /// Whether run_sums_inv takes 1/|x| in its own loop: the driver then leaves it out of the shared pass when
+  /// this is the one scheme on the segment.
+  virtual bool fuses_inverses() const { return false; }
+  /// run_sums where inv (1/|x|) is not computed yet (fuses_inverses): a family whose rounding loop takes the
+  /// sums may take 1/|x| there too (Codec::round_sums_inv); inv is scratch for it.
+  virtual void run_sums_inv(const Segment& s, double* inv, Lanes& sums) {
+    reciprocals(s.x, inv, s.cols);
+    run_sums(s, inv, sums);
+  }
 };
 
 /// A family: one row of the table.

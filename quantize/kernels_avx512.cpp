@@ -69,10 +69,18 @@ struct ErrorAcc {
   }
 };
 
+/// 1/|X| where X is not 0, else 0: reciprocals_avx512's bits (the same operations).
+[[gnu::always_inline]] NUMSCOPE_AVX512_FN inline __m512d inverse_abs(__m512d X) {
+  const __m512d one = _mm512_set1_pd(1.0);
+  const __mmask8 nonzero = _mm512_cmp_pd_mask(X, _mm512_setzero_pd(), _CMP_NEQ_UQ);
+  const __m512d d = _mm512_mask_mov_pd(one, nonzero, _mm512_abs_pd(X));
+  return _mm512_maskz_mov_pd(nonzero, _mm512_div_pd(one, d));
+}
+
 /// The constants of rne_avx512's rounding.
 struct RneConsts {
   __m512i exp_mask, up_base, m_field;
-  __m512d magic, magic_signed, min_normal, zero, hi, lo, limit, near_half, fast_limit, sat_clip, sat_safe_lo, sat_safe_hi;
+  __m512d magic, min_normal, zero, hi, lo, limit, near_half, fast_limit, sat_clip, sat_safe_lo, sat_safe_hi;
   bool negzero;
   bool narrow;  // integers whose range lies inside (-2^20, 2^20) (round8_int_safe)
 };
@@ -103,16 +111,19 @@ template <bool Integer, bool Check>
     const __m512i e_field = _mm512_and_si512(_mm512_castpd_si512(c), k.exp_mask);
     const __m512d up = _mm512_castsi512_pd(_mm512_sub_epi64(k.up_base, e_field));
     const __m512d down = _mm512_castsi512_pd(_mm512_sub_epi64(e_field, k.m_field));
-    // t = x·2^(m-e) has |t| <= 2^(m+1) on the lanes kept, so (t + 1.5·2^52) - 1.5·2^52 is rint_even(t) with its
-    // sign, as rint_even(|t|) with t's sign put back is, except that it gives +0 for a -0 result: t's sign goes
-    // back on as before.
-    const __m512d t = _mm512_mul_pd(x, up);
+    // The magnitude is rounded and the sign put back at the end (rounding to nearest even is symmetric): t =
+    // |x|·2^(m-e) <= 2^(m+1) on the lanes kept, so (t + 2^52) - 2^52 is rint_even(t); q·2^(e-m) is exact.
+    // Saturating codecs give max beyond max_finite: min(r, max) is that, as the grid rounds every value up to
+    // max to at most max and every value beyond it to at least max (clipped past the tie above it,
+    // GridParams::sat_limit).
+    const __m512d t = _mm512_mul_pd(a, up);
     u = t;
-    q = _mm512_sub_pd(_mm512_add_pd(t, k.magic_signed), k.magic_signed);
-    o.r = _mm512_mul_pd(or_pd(q, sign_of(t)), down);
+    q = _mm512_sub_pd(_mm512_add_pd(t, k.magic), k.magic);
+    const __m512d r = _mm512_min_pd(_mm512_mul_pd(q, down), k.hi);
+    // r | (x & sign): the sign of x on r, -0 for a negative x that rounds to 0 (x·up has x's sign).
+    o.r = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(_mm512_castpd_si512(r), _mm512_castpd_si512(x),
+                                                        _mm512_set1_epi64(INT64_MIN), 0xf8));
     if (!k.negzero) o.r = _mm512_add_pd(o.r, k.zero);  // -0 + 0 = +0 in round to nearest
-    // Saturating codecs: ±max beyond max_finite, clipped past the tie above it (GridParams::sat_limit).
-    o.r = _mm512_mask_mov_pd(o.r, _mm512_cmp_pd_mask(a, k.hi, _CMP_GT_OQ), or_pd(k.hi, sign_of(x)));
     o.clipped = _mm512_cmp_pd_mask(a, k.sat_clip, _CMP_GT_OQ);
   }
   if constexpr (Check) {
@@ -137,7 +148,7 @@ NUMSCOPE_AVX512_FN inline RneConsts rne_consts(const GridParams& p) {
   k.exp_mask = _mm512_set1_epi64(0x7ff0000000000000LL);
   k.up_base = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(2046 + p.m) << 52));
   k.m_field = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(p.m) << 52));
-  k.magic = _mm512_set1_pd(0x1p52), k.magic_signed = _mm512_set1_pd(0x1.8p52), k.min_normal = _mm512_set1_pd(p.min_normal), k.zero = _mm512_setzero_pd();
+  k.magic = _mm512_set1_pd(0x1p52), k.min_normal = _mm512_set1_pd(p.min_normal), k.zero = _mm512_setzero_pd();
   k.hi = _mm512_set1_pd(p.max_finite), k.lo = _mm512_set1_pd(p.min_int);
   k.limit = _mm512_set1_pd(Integer ? 0x1p51 : p.sat_limit);
   k.sat_clip = _mm512_set1_pd(p.sat_clip);
@@ -239,7 +250,9 @@ NUMSCOPE_AVX512_FN bool rne_avx512(const GridParams& p, const Affine& s, const d
 /// operations, in its order), instead of storing y and the flags; the lanes rne_avx512 leaves to the caller
 /// (clip 2) are rounded by `fix` in the loop. Returns false, leaving t untouched, when a sum of y² or e² is not
 /// finite: the caller then runs the two loops apart.
-template <bool Integer, ScaleOp Pre, ScaleOp Post>
+/// `OwnInv`: inv is not given (null); 1/|v| is taken in the loop (inverse_abs), where the divider works beside
+/// the rounding instead of in a pass of its own.
+template <bool Integer, ScaleOp Pre, ScaleOp Post, bool OwnInv>
 NUMSCOPE_AVX512_FN bool rne_sums_avx512(const GridParams& p, const Affine& s, const double* v, const double* inv,
                                         std::uint64_t n, Lanes& t, const Fixup& fix) {
   RneConsts k = rne_consts<Integer>(p);
@@ -253,10 +266,14 @@ NUMSCOPE_AVX512_FN bool rne_sums_avx512(const GridParams& p, const Affine& s, co
     const __m512d X = _mm512_loadu_pd(v + i);
     Rounded o;
     rne8<Integer, Pre>(k, X, sa, inv_a, by_reciprocal, o);
-    if (o.out) clipped += fix_lanes(o, fix);
+    if (o.out) {  // a copy goes to fix_lanes: o itself then stays in registers (no stores of its masks)
+      Rounded f = o;
+      clipped += fix_lanes(f, fix);
+      o = f;
+    }
     const __m512d Y = apply<Post>(o.r, sb);
     clipped += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(o.clipped)));
-    acc.add(X, Y, _mm512_loadu_pd(inv + i));
+    acc.add(X, Y, OwnInv ? inverse_abs(X) : _mm512_loadu_pd(inv + i));
   }
   if (!acc.store_if_finite(t)) return false;
   t.clipped += clipped;
@@ -270,10 +287,15 @@ RoundKernel round_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post) {
                                                   NUMSCOPE_SCALINGS(rne_avx512, true)};
   return kTable[integer][static_cast<int>(pre)][static_cast<int>(post)];
 }
-RoundSumsKernel round_sums_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post) {
-  static constexpr RoundSumsKernel kTable[2][3][3] = {NUMSCOPE_SCALINGS(rne_sums_avx512, false),
-                                                      NUMSCOPE_SCALINGS(rne_sums_avx512, true)};
-  return kTable[integer][static_cast<int>(pre)][static_cast<int>(post)];
+template <bool Integer, ScaleOp Pre, ScaleOp Post>
+constexpr RoundSumsKernel kGivenInv = rne_sums_avx512<Integer, Pre, Post, false>;
+template <bool Integer, ScaleOp Pre, ScaleOp Post>
+constexpr RoundSumsKernel kOwnInv = rne_sums_avx512<Integer, Pre, Post, true>;
+RoundSumsKernel round_sums_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post, bool own_inverses) {
+  static constexpr RoundSumsKernel kTable[2][2][3][3] = {
+      {NUMSCOPE_SCALINGS(kGivenInv, false), NUMSCOPE_SCALINGS(kGivenInv, true)},
+      {NUMSCOPE_SCALINGS(kOwnInv, false), NUMSCOPE_SCALINGS(kOwnInv, true)}};
+  return kTable[own_inverses][integer][static_cast<int>(pre)][static_cast<int>(post)];
 }
 
 NUMSCOPE_AVX512_FN std::uint64_t codebook4_avx512(const double* x, double* y, std::uint64_t n, std::uint64_t bs,
@@ -361,7 +383,8 @@ NUMSCOPE_AVX512_FN void x_sums_avx512(Lanes& t, const double* x, std::uint64_t n
   _mm512_storeu_si512(t.rel_n, rel_n);
 }
 
-NUMSCOPE_AVX512_FN std::uint64_t prepare_x_avx512(Lanes& t, double* x, double* inv, std::uint64_t n) {
+template <bool Inv>
+NUMSCOPE_AVX512_FN std::uint64_t prepare_x_loop(Lanes& t, double* x, double* inv, std::uint64_t n) {
   __m512d x2 = _mm512_loadu_pd(t.x2);
   __m512i rel_n = _mm512_loadu_si512(t.rel_n);
   const __m512i one_i = _mm512_set1_epi64(1);
@@ -377,14 +400,20 @@ NUMSCOPE_AVX512_FN std::uint64_t prepare_x_avx512(Lanes& t, double* x, double* i
       _mm512_storeu_pd(x + i, X);
     }
     const __mmask8 nonzero = _mm512_cmp_pd_mask(X, zero, _CMP_NEQ_UQ);
-    const __m512d d = _mm512_mask_mov_pd(one, nonzero, _mm512_abs_pd(X));
-    _mm512_storeu_pd(inv + i, _mm512_maskz_mov_pd(nonzero, _mm512_div_pd(one, d)));
+    if constexpr (Inv) {
+      const __m512d d = _mm512_mask_mov_pd(one, nonzero, _mm512_abs_pd(X));
+      _mm512_storeu_pd(inv + i, _mm512_maskz_mov_pd(nonzero, _mm512_div_pd(one, d)));
+    }
     x2 = _mm512_add_pd(x2, _mm512_mul_pd(X, X));
     rel_n = _mm512_mask_add_epi64(rel_n, nonzero, rel_n, one_i);
   }
   _mm512_storeu_pd(t.x2, x2);
   _mm512_storeu_si512(t.rel_n, rel_n);
   return masked;
+}
+
+std::uint64_t prepare_x_avx512(Lanes& t, double* x, double* inv, std::uint64_t n) {
+  return inv ? prepare_x_loop<true>(t, x, inv, n) : prepare_x_loop<false>(t, x, inv, n);
 }
 
 NUMSCOPE_AVX512_FN bool error_sums_finite_avx512(Lanes& t, const double* x, const double* inv, const double* y,

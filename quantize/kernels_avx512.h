@@ -20,7 +20,8 @@ struct Fixup {
 /// sum is not finite (the two loops must then run apart).
 using RoundSumsKernel = bool (*)(const GridParams&, const Affine&, const double* v, const double* inv,
                                  std::uint64_t n, Lanes& t, const Fixup& fix);
-RoundSumsKernel round_sums_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post);
+/// `own_inverses`: the kernel takes 1/|v| itself (inv is null), in its loop.
+RoundSumsKernel round_sums_kernel_avx512(bool integer, ScaleOp pre, ScaleOp post, bool own_inverses = false);
 /// bitsandbytes' 4-bit rounding (families/bnb4.cpp) of the first n / 16 · 16 values in blocks of bs (a multiple
 /// of 16, else nothing): fp32(x)·inv[block], the code of the 16-entry table `codes` found by CodeBook::nearest's
 /// search over `mids` (16 midpoints, +inf padded; of |v| when `magnitude`, the sign put back), y = code·deq[block]
@@ -42,8 +43,8 @@ void asym_finish_avx512(double* y, unsigned char* clip, std::uint64_t n, double 
 /// Lanes::add_x's sums, and add_error's loop for results that are all finite (false, t untouched, where a sum
 /// of y² or e² is not finite: lanes.cpp then runs the full loop).
 void x_sums_avx512(Lanes& t, const double* x, std::uint64_t n);
-/// Lanes::prepare_x for n a multiple of 8: nonfinite_avx512 (masking), reciprocals_avx512 and x_sums_avx512 in
-/// one loop.
+/// Lanes::prepare_x for n a multiple of 8: nonfinite_avx512 (masking), reciprocals_avx512 (unless inv is null)
+/// and x_sums_avx512 in one loop.
 std::uint64_t prepare_x_avx512(Lanes& t, double* x, double* inv, std::uint64_t n);
 bool error_sums_finite_avx512(Lanes& t, const double* x, const double* inv, const double* y, std::uint64_t n);
 

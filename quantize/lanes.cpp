@@ -144,7 +144,7 @@ std::uint64_t Lanes::prepare_x(double* x, double* inv, std::uint64_t n, Isa isa)
     masked = prepare_x_avx512(*this, x, inv, body);
   }
   masked += count_nonfinite(x + body, n - body, true);
-  reciprocals(x + body, inv + body, n - body, isa);
+  if (inv) reciprocals(x + body, inv + body, n - body, isa);
   add_x(x + body, n - body, isa);  // a whole multiple of 8 done, the lanes of the rest are those of add_x(x, n)
   return masked;
 }

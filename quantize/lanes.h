@@ -32,7 +32,7 @@ struct Lanes {
   /// schemes and copies them into each (take_x), which gives the bits add() gives.
   void add_x(const double* x, std::uint64_t n, Isa isa = kernel_isa());
   /// What a segment needs before any scheme runs on it, in one pass: NaN / inf in x set to 0 (returns their
-  /// count, as count_nonfinite), inv = 1/|x| (reciprocals) and add_x.
+  /// count, as count_nonfinite), inv = 1/|x| (reciprocals; not when inv is null) and add_x.
   std::uint64_t prepare_x(double* x, double* inv, std::uint64_t n, Isa isa = kernel_isa());
   /// Every other sum and count, and the clipped flags.
   void add_error(const double* x, const double* inv, const double* y, const unsigned char* clip, std::uint64_t n,

@@ -16,17 +16,28 @@ class IntRow : public RowQuantizer {
       : s_(s), ctx_(ctx), elem_(element_codec(s, ctx, true, !s.asymmetric)),
         wide_(kInt32, s.rounding, true, &ctx.rng) {}
 
-  void run(const Segment& g) override { groups(g, nullptr, nullptr); }
+  void run(const Segment& g) override { groups(g, {}, nullptr); }
   void run_sums(const Segment& g, const double* inv, Lanes& sums) override {
     // A group whose length is a multiple of 8 starts on lane 0, so the sums taken group by group are those of
     // the whole segment; other group sizes sum the segment at the end.
     if (s_.granularity == Granularity::kBlock && s_.block % 8 != 0) return RowQuantizer::run_sums(g, inv, sums);
-    groups(g, inv, &sums);
+    groups(g, {inv, nullptr}, &sums);
+  }
+  bool fuses_inverses() const override { return true; }
+  void run_sums_inv(const Segment& g, double* inv, Lanes& sums) override {
+    if (s_.granularity == Granularity::kBlock && s_.block % 8 != 0) return RowQuantizer::run_sums_inv(g, inv, sums);
+    groups(g, {inv, inv}, &sums);
   }
 
  private:
+  /// 1/|x| of a segment (Lanes), or where it goes when it is not computed yet (`fill`, then the same as `at`).
+  struct Inverses {
+    const double* at;
+    double* fill;
+    Inverses offset(std::uint64_t b) const { return {at + b, fill ? fill + b : nullptr}; }
+  };
   /// Every group (or the whole segment) with its range; with `sums`, their error sums are added group by group.
-  void groups(const Segment& g, const double* inv, Lanes* sums) {
+  void groups(const Segment& g, Inverses inv, Lanes* sums) {
     const std::uint64_t n_group = s_.granularity == Granularity::kBlock ? std::uint64_t(s_.block) : g.cols;
     for (std::uint64_t b = 0; b < g.cols; b += n_group) {
       const std::uint64_t n = std::min(n_group, g.cols - b);
@@ -42,15 +53,17 @@ class IntRow : public RowQuantizer {
       }
       lo = std::min(lo, 0.0);  // the range always holds 0, so zero is exact (PyTorch MinMaxObserver)
       hi = std::max(hi, 0.0);
-      const Part part{g.x + b, sums ? inv + b : nullptr, g.y + b, g.clip + b, n};
+      const Part part{g.x + b, sums ? inv.offset(b) : Inverses{}, g.y + b, g.clip + b, n};
       const bool summed = s_.asymmetric ? (asym_block(part, lo, hi), false) : sym_block(part, std::max(-lo, hi), sums);
-      if (sums && !summed) sums->add_error(part.x, part.inv, part.y, part.clip, n);
+      if (!sums || summed) continue;
+      if (part.inv.fill) reciprocals(part.x, part.inv.fill, n);
+      sums->add_error(part.x, part.inv.at, part.y, part.clip, n);
     }
   }
   /// One group: its input, 1/|x| (with sums), and where its dequantized values and flags go.
   struct Part {
     const double* x;
-    const double* inv;
+    Inverses inv;
     double* y;
     unsigned char* clip;
     std::uint64_t n;
@@ -71,7 +84,8 @@ class IntRow : public RowQuantizer {
     }
     const Affine aff{ScaleOp::kDiv, scale, ScaleOp::kMul, scale};
     if (!sums) return elem_.round_n(p.x, p.y, p.clip, p.n, aff), false;
-    elem_.round_sums(p.x, p.inv, p.y, p.clip, p.n, aff, *sums);
+    if (p.inv.fill) elem_.round_sums_inv(p.x, p.inv.fill, p.y, p.clip, p.n, aff, *sums);
+    else elem_.round_sums(p.x, p.inv.at, p.y, p.clip, p.n, aff, *sums);
     return true;
   }
   /// Asymmetric (GPTQ / AWQ): scale = (max - min) / (2^B - 1), zero = round(-min / scale) clamped to

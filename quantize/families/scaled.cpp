@@ -15,6 +15,10 @@ class ScaledRow : public RowQuantizer {
   void run_sums(const Segment& g, const double* inv, Lanes& sums) override {
     elem_.round_sums(g.x, inv, g.y, g.clip, g.cols, scaling(g), sums);
   }
+  bool fuses_inverses() const override { return true; }
+  void run_sums_inv(const Segment& g, double* inv, Lanes& sums) override {
+    elem_.round_sums_inv(g.x, inv, g.y, g.clip, g.cols, scaling(g), sums);
+  }
 
  private:
   /// x·scale, cast, then /scale: scale = fp32(max / amax) of the tensor or the row.

@@ -541,7 +541,7 @@ bool same_metrics(const Metrics& a, const Metrics& b) {
 
 TEST_CASE("every scheme gives the same bits with the portable, AVX2 and AVX-512 kernels", "[quantize][driver]") {
   // The kernels of each instruction set (and the fused rounding + error-sum loops, which only the metrics of a
-  // run without a dequantized callback see) against the portable build, on data with zeros of both signs, ties
+  // run without a dequantized callback see, several schemes or one alone) against the portable build, on data with zeros of both signs, ties
   // of int8's grid, constant and all-zero blocks, values that overflow fp16 (inf results) and values that are
   // not fp32 values; rows whose length is no multiple of 8 or 16 as well.
   std::vector<std::string> names = default_scheme_names();
@@ -597,6 +597,9 @@ TEST_CASE("every scheme gives the same bits with the portable, AVX2 and AVX-512 
         od.dequantized = [&](const double* p, std::uint64_t n) { y.insert(y.end(), p, p + n); };
         const SchemeResult one = quantize_tensor(schemes[k], src, st, od);
         CHECK(same_metrics(one.metrics, got[k].metrics));  // the fused loops and the separate ones
+        // One scheme alone without a callback: the loops that also take 1/|x| (run_sums_inv).
+        const SchemeResult alone = quantize_tensor(schemes[k], src, st, QuantizeOptions{});
+        CHECK(same_metrics(alone.metrics, got[k].metrics));
         if (isa == Isa::kPortable) {
           ref.push_back(got[k]);
           ref_y.push_back(y);
