@@ -440,6 +440,16 @@ void echo_request(Result& r, const QuantizeRequest& q, const std::vector<Scheme>
 }
 
 /// The tensors to measure with their statistics; tensors without a finite value are skipped (listed) or refused.
+/// The bytes a tensor takes in its file (4 per element for synthetic and in-memory fp32 tensors without one).
+std::uint64_t input_bytes(const Input& in) {
+  return in.stored_bytes ? in.stored_bytes : 4 * in.source->rows() * in.source->cols();
+}
+std::uint64_t input_bytes(const std::vector<Input>& inputs) {
+  std::uint64_t n = 0;
+  for (const Input& in : inputs) n += input_bytes(in);
+  return n;
+}
+
 std::vector<Input> measured_inputs(const QuantizeRequest& q, const std::vector<const FileTypeMix*>& mixes,
                                    const QuantizeOptions& qopt, std::vector<std::string>& skipped,
                                    std::vector<std::string>& filtered) {
@@ -453,8 +463,11 @@ std::vector<Input> measured_inputs(const QuantizeRequest& q, const std::vector<c
     if (asked && inputs.size() > 1)
       throw InputError(std::string(flag) + " writes one tensor and " + std::to_string(inputs.size()) +
                        " are chosen: pick it with --tensor NAME");
+  QuantizeProgress p{"", 0, inputs.size(), true, 0, input_bytes(inputs)};
   for (Input& in : inputs) {
+    if (q.progress) p.tensor = in.name, ++p.index, q.progress(p);
     in.stats = tensor_stats(*in.source, qopt.threads);
+    p.bytes_done += input_bytes(in);
     if (in.stats.nonfinite > 0 && !qopt.ignore_nonfinite)
       throw InputError("tensor '" + in.name + "' has " + std::to_string(in.stats.nonfinite) + " NaN or inf values among " +
                        std::to_string(in.stats.count) + ": pass --ignore-nonfinite to analyse the finite values only");
@@ -491,11 +504,21 @@ Measured measure(const QuantizeRequest& q, const std::vector<Scheme>& schemes,
   std::optional<NpyWriter> dump;
   if (q.dump_dequantized) dump.emplace(*q.dump_dequantized, inputs[0].shape, "--dump-dequantized");
   Measured m;
+  QuantizeProgress p{"", 0, inputs.size(), false, 0, input_bytes(inputs)};
   // One pass over each tensor serves every scheme (quantize_schemes).
   for (const Input& in : inputs) {
     QuantizeOptions o = qopt;
     if (blocks) o.blocks = &blocks->stream();
-    if (q.progress) o.progress = [&](std::uint64_t done, std::uint64_t all) { q.progress(in.name, done, all); };
+    const std::uint64_t before = p.bytes_done, bytes = input_bytes(in);
+    p.tensor = in.name, ++p.index;
+    // quantize_schemes reports the elements of work done in this tensor; as bytes of the files, in the run's.
+    if (q.progress)
+      o.progress = [&, before, bytes](std::uint64_t done, std::uint64_t all) {
+        QuantizeProgress now = p;
+        now.bytes_done = before + static_cast<std::uint64_t>(static_cast<double>(bytes) * double(done) / double(all));
+        q.progress(now);
+      };
+    p.bytes_done = before + bytes;
     if (!in.imatrix.values.empty()) o.imatrix = &in.imatrix;
     m.per_input.push_back(detail::run_schemes(schemes, mixes, in, o));
   }

@@ -13,8 +13,19 @@
 
 namespace numscope::api {
 
+/// Where a run of quantize() is, for a progress line: the tensor (index 1 to tensors) and the input bytes, as the
+/// files store them, worked through of the whole run's. A run makes two passes: value statistics of every tensor
+/// (stats true, reported per tensor; the faster one), then every scheme over every tensor.
+struct QuantizeProgress {
+  std::string tensor;
+  std::size_t index = 0, tensors = 0;
+  bool stats = false;
+  std::uint64_t bytes_done = 0, bytes_total = 0;
+};
+
 struct QuantizeRequest {
-  std::vector<std::string> inputs;       // .npy or .safetensors files (several: the shards of one model)
+  std::vector<std::string> inputs;       // .npy, .safetensors or GGUF files (several: the shards of one model),
+                                         // or model directories
   std::vector<std::string> tensors;      // tensors of the inputs to analyse; empty: the only one (or `all`)
   bool all = false;                      // every float tensor of the inputs, plus totals
   std::optional<std::string> synthetic;  // a synthetic tensor instead of inputs: "student-t:nu=3,n=65536,seed=1"
@@ -37,8 +48,8 @@ struct QuantizeRequest {
   bool per_layer = false;                // add table "layers": each scheme summed per transformer block
   bool percentiles = false;              // add table "percentiles": p50/p90/p99/p99.9 of |err| and relative err
   unsigned histogram = 0;                // add table "histogram" of |err| in this many logarithmic bins
-  /// Called as tensors are worked through (elements done, total elements); may be called from worker threads.
-  std::function<void(const std::string& tensor, std::uint64_t done, std::uint64_t total)> progress;
+  /// Called as the run goes (QuantizeProgress); may be called from worker threads.
+  std::function<void(const QuantizeProgress&)> progress;
   /// A tensor the caller holds in memory (the Python package's numpy array), analysed instead of inputs or
   /// synthetic: its name and dtype for the input table, its shape, and its elements as a RowSource.
   struct Array {

@@ -7,6 +7,8 @@
 #include <memory>      // std::make_shared
 #include <mutex>       // std::mutex
 
+#include <fmt/format.h>
+
 #include "numscope/api/quantize.h"
 #include "numscope/formats/number.h"
 #include "numscope/formats/scheme.h"
@@ -29,24 +31,53 @@ std::optional<std::string> get_optional(const Args& args, const std::string& nam
   return args.get(name);
 }
 
-/// Rewrites one stderr line: tensor, share done, rate and time left (at most ten times a second).
-std::function<void(const std::string&, std::uint64_t, std::uint64_t)> progress_line() {
+/// "1.23 GB", "456 MB", "12.3 kB": a byte count rounded to 3 significant digits for the progress line.
+std::string short_bytes(double b) {
+  const char* unit[] = {"B", "kB", "MB", "GB", "TB"};
+  int u = 0;
+  for (; b >= 999.5 && u < 4; ++u) b /= 1000;
+  return fmt::format("{:.3g} {}", b, unit[u]);
+}
+
+/// "42 s", "3 min 12 s", "2 h 5 min".
+std::string short_time(double s) {
+  const auto t = static_cast<long long>(s + 0.5);
+  if (t < 60) return fmt::format("{} s", t);
+  if (t < 3600) return fmt::format("{} min {} s", t / 60, t % 60);
+  return fmt::format("{} h {} min", t / 3600, t % 3600 / 60);
+}
+
+/// Rewrites one stderr line (at most ten times a second): in the statistics pass the tensor being read; then the
+/// tensor, the input bytes done of the run's, the rate since the quantize pass began and the time left.
+std::function<void(const api::QuantizeProgress&)> progress_line() {
   struct State {
     std::mutex m;
-    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last;
-    std::string tensor;
+    std::chrono::steady_clock::time_point start, last;
+    std::uint64_t start_bytes = 0;
+    bool started = false;
   };
   auto st = std::make_shared<State>();
-  return [st](const std::string& tensor, std::uint64_t done, std::uint64_t total) {
+  return [st](const api::QuantizeProgress& p) {
     const std::lock_guard<std::mutex> lock(st->m);
     const auto now = std::chrono::steady_clock::now();
-    if (tensor != st->tensor) st->tensor = tensor, st->start = now;
-    if (done < total && now - st->last < std::chrono::milliseconds(100)) return;
+    if (!p.stats && !st->started) st->started = true, st->start = now, st->start_bytes = p.bytes_done;
+    const bool end = !p.stats && p.bytes_done >= p.bytes_total;
+    if (!end && now - st->last < std::chrono::milliseconds(100)) return;
     st->last = now;
-    const double s = std::chrono::duration<double>(now - st->start).count(), rate = s > 0 ? double(done) / s : 0;
-    const double left = rate > 0 ? double(total - done) / rate : 0;
-    std::fprintf(stderr, "\r%s: %5.1f%%  %.3g M elements/s  %.0f s left\033[K%s", tensor.c_str(),
-                 total ? 100.0 * double(done) / double(total) : 100.0, rate / 1e6, left, done >= total ? "\r\033[K" : "");
+    const std::string which = p.tensors > 1 ? fmt::format("[{}/{}] {}", p.index, p.tensors, p.tensor) : p.tensor;
+    std::string line;
+    if (p.stats) {
+      line = fmt::format("{}: reading value statistics", which);
+    } else {
+      const double s = std::chrono::duration<double>(now - st->start).count();
+      const double rate = s > 0 ? double(p.bytes_done - st->start_bytes) / s : 0;
+      line = fmt::format("{}: {} of {} ({:.1f}%)", which, short_bytes(double(p.bytes_done)),
+                         short_bytes(double(p.bytes_total)),
+                         p.bytes_total ? 100.0 * double(p.bytes_done) / double(p.bytes_total) : 100.0);
+      if (rate > 0) line += fmt::format("  {}/s  {} left", short_bytes(rate),
+                                        short_time(double(p.bytes_total - p.bytes_done) / rate));
+    }
+    std::fprintf(stderr, "\r%s\033[K%s", line.c_str(), end ? "\r\033[K" : "");
     std::fflush(stderr);
   };
 }
