@@ -24,19 +24,20 @@ namespace {
 
 std::uint64_t bits(double v) { return bit_cast<std::uint64_t>(v); }
 
-/// Lanes bit for bit, except that any NaN equals any NaN: a segment holding NaN (which the driver masks
-/// before a scheme sees it) has NaN sums whose sign differs between the SSE2 and AVX2 loops of add_error in
-/// some builds.
+/// Lanes::same_bits, except that any NaN equals any NaN: a segment holding NaN (which the driver masks before
+/// a scheme sees it) has NaN sums whose sign differs between the SSE2 and AVX2 loops of add_error in some
+/// builds.
 bool same_sums(const Lanes& a, const Lanes& b) {
   auto same = [](const double(&p)[8], const double(&q)[8]) {
     for (int l = 0; l < 8; ++l)
       if (bits(p[l]) != bits(q[l]) && !(std::isnan(p[l]) && std::isnan(q[l]))) return false;
     return true;
   };
-  auto same_n = [](const std::int64_t(&p)[8], const std::int64_t(&q)[8]) { return std::equal(p, p + 8, q); };
   return same(a.x2, b.x2) && same(a.y2, b.y2) && same(a.xy, b.xy) && same(a.e2, b.e2) && same(a.rel, b.rel) &&
-         same(a.emax, b.emax) && same_n(a.rel_n, b.rel_n) && same_n(a.under, b.under) &&
-         same_n(a.nonfinite, b.nonfinite) && same_n(a.bad, b.bad) && a.clipped == b.clipped;
+         same(a.emax, b.emax) && Lanes::count(a.rel_n) == Lanes::count(b.rel_n) &&
+         Lanes::count(a.under) == Lanes::count(b.under) &&
+         Lanes::count(a.nonfinite) == Lanes::count(b.nonfinite) &&
+         Lanes::count(a.bad) == Lanes::count(b.bad) && a.clipped == b.clipped;
 }
 
 /// The instruction sets this CPU runs.
