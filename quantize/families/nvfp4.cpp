@@ -37,7 +37,8 @@ namespace {
     const __m512d sub = _mm512_mul_pd(
         _mm512_sub_pd(_mm512_add_pd(_mm512_mul_pd(v, _mm512_set1_pd(512.0)), magic), magic), _mm512_set1_pd(0x1p-9));
     __m512i bits = _mm512_castpd_si512(v);
-    bits = _mm512_add_epi64(_mm512_add_epi64(bits, half), _mm512_and_si512(_mm512_srli_epi64(bits, 49), _mm512_set1_epi64(1)));
+    const __m512i last = _mm512_and_si512(_mm512_srli_epi64(bits, 49), _mm512_set1_epi64(1));  // the kept last bit
+    bits = _mm512_add_epi64(_mm512_add_epi64(bits, half), last);
     __m512d bs = _mm512_castsi512_pd(_mm512_and_si512(bits, keep));
     bs = _mm512_mask_mov_pd(top, _mm512_cmp_pd_mask(bs, top, _CMP_LT_OQ), bs);
     bs = _mm512_mask_mov_pd(bs, _mm512_cmp_pd_mask(v, _mm512_set1_pd(0x1p-6), _CMP_LT_OQ), sub);

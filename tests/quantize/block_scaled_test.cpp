@@ -57,7 +57,8 @@ std::vector<double> grid_points(const Codec& c) {
 
 /// n values in blocks of bs: zero blocks (scale 0, with zeros and with values), NVFP4-like scales (an E4M3 value
 /// times an fp32 s2), the smallest ones (2^-9·s2), scales whose reciprocal is not normal (they divide), a block
-/// forced to divide (inv 0), values on the ties and next to them, beyond the largest value, NaN and inf.
+/// forced to divide (inv 0), scales of 53 significant bits, values on the ties and next to them, beyond the
+/// largest value, NaN and inf.
 Blocks make_blocks(const Codec& c, std::uint64_t n, std::uint64_t bs, ScaleOp pre, std::uint64_t seed) {
   Blocks k{bs, pre, std::vector<double>(n), {}, {}, {}};
   Rng rng{seed};
@@ -70,6 +71,7 @@ Blocks make_blocks(const Codec& c, std::uint64_t n, std::uint64_t bs, ScaleOp pr
     if (kind == 2) s = 0x1p-9 * std::ldexp(1.0f, -120);  // the smallest E4M3 scale of a tiny s2
     if (kind == 3) s = std::ldexp(1.5, -1010);           // a reciprocal that overflows: x / s divides
     if (kind == 4) s = 448.0 * 3.4e38f;                  // a saturated E4M3 scale of a huge s2
+    if (kind == 7) s = 0.1 * (1 + uniform());            // 53 significant bits: no exact midpoint·s
     if (kind == 0) s = 0;
     if (pre == ScaleOp::kMul && kind != 0) s = std::ldexp(1.0, int(rng.next() % 254) - 127);  // MX: 2^-e
     k.a.push_back(s);
@@ -197,7 +199,8 @@ TEST_CASE("MX scale exponent from the bits equals mx_scale_exponent", "[quantize
                               std::numeric_limits<double>::quiet_NaN()};
   for (int e = -1074; e <= 1023; e += 3)
     for (double m : {1.0, 1.5, 1.875, 1.9999999999999998})
-      for (double v : {std::ldexp(m, e), std::nextafter(std::ldexp(m, e), 0.0), std::nextafter(std::ldexp(m, e), 1e308)})
+      for (double v : {std::ldexp(m, e), std::nextafter(std::ldexp(m, e), 0.0),
+                       std::nextafter(std::ldexp(m, e), 1e308)})
         amax.push_back(v);
   for (const char* name : {"mxfp4", "mxfp6", "mxfp6-e3m2", "mxfp8", "mxfp8-e5m2", "mxint8"}) {
     const Scheme s = parse_scheme(name);
@@ -222,7 +225,8 @@ std::vector<double> reference(const Scheme& s, std::vector<double> x, std::uint6
                               std::uint64_t& clipped) {
   const bool nv = s.family == SchemeFamily::kNvfp4;
   const std::uint64_t bs = nv ? 16 : 32;
-  const Codec elem(s.element, Rounding::kNearestEven, true, nullptr), e4m3(kE4m3, Rounding::kNearestEven, true, nullptr);
+  const Codec elem(s.element, Rounding::kNearestEven, true, nullptr);
+  const Codec e4m3(kE4m3, Rounding::kNearestEven, true, nullptr);
   double amax = 0;
   for (double& v : x) {
     if (!std::isfinite(v)) v = 0;
