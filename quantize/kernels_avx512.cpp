@@ -35,14 +35,15 @@ NUMSCOPE_AVX512_FN inline void store_flags(unsigned char* clip, __mmask8 out, __
 }
 
 /// Lanes::add_error's accumulators for results that are all finite (error_sums_finite_avx512, rne_sums_avx512):
-/// error_sums_loop<..., true>'s operations in its order, with mask registers.
+/// error_sums_loop<..., true>'s operations in its order, with mask registers. The underflow count is only ever
+/// read as the total of its lanes (Lanes::count): it is counted in a scalar register (POPCNT of the mask, off
+/// the vector pipes) and added to lane 0.
 struct ErrorAcc {
   __m512d y2, xy, e2, rel, emax;
-  __m512i under;
+  std::uint64_t under = 0;
   [[gnu::always_inline]] NUMSCOPE_AVX512_FN void load(const Lanes& t) {
     y2 = _mm512_loadu_pd(t.y2), xy = _mm512_loadu_pd(t.xy), e2 = _mm512_loadu_pd(t.e2);
     rel = _mm512_loadu_pd(t.rel), emax = _mm512_loadu_pd(t.emax);
-    under = _mm512_loadu_si512(t.under);
   }
   [[gnu::always_inline]] NUMSCOPE_AVX512_FN void add(__m512d X, __m512d Y, __m512d INV) {
     const __m512d zero = _mm512_setzero_pd();
@@ -51,8 +52,8 @@ struct ErrorAcc {
     xy = _mm512_add_pd(xy, _mm512_mul_pd(X, Y));
     e2 = _mm512_add_pd(e2, _mm512_mul_pd(E, E));
     const __mmask8 nonzero = _mm512_cmp_pd_mask(X, zero, _CMP_NEQ_UQ);
-    under = _mm512_mask_add_epi64(under, _mm512_mask_cmp_pd_mask(nonzero, Y, zero, _CMP_EQ_OQ), under,
-                                  _mm512_set1_epi64(1));
+    under += static_cast<unsigned>(
+        __builtin_popcount(static_cast<unsigned>(_mm512_mask_cmp_pd_mask(nonzero, Y, zero, _CMP_EQ_OQ))));
     emax = _mm512_max_pd(AE, emax);  // AE > emax ? AE : emax
     rel = _mm512_add_pd(rel, _mm512_mul_pd(AE, INV));
   }
@@ -64,22 +65,21 @@ struct ErrorAcc {
       return false;
     _mm512_storeu_pd(t.y2, y2), _mm512_storeu_pd(t.xy, xy), _mm512_storeu_pd(t.e2, e2);
     _mm512_storeu_pd(t.rel, rel), _mm512_storeu_pd(t.emax, emax);
-    _mm512_storeu_si512(t.under, under);
+    t.under[0] += static_cast<std::int64_t>(under);
     return true;
   }
 };
 
-/// 1/|X| where X is not 0, else 0: reciprocals_avx512's bits (the same operations).
+/// 1/|X| where X is not 0, else 0: reciprocals_avx512's bits.
 [[gnu::always_inline]] NUMSCOPE_AVX512_FN inline __m512d inverse_abs(__m512d X) {
   const __m512d one = _mm512_set1_pd(1.0);
   const __mmask8 nonzero = _mm512_cmp_pd_mask(X, _mm512_setzero_pd(), _CMP_NEQ_UQ);
-  const __m512d d = _mm512_mask_mov_pd(one, nonzero, _mm512_abs_pd(X));
-  return _mm512_maskz_mov_pd(nonzero, _mm512_div_pd(one, d));
+  return _mm512_maskz_div_pd(nonzero, one, _mm512_abs_pd(X));  // the zero lanes are not divided
 }
 
 /// The constants of rne_avx512's rounding.
 struct RneConsts {
-  __m512i exp_mask, up_base, m_field;
+  __m512i exp_mask, up_base, m_field, c_shift;
   __m512d magic, min_normal, zero, hi, lo, limit, near_half, fast_limit, sat_clip, sat_safe_lo, sat_safe_hi;
   bool negzero;
   bool narrow;  // integers whose range lies inside (-2^20, 2^20) (round8_int_safe)
@@ -109,17 +109,28 @@ template <bool Integer, bool Check>
     o.out = _mm512_cmp_pd_mask(a, k.limit, _CMP_NLE_UQ);  // ~(a <= sat_limit): NaN too
     const __m512d c = _mm512_max_pd(a, k.min_normal);  // a > min_normal ? a : min_normal (NaN: min_normal)
     const __m512i e_field = _mm512_and_si512(_mm512_castpd_si512(c), k.exp_mask);
-    const __m512d up = _mm512_castsi512_pd(_mm512_sub_epi64(k.up_base, e_field));
-    const __m512d down = _mm512_castsi512_pd(_mm512_sub_epi64(e_field, k.m_field));
     // The magnitude is rounded and the sign put back at the end (rounding to nearest even is symmetric): t =
     // |x|·2^(m-e) <= 2^(m+1) on the lanes kept, so (t + 2^52) - 2^52 is rint_even(t); q·2^(e-m) is exact.
     // Saturating codecs give max beyond max_finite: min(r, max) is that, as the grid rounds every value up to
     // max to at most max and every value beyond it to at least max (clipped past the tie above it,
     // GridParams::sat_limit).
-    const __m512d t = _mm512_mul_pd(a, up);
-    u = t;
-    q = _mm512_sub_pd(_mm512_add_pd(t, k.magic), k.magic);
-    const __m512d r = _mm512_min_pd(_mm512_mul_pd(q, down), k.hi);
+    __m512d r;
+    if constexpr (Check) {  // the distance to the boundary is wanted in quanta: scaled to them
+      const __m512d up = _mm512_castsi512_pd(_mm512_sub_epi64(k.up_base, e_field));
+      const __m512d down = _mm512_castsi512_pd(_mm512_sub_epi64(e_field, k.m_field));
+      const __m512d t = _mm512_mul_pd(a, up);
+      u = t;
+      q = _mm512_sub_pd(_mm512_add_pd(t, k.magic), k.magic);
+      r = _mm512_mul_pd(q, down);
+    } else {
+      // The same in place: with C = 2^(e+52-m), whose ulp is the quantum 2^(e-m), |x| + C lies in C's binade
+      // (|x| < 2^(e+1) <= C/2, as m <= 50) and rounds there to C + |x| rounded to nearest even on the grid, a
+      // multiple of the quantum whose parity is the last bit of the sum; subtracting C is exact. |x| <= 2^900
+      // (RneConsts::limit) keeps C finite.
+      const __m512d big = _mm512_castsi512_pd(_mm512_add_epi64(e_field, k.c_shift));
+      r = _mm512_sub_pd(_mm512_add_pd(a, big), big);
+    }
+    r = _mm512_min_pd(r, k.hi);
     // r | (x & sign): the sign of x on r, -0 for a negative x that rounds to 0 (x·up has x's sign).
     o.r = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(_mm512_castpd_si512(r), _mm512_castpd_si512(x),
                                                         _mm512_set1_epi64(INT64_MIN), 0xf8));
@@ -148,9 +159,12 @@ NUMSCOPE_AVX512_FN inline RneConsts rne_consts(const GridParams& p) {
   k.exp_mask = _mm512_set1_epi64(0x7ff0000000000000LL);
   k.up_base = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(2046 + p.m) << 52));
   k.m_field = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(p.m) << 52));
+  k.c_shift = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(52 - p.m) << 52));
   k.magic = _mm512_set1_pd(0x1p52), k.min_normal = _mm512_set1_pd(p.min_normal), k.zero = _mm512_setzero_pd();
   k.hi = _mm512_set1_pd(p.max_finite), k.lo = _mm512_set1_pd(p.min_int);
-  k.limit = _mm512_set1_pd(Integer ? 0x1p51 : p.sat_limit);
+  // Floats beyond 2^900 (a saturating codec's huge values, or a wide user format's) go to the engine: round8's
+  // 2^(e+52-m) must not overflow.
+  k.limit = _mm512_set1_pd(Integer ? 0x1p51 : std::min(p.sat_limit, 0x1p900));
   k.sat_clip = _mm512_set1_pd(p.sat_clip);
   // Saturating: t with max·(1 + 2^-30) < |t| < sat_clip·(1 - 2^-30) has x/s beyond max and below sat_clip too,
   // so x·(1/s) gives the same ±max, unflagged (NVFP4's largest elements: |x/s| in [5.6, 6.4]). Empty otherwise.

@@ -4,6 +4,7 @@
 
 #include <algorithm>  // std::max_element, std::copy
 #include <cstdint>    // std::int64_t, std::uint64_t
+#include <cstring>    // std::memcmp
 #include <limits>     // std::numeric_limits
 
 #include "numscope/quantize/kernels.h"
@@ -18,8 +19,18 @@ namespace numscope::detail {
 /// of comparisons run scalar; these GCC vector loops take about 1 ns with AVX2, 2.6 ns with SSE2.)
 struct Lanes {
   double x2[8] = {}, y2[8] = {}, xy[8] = {}, e2[8] = {}, rel[8] = {}, emax[8] = {};
-  std::int64_t rel_n[8] = {}, under[8] = {}, nonfinite[8] = {}, bad[8] = {};  // element counts
+  // Element counts: only their totals are read (count), so a loop may count in any lane (the AVX-512 loops
+  // count underflows in a scalar register and add them to lane 0).
+  std::int64_t rel_n[8] = {}, under[8] = {}, nonfinite[8] = {}, bad[8] = {};
   std::uint64_t clipped = 0;
+
+  /// Whether o holds the same sums, lane by lane and bit for bit, and the same counts (as totals).
+  bool same_bits(const Lanes& o) const {
+    auto same = [](const double (&a)[8], const double (&b)[8]) { return std::memcmp(a, b, sizeof a) == 0; };
+    return same(x2, o.x2) && same(y2, o.y2) && same(xy, o.xy) && same(e2, o.e2) && same(rel, o.rel) &&
+           same(emax, o.emax) && count(rel_n) == count(o.rel_n) && count(under) == count(o.under) &&
+           count(nonfinite) == count(o.nonfinite) && count(bad) == count(o.bad) && clipped == o.clipped;
+  }
 
   /// inv: 1/|x| (0 where x is 0), computed once per piece for every scheme (reciprocals()): the relative
   /// error |x - y|·(1/|x|) then costs a multiplication instead of a division per scheme.
