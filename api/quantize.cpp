@@ -437,9 +437,17 @@ void echo_request(Result& r, const QuantizeRequest& q, const std::vector<Scheme>
   r.echo("min_sqnr", q.min_sqnr ? Cell::real(*q.min_sqnr) : Cell::null());
   r.echo_flag("ignore_nonfinite", q.ignore_nonfinite);
   r.echo("imatrix", q.imatrix ? Cell::text(*q.imatrix) : Cell::null());
+  r.echo("dtype", q.dtype ? Cell::text(*q.dtype) : Cell::null());
+  r.echo_texts("include", q.include);
+  r.echo_texts("exclude", q.exclude);
+  r.echo_flag("include_1d", q.include_1d);
+  r.echo_flag("per_layer", q.per_layer);
+  r.echo_flag("percentiles", q.percentiles);
+  r.echo("histogram", Cell::integer(q.histogram));
+  r.echo("write_blocks", q.write_blocks ? Cell::text(*q.write_blocks) : Cell::null());
+  r.echo("dump_dequantized", q.dump_dequantized ? Cell::text(*q.dump_dequantized) : Cell::null());
 }
 
-/// The tensors to measure with their statistics; tensors without a finite value are skipped (listed) or refused.
 /// The bytes a tensor takes in its file (4 per element for synthetic and in-memory fp32 tensors without one).
 std::uint64_t input_bytes(const Input& in) {
   return in.stored_bytes ? in.stored_bytes : 4 * in.source->rows() * in.source->cols();
@@ -450,6 +458,7 @@ std::uint64_t input_bytes(const std::vector<Input>& inputs) {
   return n;
 }
 
+/// The tensors to measure with their statistics; tensors without a finite value are skipped (listed) or refused.
 std::vector<Input> measured_inputs(const QuantizeRequest& q, const std::vector<const FileTypeMix*>& mixes,
                                    const QuantizeOptions& qopt, std::vector<std::string>& skipped,
                                    std::vector<std::string>& filtered) {

@@ -12,6 +12,7 @@
 #include "numscope/formats/engine.h"
 #include "numscope/formats/properties.h"
 #include "numscope/formats/registry.h"
+#include "numscope/formats/scheme.h"
 #include "numscope/memory/estimate.h"
 #include "numscope/memory/gpu.h"
 #include "numscope/memory/model.h"
@@ -120,7 +121,8 @@ std::optional<Rational> unit_factor(std::string_view u) {
 const std::string kUnits = byte_unit_names();
 constexpr const char* kQueries =
     "max, min_normal, min_subnormal, epsilon, digits, digits10, max_digits10, bits, bytes, bias, exponent_bits, "
-    "mantissa_bits, store(FORMAT, NUMBER), memory(KEY=VALUE, ...), params(KEY=VALUE, ...), log2, log10";
+    "mantissa_bits, store(FORMAT, NUMBER), memory(KEY=VALUE, ...), params(KEY=VALUE, ...), log2, log10, "
+    "bits_per_element(SCHEME) (or bpw)";
 constexpr const char* kRelations = "=, !=, ≈ (or ~= or ~), <, <=, >, >=, overflows, underflows, is exact, fits GPU";
 
 // ---- What a call on the left side was, for overflows / underflows / is exact / fits ---------------------------
@@ -545,9 +547,18 @@ class Parser {
   std::string_view text_of(const Arg& a) const { return s_.substr(a.begin, a.end - a.begin); }
 
   Format format_arg(const Arg& a) const {
+    const std::string name(text_of(a));
     try {
-      return find_format(text_of(a));
+      return find_format(name);
     } catch (const InputError& e) {
+      bool scheme = false;  // a quantization scheme where a format was expected: say which query takes it
+      try {
+        scheme = parse_scheme(name).family != SchemeFamily::kCast;
+      } catch (const InputError&) {
+      }
+      if (scheme)
+        fail(a.begin, "'" + name + "' is a quantization scheme, not a number format: bits_per_element(" + name +
+                          ") gives its storage bits per element");
       fail(a.begin, e.what());
     }
   }
@@ -569,6 +580,7 @@ class Parser {
     if (name == "store") v = store(args, text, at);
     else if (name == "memory" || name == "params") v = memory_call(name, args, text, at);
     else if (name == "log2" || name == "log10") v = log_call(name, args, at);
+    else if (name == "bits_per_element" || name == "bpw") v = scheme_query(name, args, text);
     else v = format_query(name, args, text, at);
     leave();
     return v;
@@ -630,6 +642,44 @@ class Parser {
     const Value v = approx_value(Dec(p.precision) * log10_of_2());
     notes.push_back(text + " = " + std::to_string(p.precision) + "·log10 2 (p = " + std::to_string(f.mantissa_bits) +
                     " + 1 hidden bit) ≈ " + rounded_decimal(v.num.value(), 6) + ", irrational");
+    return v;
+  }
+
+  /// bits_per_element(SCHEME), bpw(SCHEME): the storage bits per element of a quantization scheme, exact: element
+  /// bits + (block scale + zero point bits) / block + second-level scale bits / (block · group), the row of
+  /// formats/scheme.h. Per-tensor and per-channel scales depend on the tensor's size and are not counted.
+  Value scheme_query(const std::string& name, const std::vector<Arg>& args, const std::string& text) {
+    if (args.size() != 1) fail(args.empty() ? pos_ : args[1].begin, name + "(SCHEME) takes one scheme name");
+    Scheme s;
+    try {
+      s = parse_scheme(text_of(args[0]));
+    } catch (const InputError& e) {
+      fail(args[0].begin, e.what());
+    }
+    if (s.family == SchemeFamily::kCast)
+      fail(args[0].begin, s.name + " is a plain format, not a quantization scheme: bits(" + s.name + ") is its width");
+    last_call = CallInfo{};
+    last_call.kind = CallInfo::Kind::kOther;
+    last_call.text = text;
+    const int elem = properties(s.element).storage_bits;
+    Rational bits(elem);
+    std::string formula = std::to_string(elem);
+    if (s.granularity == Granularity::kBlock) {
+      bits += Rational(s.scale_bits + s.zero_bits, s.block);
+      formula += " + " + std::to_string(s.scale_bits + s.zero_bits) + "/" + std::to_string(s.block);
+    }
+    if (s.scale2_group > 0) {
+      bits += Rational(s.scale2_bits, s.block * s.scale2_group);
+      formula += " + " + std::to_string(s.scale2_bits) + "/(" + std::to_string(s.block) + "·" +
+                 std::to_string(s.scale2_group) + ")";
+    }
+    const Value v = exact(bits);
+    const std::string value = brief(v);
+    notes.push_back(text + " = " + formula + (formula == value ? "" : " = " + value) + " (" + s.description + ")" +
+                    (s.granularity == Granularity::kTensor || s.granularity == Granularity::kChannel ||
+                             s.tensor_scale_bits > 0
+                         ? "; per-tensor and per-channel scales not counted"
+                         : ""));
     return v;
   }
 

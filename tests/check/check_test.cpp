@@ -373,3 +373,34 @@ TEST_CASE("check: a huge value is printed rounded without reducing a giant fract
   CHECK(error_of("1 + 2^212120 = 1").reason.find("refused") != std::string::npos);
   CHECK(holds("1 + 2^99000 > 2^99000"));
 }
+
+TEST_CASE("check: bits_per_element(SCHEME) against the block structs and papers", "[check][queries]") {
+  // The expected sizes are sizeof() of ggml-common.h's block structs (llama.cpp), in bytes per block:
+  // block_q4_0 {ggml_half d; uint8_t qs[16]} = 18 per 32, block_q4_K {d, dmin, scales[12], qs[128]} = 144 per 256...
+  CHECK(holds("bpw(q4_0) = 18 * 8 / 32"));
+  CHECK(holds("bpw(q4_1) = 20 * 8 / 32"));
+  CHECK(holds("bpw(q5_0) = 22 * 8 / 32"));
+  CHECK(holds("bpw(q5_1) = 24 * 8 / 32"));
+  CHECK(holds("bpw(q8_0) = 34 * 8 / 32"));
+  CHECK(holds("bpw(q2_K) = 84 * 8 / 256"));   // scales[16], qs[64], d, dmin
+  CHECK(holds("bpw(q3_K) = 110 * 8 / 256"));  // hmask[32], qs[64], scales[12], d
+  CHECK(holds("bpw(q4_K) = 144 * 8 / 256"));
+  CHECK(holds("bpw(q5_K) = 176 * 8 / 256"));  // d, dmin, scales[12], qh[32], qs[128]
+  CHECK(holds("bpw(q6_K) = 210 * 8 / 256"));  // ql[128], qh[64], scales[16], d
+  CHECK(holds("bpw(iq4_nl) = 18 * 8 / 32"));
+  CHECK(holds("bpw(iq4_xs) = 136 * 8 / 256"));  // d, scales_h, scales_l[4], qs[128]
+  CHECK(holds("bpw(ggml-mxfp4) = 17 * 8 / 32"));  // block_mxfp4 {uint8_t e; qs[16]}
+  // OCP MX v1.0 §5.2 (k = 32, 8-bit E8M0 scale), NVFP4 (16, E4M3), QLoRA (Dettmers et al. 2023 §3: 4.127 bits).
+  CHECK(holds("bits_per_element(mxfp4) = 4 + 8/32"));
+  CHECK(holds("bits_per_element(mxfp8) = 8.25"));
+  CHECK(holds("bpw(nvfp4) = 4 + 8/16"));
+  CHECK(holds("bpw(nf4-dq) ≈ 4.127 within 0.01%"));
+  CHECK(holds("bpw(int4-g128) = 4 + 16/128"));
+  CHECK(holds("bpw(int4-asym-g128) = 4 + (16 + 4)/128"));
+  CHECK(holds("bpw(int8-ch) = 8"));  // a per-channel scale depends on the row length: not counted
+  CHECK_FALSE(holds("bpw(q4_K) = 4"));
+  CHECK_THAT(error_of("bpw(fp16) = 16").reason, Catch::Contains("bits(fp16) is its width"));
+  CHECK_THAT(error_of("bpw(q9_K) = 1").reason, Catch::Contains("unknown scheme 'q9_K'"));
+  CHECK_THAT(error_of("bpw(q4_0, 2) = 1").reason, Catch::Contains("takes one scheme name"));
+  CHECK_THAT(error_of("bits(q4_K) = 4.5").reason, Catch::Contains("bits_per_element(q4_K)"));
+}
