@@ -10,18 +10,6 @@
 
 namespace numscope::detail {
 
-/// An element format whose grid has at most 8 magnitudes and one mantissa bit (E2M1: 0, 0.5, 1, 1.5, 2, 3, 4, 6),
-/// rounding to nearest even and saturating: the block kernels round x / a on it by comparing |x| with the
-/// midpoints times a, without dividing (Codec::small, made from the engine's values and its rounding of each
-/// midpoint).
-struct SmallGrid {
-  int n = 0;            // the number of magnitudes (0 ... max_finite), 0: not a small grid
-  double values[8]{};   // the magnitudes, ascending; the last one repeated past n
-  double mid[8]{};      // the midpoints between neighbours, +inf past n - 1; mid[7]: the tie above max_finite,
-                        // beyond which (from which, bit 7 of up) a value is clipped
-  unsigned up = 0;      // bit j: a tie on mid[j] rounds up (to values[j + 1], the even one)
-};
-
 /// The scaling of each block of a segment: block k (elements [k·bs, (k+1)·bs), the last one may be short) is
 /// rounded as Codec::round_n rounds it with Affine{pre, a[k], post, b[k]}, except that a block whose b[k] is 0
 /// becomes +0 everywhere, unclipped (a block-scaled family's all-zero block, whose scale is 0).
@@ -33,11 +21,6 @@ struct BlockScales {
   /// pre == kDiv: 1/a[k] where x/a[k] may be tried as x·(1/a[k]) first (a reciprocal that is a normal number,
   /// |a[k]| in [2^-1000, 2^1000], as the AVX-512 round kernels require), else 0: those blocks divide.
   const double* inv_a = nullptr;
-  /// Set by Codec::round_blocks for a small grid: blocks of pre = x / a whose a makes mid·a exact (a's last 3
-  /// significand bits 0, a in [2^-1000, 2^1000]; NVFP4's a = E4M3·fp32 has 28 bits) and b > 0 round by
-  /// comparisons: x / a > mid exactly when x > mid·a, and so does fl(x / a), as mid·a is a double. (MX's x·2^-e
-  /// keeps rne8: fewer operations there than the comparisons' permutes.)
-  const SmallGrid* small = nullptr;
 };
 
 /// BlockScales::inv_a's value for a scale a (the same test as the AVX-512 round kernels' divides_by_reciprocal).

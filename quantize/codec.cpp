@@ -2,7 +2,6 @@
 #include "numscope/support/bits.h"  // bit_cast (libc++ 14 has no std::bit_cast)
 #include "numscope/quantize/codec.h"
 
-#include <algorithm>  // std::sort, std::unique
 #include <cmath>   // std::nextafter
 #include <string>  // std::string, std::to_string
 
@@ -90,41 +89,10 @@ void Codec::round_sums_inv(const double* v, double* inv, double* y, unsigned cha
   t.add_error(v, inv, y, clip, n, isa);
 }
 
-SmallGrid small_grid_of(const Codec& c) {
-  SmallGrid g;
-  if (!c.fast_grid || !c.table || c.grid_m > 1 || !c.f.has_sign || !c.grid_negzero ||
-      c.opt.rounding != Rounding::kNearestEven || !(c.grid.sat_limit > c.max_finite) || c.grid_emin < -20)
-    return g;
-  std::vector<double> v;
-  for (double d : *c.table)
-    if (d >= 0 && d <= c.max_finite) v.push_back(d);
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  if (v.size() < 2 || v.size() > 8 || v[0] != 0) return g;
-  const std::size_t n = v.size();
-  for (std::size_t j = 0; j < 8; ++j) {
-    g.values[j] = v[std::min(j, n - 1)];
-    g.mid[j] = std::numeric_limits<double>::infinity();
-    if (j + 1 >= n) continue;
-    g.mid[j] = (v[j] + v[j + 1]) / 2;  // exact: m + 2 significant bits
-    bool clip = false;
-    if (c.round_engine(g.mid[j], clip) == v[j + 1]) g.up |= 1u << j;
-  }
-  g.mid[7] = c.max_finite + std::ldexp(1.0, std::ilogb(c.max_finite) - c.grid_m - 1);  // m + 2 bits: exact
-  if (c.grid.sat_clip < g.mid[7]) g.up |= 1u << 7;
-  g.n = static_cast<int>(n);
-  return g;
-}
-
 /// Whether round_blocks may take the block kernels: round to nearest even on a signed float grid, ·b after.
 static bool block_kernel_ok(const Codec& c, const BlockScales& s) {
   return c.isa >= Isa::kAvx512 && c.fast_grid && c.f.has_sign && c.opt.rounding == Rounding::kNearestEven &&
          s.bs % 8 == 0 && s.bs > 0 && s.post == ScaleOp::kMul && (s.pre == ScaleOp::kMul || s.pre == ScaleOp::kDiv);
-}
-
-BlockScales Codec::with_small(BlockScales s) const {
-  s.small = small.n > 0 ? &small : nullptr;
-  return s;
 }
 
 void Codec::round_blocks(const double* v, double* out, unsigned char* clip, std::uint64_t n,
@@ -143,7 +111,7 @@ void Codec::round_blocks(const double* v, double* out, unsigned char* clip, std:
     return;
   }
   const std::uint64_t body = n / 8 * 8;
-  if (round_blocks_kernel_avx512(s.pre)(grid, with_small(s), v, out, clip, body))
+  if (round_blocks_kernel_avx512(s.pre)(grid, s, v, out, clip, body))
     for (std::uint64_t i = 0; i < body; ++i)  // the lanes the kernel left (out: pre(v)), as round_n redoes them
       if (clip[i] == 2) out[i] = Affine::apply(s.post, round_clip(out[i], clip[i]), s.b[i / s.bs]);
   if (body < n) round_block(body, n - body);  // the last block's last n % 8 (bs is a multiple of 8)
@@ -153,7 +121,7 @@ void Codec::round_blocks_sums(const double* v, const double* inv, double* y, uns
                               const BlockScales& s, Lanes& t) const {
   if (n % 8 == 0 && block_kernel_ok(*this, s) &&
       round_blocks_sums_kernel_avx512(s.pre)(
-          grid, with_small(s), v, inv, n, t,
+          grid, s, v, inv, n, t,
           fixup(*this)))
     return;
   round_blocks(v, y, clip, n, s);

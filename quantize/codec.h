@@ -22,10 +22,6 @@
 
 namespace numscope::detail {
 
-struct Codec;
-/// Codec::small of a codec (codec.cpp): the grid's values and the engine's rounding of each midpoint.
-SmallGrid small_grid_of(const Codec& c);
-
 /// An element format with its rounding options, rounding through the engine. Fast paths, checked against the
 /// engine in tests (check_element_rounding): floats round on their binade grid (grid_round), integers round in
 /// double (exact below 2^51), fp32-valued rows of a cast use the fast fp32 kernels. Round to odd, stochastic
@@ -44,7 +40,6 @@ struct Codec {
   Isa isa = kernel_isa();  // which vector kernels round_n uses (tests run each)
   fast::EncodeFn fast_encode = nullptr;  // fp32 -> f and back through the fast kernels (fast_convert.h), for
   fast::DecodeFn fast_decode = nullptr;  // rows whose values are all fp32 values
-  SmallGrid small;  // E2M1's grid for the block kernels (round_blocks), n = 0 for other formats
 
   Codec(const Format& fmt, Rounding r, bool saturate, Rng* rng) : f(fmt) {
     opt.rounding = r;
@@ -86,7 +81,6 @@ struct Codec {
       grid.sat_limit = std::numeric_limits<double>::max();
       grid.sat_clip = odd ? std::nextafter(tie, 0.0) : tie;
     }
-    small = small_grid_of(*this);
   }
   /// Rounds a finite v with |v| <= max_finite on the format's grid by the codec's mode: formats/round.h's
   /// round_to_grid, the element rounding the engine and the fast kernels share (max_finite is on the grid, so
@@ -188,8 +182,6 @@ struct Codec {
   /// (n a multiple of 8), else round_blocks into the scratch y and clip and add_error.
   void round_blocks_sums(const double* v, const double* inv, double* y, unsigned char* clip, std::uint64_t n,
                          const BlockScales& s, Lanes& t) const;
-  /// s with `small` set where the codec has a small grid (SmallGrid).
-  BlockScales with_small(BlockScales s) const;
   double round_clip(double v, unsigned char& clip) const {
     bool c = false;
     const double r = round(v, c);

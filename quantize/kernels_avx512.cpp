@@ -10,6 +10,7 @@
 
 #include "numscope/quantize/kernels_avx512.h"
 #include "numscope/quantize/block_kernels.h"
+#include "numscope/quantize/error_acc_avx512.h"
 
 namespace numscope::detail {
 namespace {
@@ -34,48 +35,7 @@ NUMSCOPE_AVX512_FN inline void store_flags(unsigned char* clip, __mmask8 out, __
   _mm_storel_epi64(reinterpret_cast<__m128i*>(clip), f);
 }
 
-/// Lanes::add_error's accumulators for results that are all finite (error_sums_finite_avx512, rne_sums_avx512):
-/// error_sums_loop<..., true>'s operations in its order, with mask registers. The underflow count is only ever
-/// read as the total of its lanes (Lanes::count): it is counted in a scalar register (POPCNT of the mask, off
-/// the vector pipes) and added to lane 0.
-struct ErrorAcc {
-  __m512d y2, xy, e2, rel, emax;
-  std::uint64_t under = 0;
-  [[gnu::always_inline]] NUMSCOPE_AVX512_FN void load(const Lanes& t) {
-    y2 = _mm512_loadu_pd(t.y2), xy = _mm512_loadu_pd(t.xy), e2 = _mm512_loadu_pd(t.e2);
-    rel = _mm512_loadu_pd(t.rel), emax = _mm512_loadu_pd(t.emax);
-  }
-  [[gnu::always_inline]] NUMSCOPE_AVX512_FN void add(__m512d X, __m512d Y, __m512d INV) {
-    const __m512d zero = _mm512_setzero_pd();
-    const __m512d E = _mm512_sub_pd(X, Y), AE = _mm512_abs_pd(E);
-    y2 = _mm512_add_pd(y2, _mm512_mul_pd(Y, Y));
-    xy = _mm512_add_pd(xy, _mm512_mul_pd(X, Y));
-    e2 = _mm512_add_pd(e2, _mm512_mul_pd(E, E));
-    const __mmask8 nonzero = _mm512_cmp_pd_mask(X, zero, _CMP_NEQ_UQ);
-    under += static_cast<unsigned>(
-        __builtin_popcount(static_cast<unsigned>(_mm512_mask_cmp_pd_mask(nonzero, Y, zero, _CMP_EQ_OQ))));
-    emax = _mm512_max_pd(AE, emax);  // AE > emax ? AE : emax
-    rel = _mm512_add_pd(rel, _mm512_mul_pd(AE, INV));
-  }
-  /// Stores the sums into t when those of y² and e² are finite (see error_sums_loop); false otherwise.
-  [[gnu::always_inline]] NUMSCOPE_AVX512_FN bool store_if_finite(Lanes& t) const {
-    const __m512d max = _mm512_set1_pd(std::numeric_limits<double>::max());
-    if (_mm512_cmp_pd_mask(_mm512_abs_pd(y2), max, _CMP_LE_OQ) != 0xff ||
-        _mm512_cmp_pd_mask(_mm512_abs_pd(e2), max, _CMP_LE_OQ) != 0xff)
-      return false;
-    _mm512_storeu_pd(t.y2, y2), _mm512_storeu_pd(t.xy, xy), _mm512_storeu_pd(t.e2, e2);
-    _mm512_storeu_pd(t.rel, rel), _mm512_storeu_pd(t.emax, emax);
-    t.under[0] += static_cast<std::int64_t>(under);
-    return true;
-  }
-};
 
-/// 1/|X| where X is not 0, else 0: reciprocals_avx512's bits.
-[[gnu::always_inline]] NUMSCOPE_AVX512_FN inline __m512d inverse_abs(__m512d X) {
-  const __m512d one = _mm512_set1_pd(1.0);
-  const __mmask8 nonzero = _mm512_cmp_pd_mask(X, _mm512_setzero_pd(), _CMP_NEQ_UQ);
-  return _mm512_maskz_div_pd(nonzero, one, _mm512_abs_pd(X));  // the zero lanes are not divided
-}
 
 /// The constants of rne_avx512's rounding.
 struct RneConsts {
@@ -484,64 +444,19 @@ NUMSCOPE_AVX512_FN std::uint64_t nonfinite_avx512(double* x, std::uint64_t n, bo
 // Block-scaled segments (block_kernels.h): rne_avx512 and rne_sums_avx512 with the scaling of each block.
 namespace {
 
-/// One vector of a block of a small grid (SmallGrid) whose scale allows it (BlockScales::small): |x| against the
-/// midpoints times the scale (ties moved one ulp down where they round up) by a binary search of three steps over
-/// lanes 0 ... 6 of one register, the value times b from another, the sign put back; clipped from |x| against
-/// lane 7, the tie above max times the scale. NaN and inf lanes are left to the caller (out).
-/// Why fl(x / a) falls on the same side of a midpoint m as x does of m·a (a double): with m = s0·2^e0 and
-/// m·a = s1·2^e1 (s0, s1 in [1, 2)), a double x ≠ m·a is at least one ulp 2^(e1-52) (half that below a power of
-/// two) away from m·a, so x / a is at least 2^(e0-52)·s0/s1 (or half of it) away from m, which is more than half
-/// the gap between m and its neighbour on that side (2^(e0-52), or half of it below a power of two): the rounded
-/// quotient cannot reach m. A quotient beyond the range saturates to max, clipped, as the engine does.
-struct SmallStep {
-  __m512d t, t3, y, clip;
-  /// For pre = x / a, post = ·b; false where a does not allow it (BlockScales::small).
-  [[gnu::always_inline]] NUMSCOPE_AVX512_FN bool set(const SmallGrid& g, double a, double b) {
-    const std::uint64_t bits = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_castpd_si128(_mm_set_sd(a))));
-    if (!(a >= 0x1p-1000 && a <= 0x1p1000) || (bits & 7) != 0 || !(b > 0 && b <= 0x1p1023)) return false;
-    t = _mm512_mul_pd(_mm512_loadu_pd(g.mid), _mm512_set1_pd(a));  // x / a > m  <=>  x > m·a, exactly
-    t = _mm512_castsi512_pd(_mm512_mask_sub_epi64(_mm512_castpd_si512(t), static_cast<__mmask8>(g.up),
-                                                  _mm512_castpd_si512(t), _mm512_set1_epi64(1)));
-    t3 = _mm512_permutexvar_pd(_mm512_set1_epi64(3), t);
-    y = _mm512_mul_pd(_mm512_loadu_pd(g.values), _mm512_set1_pd(b));
-    clip = _mm512_permutexvar_pd(_mm512_set1_epi64(7), t);
-    return true;
-  }
-  [[gnu::always_inline]] NUMSCOPE_AVX512_FN void round(__m512d X, __m512d& Y, Rounded& o) const {
-    const __m512d a = _mm512_abs_pd(X);
-    __m512i idx = _mm512_maskz_mov_epi64(_mm512_cmp_pd_mask(a, t3, _CMP_GT_OQ), _mm512_set1_epi64(4));
-    const __m512i i1 = _mm512_add_epi64(idx, _mm512_set1_epi64(1));
-    idx = _mm512_mask_add_epi64(idx, _mm512_cmp_pd_mask(a, _mm512_permutexvar_pd(i1, t), _CMP_GT_OQ), idx,
-                                _mm512_set1_epi64(2));
-    idx = _mm512_mask_add_epi64(idx, _mm512_cmp_pd_mask(a, _mm512_permutexvar_pd(idx, t), _CMP_GT_OQ), idx,
-                                _mm512_set1_epi64(1));
-    Y = or_pd(_mm512_permutexvar_pd(idx, y), sign_of(X));
-    o.clipped = _mm512_cmp_pd_mask(a, clip, _CMP_GT_OQ);
-    o.out = _mm512_cmp_pd_mask(a, _mm512_set1_pd(std::numeric_limits<double>::max()), _CMP_NLE_UQ);
-  }
-};
-
-/// One vector of a block: the small grid's comparisons where the block allows them, else rne8 with the block's
-/// pre scaling (by its reciprocal first where BlockScales::inv_a has one); Y = post of the result, and the lanes
-/// it cannot round (o.out) keep pre(v) in o.r, as in rne_avx512.
+/// One vector of a block: rne8 with the block's pre scaling (by its reciprocal first where BlockScales::inv_a
+/// has one); Y = post of the result, and the lanes it cannot round (o.out) keep pre(v) in o.r, as in rne_avx512.
 template <ScaleOp Pre>
 struct BlockStep {
   __m512d sa, inv_a, sb;
-  bool by_reciprocal, zero, small;
-  SmallStep sm;
+  bool by_reciprocal, zero;
   [[gnu::always_inline]] NUMSCOPE_AVX512_FN void set(const BlockScales& s, std::uint64_t k, bool grid_ok) {
     sa = _mm512_set1_pd(s.a[k]), sb = _mm512_set1_pd(s.b[k]);
     zero = s.b[k] == 0;
-    small = Pre == ScaleOp::kDiv && s.small && sm.set(*s.small, s.a[k], s.b[k]);
     by_reciprocal = Pre == ScaleOp::kDiv && grid_ok && s.inv_a[k] != 0;
     inv_a = _mm512_set1_pd(by_reciprocal ? s.inv_a[k] : 1.0);
   }
   [[gnu::always_inline]] NUMSCOPE_AVX512_FN void round(const RneConsts& k, __m512d xv, Rounded& o, __m512d& Y) const {
-    if (small) {
-      sm.round(xv, Y, o);
-      if (o.out) o.r = apply<Pre>(xv, sa);
-      return;
-    }
     rne8<false, Pre>(k, xv, sa, inv_a, by_reciprocal, o);
     Y = _mm512_mul_pd(o.r, sb);
   }
