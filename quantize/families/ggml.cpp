@@ -34,7 +34,8 @@ class GgmlRow : public RowQuantizer {
       : codec_(&codec_of(s)),
         ctx_(ctx),
         weighted_(weighted(*codec_, ctx)),
-        segment_(!weighted_ && codec_->segment ? codec_->segment(best_isa()) : nullptr) {
+        segment_(!weighted_ && codec_->segment ? codec_->segment(best_isa()) : nullptr),
+        segment_sums_(!weighted_ && codec_->segment_sums ? codec_->segment_sums(kernel_isa()) : nullptr) {
     const std::size_t qk = codec_->type->block;
     xf_.resize(qk);
     yf_.resize(qk);
@@ -69,8 +70,26 @@ class GgmlRow : public RowQuantizer {
       g.clip[whole + i] = clip_[i];
     }
   }
+  // Segments of whole blocks with a fused kernel (blocks32.cpp) take their sums in it, and 1/|x| too when the
+  // scheme is alone (fuses_inverses); the others, or where a sum is not finite, run and add_error apart.
+  bool fuses_inverses() const override { return segment_sums_ != nullptr; }
+  void run_sums(const Segment& g, const double* inv, Lanes& sums) override {
+    if (!fused_sums(g, inv, sums)) RowQuantizer::run_sums(g, inv, sums);
+  }
+  void run_sums_inv(const Segment& g, double* inv, Lanes& sums) override {
+    if (!fused_sums(g, nullptr, sums)) RowQuantizer::run_sums_inv(g, inv, sums);
+  }
 
  private:
+  bool fused_sums(const Segment& g, const double* inv, Lanes& sums) {
+    const std::uint64_t qk = codec_->type->block;
+    if (!segment_sums_ || g.cols % qk != 0) return false;
+    const std::uint64_t bytes = g.cols / qk * codec_->type->bytes;
+    if (seg_bytes_.size() < bytes) seg_bytes_.resize(bytes);
+    if (!segment_sums_(g.x, g.cols / qk, seg_bytes_.data(), inv, sums)) return false;
+    if (g.blocks) g.blocks->write(reinterpret_cast<const char*>(seg_bytes_.data()), std::streamsize(bytes));
+    return true;
+  }
   /// One block at column b of the segment: xf (qk floats) quantized, written when asked, dequantized into yf.
   void block(const Segment& g, std::uint64_t b, const float* xf, float* yf, unsigned char* clip) {
     if (weighted_) quantize_weighted(g, b, xf, clip);
@@ -101,6 +120,7 @@ class GgmlRow : public RowQuantizer {
   const Ctx& ctx_;
   bool weighted_;
   SegmentFn segment_;
+  SegmentSumsFn segment_sums_;
   float row_sigma2_ = 0;
   std::vector<float> xf_, yf_, xs_, ys_;  // one block (a partial last one, padded); the segment's whole blocks
   std::vector<unsigned char> clip_, block_, seg_bytes_;

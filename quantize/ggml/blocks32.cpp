@@ -6,12 +6,15 @@
 // is degenerate (an fp32-subnormal d, whose reciprocal may overflow; an infinite element) takes the scalar
 // quantizer, and so does every block where the CPU has no AVX-512 (NUMSCOPE_ISA caps it): segment() returns null
 // there and the family runs the codec block by block. Segments hold no NaN (the driver masks them).
+// The Q8_0 segments also come with their error sums taken in the same loop (SegmentSumsFn), for the analysis.
 // Tests: tests/quantize/ggml_vector_test.cpp (== the scalar codec on random and edge data).
+#include <algorithm>  // std::min
 #include <cmath>    // std::fabs
 #include <cstring>  // std::memcpy, std::memset
 
 #if defined(__x86_64__)
 #include "numscope/quantize/intrinsics.h"  // <immintrin.h>
+#include "numscope/quantize/error_acc_avx512.h"
 #endif
 
 #include "numscope/quantize/ggml/ggml.h"
@@ -94,13 +97,19 @@ NUMSCOPE_AVX512 __m512i low_i8(__m512i v) { return _mm512_srai_epi32(_mm512_slli
 // Each kernel: one block to `out`, the dequantized halves in ya / yb and the clip flags; false (nothing usable
 // written) where the block needs the scalar quantizer.
 
-/// quantize_row_q8_0_ref: d = amax/127, q = roundf(x·(1/d)) (ties away), y = q·fp16(d).
-NUMSCOPE_AVX512 bool q8_0_kernel(const Halves& h, unsigned char* out, __m512& ya, __m512& yb, unsigned char* clip) {
+/// quantize_row_q8_0_ref's scale of a block: d = amax/127 stored as fp16 at out, id = 1/d, and fp16(d) read
+/// back; false where the block needs the scalar quantizer (an fp32-subnormal d: |x·id| may reach 127.5).
+NUMSCOPE_AVX512 bool q8_0_scale(const Halves& h, unsigned char* out, float& id, float& dd) {
   const float amax = amax_of(h);
   const float d = amax / ((1 << 7) - 1);
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  id = d != 0.0f ? 1.0f / d : 0.0f;
   if (!(amax * id < 127.5f)) return false;
-  const __m512 dd = _mm512_set1_ps(store_half_float(out, d)), vid = _mm512_set1_ps(id);
+  dd = store_half_float(out, d);
+  return true;
+}
+/// q = roundf(x·id) (ties away) into the block's bytes, y = q·dd.
+NUMSCOPE_AVX512 void q8_0_levels(const Halves& h, float id, float dd, unsigned char* out, __m512& ya, __m512& yb) {
+  const __m512 vid = _mm512_set1_ps(id), vdd = _mm512_set1_ps(dd);
   const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
   const __m512 xs[2] = {h.a, h.b};
   __m512* ys[2] = {&ya, &yb};
@@ -110,8 +119,14 @@ NUMSCOPE_AVX512 bool q8_0_kernel(const Halves& h, unsigned char* out, __m512& ya
     r = _mm512_mask_add_ps(r, _mm512_cmp_ps_mask(_mm512_sub_ps(t, r), half, _CMP_GE_OQ), r, one);
     const __m512i q = _mm512_cvttps_epi32(_mm512_or_ps(r, _mm512_and_ps(x0, _mm512_set1_ps(-0.0f))));
     store_bytes(out + 2 + 16 * k, q);
-    *ys[k] = _mm512_mul_ps(_mm512_cvtepi32_ps(q), dd);  // from the integer: a level 0 is +0, as ggml's
+    *ys[k] = _mm512_mul_ps(_mm512_cvtepi32_ps(q), vdd);  // from the integer: a level 0 is +0, as ggml's
   }
+}
+/// quantize_row_q8_0_ref: d = amax/127, q = roundf(x·(1/d)) (ties away), y = q·fp16(d).
+NUMSCOPE_AVX512 bool q8_0_kernel(const Halves& h, unsigned char* out, __m512& ya, __m512& yb, unsigned char* clip) {
+  float id, dd;
+  if (!q8_0_scale(h, out, id, dd)) return false;
+  q8_0_levels(h, id, dd, out, ya, yb);
   std::memset(clip, 0, 32);
   return true;
 }
@@ -249,6 +264,54 @@ NUMSCOPE_SEGMENT(q4_1, kQ4_1Codec)
 NUMSCOPE_SEGMENT(q5_0, kQ5_0Codec)
 NUMSCOPE_SEGMENT(q5_1, kQ5_1Codec)
 #undef NUMSCOPE_SEGMENT
+/// Q8_0's run_blocks_sums in two passes over groups of blocks: every block's scale first (the chain amax ->
+/// d -> 1/d of one block is long; the blocks' chains overlap when nothing waits for them), then the levels and
+/// the sums. The same operations per block as q8_0_kernel, so the same bits.
+[[gnu::target("avx512f,avx512bw,avx512dq,avx512vl,f16c")]] bool q8_0_sums_avx512(const double* x, std::uint64_t nb,
+                                                                                 unsigned char* o, const double* inv,
+                                                                                 Lanes& t) {
+  constexpr std::uint64_t kGroup = 64;
+  const std::uint64_t bytes = kQ8_0Codec.type->bytes;
+  ErrorAcc acc;
+  acc.load(t);
+  std::uint64_t clipped = 0;
+  float id[kGroup], dd[kGroup];
+  bool ok[kGroup];
+  alignas(64) float xf32[kGroup][32];  // the blocks as fp32, kept from the first pass (L1)
+  for (std::uint64_t g = 0; g < nb; g += kGroup) {
+    const std::uint64_t m = std::min(kGroup, nb - g);
+    for (std::uint64_t k = 0; k < m; ++k) {
+      const Halves h = load_block(x + 32 * (g + k));
+      _mm512_store_ps(xf32[k], h.a);
+      _mm512_store_ps(xf32[k] + 16, h.b);
+      ok[k] = q8_0_scale(h, o + bytes * (g + k), id[k], dd[k]);
+    }
+    for (std::uint64_t k = 0; k < m; ++k) {
+      const std::uint64_t b = g + k;
+      const Halves h{_mm512_load_ps(xf32[k]), _mm512_load_ps(xf32[k] + 16)};
+      __m512 ys[2];
+      if (ok[k]) {
+        q8_0_levels(h, id[k], dd[k], o + bytes * b, ys[0], ys[1]);
+      } else {
+        float yf[32];
+        unsigned char clip[32];
+        kQ8_0Codec.quantize(xf32[k], o + bytes * b, clip);
+        kQ8_0Codec.dequantize(o + bytes * b, yf);
+        for (unsigned char c : clip) clipped += c;
+        ys[0] = _mm512_loadu_ps(yf);
+        ys[1] = _mm512_loadu_ps(yf + 16);
+      }
+      for (int q = 0; q < 4; ++q) {
+        const __m512d X = _mm512_loadu_pd(x + 32 * b + 8 * q);
+        const __m256 half = q % 2 == 0 ? _mm512_castps512_ps256(ys[q / 2]) : _mm512_extractf32x8_ps(ys[q / 2], 1);
+        acc.add(X, _mm512_cvtps_pd(half), inv ? _mm512_loadu_pd(inv + 32 * b + 8 * q) : inverse_abs(X));
+      }
+    }
+  }
+  if (!acc.store_if_finite(t)) return false;
+  t.clipped += clipped;
+  return true;
+}
 #undef NUMSCOPE_AVX512
 
 }  // namespace
@@ -264,6 +327,7 @@ SegmentFn q4_0_segment(Isa isa) { return AVX512_OR_NULL(q4_0); }
 SegmentFn q4_1_segment(Isa isa) { return AVX512_OR_NULL(q4_1); }
 SegmentFn q5_0_segment(Isa isa) { return AVX512_OR_NULL(q5_0); }
 SegmentFn q5_1_segment(Isa isa) { return AVX512_OR_NULL(q5_1); }
+SegmentSumsFn q8_0_segment_sums(Isa isa) { return AVX512_OR_NULL(q8_0_sums); }
 #undef AVX512_OR_NULL
 
 }  // namespace numscope::detail

@@ -13,6 +13,7 @@
 #include <cstdint>  // std::int8_t, std::int32_t, std::uint8_t, std::uint16_t, INT32_MIN
 
 #include "numscope/io/ggml_types.h"
+#include "numscope/quantize/lanes.h"
 #include "numscope/support/cpu.h"
 
 namespace numscope::detail {
@@ -22,6 +23,12 @@ namespace numscope::detail {
 /// running `quantize` and `dequantize` block by block.
 using SegmentFn = void (*)(const double* x, std::uint64_t nblocks, unsigned char* out, double* y,
                            unsigned char* clip);
+
+/// A SegmentFn that, instead of the dequantized values and flags, adds the error sums of the segment's elements
+/// against x to t (Lanes::add_error's bits; 1/|x| from inv, or computed where inv is null); false, t untouched,
+/// where a sum is not finite.
+using SegmentSumsFn = bool (*)(const double* x, std::uint64_t nblocks, unsigned char* out, const double* inv,
+                               Lanes& t);
 
 struct GgmlCodec {
   const GgmlType* type;  // block size and bytes per block
@@ -43,12 +50,15 @@ struct GgmlCodec {
   void (*reference)(const float* x, unsigned char* out, unsigned char* clip) = nullptr;
   /// The SegmentFn built for an instruction set (blocks32.cpp), or null: block by block.
   SegmentFn (*segment)(Isa isa) = nullptr;
+  /// The same with the error sums (blocks32.cpp), or null.
+  SegmentSumsFn (*segment_sums)(Isa isa) = nullptr;
 };
 SegmentFn q8_0_segment(Isa isa);
 SegmentFn q4_0_segment(Isa isa);
 SegmentFn q4_1_segment(Isa isa);
 SegmentFn q5_0_segment(Isa isa);
 SegmentFn q5_1_segment(Isa isa);
+SegmentSumsFn q8_0_segment_sums(Isa isa);
 /// The reference quantizer of a codec (its `reference`, or `quantize`).
 inline auto reference_quantizer(const GgmlCodec& c) { return c.reference ? c.reference : c.quantize; }
 

@@ -47,6 +47,7 @@ void q8_0_dequantize(const unsigned char* in, float* y) {
 
 }  // namespace
 
-const GgmlCodec kQ8_0Codec{&kGgmlQ8_0, q8_0_block, q8_0_dequantize, nullptr, false, nullptr, q8_0_segment};
+const GgmlCodec kQ8_0Codec{&kGgmlQ8_0, q8_0_block, q8_0_dequantize, nullptr, false, nullptr, q8_0_segment,
+                           q8_0_segment_sums};
 
 }  // namespace numscope::detail

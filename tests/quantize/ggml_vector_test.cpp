@@ -5,6 +5,7 @@
 // codec cases again with NUMSCOPE_ISA=portable.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -225,6 +226,50 @@ TEST_CASE("ggml segments: the fused 32-element kernels give the scalar codec's b
         REQUIRE(std::memcmp(got.data() + b * bytes, want.data() + b * bytes, bytes) == 0);
         REQUIRE(std::memcmp(clip.data() + b * qk, want_clip.data() + b * qk, qk) == 0);
         REQUIRE(std::memcmp(y.data() + b * qk, want_y.data() + b * qk, qk * sizeof(double)) == 0);
+      }
+      // The same with the error sums (segment_sums): the bytes, and the sums of a plain scalar loop over the
+      // reference's values in Lanes' order (element i to lane i mod 8), 1/|x| given or taken by the kernel,
+      // on the blocks whose results are finite (the others: false, the sums untouched).
+      const SegmentSumsFn sums_fn = c->segment_sums ? c->segment_sums(isa) : nullptr;
+      if (!sums_fn) continue;
+      std::vector<double> xs, inv;
+      std::vector<std::size_t> from;  // the block of x each block of xs is
+      for (std::size_t b = 0; b < nb; ++b) {
+        bool finite = true;
+        for (std::size_t j = 0; j < qk; ++j) finite &= std::isfinite(want_y[b * qk + j]);
+        if (!finite) continue;
+        from.push_back(b);
+        xs.insert(xs.end(), x.begin() + std::ptrdiff_t(b * qk), x.begin() + std::ptrdiff_t((b + 1) * qk));
+      }
+      for (double v : xs) inv.push_back(v != 0 ? 1 / std::fabs(v) : 0.0);
+      std::vector<double> inv_x;
+      for (double v : x) inv_x.push_back(v != 0 ? 1 / std::fabs(v) : 0.0);
+      REQUIRE(from.size() > nb / 2);
+      Lanes want_sums;
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        const std::size_t l = i % 8, at = from[i / qk] * qk + i % qk;
+        const double yv = want_y[at], e = xs[i] - yv;
+        want_sums.y2[l] += yv * yv;
+        want_sums.xy[l] += xs[i] * yv;
+        want_sums.e2[l] += e * e;
+        want_sums.rel[l] += std::fabs(e) * inv[i];
+        want_sums.emax[l] = std::max(want_sums.emax[l], std::fabs(e));
+        want_sums.under[l] += xs[i] != 0 && yv == 0;
+        want_sums.clipped += want_clip[at];
+      }
+      for (const double* given : {static_cast<const double*>(inv.data()), static_cast<const double*>(nullptr)}) {
+        Lanes sums;
+        std::vector<unsigned char> out(from.size() * bytes);
+        REQUIRE(sums_fn(xs.data(), from.size(), out.data(), given, sums));
+        for (std::size_t k = 0; k < from.size(); ++k)
+          REQUIRE(std::memcmp(out.data() + k * bytes, want.data() + from[k] * bytes, bytes) == 0);
+        CHECK(sums.same_bits(want_sums));
+        // The whole set, with its inf and NaN results: false, the sums untouched.
+        Lanes wild;
+        wild.y2[3] = 1.5;
+        const Lanes before = wild;
+        CHECK_FALSE(sums_fn(x.data(), nb, got.data(), given == nullptr ? nullptr : inv_x.data(), wild));
+        CHECK(wild.same_bits(before));
       }
     }
   }
