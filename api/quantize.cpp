@@ -8,6 +8,7 @@
 #include <cmath>      // std::isfinite
 #include <memory>     // std::shared_ptr
 
+#include "numscope/api/quantize_list.h"
 #include "numscope/api/quantize_mix.h"
 #include "numscope/formats/scheme.h"
 #include "numscope/io/checkpoint.h"
@@ -27,6 +28,7 @@ constexpr auto R = Align::kRight;
 using T = ColumnType;
 
 using detail::Input;
+using detail::shape_text;
 
 std::string close_matches(const std::string& want, const std::vector<TensorEntry>& all) {
   std::vector<std::pair<std::size_t, std::string>> scored;
@@ -39,15 +41,6 @@ std::string close_matches(const std::string& want, const std::vector<TensorEntry
   std::string out;
   for (std::size_t i = 0; i < scored.size() && i < 5; ++i) out += (i ? ", " : "") + scored[i].second;
   return out;
-}
-
-std::string shape_text(const std::vector<std::uint64_t>& shape) {
-  std::string s;
-  for (std::uint64_t d : shape) {
-    if (!s.empty()) s += 'x';
-    s += std::to_string(d);
-  }
-  return s.empty() ? "scalar" : s;
 }
 
 /// A measurement shown with `spec`; inf and NaN shown as such (JSON: null).
@@ -86,16 +79,8 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, const std::vector<const
     detail::resolve_mixes(mixes, {}, {}, {}, false, inputs);
     return inputs;
   }
-  std::optional<DType> override_dtype;
-  if (q.dtype) override_dtype = parse_dtype(*q.dtype);
-  std::vector<std::pair<std::string, std::vector<TensorEntry>>> shards;
   std::vector<std::string> files;
-  for (const std::string& f : q.inputs)  // a model directory or an index names its shards
-    for (std::string& file : input_files(f)) {
-      shards.emplace_back(file, read_tensors(file, override_dtype));
-      files.push_back(std::move(file));
-    }
-  const std::vector<TensorEntry> all = merge_shards(std::move(shards));  // a name in two shards is refused
+  const std::vector<TensorEntry> all = detail::read_input_tensors(q, files);
   if (q.all && !q.tensors.empty()) throw InputError("--tensor and --all exclude each other");
   std::vector<const TensorEntry*> chosen;
   if (!q.tensors.empty()) {
@@ -569,6 +554,7 @@ Table schemes_result_table(const std::vector<Input>& inputs, const Measured& m, 
 }  // namespace
 
 Result quantize(const QuantizeRequest& q) {
+  if (q.list_tensors) return detail::list_tensors(q);
   const Rounding rounding = parse_rounding(q.rounding);
   if (q.mx_scale != "floor" && q.mx_scale != "ceil")
     throw InputError("--mx-scale must be floor (OCP MX v1.0) or ceil (round the scale up), got '" + q.mx_scale + "'");
@@ -628,6 +614,7 @@ Result quantize(const QuantizeRequest& q) {
 }
 
 std::vector<std::string> quantize_table_names(const QuantizeRequest& q) {
+  if (q.list_tensors) return {"tensors", "dtypes"};
   std::vector<std::string> names{"input", "schemes"};
   if (q.per_layer) names.push_back("layers");
   if (q.percentiles) names.push_back("percentiles");

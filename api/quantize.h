@@ -48,6 +48,7 @@ struct QuantizeRequest {
   bool per_layer = false;                // add table "layers": each scheme summed per transformer block
   bool percentiles = false;              // add table "percentiles": p50/p90/p99/p99.9 of |err| and relative err
   unsigned histogram = 0;                // add table "histogram" of |err| in this many logarithmic bins
+  bool list_tensors = false;             // only list the inputs' tensors from the file headers (quantize_list.h)
   /// Called as the run goes (QuantizeProgress); may be called from worker threads.
   std::function<void(const QuantizeProgress&)> progress;
   /// A tensor the caller holds in memory (the Python package's numpy array), analysed instead of inputs or

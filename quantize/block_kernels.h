@@ -40,6 +40,9 @@ using BlockSumsKernel = bool (*)(const GridParams&, const BlockScales&, const do
                                  std::uint64_t n, Lanes& t, const Fixup& fix);
 /// The AVX-512 builds (kernels_avx512.cpp, beside the kernels they share the rounding with); pre is kMul or kDiv.
 BlockRoundKernel round_blocks_kernel_avx512(ScaleOp pre);
+/// block_amaxes of the first blocks of n values, eight blocks at a time (bs a multiple of 8): one reduction across
+/// lanes per eight blocks instead of one per block. Returns how many blocks it did (a multiple of 8).
+std::uint64_t amax_blocks8_avx512(const double* x, std::uint64_t n, std::uint64_t bs, double* out);
 BlockSumsKernel round_blocks_sums_kernel_avx512(ScaleOp pre);
 
 }  // namespace numscope::detail

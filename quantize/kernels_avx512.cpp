@@ -526,7 +526,37 @@ NUMSCOPE_AVX512_FN bool rne_blocks_sums_avx512(const GridParams& p, const BlockS
   return true;
 }
 
+/// max |x| of the bs values at x (bs a multiple of 8) in each lane, NaN left out as amax_avx512 leaves it out.
+[[gnu::always_inline]] NUMSCOPE_AVX512_FN inline __m512d lane_amax(const double* x, std::uint64_t bs) {
+  __m512d acc = _mm512_setzero_pd();
+  for (std::uint64_t i = 0; i < bs; i += 8) acc = _mm512_max_pd(_mm512_abs_pd(_mm512_loadu_pd(x + i)), acc);
+  return acc;
+}
+
 }  // namespace
+
+NUMSCOPE_AVX512_FN std::uint64_t amax_blocks8_avx512(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
+  if (bs % 8 != 0 || bs == 0) return 0;
+  std::uint64_t k = 0;
+  for (; (k + 8) * bs <= n; k += 8) {
+    const double* b = x + k * bs;
+    // Eight lane-wise maxima, reduced across lanes all at once: pairs of lanes (unpack), then pairs of 128-bit
+    // and of 256-bit quarters (shuffle_f64x2); lane j of the result is block k + j's amax. Maxima are exact, so
+    // the order does not change them.
+    __m512d u[4];
+    for (int j = 0; j < 4; ++j) {
+      const __m512d p = lane_amax(b + (2 * j) * bs, bs), q = lane_amax(b + (2 * j + 1) * bs, bs);
+      u[j] = _mm512_max_pd(_mm512_unpacklo_pd(p, q), _mm512_unpackhi_pd(p, q));
+    }
+    __m512d w[2];
+    for (int j = 0; j < 2; ++j)
+      w[j] = _mm512_max_pd(_mm512_shuffle_f64x2(u[2 * j], u[2 * j + 1], 0x88),   // quarters 0, 2 of each
+                           _mm512_shuffle_f64x2(u[2 * j], u[2 * j + 1], 0xdd));  // quarters 1, 3 of each
+    _mm512_storeu_pd(out + k, _mm512_max_pd(_mm512_shuffle_f64x2(w[0], w[1], 0x88),
+                                            _mm512_shuffle_f64x2(w[0], w[1], 0xdd)));
+  }
+  return k;
+}
 
 BlockRoundKernel round_blocks_kernel_avx512(ScaleOp pre) {
   return pre == ScaleOp::kDiv ? rne_blocks_avx512<ScaleOp::kDiv> : rne_blocks_avx512<ScaleOp::kMul>;

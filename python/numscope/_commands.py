@@ -199,7 +199,8 @@ def quantize(x: Any = None, schemes: str | Iterable[str] | None = None, *, tenso
              min_sqnr: float | None = None, ignore_nonfinite: bool = False, dump_dequantized: str | None = None,
              dump_scheme: str = "", write_blocks: str | None = None, include: str | Iterable[str] | None = None,
              exclude: str | Iterable[str] | None = None, include_1d: bool = False, per_layer: bool = False,
-             percentiles: bool = False, histogram: int = 0, imatrix: Any = None, name: str = "array") -> Result:
+             percentiles: bool = False, histogram: int = 0, imatrix: Any = None, list_tensors: bool = False,
+             name: str = "array") -> Result:
     """Quantization schemes run over one tensor (or several), as `numscope quantize`: bits per element against
     error (MSE, SQNR, max error, cosine, clipped and underflow fractions) and, with max_bits or min_sqnr, a
     recommendation.
@@ -209,7 +210,8 @@ def quantize(x: Any = None, schemes: str | Iterable[str] | None = None, *, tenso
     paths (the shards of one model; pick tensors with `tensor` or `all=True`). Or `synthetic="normal:n=65536,seed=1"`.
     `schemes`: names (int8-ch, int4-g128, e4m3-tensor, mxfp4, nvfp4, nf4, q8_0, q4_0, ...) or None for a
     representative set. With `all`: `include` / `exclude` globs, `include_1d`. `imatrix`: a llama.cpp importance
-    matrix file (GGUF or legacy .dat) for the ggml schemes that take weights. Tables "input" and "schemes", and
+    matrix file (GGUF or legacy .dat) for the ggml schemes that take weights. `list_tensors=True` only lists the
+    files' tensors (tables "tensors" and "dtypes", from the headers). Tables "input" and "schemes", and
     with `per_layer`, `percentiles`, `histogram=BINS` the tables "layers", "percentiles", "histogram".
 
     >>> import numpy as np, numscope
@@ -246,6 +248,7 @@ def quantize(x: Any = None, schemes: str | Iterable[str] | None = None, *, tenso
     args.dump_scheme = dump_scheme
     args.write_blocks = None if write_blocks is None else _path(write_blocks)
     args.imatrix = None if imatrix is None else _path(imatrix)
+    args.list_tensors = bool(list_tensors)
     args.include = _names(include, "include globs")
     args.exclude = _names(exclude, "exclude globs")
     args.include_1d = bool(include_1d)

@@ -124,6 +124,7 @@ void bind_analyses(nb::module_& m) {
       .def_rw("dump_dequantized", &QuantizeArgs::dump_dequantized, nb::arg().none())
       .def_rw("write_blocks", &QuantizeArgs::write_blocks, nb::arg().none())
       .def_rw("imatrix", &QuantizeArgs::imatrix, nb::arg().none())
+      .def_rw("list_tensors", &QuantizeArgs::list_tensors)
       .def_rw("rounding", &QuantizeArgs::rounding)
       .def_rw("mx_scale", &QuantizeArgs::mx_scale)
       .def_rw("dump_scheme", &QuantizeArgs::dump_scheme)

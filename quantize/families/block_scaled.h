@@ -6,6 +6,7 @@
 #include <vector>     // std::vector
 
 #include "numscope/quantize/family.h"
+#include "numscope/quantize/block_kernels.h"
 #include "numscope/quantize/kernels.h"
 
 namespace numscope::detail {
@@ -29,8 +30,10 @@ class BlockScaledRow : public RowQuantizer {
   /// The scaling of each block of the segment.
   BlockScales block_scales(const Segment& g) {
     static_cast<Derived&>(*this).begin();
-    block_amaxes(g.x, g.cols, block_, amax_);
-    const std::size_t n = amax_.size();
+    const std::size_t n = (g.cols + block_ - 1) / block_;
+    amax_.resize(n);
+    const std::uint64_t done = elem_.isa >= Isa::kAvx512 ? amax_blocks8_avx512(g.x, g.cols, block_, amax_.data()) : 0;
+    block_amaxes(g.x + done * block_, g.cols - done * block_, block_, amax_.data() + done);
     a_.resize(n), b_.resize(n), inv_.resize(n);
     static_cast<Derived&>(*this).scales(amax_.data(), n, a_.data(), b_.data(), inv_.data());
     return {block_, pre_, ScaleOp::kMul, a_.data(), b_.data(), inv_.data()};
@@ -55,6 +58,10 @@ double e4m3_scale(double v);
 /// OCP MX's scale exponent (quantize.h mx_scale_exponent, the same results) from the bits of the block's amax,
 /// without frexp's call (mx.cpp).
 int mx_scale_exponent_bits(double amax, int emax_elem, double max_elem, MxScaleRule rule);
+/// MX's scaling of n blocks (BlockScales, pre = x·a): a = 2^-e and b = 2^e with e = mx_scale_exponent_bits of
+/// each amax; eight blocks at a time with AVX-512.
+void mx_block_scales(const double* amax, std::uint64_t n, int emax_elem, double max_elem, MxScaleRule rule,
+                     double* a, double* b, Isa isa);
 /// NVFP4's scaling of n blocks (BlockScales, pre = x / a) from their amaxes, for the per-tensor scale s2 and
 /// the element format's largest value: a = b = e4m3_scale(amax / (max_elem·s2)), at least 2^-9 when amax > 0,
 /// times s2; 0 where that is not positive (an all-zero block). Eight blocks at a time with AVX-512.

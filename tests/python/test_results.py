@@ -68,6 +68,8 @@ REQUESTS = [
       "--imatrix", str(GGUF / "imatrix.gguf"), "--per-layer", "--exclude", "*attn_k*"],
      lambda: numscope.quantize(GGUF / "imatrix-model.gguf", ["q4_K", "iq4_xs", "q8_0"], all=True,
                                imatrix=GGUF / "imatrix.gguf", per_layer=True, exclude="*attn_k*")),
+    (["quantize", "--input", str(GGUF / "types-v3.gguf"), "--list-tensors", "--exclude", "*f16"],
+     lambda: numscope.quantize(GGUF / "types-v3.gguf", list_tensors=True, exclude="*f16")),
     (["check", "--claim", "max(e4m3) = 448", "--claim", "store(bf16, 1.005) = 1", "--claim", "2^-149 < 1"],
      lambda: numscope.check(claims=["max(e4m3) = 448", "store(bf16, 1.005) = 1", "2^-149 < 1"])),
     (["check", str(ROOT / "docs" / "notes" / "formats.md")],

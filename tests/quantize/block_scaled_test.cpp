@@ -234,6 +234,7 @@ TEST_CASE("MX scale exponent from the bits equals mx_scale_exponent", "[quantize
                               std::numeric_limits<double>::max(),
                               INFINITY,
                               std::numeric_limits<double>::quiet_NaN()};
+  amax.push_back(std::numeric_limits<double>::quiet_NaN());  // NaN again, away from inf (which goes one by one)
   for (int e = -1074; e <= 1023; e += 3)
     for (double m : {1.0, 1.5, 1.875, 1.9999999999999998})
       for (double v :
@@ -250,6 +251,23 @@ TEST_CASE("MX scale exponent from the bits equals mx_scale_exponent", "[quantize
         CHECK(mx_scale_exponent_bits(v, emax_elem, max_elem, rule) ==
               mx_scale_exponent(v, emax_elem, max_elem, rule));
       }
+    // The batched scalings 2^-e and 2^e, eight blocks at a time (stopping before an infinite amax or an
+    // underflowing ratio), against mx_scale_exponent, from every offset so that each value meets every lane.
+    for (MxScaleRule rule : {MxScaleRule::kFloor, MxScaleRule::kCeil})
+      for (Isa isa : isas())
+        for (std::size_t off = 0; off < 8; ++off) {
+          const std::size_t n = amax.size() - off;
+          std::vector<double> a(n), b(n);
+          mx_block_scales(amax.data() + off, n, emax_elem, max_elem, rule, a.data(), b.data(), isa);
+          for (std::size_t k = 0; k < n; ++k) {
+            const double v = amax[off + k];
+            INFO(name << " amax " << v << " ceil " << (rule == MxScaleRule::kCeil) << " isa "
+                      << isa_name(isa));
+            const int e = mx_scale_exponent(v, emax_elem, max_elem, rule);
+            REQUIRE(bits(a[k]) == bits(std::ldexp(1.0, -e)));
+            REQUIRE(bits(b[k]) == bits(std::ldexp(1.0, e)));
+          }
+        }
   }
 }
 
@@ -288,7 +306,13 @@ std::vector<double> reference(const Scheme& s, std::vector<double> x, std::uint6
         if (bamax > 0 && sc == 0) sc = 0x1p-9;
         scale = sc * s2;
       } else {
-        scale = std::ldexp(1.0, bamax > 0 ? std::clamp(std::ilogb(bamax) - emax_elem, -127, 127) : -127);
+        // floor: 2^(floor(log2 amax) - emax_elem); ceil: 2^ceil(log2(amax / max_elem)) (ilogb, plus 1 off a
+        // power of two); clamped to E8M0's 2^-127 ... 2^127, 2^-127 for an all-zero block.
+        const double r = bamax / max_elem;
+        const int e = s.mx_rule == MxScaleRule::kFloor ? std::ilogb(bamax) - emax_elem
+                      : r == 0                         ? 0  // mx_scale_exponent's frexp(0): exponent 0
+                               : std::ilogb(r) + (r != std::ldexp(1.0, std::ilogb(r)));
+        scale = std::ldexp(1.0, bamax > 0 ? std::clamp(e, -127, 127) : -127);
       }
       for (std::uint64_t i = first; i < end; ++i) {
         if (scale == 0) continue;  // y = 0
@@ -319,7 +343,8 @@ TEST_CASE("NVFP4 and MX end to end against the engine: zero, tiny, saturated, no
     x[2 * cols + 9] = -INFINITY;
     x[rows * cols - 1] = -0.0;
     const MemorySource src(x, rows, cols);
-    for (const char* name : {"nvfp4", "mxfp4", "mxfp6", "mxfp6-e3m2", "mxfp8", "mxfp8-e5m2"}) {
+    for (const char* name : {"nvfp4", "mxfp4", "mxfp6", "mxfp6-e3m2", "mxfp8", "mxfp8-e5m2", "mxfp4-ceil",
+                             "mxfp6-e3m2-ceil", "mxfp8-ceil"}) {
       const Scheme s = parse_scheme(name);
       std::uint64_t want_clipped = 0;
       const std::vector<double> want = reference(s, x, rows, cols, want_clipped);

@@ -452,3 +452,49 @@ TEST_CASE("quantize --input DIR or its index reads a sharded checkpoint's shards
   expect_refused({"-i", tmp("empty"), "--all"}, "a directory without .safetensors files");
   expect_refused({"-i", tmp("no-such.index.json"), "--all"}, "cannot open");
 }
+
+TEST_CASE("quantize --list-tensors: each tensor as gguf.GGUFReader reads the file, without its data",
+          "[quantize][cli]") {
+  // types-v3.expect: "tensor NAME TYPE NE0,NE1 OFFSET SIZE" for each tensor, written by the gguf package's reader.
+  const std::string dir = NUMSCOPE_GGML_GOLDEN "/gguf/";
+  const Run r = run({"-i", dir + "types-v3.gguf", "--list-tensors", "-o", "json"});
+  REQUIRE(r.rc == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& rows = j["tables"]["tensors"];
+  std::ifstream expect(dir + "types-v3.expect");
+  std::string line;
+  std::size_t i = 0;
+  std::uint64_t total = 0;
+  while (std::getline(expect, line)) {
+    if (line.rfind("tensor ", 0) != 0) continue;
+    std::istringstream in(line.substr(7));
+    std::string name, type, ne, offset;
+    std::uint64_t size = 0;
+    in >> name >> type >> ne >> offset >> size;
+    REQUIRE(i < rows.size());
+    const auto& row = rows[i++];
+    CAPTURE(line);
+    CHECK(row["tensor"] == name);
+    std::string dtype = row["dtype"];
+    std::transform(dtype.begin(), dtype.end(), dtype.begin(), [](unsigned char c) { return std::tolower(c); });
+    CHECK(dtype == type);
+    const std::size_t comma = ne.find(',');
+    CHECK(row["shape"] == ne.substr(comma + 1) + "x" + ne.substr(0, comma));  // ggml's ne reversed: rows first
+    CHECK(row["bytes"] == size);
+    CHECK(row["bits_per_element"] == 8.0 * double(size) / 512.0);
+    total += size;
+  }
+  CHECK(i == 17);
+  REQUIRE(rows.size() == i + 1);
+  CHECK(rows[i]["tensor"] == "total");
+  CHECK(rows[i]["bytes"] == total);
+  CHECK(j["tables"]["dtypes"].size() == 17);
+  // Filters apply; options of a run are refused by name.
+  const Run k = run({"-i", dir + "types-v3.gguf", "--list-tensors", "--include", "q*_K", "-o", "json", "--table",
+                     "dtypes"});
+  REQUIRE(k.rc == 0);
+  CHECK(nlohmann::json::parse(k.out)["tables"]["dtypes"].size() == 5);
+  expect_refused({"-i", dir + "types-v3.gguf", "--list-tensors", "-s", "q4_0"}, "leave out --schemes");
+  expect_refused({"--synthetic", "normal", "--list-tensors"}, "--list-tensors lists the tensors of --input files");
+  expect_refused({"-i", dir + "types-v3.gguf", "--list-tensors", "--include", "nothing"}, "no tensor matches");
+}

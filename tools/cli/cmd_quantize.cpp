@@ -108,6 +108,7 @@ api::QuantizeRequest request(const Args& args) {
   q.per_layer = args.has("per-layer");
   q.percentiles = args.has("percentiles");
   q.histogram = static_cast<unsigned>(args.get_int("histogram", 0, 1, 1000));
+  q.list_tensors = args.has("list-tensors");
   return q;
 }
 
@@ -160,7 +161,8 @@ const Command& quantize_command() {
         {"include-1d", 0, "", "--all: keep 1-D tensors (norms, biases), left out by default"},
         {"per-layer", 0, "", "add a table of each scheme summed per transformer block"},
         {"percentiles", 0, "", "add approximate p50/p90/p99/p99.9 of |err| and relative error"},
-        {"histogram", 0, "BINS", "add a histogram of |err| in BINS logarithmic bins"}},
+        {"histogram", 0, "BINS", "add a histogram of |err| in BINS logarithmic bins"},
+        {"list-tensors", 0, "", "only list the input's tensors (dtype, shape, bytes, bits/elem) from the file headers, reading no data"}},
        0,
        0},
       run,
