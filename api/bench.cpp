@@ -34,6 +34,9 @@ class Fp32Source : public RowSource {
   void read_range(std::uint64_t first, std::uint64_t count, double* out) const override {
     widen_fp32(data_.data() + first, out, count);  // as MappedSource reads fp32
   }
+  const unsigned char* fp32_bytes(std::uint64_t first, std::uint64_t) const override {
+    return reinterpret_cast<const unsigned char*>(data_.data() + first);
+  }
 
  private:
   std::vector<float> data_;

@@ -98,6 +98,10 @@ class MappedSource : public RowSource {
   }
   std::uint64_t rows() const override { return rows_; }
   std::uint64_t cols() const override { return cols_; }
+  const unsigned char* fp32_bytes(std::uint64_t first, std::uint64_t) const override {
+    const bool plain = t_ == &kFp32 && !big_ && (!fortran_ || shape_.size() < 2) && std::endian::native == std::endian::little;
+    return plain ? base_ + 4 * first : nullptr;
+  }
   void read_range(std::uint64_t first, std::uint64_t count, double* out) const override {
     const int size = dtype_bytes(t_);
     if (!big_ && (!fortran_ || shape_.size() < 2) && std::endian::native == std::endian::little) {

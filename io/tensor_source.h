@@ -17,6 +17,10 @@ class RowSource {
   virtual std::uint64_t cols() const = 0;
   /// Writes elements [first, first + count) in C order (row-major over rows x cols) to out.
   virtual void read_range(std::uint64_t first, std::uint64_t count, double* out) const = 0;
+  /// Elements [first, first + count) as little-endian fp32 bytes in memory (any alignment), where the source
+  /// holds them so (a mapped fp32 tensor in C order); null otherwise. A reader that widens them itself (the
+  /// quantizer's first pass) takes them from there instead of read_range.
+  virtual const unsigned char* fp32_bytes(std::uint64_t /*first*/, std::uint64_t /*count*/) const { return nullptr; }
   /// Writes rows [first, first + count) to out (count · cols doubles).
   void read_rows(std::uint64_t first, std::uint64_t count, double* out) const {
     read_range(first * cols(), count * cols(), out);

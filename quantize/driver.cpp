@@ -135,6 +135,8 @@ class Pass {
     std::vector<unsigned char> finite;                             // error_histogram: which inputs count
     std::vector<std::array<std::vector<std::uint64_t>, 2>> hists;  // per scheme: |err|, relative err
     std::uint64_t masked = 0, base = 0;                            // NaN / inf inputs; the piece's offset
+    bool one = false;       // one scheme, sums only, taking 1/|x| itself (RowQuantizer::fuses_inverses)
+    bool prepared = false;  // the piece was widened from fp32 and prepared in one pass (read_piece)
   };
 
   void task(std::uint64_t k, Worker& wk) {
@@ -146,6 +148,9 @@ class Pass {
       for (auto* v : {&wk.x, &wk.inv, &wk.y}) v->resize(plan.max_read());
       wk.clip.resize(plan.max_read());
       wk.finite.resize(plan.max_read());
+      // y is not needed afterwards: the family may fuse the sums (run_sums), and with one scheme take 1/|x| in
+      // the same loop (run_sums_inv).
+      wk.one = !o.dequantized && !o.error_histogram && J == 1 && wk.rq[0]->fuses_inverses();
     }
     const Plan::Task t = plan.task(k);
     wk.shared = Lanes{};
@@ -175,12 +180,23 @@ class Pass {
     }
   }
 
-  /// Reads n elements at `off` of the task (segment() masks NaN / inf, segment by segment).
+  /// Reads n elements at `off` of the task (segment() masks NaN / inf, segment by segment). An fp32 source
+  /// whose segments all start on lane 0 of the piece (a row cut into pieces, or rows of a multiple of 8) is
+  /// widened and prepared (Lanes::prepare_fp32) in one pass over the piece instead: the lanes of Σx² see the
+  /// same elements in the same order.
   void read_piece(Worker& wk, const Plan::Task& t, std::uint64_t off, std::uint64_t n) const {
+    wk.base = off;
+    const unsigned char* fp32 = run_.options.error_histogram || !(run_.plan.segmented || run_.plan.cols % 8 == 0)
+                                    ? nullptr
+                                    : run_.src.fp32_bytes(t.first + off, n);
+    wk.prepared = fp32 != nullptr;
+    if (fp32) {
+      wk.masked += wk.shared.prepare_fp32(fp32, wk.x.data(), wk.one ? nullptr : wk.inv.data(), n);
+      return;
+    }
     run_.src.read_range(t.first + off, n, wk.x.data());
     if (run_.options.error_histogram)  // NaN / inf inputs are left out of the histograms too
       for (std::uint64_t i = 0; i < n; ++i) wk.finite[i] = std::isfinite(wk.x[i]);
-    wk.base = off;
   }
 
   /// Every scheme on the segment at `at` of the piece.
@@ -188,12 +204,9 @@ class Pass {
     const QuantizeOptions& o = run_.options;
     double* x = wk.x.data() + at;
     double* inv = wk.inv.data() + at;
-    // y is not needed afterwards: the family may fuse the sums (run_sums), and with one scheme take 1/|x| in
-    // the same loop (run_sums_inv).
-    const bool sums_only = !o.dequantized && !o.error_histogram;
-    const bool one = sums_only && which_.size() == 1 && wk.rq[0]->fuses_inverses();
-    // NaN / inf to 0, 1/|x| and Σx²: once for every scheme.
-    wk.masked += wk.shared.prepare_x(x, one ? nullptr : inv, n);
+    const bool sums_only = !o.dequantized && !o.error_histogram, one = wk.one;
+    // NaN / inf to 0, 1/|x| and Σx²: once for every scheme (done in read_piece when `prepared`).
+    if (!wk.prepared) wk.masked += wk.shared.prepare_x(x, one ? nullptr : inv, n);
     for (std::size_t jj = 0; jj < which_.size(); ++jj) {
       std::ostream* blocks = writes_ggml_blocks(run_.schemes[which_[jj]]) ? o.blocks : nullptr;
       const Segment g{x, wk.y.data(), wk.clip.data(), n, row, col0, blocks};

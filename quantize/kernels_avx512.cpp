@@ -357,8 +357,10 @@ NUMSCOPE_AVX512_FN void x_sums_avx512(Lanes& t, const double* x, std::uint64_t n
   _mm512_storeu_si512(t.rel_n, rel_n);
 }
 
-template <bool Inv>
-NUMSCOPE_AVX512_FN std::uint64_t prepare_x_loop(Lanes& t, double* x, double* inv, std::uint64_t n) {
+/// `Fp32`: x is first read from src (fp32 bytes, widened), and always stored.
+template <bool Inv, bool Fp32>
+NUMSCOPE_AVX512_FN std::uint64_t prepare_x_loop(Lanes& t, const unsigned char* src, double* x, double* inv,
+                                                std::uint64_t n) {
   __m512d x2 = _mm512_loadu_pd(t.x2);
   __m512i rel_n = _mm512_loadu_si512(t.rel_n);
   const __m512i one_i = _mm512_set1_epi64(1);
@@ -366,13 +368,15 @@ NUMSCOPE_AVX512_FN std::uint64_t prepare_x_loop(Lanes& t, double* x, double* inv
   const __m512d max = _mm512_set1_pd(std::numeric_limits<double>::max());
   std::uint64_t masked = 0;
   for (std::uint64_t i = 0; i < n; i += 8) {
-    __m512d X = _mm512_loadu_pd(x + i);
+    __m512d X = Fp32 ? _mm512_cvtps_pd(_mm256_loadu_ps(reinterpret_cast<const float*>(src + 4 * i)))
+                     : _mm512_loadu_pd(x + i);
     const __mmask8 finite = _mm512_cmp_pd_mask(_mm512_abs_pd(X), max, _CMP_LE_OQ);  // NaN compares false
     if (finite != 0xff) {
       masked += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(static_cast<__mmask8>(~finite))));
       X = _mm512_maskz_mov_pd(finite, X);
-      _mm512_storeu_pd(x + i, X);
+      if constexpr (!Fp32) _mm512_storeu_pd(x + i, X);
     }
+    if constexpr (Fp32) _mm512_storeu_pd(x + i, X);
     const __mmask8 nonzero = _mm512_cmp_pd_mask(X, zero, _CMP_NEQ_UQ);
     if constexpr (Inv) {
       const __m512d d = _mm512_mask_mov_pd(one, nonzero, _mm512_abs_pd(X));
@@ -387,7 +391,10 @@ NUMSCOPE_AVX512_FN std::uint64_t prepare_x_loop(Lanes& t, double* x, double* inv
 }
 
 std::uint64_t prepare_x_avx512(Lanes& t, double* x, double* inv, std::uint64_t n) {
-  return inv ? prepare_x_loop<true>(t, x, inv, n) : prepare_x_loop<false>(t, x, inv, n);
+  return inv ? prepare_x_loop<true, false>(t, nullptr, x, inv, n) : prepare_x_loop<false, false>(t, nullptr, x, inv, n);
+}
+std::uint64_t prepare_fp32_avx512(Lanes& t, const unsigned char* src, double* x, double* inv, std::uint64_t n) {
+  return inv ? prepare_x_loop<true, true>(t, src, x, inv, n) : prepare_x_loop<false, true>(t, src, x, inv, n);
 }
 
 NUMSCOPE_AVX512_FN bool error_sums_finite_avx512(Lanes& t, const double* x, const double* inv, const double* y,

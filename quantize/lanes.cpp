@@ -8,6 +8,7 @@
 #include <cstring>  // std::memcpy
 #include <vector>   // std::vector
 
+#include "numscope/io/tensor_io.h"  // widen_fp32
 #include "numscope/support/error.h"
 
 namespace numscope {
@@ -147,6 +148,17 @@ std::uint64_t Lanes::prepare_x(double* x, double* inv, std::uint64_t n, Isa isa)
   if (inv) reciprocals(x + body, inv + body, n - body, isa);
   add_x(x + body, n - body, isa);  // a whole multiple of 8 done, the lanes of the rest are those of add_x(x, n)
   return masked;
+}
+
+std::uint64_t Lanes::prepare_fp32(const unsigned char* src, double* x, double* inv, std::uint64_t n, Isa isa) {
+  std::uint64_t body = 0, masked = 0;
+  if (isa >= Isa::kAvx512) {
+    body = n / 8 * 8;
+    masked = prepare_fp32_avx512(*this, src, x, inv, body);
+  }
+  widen_fp32(src + 4 * body, x + body, n - body);
+  // The rest as prepare_x takes it (its lanes continue those of the body; all of it below AVX-512).
+  return masked + prepare_x(x + body, inv ? inv + body : nullptr, n - body, isa);
 }
 
 void Lanes::add_error(const double* x, const double* inv, const double* y, const unsigned char* clip,

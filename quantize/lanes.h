@@ -45,6 +45,10 @@ struct Lanes {
   /// What a segment needs before any scheme runs on it, in one pass: NaN / inf in x set to 0 (returns their
   /// count, as count_nonfinite), inv = 1/|x| (reciprocals; not when inv is null) and add_x.
   std::uint64_t prepare_x(double* x, double* inv, std::uint64_t n, Isa isa = kernel_isa());
+  /// prepare_x of n fp32 values read from src (little-endian bytes, any alignment, RowSource::fp32_bytes) into
+  /// x: the same x and the same sums as widening them first, in one pass with AVX-512.
+  std::uint64_t prepare_fp32(const unsigned char* src, double* x, double* inv, std::uint64_t n,
+                             Isa isa = kernel_isa());
   /// Every other sum and count, and the clipped flags.
   void add_error(const double* x, const double* inv, const double* y, const unsigned char* clip, std::uint64_t n,
                  Isa isa = kernel_isa());

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <sstream>
+#include <tuple>
 #include <vector>
 
 #include "numscope/formats/engine.h"
@@ -732,4 +733,69 @@ TEST_CASE("ggml's fp32 to fp16 store equals Eigen::half for all 2^32 inputs", "[
   check_fp16_store([](auto f) {
     for (std::uint64_t w = 0; w <= 0xffffffffu; ++w) f(static_cast<std::uint32_t>(w));
   });
+}
+
+namespace {
+/// An fp32 tensor in memory that hands out its bytes (RowSource::fp32_bytes), as a mapped fp32 file does.
+class Fp32Bytes : public numscope::RowSource {
+ public:
+  Fp32Bytes(std::vector<float> v, std::uint64_t rows, std::uint64_t cols) : v_(std::move(v)), rows_(rows), cols_(cols) {}
+  std::uint64_t rows() const override { return rows_; }
+  std::uint64_t cols() const override { return cols_; }
+  void read_range(std::uint64_t first, std::uint64_t count, double* out) const override {
+    for (std::uint64_t i = 0; i < count; ++i) out[i] = v_[first + i];
+  }
+  const unsigned char* fp32_bytes(std::uint64_t first, std::uint64_t) const override {
+    return reinterpret_cast<const unsigned char*>(v_.data() + first);
+  }
+
+ private:
+  std::vector<float> v_;
+  std::uint64_t rows_, cols_;
+};
+}  // namespace
+
+TEST_CASE("fp32 sources widened and prepared in one pass give the bits of read_range", "[quantize][driver]") {
+  // The driver's one-pass read of fp32 bytes (Lanes::prepare_fp32) against the same values read as doubles
+  // (MemorySource: read_range, then Lanes::prepare_x segment by segment), with NaN and inf masked: rows whose
+  // length is a multiple of 8 (one pass per piece), rows that are not (read_range), rows cut into segments
+  // (chunk_elements), a 1-D tensor whose last piece is no multiple of 8; every scheme alone and all together,
+  // on every instruction set.
+  std::vector<Scheme> schemes;
+  for (const std::string& n : default_scheme_names()) schemes.push_back(parse_scheme(n));
+  schemes.push_back(parse_scheme("e4m3-ch"));
+  numscope::Rng rng{5};
+  for (auto [rows, cols, chunk] : {std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>{12, 1024, 1 << 20},
+                                   {5, 1003, 1 << 20}, {3, 4096, 1024}, {1, 10003, 2048}}) {
+    std::vector<float> v(rows * cols);
+    for (float& f : v) {
+      const std::uint64_t k = rng.next() % 200;
+      f = static_cast<float>((double(rng.next() >> 11) * 0x1.0p-53 - 0.5) * std::ldexp(1.0, int(rng.next() % 20) - 10));
+      if (k == 0) f = std::numeric_limits<float>::quiet_NaN();
+      if (k == 1) f = -std::numeric_limits<float>::infinity();
+      if (k == 2) f = -0.0f;
+    }
+    const Fp32Bytes fp32(v, rows, cols);
+    const MemorySource mem(std::vector<double>(v.begin(), v.end()), rows, cols);
+    QuantizeOptions o;
+    o.ignore_nonfinite = true;
+    o.chunk_elements = chunk;
+    o.read_elements = 2048;
+    for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512}) {
+      if (!numscope::isa_supported(isa)) continue;
+      numscope::detail::cap_kernel_isa(isa);
+      const TensorStats st = tensor_stats(mem, 1);
+      INFO(rows << "x" << cols << " chunk " << chunk << " isa " << numscope::isa_name(isa));
+      const std::vector<SchemeResult> want = quantize_schemes(schemes, mem, st, o);
+      const std::vector<SchemeResult> got = quantize_schemes(schemes, fp32, st, o);
+      for (std::size_t k = 0; k < schemes.size(); ++k) {
+        INFO(schemes[k].name);
+        CHECK(same_metrics(got[k].metrics, want[k].metrics));
+        const SchemeResult a = quantize_tensor(schemes[k], fp32, st, o), b = quantize_tensor(schemes[k], mem, st, o);
+        CHECK(same_metrics(a.metrics, b.metrics));
+        CHECK(same_metrics(a.metrics, want[k].metrics));
+      }
+    }
+    numscope::detail::cap_kernel_isa(std::nullopt);
+  }
 }
