@@ -234,7 +234,8 @@ TEST_CASE("MX scale exponent from the bits equals mx_scale_exponent", "[quantize
                               std::numeric_limits<double>::max(),
                               INFINITY,
                               std::numeric_limits<double>::quiet_NaN()};
-  amax.push_back(std::numeric_limits<double>::quiet_NaN());  // NaN again, away from inf (which goes one by one)
+  amax.push_back(
+      std::numeric_limits<double>::quiet_NaN());  // NaN again, away from inf (which goes one by one)
   for (int e = -1074; e <= 1023; e += 3)
     for (double m : {1.0, 1.5, 1.875, 1.9999999999999998})
       for (double v :
@@ -309,10 +310,11 @@ std::vector<double> reference(const Scheme& s, std::vector<double> x, std::uint6
         // floor: 2^(floor(log2 amax) - emax_elem); ceil: 2^ceil(log2(amax / max_elem)) (ilogb, plus 1 off a
         // power of two); clamped to E8M0's 2^-127 ... 2^127, 2^-127 for an all-zero block.
         const double r = bamax / max_elem;
-        const int e = s.mx_rule == MxScaleRule::kFloor ? std::ilogb(bamax) - emax_elem
-                      : r == 0                         ? 0  // mx_scale_exponent's frexp(0): exponent 0
-                               : std::ilogb(r) + (r != std::ldexp(1.0, std::ilogb(r)));
-        scale = std::ldexp(1.0, bamax > 0 ? std::clamp(e, -127, 127) : -127);
+        int e = -127;
+        if (bamax > 0 && s.mx_rule == MxScaleRule::kFloor) e = std::ilogb(bamax) - emax_elem;
+        if (bamax > 0 && s.mx_rule == MxScaleRule::kCeil)  // r == 0: mx_scale_exponent's frexp(0), exponent 0
+          e = r == 0 ? 0 : std::ilogb(r) + (r != std::ldexp(1.0, std::ilogb(r)));
+        scale = std::ldexp(1.0, std::clamp(e, -127, 127));
       }
       for (std::uint64_t i = first; i < end; ++i) {
         if (scale == 0) continue;  // y = 0
