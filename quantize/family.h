@@ -46,6 +46,7 @@ struct Segment {
   unsigned char* clip;
   std::uint64_t cols, row, col0;
   std::ostream* blocks;
+  double amax = -1;  // max |x| over the segment where the driver's first pass took it, else -1
 };
 
 /// A family's quantizer for one scheme on one worker thread (it may keep scratch buffers).

@@ -312,13 +312,25 @@ NUMSCOPE_AVX512_FN bool fp32_values_avx512(const double* x, std::uint64_t n, dou
   return differ == 0;
 }
 
+// The minima and maxima below are exact in any order, and with every accumulator starting at +0 a zero result is
+// +0 in any order too (VMINPD / VMAXPD return the second operand for two zeros): four accumulators, so that the
+// loops are not bound by the latency of one.
 NUMSCOPE_AVX512_FN void range_avx512(const double* x, std::uint64_t n, double& lo, double& hi) {
   __m512d l = _mm512_setzero_pd(), h = _mm512_setzero_pd();
+  __m512d ls[4] = {l, l, l, l}, hs[4] = {h, h, h, h};
   std::uint64_t i = 0;
+  for (; i + 32 <= n; i += 32)
+    for (int k = 0; k < 4; ++k) {
+      const __m512d v = _mm512_loadu_pd(x + i + 8 * k);
+      ls[k] = _mm512_min_pd(v, ls[k]);  // v < l ? v : l
+      hs[k] = _mm512_max_pd(v, hs[k]);  // v > h ? v : h
+    }
+  l = _mm512_min_pd(_mm512_min_pd(ls[0], ls[1]), _mm512_min_pd(ls[2], ls[3]));
+  h = _mm512_max_pd(_mm512_max_pd(hs[0], hs[1]), _mm512_max_pd(hs[2], hs[3]));
   for (; i + 8 <= n; i += 8) {
     const __m512d v = _mm512_loadu_pd(x + i);
-    l = _mm512_min_pd(v, l);  // v < l ? v : l
-    h = _mm512_max_pd(v, h);  // v > h ? v : h
+    l = _mm512_min_pd(v, l);
+    h = _mm512_max_pd(v, h);
   }
   lo = std::min(0.0, _mm512_reduce_min_pd(l));
   hi = std::max(0.0, _mm512_reduce_max_pd(h));
@@ -328,8 +340,11 @@ NUMSCOPE_AVX512_FN void range_avx512(const double* x, std::uint64_t n, double& l
 NUMSCOPE_AVX512_FN void amax_avx512(const double* x, std::uint64_t n, std::uint64_t bs, double* out) {
   for (std::uint64_t b = 0; b < n; b += bs) {
     const std::uint64_t e = std::min(n, b + bs);
-    __m512d acc = _mm512_setzero_pd();
+    __m512d acc = _mm512_setzero_pd(), accs[4] = {acc, acc, acc, acc};
     std::uint64_t i = b;
+    for (; i + 32 <= e; i += 32)
+      for (int k = 0; k < 4; ++k) accs[k] = _mm512_max_pd(_mm512_abs_pd(_mm512_loadu_pd(x + i + 8 * k)), accs[k]);
+    acc = _mm512_max_pd(_mm512_max_pd(accs[0], accs[1]), _mm512_max_pd(accs[2], accs[3]));
     for (; i + 8 <= e; i += 8) acc = _mm512_max_pd(_mm512_abs_pd(_mm512_loadu_pd(x + i)), acc);
     double a = _mm512_reduce_max_pd(acc);
     for (; i < e; ++i) a = std::max(a, std::fabs(x[i]));
@@ -357,10 +372,12 @@ NUMSCOPE_AVX512_FN void x_sums_avx512(Lanes& t, const double* x, std::uint64_t n
   _mm512_storeu_si512(t.rel_n, rel_n);
 }
 
-/// `Fp32`: x is first read from src (fp32 bytes, widened), and always stored.
+/// `Fp32`: x is first read from src (fp32 bytes, widened), and always stored; max |x| of the masked values goes
+/// to *amax then (amax_avx512's value: a maximum is exact in any order).
 template <bool Inv, bool Fp32>
 NUMSCOPE_AVX512_FN std::uint64_t prepare_x_loop(Lanes& t, const unsigned char* src, double* x, double* inv,
-                                                std::uint64_t n) {
+                                                std::uint64_t n, double* amax = nullptr) {
+  __m512d am = _mm512_setzero_pd();
   __m512d x2 = _mm512_loadu_pd(t.x2);
   __m512i rel_n = _mm512_loadu_si512(t.rel_n);
   const __m512i one_i = _mm512_set1_epi64(1);
@@ -376,7 +393,10 @@ NUMSCOPE_AVX512_FN std::uint64_t prepare_x_loop(Lanes& t, const unsigned char* s
       X = _mm512_maskz_mov_pd(finite, X);
       if constexpr (!Fp32) _mm512_storeu_pd(x + i, X);
     }
-    if constexpr (Fp32) _mm512_storeu_pd(x + i, X);
+    if constexpr (Fp32) {
+      _mm512_storeu_pd(x + i, X);
+      am = _mm512_max_pd(_mm512_abs_pd(X), am);
+    }
     const __mmask8 nonzero = _mm512_cmp_pd_mask(X, zero, _CMP_NEQ_UQ);
     if constexpr (Inv) {
       const __m512d d = _mm512_mask_mov_pd(one, nonzero, _mm512_abs_pd(X));
@@ -387,14 +407,16 @@ NUMSCOPE_AVX512_FN std::uint64_t prepare_x_loop(Lanes& t, const unsigned char* s
   }
   _mm512_storeu_pd(t.x2, x2);
   _mm512_storeu_si512(t.rel_n, rel_n);
+  if (amax) *amax = _mm512_reduce_max_pd(am);
   return masked;
 }
 
 std::uint64_t prepare_x_avx512(Lanes& t, double* x, double* inv, std::uint64_t n) {
   return inv ? prepare_x_loop<true, false>(t, nullptr, x, inv, n) : prepare_x_loop<false, false>(t, nullptr, x, inv, n);
 }
-std::uint64_t prepare_fp32_avx512(Lanes& t, const unsigned char* src, double* x, double* inv, std::uint64_t n) {
-  return inv ? prepare_x_loop<true, true>(t, src, x, inv, n) : prepare_x_loop<false, true>(t, src, x, inv, n);
+std::uint64_t prepare_fp32_avx512(Lanes& t, const unsigned char* src, double* x, double* inv, std::uint64_t n,
+                                  double& amax) {
+  return inv ? prepare_x_loop<true, true>(t, src, x, inv, n, &amax) : prepare_x_loop<false, true>(t, src, x, inv, n, &amax);
 }
 
 NUMSCOPE_AVX512_FN bool error_sums_finite_avx512(Lanes& t, const double* x, const double* inv, const double* y,

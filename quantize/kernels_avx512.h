@@ -46,8 +46,10 @@ void x_sums_avx512(Lanes& t, const double* x, std::uint64_t n);
 /// Lanes::prepare_x for n a multiple of 8: nonfinite_avx512 (masking), reciprocals_avx512 (unless inv is null)
 /// and x_sums_avx512 in one loop.
 std::uint64_t prepare_x_avx512(Lanes& t, double* x, double* inv, std::uint64_t n);
-/// prepare_x_avx512 of n fp32 values (little-endian bytes at src, any alignment) widened into x in the same loop.
-std::uint64_t prepare_fp32_avx512(Lanes& t, const unsigned char* src, double* x, double* inv, std::uint64_t n);
+/// prepare_x_avx512 of n fp32 values (little-endian bytes at src, any alignment) widened into x in the same loop,
+/// and max |x| of the masked values (0 for none).
+std::uint64_t prepare_fp32_avx512(Lanes& t, const unsigned char* src, double* x, double* inv, std::uint64_t n,
+                                  double& amax);
 bool error_sums_finite_avx512(Lanes& t, const double* x, const double* inv, const double* y, std::uint64_t n);
 
 }  // namespace numscope::detail

@@ -150,15 +150,19 @@ std::uint64_t Lanes::prepare_x(double* x, double* inv, std::uint64_t n, Isa isa)
   return masked;
 }
 
-std::uint64_t Lanes::prepare_fp32(const unsigned char* src, double* x, double* inv, std::uint64_t n, Isa isa) {
+std::uint64_t Lanes::prepare_fp32(const unsigned char* src, double* x, double* inv, std::uint64_t n, double* amax,
+                                  Isa isa) {
   std::uint64_t body = 0, masked = 0;
+  double body_amax = 0;
   if (isa >= Isa::kAvx512) {
     body = n / 8 * 8;
-    masked = prepare_fp32_avx512(*this, src, x, inv, body);
+    masked = prepare_fp32_avx512(*this, src, x, inv, body, body_amax);
   }
   widen_fp32(src + 4 * body, x + body, n - body);
   // The rest as prepare_x takes it (its lanes continue those of the body; all of it below AVX-512).
-  return masked + prepare_x(x + body, inv ? inv + body : nullptr, n - body, isa);
+  masked += prepare_x(x + body, inv ? inv + body : nullptr, n - body, isa);
+  if (amax) *amax = body < n ? std::max(body_amax, block_amax(x + body, n - body)) : body_amax;
+  return masked;
 }
 
 void Lanes::add_error(const double* x, const double* inv, const double* y, const unsigned char* clip,

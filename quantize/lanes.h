@@ -46,9 +46,10 @@ struct Lanes {
   /// count, as count_nonfinite), inv = 1/|x| (reciprocals; not when inv is null) and add_x.
   std::uint64_t prepare_x(double* x, double* inv, std::uint64_t n, Isa isa = kernel_isa());
   /// prepare_x of n fp32 values read from src (little-endian bytes, any alignment, RowSource::fp32_bytes) into
-  /// x: the same x and the same sums as widening them first, in one pass with AVX-512.
+  /// x: the same x and the same sums as widening them first, in one pass with AVX-512; `amax`, when given,
+  /// gets block_amax of the prepared x.
   std::uint64_t prepare_fp32(const unsigned char* src, double* x, double* inv, std::uint64_t n,
-                             Isa isa = kernel_isa());
+                             double* amax = nullptr, Isa isa = kernel_isa());
   /// Every other sum and count, and the clipped flags.
   void add_error(const double* x, const double* inv, const double* y, const unsigned char* clip, std::uint64_t n,
                  Isa isa = kernel_isa());

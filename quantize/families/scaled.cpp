@@ -25,7 +25,8 @@ class ScaledRow : public RowQuantizer {
   Affine scaling(const Segment& g) const {
     const double amax = s_.granularity == Granularity::kTensor ? ctx_.amax
                         : ctx_.rows ? std::max(-ctx_.rows->lo[g.row], ctx_.rows->hi[g.row])
-                                    : block_amax(g.x, g.cols);
+                        : g.amax >= 0 ? g.amax
+                                      : block_amax(g.x, g.cols);
     double scale = static_cast<float>(elem_.max_finite / amax);
     if (!(amax > 0) || !std::isfinite(scale) || scale == 0) scale = 1.0;  // keep the previous (unit) scale
     return {ScaleOp::kMul, scale, ScaleOp::kDiv, scale};
