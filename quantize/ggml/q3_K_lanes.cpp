@@ -34,14 +34,39 @@ struct Q3Lanes {
   __m512 sumlx, suml2;
 };
 
+/// r[j] lane i becomes r[i] lane j (16 x 16 fp32): pairs interleaved, then 4 x 4 blocks within each 128-bit
+/// lane, then the 128-bit lanes themselves (cheaper than 16 gathers).
+Q3_ATTR void transpose16(__m512* r) {
+  __m512 t[16];
+  for (int k = 0; k < 16; k += 2) {
+    t[k] = _mm512_unpacklo_ps(r[k], r[k + 1]);  // per 128-bit lane q: r[k][4q], r[k+1][4q], r[k][4q+1], ...
+    t[k + 1] = _mm512_unpackhi_ps(r[k], r[k + 1]);
+  }
+  for (int a = 0; a < 16; a += 4) {  // r[a + e] lane q: element 4q + e of rows a .. a+3
+    r[a] = _mm512_shuffle_ps(t[a], t[a + 2], 0x44);
+    r[a + 1] = _mm512_shuffle_ps(t[a], t[a + 2], 0xEE);
+    r[a + 2] = _mm512_shuffle_ps(t[a + 1], t[a + 3], 0x44);
+    r[a + 3] = _mm512_shuffle_ps(t[a + 1], t[a + 3], 0xEE);
+  }
+  for (int e = 0; e < 4; ++e) {  // a 4 x 4 transpose of 128-bit lanes
+    const __m512 u0 = _mm512_shuffle_f32x4(r[e], r[4 + e], 0x44), u1 = _mm512_shuffle_f32x4(r[e], r[4 + e], 0xEE);
+    const __m512 u2 = _mm512_shuffle_f32x4(r[8 + e], r[12 + e], 0x44);
+    const __m512 u3 = _mm512_shuffle_f32x4(r[8 + e], r[12 + e], 0xEE);
+    t[e] = _mm512_shuffle_f32x4(u0, u2, 0x88);
+    t[4 + e] = _mm512_shuffle_f32x4(u0, u2, 0xDD);
+    t[8 + e] = _mm512_shuffle_f32x4(u1, u3, 0x88);
+    t[12 + e] = _mm512_shuffle_f32x4(u1, u3, 0xDD);
+  }
+  for (int i = 0; i < 16; ++i) r[i] = t[i];
+}
+
 /// The first pass: each group's signed max (the first of largest |x|), its levels at -4/max, the sums in
 /// element order; returns the lanes whose max reaches GROUP_MAX_EPS (the others are all-zero groups).
 Q3_ATTR __mmask16 q3_start(const float* x, Q3Lanes& s) {
-  const __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                           _mm512_set1_epi32(16));
+  for (int j = 0; j < 16; ++j) s.x[j] = _mm512_loadu_ps(x + 16 * j);
+  transpose16(s.x);
   __m512 amax = _mm512_setzero_ps(), max = _mm512_setzero_ps();
   for (int i = 0; i < 16; ++i) {
-    s.x[i] = _mm512_i32gather_ps(_mm512_add_epi32(index, _mm512_set1_epi32(i)), x, 4);
     const __m512 a = _mm512_abs_ps(s.x[i]);
     const __mmask16 larger = _mm512_cmp_ps_mask(a, amax, _CMP_GT_OQ);
     amax = _mm512_mask_mov_ps(amax, larger, a);
@@ -70,10 +95,10 @@ Q3_ATTR __mmask16 q3_sweep(Q3Lanes& s, __mmask16 active) {
   for (int i = 0; i < 16; ++i) {
     __m512 slx = _mm512_sub_ps(s.sumlx, _mm512_mul_ps(s.wx[i], s.fl[i]));
     __mmask16 move = _mm512_mask_cmp_ps_mask(active, slx, zero, _CMP_GT_OQ);
-    if (!move) continue;
     __m512 sl2 = _mm512_sub_ps(s.suml2, _mm512_mul_ps(_mm512_mul_ps(s.w[i], s.fl[i]), s.fl[i]));
     const __m512i nl = clamp16(nearest16(_mm512_div_ps(_mm512_mul_ps(s.x[i], sl2), slx)));
     move = _mm512_mask_cmpneq_epi32_mask(move, nl, s.l[i]);
+    if (!move) continue;  // most elements keep their level: the sums then stay, and the next element need not wait
     const __m512 fnl = _mm512_cvtepi32_ps(nl);
     slx = _mm512_add_ps(slx, _mm512_mul_ps(s.wx[i], fnl));
     sl2 = _mm512_add_ps(sl2, _mm512_mul_ps(_mm512_mul_ps(s.w[i], fnl), fnl));
@@ -98,12 +123,12 @@ Q3_ATTR __mmask16 q3_sweep(Q3Lanes& s, __mmask16 active) {
   // suml2 > 0 ? sumlx / suml2 : 0, and 0 for the all-zero groups; levels + 4 (0 for the all-zero groups).
   const __mmask16 positive = _mm512_mask_cmp_ps_mask(live, s.suml2, _mm512_setzero_ps(), _CMP_GT_OQ);
   _mm512_storeu_ps(scales, _mm512_maskz_div_ps(positive, s.sumlx, s.suml2));
-  alignas(64) std::int8_t t[16][16];  // t[i][j]: element i of group j
+  __m512 levels[16];  // levels + 4, 0 for the all-zero groups; group j's in levels[j] after the transpose
   for (int i = 0; i < 16; ++i)
-    _mm_store_si128(reinterpret_cast<__m128i*>(t[i]),
-                    _mm512_maskz_cvtepi32_epi8(live, _mm512_add_epi32(s.l[i], _mm512_set1_epi32(4))));
+    levels[i] = _mm512_castsi512_ps(_mm512_maskz_add_epi32(live, s.l[i], _mm512_set1_epi32(4)));
+  transpose16(levels);
   for (int j = 0; j < 16; ++j)
-    for (int i = 0; i < 16; ++i) L[16 * j + i] = t[i][j];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(L + 16 * j), _mm512_cvtepi32_epi8(_mm512_castps_si512(levels[j])));
 }
 
 #undef Q3_ATTR
