@@ -20,13 +20,16 @@ int q3_scale(const unsigned char* scales, int j) {
   return (low | (((scales[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
 }
 
-/// The levels again with the stored scales and d (both paths end so), then hmask and the packing.
+/// The levels again with the stored scales and d (both paths end so), then hmask and the packing (with the
+/// AVX-512 searches in vectors, q3_K_lanes.cpp).
 void q3_K_finish(const float* x, unsigned char* out, std::int8_t* L, unsigned char* clip, const Searches& s) {
   unsigned char *hmask = out, *qs = out + 32, *scales = out + 96;
+  float d[16];
+  for (int j = 0; j < 16; ++j) d[j] = load_fp16(out + 108) * static_cast<float>(q3_scale(scales, j));
+  if (&s == &vector_searches(Isa::kAvx512) && q3_K_pack_x16(x, d, L, clip, out)) return;
   for (int j = 0; j < 16; ++j) {
-    const float d = load_fp16(out + 108) * static_cast<float>(q3_scale(scales, j));
-    if (d == 0) continue;
-    s.levels(x + 16 * j, 16, d, 0.f, -4, 3, 4, reinterpret_cast<std::uint8_t*>(L + 16 * j), clip ? clip + 16 * j : nullptr);
+    if (d[j] == 0) continue;
+    s.levels(x + 16 * j, 16, d[j], 0.f, -4, 3, 4, reinterpret_cast<std::uint8_t*>(L + 16 * j), clip ? clip + 16 * j : nullptr);
   }
   std::memset(hmask, 0, 32);
   for (int j = 0; j < kQK_K; ++j) {  // levels 4..7 set their hmask bit and drop 4 (without a branch)

@@ -131,6 +131,37 @@ Q3_ATTR __mmask16 q3_sweep(Q3Lanes& s, __mmask16 active) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(L + 16 * j), _mm512_cvtepi32_epi8(_mm512_castps_si512(levels[j])));
 }
 
+/// q3_K_finish in vectors, in the block's own layout (group j is row j): levels nearest_int((x + 0) / d[j])
+/// clamped to -4..3 as Searches::levels computes them (groups with d[j] = 0 keep L and clip), then hmask (bit k
+/// of byte m: level 32k + m >= 4) and qs (the low two bits, four elements 32 apart to a byte).
+[[gnu::target(NUMSCOPE_QUANTIZE_AVX512)]] void q3_pack(const float* x, const float* d, std::int8_t* L,
+                                                        unsigned char* clip, unsigned char* out) {
+  for (int j = 0; j < 16; ++j) {
+    if (d[j] == 0) continue;
+    const __m512i l = nearest16(
+        _mm512_div_ps(_mm512_add_ps(_mm512_loadu_ps(x + 16 * j), _mm512_setzero_ps()), _mm512_set1_ps(d[j])));
+    const __mmask16 outside = _mm512_cmp_epi32_mask(l, _mm512_set1_epi32(3), _MM_CMPINT_NLE) |
+                              _mm512_cmp_epi32_mask(l, _mm512_set1_epi32(-4), _MM_CMPINT_LT);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(L + 16 * j),
+                     _mm512_cvtepi32_epi8(_mm512_add_epi32(clamp16(l), _mm512_set1_epi32(4))));
+    if (clip) _mm_storeu_si128(reinterpret_cast<__m128i*>(clip + 16 * j), _mm_maskz_set1_epi8(outside, 1));
+  }
+  __m256i hmask = _mm256_setzero_si256(), low[8];
+  for (int k = 0; k < 8; ++k) {
+    const __m256i lk = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(L + 32 * k));
+    hmask = _mm256_mask_add_epi8(hmask, _mm256_test_epi8_mask(lk, _mm256_set1_epi8(4)), hmask,
+                                 _mm256_set1_epi8(static_cast<char>(1 << k)));
+    low[k] = _mm256_and_si256(lk, _mm256_set1_epi8(3));  // bytes 0..3: 16-bit shifts below stay in their byte
+  }
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), hmask);
+  for (int h = 0; h < 2; ++h) {
+    const __m256i* q = low + 4 * h;
+    const __m256i packed = _mm256_or_si256(_mm256_or_si256(q[0], _mm256_slli_epi16(q[1], 2)),
+                                           _mm256_or_si256(_mm256_slli_epi16(q[2], 4), _mm256_slli_epi16(q[3], 6)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 + 32 * h), packed);
+  }
+}
+
 #undef Q3_ATTR
 
 }  // namespace
@@ -144,6 +175,17 @@ bool make_q3_quants_x16(const float* x, std::int8_t* L, float* scales) {
   }
 #endif
   (void)x, (void)L, (void)scales;
+  return false;
+}
+
+bool q3_K_pack_x16(const float* x, const float* d, std::int8_t* L, unsigned char* clip, unsigned char* out) {
+#if defined(__x86_64__)
+  if (isa_supported(Isa::kAvx512)) {
+    q3_pack(x, d, L, clip, out);
+    return true;
+  }
+#endif
+  (void)x, (void)d, (void)L, (void)clip, (void)out;
   return false;
 }
 

@@ -1,6 +1,6 @@
 // Q3_K's make_q3_quants in 16 lanes (quantize/ggml/q3_K_lanes.cpp, one group per lane) against the scalar
-// make_q3_quants (ggml's loop, tied to ggml by the goldens) run group by group: same scales and levels, bit for
-// bit, on super-blocks whose 16 groups each draw their own kind of data, so lanes that stop early, all-zero lanes
+// make_q3_quants (ggml's loop, tied to ggml by the goldens) run group by group, and the whole fast quantizer against
+// the scalar reference quantizer (quantize_row_q3_K_ref): same bits, on super-blocks whose 16 groups each draw their own kind of data, so lanes that stop early, all-zero lanes
 // and lanes still sweeping share one vector.
 #include <catch2/catch.hpp>
 
@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 
+#include "numscope/quantize/ggml/ggml.h"
 #include "numscope/quantize/ggml/kquants.h"
 #include "numscope/quantize/ggml/q3_K_lanes.h"
 #include "numscope/support/cpu.h"
@@ -56,6 +57,13 @@ void fill_group(float* x, int kind, std::mt19937_64& rng) {
   }
 }
 
+/// Mostly one kind per super-block (as real tensors are), every third a kind per group.
+void fill_superblock(float* x, int block, std::mt19937_64& rng) {
+  const int common = static_cast<int>(rng() % 17);
+  const bool mixed = block % 3 == 0;
+  for (int j = 0; j < 16; ++j) fill_group(x + 16 * j, mixed ? static_cast<int>(rng() % 17) : common, rng);
+}
+
 }  // namespace
 
 TEST_CASE("Q3_K: make_q3_quants in 16 lanes gives the scalar search's bits", "[quantize][ggml]") {
@@ -70,10 +78,7 @@ TEST_CASE("Q3_K: make_q3_quants in 16 lanes gives the scalar search's bits", "[q
   for (int block = 0; block < 20000; ++block) {
     CAPTURE(block);
     float x[256];
-    // Mostly one kind per super-block (as real tensors are), else a kind per group.
-    const int common = static_cast<int>(rng() % 17);
-    const bool mixed = block % 3 == 0;
-    for (int j = 0; j < 16; ++j) fill_group(x + 16 * j, mixed ? static_cast<int>(rng() % 17) : common, rng);
+    fill_superblock(x, block, rng);
     std::int8_t L1[256], L2[256];
     float sc1[16], sc2[16];
     for (int j = 0; j < 16; ++j) sc1[j] = make_q3_quants(16, 4, x + 16 * j, L1 + 16 * j);
@@ -83,5 +88,22 @@ TEST_CASE("Q3_K: make_q3_quants in 16 lanes gives the scalar search's bits", "[q
       REQUIRE(float_bits(sc1[j]) == float_bits(sc2[j]));
     }
     REQUIRE(std::memcmp(L1, L2, sizeof L1) == 0);
+  }
+}
+
+TEST_CASE("Q3_K: the fast quantizer (lanes and vector packing) gives the scalar reference's bytes and clip flags",
+          "[quantize][ggml]") {
+  std::mt19937_64 rng(17);
+  for (int block = 0; block < 20000; ++block) {
+    CAPTURE(block);
+    float x[256];
+    fill_superblock(x, block, rng);
+    unsigned char b1[110], b2[110], c1[256], c2[256];
+    std::memset(c1, 0xA5, sizeof c1);  // groups whose scale is 0 leave their flags alone: both must
+    std::memset(c2, 0xA5, sizeof c2);
+    kQ3_KCodec.reference(x, b1, c1);
+    kQ3_KCodec.quantize(x, b2, c2);
+    REQUIRE(std::memcmp(b1, b2, sizeof b1) == 0);
+    REQUIRE(std::memcmp(c1, c2, sizeof c1) == 0);
   }
 }
