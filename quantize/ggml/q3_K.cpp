@@ -8,6 +8,7 @@
 
 #include "numscope/quantize/ggml/ggml.h"
 #include "numscope/quantize/ggml/kquants.h"
+#include "numscope/quantize/ggml/q3_K_lanes.h"
 
 namespace numscope::detail {
 namespace {
@@ -51,8 +52,10 @@ void q3_K_plain(const float* x, unsigned char* out, unsigned char* clip, const S
   std::int8_t L[kQK_K];
   float sc[16];
   float max_scale = 0, amax = 0;
+  // The AVX-512 searches run the 16 groups' make_q3_quants in 16 lanes (same bits); the others group by group.
+  if (&s != &vector_searches(Isa::kAvx512) || !make_q3_quants_x16(x, L, sc))
+    for (int j = 0; j < 16; ++j) sc[j] = s.q3(16, 4, x + 16 * j, L + 16 * j);
   for (int j = 0; j < 16; ++j) {
-    sc[j] = s.q3(16, 4, x + 16 * j, L + 16 * j);
     if (std::fabs(sc[j]) > amax) {
       amax = std::fabs(sc[j]);
       max_scale = sc[j];
