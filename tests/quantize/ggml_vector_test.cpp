@@ -275,6 +275,12 @@ TEST_CASE("ggml segments: the fused 32-element kernels give the scalar codec's b
                         reinterpret_cast<const unsigned char*>(f32.data())));
         CHECK(out32 == ref32);
         CHECK(s32.same_bits(w32));
+        // No bytes wanted (out null): the same sums.
+        Lanes s0;
+        REQUIRE(sums_fn(x32.data(), from.size(), nullptr, given, s0, reinterpret_cast<const unsigned char*>(f32.data())));
+        Lanes w0;
+        REQUIRE(sums_fn(x32.data(), from.size(), out32.data(), given, w0, nullptr));
+        CHECK(s0.same_bits(w0));
         // The whole set, with its inf and NaN results: false, the sums untouched.
         Lanes wild;
         wild.y2[3] = 1.5;
