@@ -138,6 +138,7 @@ class Pass {
     bool one = false;       // one scheme, sums only, taking 1/|x| itself (RowQuantizer::fuses_inverses)
     bool prepared = false;  // the piece was widened from fp32 and prepared in one pass (read_piece)
     std::vector<double> amax;  // then max |x| of each row of the piece (of whole rows)
+    const unsigned char* fp32 = nullptr;  // then the piece's fp32 bytes, where no element was masked
   };
 
   void task(std::uint64_t k, Worker& wk) {
@@ -191,16 +192,19 @@ class Pass {
                                     ? nullptr
                                     : run_.src.fp32_bytes(t.first + off, n);
     wk.prepared = fp32 != nullptr;
-    if (fp32 && run_.plan.segmented) {
-      wk.masked += wk.shared.prepare_fp32(fp32, wk.x.data(), wk.one ? nullptr : wk.inv.data(), n);
-      return;
-    }
-    if (fp32) {  // row by row, taking each row's max |x| on the way (per-channel scales)
-      const std::uint64_t cols = run_.plan.cols;
-      wk.amax.resize(n / cols);
-      for (std::uint64_t r = 0; r < n / cols; ++r)
-        wk.masked += wk.shared.prepare_fp32(fp32 + 4 * r * cols, wk.x.data() + r * cols,
-                                            wk.one ? nullptr : wk.inv.data() + r * cols, cols, &wk.amax[r]);
+    wk.fp32 = nullptr;
+    if (fp32) {
+      const std::uint64_t before = wk.masked;
+      if (run_.plan.segmented) {
+        wk.masked += wk.shared.prepare_fp32(fp32, wk.x.data(), wk.one ? nullptr : wk.inv.data(), n);
+      } else {  // row by row, taking each row's max |x| on the way (per-channel scales)
+        const std::uint64_t cols = run_.plan.cols;
+        wk.amax.resize(n / cols);
+        for (std::uint64_t r = 0; r < n / cols; ++r)
+          wk.masked += wk.shared.prepare_fp32(fp32 + 4 * r * cols, wk.x.data() + r * cols,
+                                              wk.one ? nullptr : wk.inv.data() + r * cols, cols, &wk.amax[r]);
+      }
+      if (wk.masked == before) wk.fp32 = fp32;
       return;
     }
     run_.src.read_range(t.first + off, n, wk.x.data());
@@ -219,7 +223,8 @@ class Pass {
     for (std::size_t jj = 0; jj < which_.size(); ++jj) {
       std::ostream* blocks = writes_ggml_blocks(run_.schemes[which_[jj]]) ? o.blocks : nullptr;
       const Segment g{x, wk.y.data(), wk.clip.data(), n, row, col0, blocks,
-                      wk.prepared && !run_.plan.segmented ? wk.amax[at / run_.plan.cols] : -1};
+                      wk.prepared && !run_.plan.segmented ? wk.amax[at / run_.plan.cols] : -1,
+                      wk.fp32 ? wk.fp32 + 4 * at : nullptr};
       if (one) {
         wk.rq[jj]->run_sums_inv(g, inv, wk.lanes[jj]);
         continue;

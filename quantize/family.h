@@ -47,6 +47,7 @@ struct Segment {
   std::uint64_t cols, row, col0;
   std::ostream* blocks;
   double amax = -1;  // max |x| over the segment where the driver's first pass took it, else -1
+  const unsigned char* fp32 = nullptr;  // x as the fp32 bytes it was widened from (none masked), or null
 };
 
 /// A family's quantizer for one scheme on one worker thread (it may keep scratch buffers).

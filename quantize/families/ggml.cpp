@@ -86,7 +86,7 @@ class GgmlRow : public RowQuantizer {
     if (!segment_sums_ || g.cols % qk != 0) return false;
     const std::uint64_t bytes = g.cols / qk * codec_->type->bytes;
     if (seg_bytes_.size() < bytes) seg_bytes_.resize(bytes);
-    if (!segment_sums_(g.x, g.cols / qk, seg_bytes_.data(), inv, sums)) return false;
+    if (!segment_sums_(g.x, g.cols / qk, g.blocks ? seg_bytes_.data() : nullptr, inv, sums, g.fp32)) return false;
     if (g.blocks) g.blocks->write(reinterpret_cast<const char*>(seg_bytes_.data()), std::streamsize(bytes));
     return true;
   }

@@ -36,6 +36,10 @@ NUMSCOPE_AVX512 Halves load_block(const double* x) {
                                       _mm512_cvtpd_ps(_mm512_loadu_pd(x + 24)), 1);
   return {a, b};
 }
+/// A block read from fp32 bytes (little-endian, any alignment: unaligned loads only).
+NUMSCOPE_AVX512 Halves load_fp32_block(const unsigned char* p) {
+  return {_mm512_loadu_ps(p), _mm512_loadu_ps(p + 64)};
+}
 NUMSCOPE_AVX512 void store_half(double* y, __m512 v) {
   _mm512_storeu_pd(y, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
   _mm512_storeu_pd(y + 8, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)));
@@ -104,7 +108,11 @@ NUMSCOPE_AVX512 bool q8_0_scale(const Halves& h, unsigned char* out, float& id, 
   const float d = amax / ((1 << 7) - 1);
   id = d != 0.0f ? 1.0f / d : 0.0f;
   if (!(amax * id < 127.5f)) return false;
-  dd = store_half_float(out, d);
+  if (out) {
+    dd = store_half_float(out, d);
+  } else {
+    dd = _cvtsh_ss(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
+  }
   return true;
 }
 /// q = roundf(x·id) (ties away) into the block's bytes, y = q·dd.
@@ -117,8 +125,11 @@ NUMSCOPE_AVX512 void q8_0_levels(const Halves& h, float id, float dd, unsigned c
     const __m512 x0 = _mm512_mul_ps(xs[k], vid), t = _mm512_abs_ps(x0);
     __m512 r = _mm512_roundscale_ps(t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);  // the truncation, as a float
     r = _mm512_mask_add_ps(r, _mm512_cmp_ps_mask(_mm512_sub_ps(t, r), half, _CMP_GE_OQ), r, one);
-    const __m512i q = _mm512_cvttps_epi32(_mm512_or_ps(r, _mm512_and_ps(x0, _mm512_set1_ps(-0.0f))));
-    store_bytes(out + 2 + 16 * k, q);
+    // r | (x0 & sign): one VPTERNLOGD.
+    const __m512i signed_r = _mm512_ternarylogic_epi32(_mm512_castps_si512(r), _mm512_castps_si512(x0),
+                                                       _mm512_set1_epi32(INT32_MIN), 0xf8);
+    const __m512i q = _mm512_cvttps_epi32(_mm512_castsi512_ps(signed_r));
+    if (out) store_bytes(out + 2 + 16 * k, q);
     *ys[k] = _mm512_mul_ps(_mm512_cvtepi32_ps(q), vdd);  // from the integer: a level 0 is +0, as ggml's
   }
 }
@@ -266,10 +277,11 @@ NUMSCOPE_SEGMENT(q5_1, kQ5_1Codec)
 #undef NUMSCOPE_SEGMENT
 /// Q8_0's run_blocks_sums in two passes over groups of blocks: every block's scale first (the chain amax ->
 /// d -> 1/d of one block is long; the blocks' chains overlap when nothing waits for them), then the levels and
-/// the sums. The same operations per block as q8_0_kernel, so the same bits.
-[[gnu::target("avx512f,avx512bw,avx512dq,avx512vl,f16c")]] bool q8_0_sums_avx512(const double* x, std::uint64_t nb,
-                                                                                 unsigned char* o, const double* inv,
-                                                                                 Lanes& t) {
+/// the sums. The same operations per block as q8_0_kernel, so the same bits. The blocks as fp32 come from
+/// `fp32` where given (x widened from them), else from converting x, kept for the second pass.
+template <bool OwnInv>
+NUMSCOPE_AVX512 bool q8_0_sums(const double* x, std::uint64_t nb, unsigned char* o, const double* inv, Lanes& t,
+                               const unsigned char* fp32) {
   constexpr std::uint64_t kGroup = 64;
   const std::uint64_t bytes = kQ8_0Codec.type->bytes;
   ErrorAcc acc;
@@ -281,22 +293,30 @@ NUMSCOPE_SEGMENT(q5_1, kQ5_1Codec)
   for (std::uint64_t g = 0; g < nb; g += kGroup) {
     const std::uint64_t m = std::min(kGroup, nb - g);
     for (std::uint64_t k = 0; k < m; ++k) {
-      const Halves h = load_block(x + 32 * (g + k));
-      _mm512_store_ps(xf32[k], h.a);
-      _mm512_store_ps(xf32[k] + 16, h.b);
-      ok[k] = q8_0_scale(h, o + bytes * (g + k), id[k], dd[k]);
+      Halves h;
+      if (fp32) {
+        h = load_fp32_block(fp32 + 128 * (g + k));
+      } else {
+        h = load_block(x + 32 * (g + k));
+        _mm512_store_ps(xf32[k], h.a);
+        _mm512_store_ps(xf32[k] + 16, h.b);
+      }
+      ok[k] = q8_0_scale(h, o ? o + bytes * (g + k) : nullptr, id[k], dd[k]);
     }
     for (std::uint64_t k = 0; k < m; ++k) {
       const std::uint64_t b = g + k;
-      const Halves h{_mm512_load_ps(xf32[k]), _mm512_load_ps(xf32[k] + 16)};
+      const Halves h = fp32 ? load_fp32_block(fp32 + 128 * b) : Halves{_mm512_load_ps(xf32[k]), _mm512_load_ps(xf32[k] + 16)};
       __m512 ys[2];
       if (ok[k]) {
-        q8_0_levels(h, id[k], dd[k], o + bytes * b, ys[0], ys[1]);
+        q8_0_levels(h, id[k], dd[k], o ? o + bytes * b : nullptr, ys[0], ys[1]);
       } else {
         float yf[32];
-        unsigned char clip[32];
-        kQ8_0Codec.quantize(xf32[k], o + bytes * b, clip);
-        kQ8_0Codec.dequantize(o + bytes * b, yf);
+        unsigned char clip[32], block[34];
+        unsigned char* ob = o ? o + bytes * b : block;
+        _mm512_store_ps(xf32[k], h.a);  // (again, where h came from fp32)
+        _mm512_store_ps(xf32[k] + 16, h.b);
+        kQ8_0Codec.quantize(xf32[k], ob, clip);
+        kQ8_0Codec.dequantize(ob, yf);
         for (unsigned char c : clip) clipped += c;
         ys[0] = _mm512_loadu_ps(yf);
         ys[1] = _mm512_loadu_ps(yf + 16);
@@ -304,13 +324,18 @@ NUMSCOPE_SEGMENT(q5_1, kQ5_1Codec)
       for (int q = 0; q < 4; ++q) {
         const __m512d X = _mm512_loadu_pd(x + 32 * b + 8 * q);
         const __m256 half = q % 2 == 0 ? _mm512_castps512_ps256(ys[q / 2]) : _mm512_extractf32x8_ps(ys[q / 2], 1);
-        acc.add(X, _mm512_cvtps_pd(half), inv ? _mm512_loadu_pd(inv + 32 * b + 8 * q) : inverse_abs(X));
+        acc.add(X, _mm512_cvtps_pd(half), OwnInv ? inverse_abs(X) : _mm512_loadu_pd(inv + 32 * b + 8 * q));
       }
     }
   }
   if (!acc.store_if_finite(t)) return false;
   t.clipped += clipped;
   return true;
+}
+[[gnu::target("avx512f,avx512bw,avx512dq,avx512vl,f16c")]] bool q8_0_sums_avx512(const double* x, std::uint64_t nb,
+                                                                                 unsigned char* o, const double* inv,
+                                                                                 Lanes& t, const unsigned char* fp32) {
+  return inv ? q8_0_sums<false>(x, nb, o, inv, t, fp32) : q8_0_sums<true>(x, nb, o, inv, t, fp32);
 }
 #undef NUMSCOPE_AVX512
 

@@ -26,9 +26,10 @@ using SegmentFn = void (*)(const double* x, std::uint64_t nblocks, unsigned char
 
 /// A SegmentFn that, instead of the dequantized values and flags, adds the error sums of the segment's elements
 /// against x to t (Lanes::add_error's bits; 1/|x| from inv, or computed where inv is null); false, t untouched,
-/// where a sum is not finite.
+/// where a sum is not finite. fp32, when not null: x as the little-endian fp32 bytes x was widened from. out may
+/// be null: no bytes wanted.
 using SegmentSumsFn = bool (*)(const double* x, std::uint64_t nblocks, unsigned char* out, const double* inv,
-                               Lanes& t);
+                               Lanes& t, const unsigned char* fp32);
 
 struct GgmlCodec {
   const GgmlType* type;  // block size and bytes per block

@@ -260,15 +260,32 @@ TEST_CASE("ggml segments: the fused 32-element kernels give the scalar codec's b
       for (const double* given : {static_cast<const double*>(inv.data()), static_cast<const double*>(nullptr)}) {
         Lanes sums;
         std::vector<unsigned char> out(from.size() * bytes);
-        REQUIRE(sums_fn(xs.data(), from.size(), out.data(), given, sums));
+        REQUIRE(sums_fn(xs.data(), from.size(), out.data(), given, sums, nullptr));
         for (std::size_t k = 0; k < from.size(); ++k)
           REQUIRE(std::memcmp(out.data() + k * bytes, want.data() + from[k] * bytes, bytes) == 0);
         CHECK(sums.same_bits(want_sums));
+        // x from fp32 bytes (the blocks read from them): the values that are fp32 values, the same way.
+        std::vector<float> f32;
+        std::vector<double> x32;
+        for (double v : xs) f32.push_back(static_cast<float>(v)), x32.push_back(static_cast<float>(v));
+        Lanes s32, w32;
+        std::vector<unsigned char> out32(out.size()), ref32(out.size());
+        REQUIRE(sums_fn(x32.data(), from.size(), ref32.data(), nullptr, w32, nullptr));
+        REQUIRE(sums_fn(x32.data(), from.size(), out32.data(), nullptr, s32,
+                        reinterpret_cast<const unsigned char*>(f32.data())));
+        CHECK(out32 == ref32);
+        CHECK(s32.same_bits(w32));
+        // No bytes wanted (out null): the same sums.
+        Lanes s0;
+        REQUIRE(sums_fn(x32.data(), from.size(), nullptr, given, s0, reinterpret_cast<const unsigned char*>(f32.data())));
+        Lanes w0;
+        REQUIRE(sums_fn(x32.data(), from.size(), out32.data(), given, w0, nullptr));
+        CHECK(s0.same_bits(w0));
         // The whole set, with its inf and NaN results: false, the sums untouched.
         Lanes wild;
         wild.y2[3] = 1.5;
         const Lanes before = wild;
-        CHECK_FALSE(sums_fn(x.data(), nb, got.data(), given == nullptr ? nullptr : inv_x.data(), wild));
+        CHECK_FALSE(sums_fn(x.data(), nb, got.data(), given == nullptr ? nullptr : inv_x.data(), wild, nullptr));
         CHECK(wild.same_bits(before));
       }
     }
