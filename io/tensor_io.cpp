@@ -59,25 +59,24 @@ void widen_scalar(const unsigned char* in, double* out, std::uint64_t n) {
   }
 }
 #if defined(__x86_64__)
-[[gnu::target("avx512f")]] void widen_avx512(const unsigned char* in, double* out, std::uint64_t n) {
+/// W floats at a time, the rest one by one.
+template <class VF, class VD>
+[[gnu::always_inline]] inline void widen_vectors(const unsigned char* in, double* out, std::uint64_t n) {
+  constexpr std::uint64_t W = sizeof(VD) / sizeof(double);
   std::uint64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    V8f f;
+  for (; i + W <= n; i += W) {
+    VF f;
     std::memcpy(&f, in + 4 * i, sizeof f);
-    const V8d d = __builtin_convertvector(f, V8d);
+    const VD d = __builtin_convertvector(f, VD);
     std::memcpy(out + i, &d, sizeof d);
   }
   widen_scalar(in + 4 * i, out + i, n - i);
 }
+[[gnu::target("avx512f")]] void widen_avx512(const unsigned char* in, double* out, std::uint64_t n) {
+  widen_vectors<V8f, V8d>(in, out, n);
+}
 [[gnu::target("avx2")]] void widen_avx2(const unsigned char* in, double* out, std::uint64_t n) {
-  std::uint64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    V4f f;
-    std::memcpy(&f, in + 4 * i, sizeof f);
-    const V4d d = __builtin_convertvector(f, V4d);
-    std::memcpy(out + i, &d, sizeof d);
-  }
-  widen_scalar(in + 4 * i, out + i, n - i);
+  widen_vectors<V4f, V4d>(in, out, n);
 }
 #endif
 
