@@ -11,7 +11,6 @@
 #include "numscope/api/quantize_list.h"
 #include "numscope/api/quantize_mix.h"
 #include "numscope/formats/scheme.h"
-#include "numscope/io/checkpoint.h"
 #include "numscope/io/tensor_io.h"
 #include "numscope/quantize/gguf_source.h"
 #include "numscope/quantize/imatrix.h"
@@ -58,9 +57,11 @@ std::string trimmed(double v, int decimals) {
   return s;
 }
 
-/// The tensors the request names, or the synthetic one; `skipped` collects --all's tensors of other dtypes.
-std::vector<Input> load_inputs(const QuantizeRequest& q, const std::vector<const FileTypeMix*>& mixes,
-                               std::vector<std::string>& skipped, std::vector<std::string>& filtered) {
+/// The tensors the request names (in `files`, its inputs expanded), or the synthetic one; `skipped` collects
+/// --all's tensors of other dtypes.
+std::vector<Input> load_inputs(const QuantizeRequest& q, const std::vector<std::string>& files,
+                               const std::vector<const FileTypeMix*>& mixes, std::vector<std::string>& skipped,
+                               std::vector<std::string>& filtered) {
   std::vector<Input> inputs;
   if (q.synthetic.has_value() + !q.inputs.empty() + q.array.has_value() != 1)
     throw InputError("give the tensor with --input FILE.npy|FILE.safetensors|FILE.gguf or --synthetic SPEC (one of them)");
@@ -79,7 +80,6 @@ std::vector<Input> load_inputs(const QuantizeRequest& q, const std::vector<const
     detail::resolve_mixes(mixes, {}, {}, {}, false, inputs);
     return inputs;
   }
-  std::vector<std::string> files;
   const std::vector<TensorEntry> all = detail::read_input_tensors(q, files);
   if (q.all && !q.tensors.empty()) throw InputError("--tensor and --all exclude each other");
   std::vector<const TensorEntry*> chosen;
@@ -285,7 +285,8 @@ const Scheme& dump_pick(const QuantizeRequest& q, const std::vector<Scheme>& sch
 
 /// Options that write files, checked before the work: the one ggml block scheme --write-blocks writes (nullptr
 /// without it), and no two outputs naming one file or an output naming an input.
-const Scheme* check_outputs(const QuantizeRequest& q, const std::vector<Scheme>& schemes) {
+const Scheme* check_outputs(const QuantizeRequest& q, const std::vector<std::string>& files,
+                            const std::vector<Scheme>& schemes) {
   const Scheme* ggml = nullptr;
   if (q.write_blocks) {
     for (const Scheme& s : schemes)
@@ -298,8 +299,7 @@ const Scheme* check_outputs(const QuantizeRequest& q, const std::vector<Scheme>&
   std::vector<NamedPath> outputs, ins;
   if (q.write_blocks) outputs.push_back({"--write-blocks", *q.write_blocks});
   if (q.dump_dequantized) outputs.push_back({"--dump-dequantized", *q.dump_dequantized});
-  for (const std::string& f : q.inputs)
-    for (const std::string& file : input_files(f)) ins.push_back({"--input", file});
+  for (const std::string& file : files) ins.push_back({"--input", file});
   if (q.imatrix) ins.push_back({"--imatrix", *q.imatrix});
   check_distinct_files(outputs, ins);
   return ggml;
@@ -444,13 +444,13 @@ std::uint64_t input_bytes(const std::vector<Input>& inputs) {
 }
 
 /// The tensors to measure with their statistics; tensors without a finite value are skipped (listed) or refused.
-std::vector<Input> measured_inputs(const QuantizeRequest& q, const std::vector<const FileTypeMix*>& mixes,
-                                   const QuantizeOptions& qopt, std::vector<std::string>& skipped,
-                                   std::vector<std::string>& filtered) {
+std::vector<Input> measured_inputs(const QuantizeRequest& q, const std::vector<std::string>& files,
+                                   const std::vector<const FileTypeMix*>& mixes, const QuantizeOptions& qopt,
+                                   std::vector<std::string>& skipped, std::vector<std::string>& filtered) {
   if ((!q.include.empty() || !q.exclude.empty() || q.include_1d) && !q.all)
     throw InputError("--include, --exclude and --include-1d select tensors of --all");
   if (q.histogram > 1000) throw InputError("--histogram takes 1 to 1000 bins, got " + std::to_string(q.histogram));
-  std::vector<Input> inputs = load_inputs(q, mixes, skipped, filtered);
+  std::vector<Input> inputs = load_inputs(q, files, mixes, skipped, filtered);
   // These files hold one tensor each (ggml's bare blocks, a .npy): refused now, not after a pass over a model.
   for (const auto& [flag, asked] : {std::pair{"--write-blocks", q.write_blocks.has_value()},
                                     std::pair{"--dump-dequantized", q.dump_dequantized.has_value()}})
@@ -568,14 +568,15 @@ Result quantize(const QuantizeRequest& q) {
   if (any_mix && q.write_blocks)
     throw InputError("--write-blocks writes one block type; a llama.cpp file-type mix (llama:Q4_K_M, ...) has "
                      "several: pass one ggml scheme (q4_K, q6_K, ...) instead");
-  const Scheme* ggml = check_outputs(q, schemes);
+  const std::vector<std::string> files = detail::input_file_list(q);  // directories and indexes read once
+  const Scheme* ggml = check_outputs(q, files, schemes);
 
   std::vector<std::string> skipped, filtered;
   QuantizeOptions qopt;
   qopt.error_histogram = q.percentiles || q.histogram > 0;
   qopt.ignore_nonfinite = q.ignore_nonfinite;
   qopt.threads = q.threads;
-  std::vector<Input> inputs = measured_inputs(q, mixes, qopt, skipped, filtered);
+  std::vector<Input> inputs = measured_inputs(q, files, mixes, qopt, skipped, filtered);
   const std::vector<std::string> imatrix_notes = attach_imatrix(q, schemes, inputs);
   const Measured m = measure(q, schemes, mixes, inputs, qopt, ggml, rounding, rule);
   const Recommendation& rec = m.rec;

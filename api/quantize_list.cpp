@@ -92,21 +92,24 @@ std::string shape_text(const std::vector<std::uint64_t>& shape) {
   return s.empty() ? "scalar" : s;
 }
 
-std::vector<TensorEntry> read_input_tensors(const QuantizeRequest& q, std::vector<std::string>& files) {
+std::vector<std::string> input_file_list(const QuantizeRequest& q) {
+  std::vector<std::string> files;
+  for (const std::string& f : q.inputs)  // a model directory or an index names its shards
+    for (std::string& file : input_files(f)) files.push_back(std::move(file));
+  return files;
+}
+
+std::vector<TensorEntry> read_input_tensors(const QuantizeRequest& q, const std::vector<std::string>& files) {
   std::optional<DType> override_dtype;
   if (q.dtype) override_dtype = parse_dtype(*q.dtype);
   std::vector<std::pair<std::string, std::vector<TensorEntry>>> shards;
-  for (const std::string& f : q.inputs)  // a model directory or an index names its shards
-    for (std::string& file : input_files(f)) {
-      shards.emplace_back(file, read_tensors(file, override_dtype));
-      files.push_back(std::move(file));
-    }
+  for (const std::string& file : files) shards.emplace_back(file, read_tensors(file, override_dtype));
   return merge_shards(std::move(shards));  // a name in two shards is refused
 }
 
 Result list_tensors(const QuantizeRequest& q) {
   check_list_options(q);
-  std::vector<std::string> files;
+  const std::vector<std::string> files = input_file_list(q);
   const std::vector<TensorEntry> all = read_input_tensors(q, files);
   const TensorFilter filter{q.include, q.exclude, true};
   std::vector<const TensorEntry*> kept;

@@ -15,9 +15,12 @@ namespace numscope::api::detail {
 /// "4096x11008" ("scalar" for no dimensions).
 std::string shape_text(const std::vector<std::uint64_t>& shape);
 
-/// Every tensor of the request's inputs: each --input expanded (a model directory's shards, io/checkpoint.h),
-/// read (.npy, safetensors, GGUF) and merged (a name in two shards is refused). `files` gets the files read.
-std::vector<TensorEntry> read_input_tensors(const QuantizeRequest& q, std::vector<std::string>& files);
+/// The files of the request's inputs: each --input expanded (a model directory's shards, io/checkpoint.h).
+std::vector<std::string> input_file_list(const QuantizeRequest& q);
+
+/// Every tensor of those files, read (.npy, safetensors, GGUF; q.dtype for ml_dtypes .npy) and merged (a name in
+/// two shards is refused).
+std::vector<TensorEntry> read_input_tensors(const QuantizeRequest& q, const std::vector<std::string>& files);
 
 /// Tables "tensors" (each tensor --include / --exclude keep, then a "total" row; bits per element from the bytes
 /// the file stores) and "dtypes" (the same summed per dtype, largest first). Throws InputError for options that

@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxIndexBytes = 256u << 20;  // a 200,000-tensor index is about 20 MB
 constexpr std::size_t kMaxShards = 100000;
+
 // A shard named by the index is a file of the directory itself: no folders, no way out of it.
 void check_shard_name(const std::string& path, const std::string& tensor, const std::string& shard) {
   if (shard.empty() || shard.find('/') != std::string::npos || shard.find('\\') != std::string::npos ||
