@@ -294,18 +294,13 @@ std::vector<const Table*> chosen_tables(const Result& r, const RenderOptions& o)
 }  // namespace
 
 void check_table_choice(std::string_view command, const std::vector<std::string>& names, const RenderOptions& o) {
-  std::string list;
-  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-  if (list.empty()) list = "none";
   if (!o.table.empty()) {
-    if (std::find(names.begin(), names.end(), o.table) == names.end())
-      throw InputError("'numscope " + std::string(command) + "' has no table '" + o.table.substr(0, 60) +
-                       "' here: its tables are " + list);
+    if (std::find(names.begin(), names.end(), o.table) == names.end()) throw no_table_error(command, o.table, names);
     return;
   }
   if (o.format == OutputFormat::kCsv && names.size() > 1)
     throw InputError("'numscope " + std::string(command) + "' prints " + std::to_string(names.size()) +
-                     " tables here and CSV holds one: pass --table NAME with NAME one of " + list);
+                     " tables here and CSV holds one: pass --table NAME with NAME one of " + joined_names(names));
 }
 
 OutputFormat parse_output_format(std::string_view s) {

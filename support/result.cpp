@@ -127,17 +127,30 @@ void Result::echo_texts(std::string key, const std::vector<std::string>& values)
   echo(std::move(key), std::move(cells));
 }
 
-std::string Result::table_names() const {
+std::string joined_names(const std::vector<std::string>& names) {
   std::string s;
-  for (const Table& t : tables) s += (s.empty() ? "" : ", ") + t.name;
+  for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
   return s.empty() ? "none" : s;
 }
 
+InputError no_table_error(std::string_view command, std::string_view name, const std::vector<std::string>& names) {
+  return InputError("'numscope " + std::string(command) + "' has no table '" + std::string(name.substr(0, 60)) +
+                    "' here: its tables are " + joined_names(names));
+}
+
+std::string Result::table_names() const {
+  std::vector<std::string> names;
+  for (const Table& t : tables) names.push_back(t.name);
+  return joined_names(names);
+}
+
 const Table& Result::table(std::string_view name) const {
-  for (const Table& t : tables)
+  std::vector<std::string> names;
+  for (const Table& t : tables) {
     if (t.name == name) return t;
-  throw InputError("'numscope " + command + "' has no table '" + std::string(name).substr(0, 60) +
-                   "' here: its tables are " + table_names());
+    names.push_back(t.name);
+  }
+  throw no_table_error(command, name, names);
 }
 
 }  // namespace numscope

@@ -12,6 +12,8 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
+#include "numscope/support/error.h"  // InputError
+
 namespace numscope {
 
 /// The type of a column; every non-null cell of the column has the matching kind.
@@ -120,10 +122,15 @@ struct Result {
   void echo_texts(std::string key, const std::vector<std::string>& values);
   void echo_flag(std::string key, bool value) { echo(std::move(key), Cell::flag(value)); }
 
-  /// The table of this name; throws InputError naming the tables there are.
+  /// The table of this name; throws no_table_error.
   const Table& table(std::string_view name) const;
   /// "floats, integers": the table names, for messages.
   std::string table_names() const;
 };
+
+/// "floats, integers" ("none" without names): table names for messages.
+std::string joined_names(const std::vector<std::string>& names);
+/// The error for a table `command` does not print: "'numscope CMD' has no table 'X' here: its tables are A, B".
+InputError no_table_error(std::string_view command, std::string_view name, const std::vector<std::string>& names);
 
 }  // namespace numscope
